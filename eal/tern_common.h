@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tern_common.h - small macros every part of tern shares.
+ */
+#ifndef TERN_COMMON_H
+#define TERN_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TERN_CACHE_LINE_SIZE 64
+#define TERN_CACHE_ALIGNED   __attribute__((aligned(TERN_CACHE_LINE_SIZE)))
+
+#define tern_likely(x)   __builtin_expect(!!(x), 1)
+#define tern_unlikely(x) __builtin_expect(!!(x), 0)
+
+#define TERN_ALWAYS_INLINE inline __attribute__((always_inline))
+#define TERN_UNUSED        __attribute__((unused))
+#define TERN_EXPORT        __attribute__((visibility("default")))
+
+/* Recover the containing struct from a pointer to one of its members. */
+#define tern_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define TERN_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Round x up/down to a multiple of align (a power of two). */
+#define TERN_ALIGN_CEIL(x, align)  (((x) + ((align) - 1)) & ~((__typeof__(x))(align) - 1))
+#define TERN_ALIGN_FLOOR(x, align) ((x) & ~((__typeof__(x))(align) - 1))
+
+#define TERN_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define TERN_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* An I/O virtual address: what a device puts on the bus to reach our memory. */
+typedef uint64_t tern_iova_t;
+#define TERN_BAD_IOVA ((tern_iova_t)-1)
+
+static inline int tern_is_power_of_2(uint64_t n)
+{
+	return n && !(n & (n - 1));
+}
+
+static inline uint32_t tern_align32pow2(uint32_t x)
+{
+	if (x <= 1)
+		return 1;
+	return 1u << (32 - __builtin_clz(x - 1));
+}
+
+/* Hint to the CPU that we are spinning. */
+static inline void tern_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
+#endif
+}
+
+/*
+ * Errors: functions that return a pointer return NULL and set tern_errno to a
+ * positive errno value; functions that return int return a negative errno.
+ */
+extern _Thread_local int tern_errno __attribute__((tls_model("initial-exec")));
+
+#endif /* TERN_COMMON_H */
