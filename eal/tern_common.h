@@ -19,13 +19,13 @@
 #define TERN_EXPORT        __attribute__((visibility("default")))
 
 /* Recover the containing struct from a pointer to one of its members. */
-#define tern_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define tern_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define TERN_DIM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Round x up/down to a multiple of align (a power of two). */
-#define TERN_ALIGN_CEIL(x, align)  (((x) + ((align) - 1)) & ~((__typeof__(x))(align) - 1))
-#define TERN_ALIGN_FLOOR(x, align) ((x) & ~((__typeof__(x))(align) - 1))
+#define TERN_ALIGN_CEIL(x, align)  (((x) + ((align)-1)) & ~((__typeof__(x))(align)-1))
+#define TERN_ALIGN_FLOOR(x, align) ((x) & ~((__typeof__(x))(align)-1))
 
 #define TERN_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define TERN_MAX(a, b) ((a) > (b) ? (a) : (b))

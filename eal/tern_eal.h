@@ -19,19 +19,26 @@
 #include "tern_common.h"
 #include "tern_log.h"
 
-#define TERN_MAX_LCORE        128 /* lcore ids run from 0 to TERN_MAX_LCORE - 1 */
-#define TERN_MAX_NUMA_NODES   8
-#define TERN_EAL_MAX_DEVARGS  32
-#define TERN_EAL_MAX_PLUGINS  16
-#define TERN_DEVARG_NAME_LEN  64
-#define TERN_DEVARG_ARGS_LEN  256
-#define TERN_EAL_PATH_LEN     512
-#define TERN_EAL_CORELIST_LEN 256
+#define TERN_MAX_LCORE          128 /* lcore ids run from 0 to TERN_MAX_LCORE - 1 */
+#define TERN_MAX_NUMA_NODES     8
+#define TERN_EAL_MAX_DEVARGS    32
+#define TERN_EAL_MAX_PLUGINS    16
+#define TERN_DEVARG_NAME_LEN    64
+#define TERN_DEVARG_ARGS_LEN    256
+#define TERN_EAL_PATH_LEN       512
+#define TERN_EAL_CORELIST_LEN   256
+#define TERN_EAL_MAX_LOG_LEVELS 16
 
 enum tern_iova_mode {
 	TERN_IOVA_DC = 0, /* don't care: VA unless a device needs physical addresses */
 	TERN_IOVA_PA = 1, /* physical addresses from /proc/self/pagemap (needs root) */
 	TERN_IOVA_VA = 2, /* virtual addresses (an IOMMU, or software-only ports) */
+};
+
+/* A per-component log level: "--log-level eal:debug". */
+struct tern_eal_log_level {
+	char component[TERN_LOG_COMPONENT_LEN];
+	int level; /* a tern_log_level */
 };
 
 /* A device named on the command line: "-a 0000:00:03.0,k=v" or "--vdev null0,size=64". */
@@ -47,13 +54,13 @@ struct tern_eal_config {
 	 * Empty: one lcore, on the CPU the calling thread runs on now.
 	 */
 	char cores[TERN_EAL_CORELIST_LEN];
-	bool pin_main;		  /* pin the calling thread to the main lcore's core */
-	bool no_huge;		  /* --no-huge: locked 4 KiB pages instead of hugepages */
-	size_t mem_mb;		  /* -m: most DMA memory to use, in MiB (0: no limit) */
+	bool pin_main; /* pin the calling thread to the main lcore's core */
+	bool no_huge;  /* --no-huge: locked 4 KiB pages instead of hugepages */
+	size_t mem_mb; /* -m: most DMA memory to use, in MiB (0: no limit) */
 	size_t socket_mem_mb[TERN_MAX_NUMA_NODES]; /* --socket-mem: per-socket limit (0: none) */
-	enum tern_iova_mode iova_mode;		   /* --iova-mode */
-	int log_level;				   /* 0: leave as is; else a tern_log_level */
-	unsigned nb_pci;			   /* -a */
+	enum tern_iova_mode iova_mode;             /* --iova-mode */
+	int log_level;                             /* 0: leave as is; else a tern_log_level */
+	unsigned nb_pci;                           /* -a */
 	struct tern_eal_devarg pci[TERN_EAL_MAX_DEVARGS];
 	unsigned nb_vdev; /* --vdev */
 	struct tern_eal_devarg vdev[TERN_EAL_MAX_DEVARGS];
@@ -61,6 +68,9 @@ struct tern_eal_config {
 	char plugins[TERN_EAL_MAX_PLUGINS][TERN_EAL_PATH_LEN];
 	tern_log_fn log_fn; /* NULL: keep the current sink */
 	void *log_arg;
+	/* --log-level COMPONENT:LEVEL, applied at init after log_level. */
+	unsigned nb_log_levels;
+	struct tern_eal_log_level log_levels[TERN_EAL_MAX_LOG_LEVELS];
 };
 
 /* Fill cfg with the defaults (all zero but for the fields that say otherwise). */
@@ -114,7 +124,7 @@ const char *tern_eal_last_error(void);
 
 /* Set the calling thread's last error and log it at ERR level under component. */
 void tern_eal_set_error(const char *component, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* The IOVA mode in force after init (never TERN_IOVA_DC). */
 enum tern_iova_mode tern_eal_iova_mode(void);

@@ -28,7 +28,7 @@ static inline unsigned tern_lcore_id(void)
 	return tern_lcore_id_;
 }
 
-unsigned tern_lcore_main(void);	 /* the main lcore's id */
+unsigned tern_lcore_main(void);  /* the main lcore's id */
 unsigned tern_lcore_count(void); /* number of lcores, main included */
 bool tern_lcore_enabled(unsigned lcore_id);
 

@@ -13,6 +13,9 @@
 
 #include <stdarg.h>
 
+/* Longest component name, terminating NUL included. */
+#define TERN_LOG_COMPONENT_LEN 32
+
 enum tern_log_level {
 	TERN_LOG_EMERG = 1,
 	TERN_LOG_ALERT,
@@ -29,7 +32,7 @@ enum tern_log_level {
  * It may be called from any thread, including lcores.
  */
 typedef void (*tern_log_fn)(void *arg, enum tern_log_level level, const char *component,
-			    const char *msg);
+                            const char *msg);
 
 /* Replace the sink; NULL restores the default (stderr, "tern: component: msg"). */
 void tern_log_set_callback(tern_log_fn fn, void *arg);
@@ -48,7 +51,7 @@ int tern_log_level_parse(const char *s);
 void tern_log_reset(void);
 
 void tern_log(enum tern_log_level level, const char *component, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void tern_vlog(enum tern_log_level level, const char *component, const char *fmt, va_list ap);
 
 #define TERN_LOG(level, component, ...) tern_log(TERN_LOG_##level, component, __VA_ARGS__)

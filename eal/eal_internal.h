@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * eal_internal.h - how the pieces of the EAL talk to each other. Not installed.
+ */
+#ifndef TERN_EAL_INTERNAL_H
+#define TERN_EAL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tern_eal.h"
+#include "tern_log.h"
+
+#define EAL_LOG "eal"
+
+/* log.c: the sink in force, so that cleanup can put back what init replaced. */
+void eal_log_get_callback(tern_log_fn *fn, void **arg);
+
+/*
+ * lcore.c: parse a core list ("0-3,6") into cpus[] in the order written.
+ * `what` names where the list came from ("-l", "cfg.cores") for the error
+ * line. Only syntax, range and duplicates are checked here. Returns the
+ * number of cores or -EINVAL with the last error set.
+ */
+int eal_parse_corelist(const char *list, const char *what, int *cpus, unsigned max);
+
+/* lcore.c: create the lcores of cfg->cores; undo it. */
+int eal_lcore_init(const struct tern_eal_config *cfg);
+void eal_lcore_cleanup(void);
+
+/* memory.c: check hugepages and take the limits of cfg; free what is left. */
+int eal_memory_init(const struct tern_eal_config *cfg, enum tern_iova_mode iova);
+void eal_memory_cleanup(void);
+
+#endif /* TERN_EAL_INTERNAL_H */
