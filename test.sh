@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# ./test.sh - install what is missing, build, and run every test.
+#
+#   ./test.sh            release build (warnings are errors) + every suite,
+#                        then AddressSanitizer+UBSan and ThreadSanitizer builds
+#   ./test.sh --fast     the release build and its suites only
+#
+# Build trees: build/ (release), build-asan/, build-tsan/. Ends with one line
+# "tests: N passed, M failed" and a non-zero status if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")"
+top=$(pwd)
+
+fast=0
+for a in "$@"; do
+	case "$a" in
+	--fast) fast=1 ;;
+	*) echo "test.sh: unknown option '$a': use --fast or nothing" >&2; exit 2 ;;
+	esac
+done
+
+scripts/deps.sh test || exit 1
+
+# Tests prefer hugepages and fall back to --no-huge; reserve some if we may.
+old_huge=$(scripts/hugepages.sh 512 | head -n 1)
+trap 'scripts/hugepages.sh --restore "$old_huge"' EXIT
+
+passed=0
+failed=0
+failures=()
+
+# setup DIR [meson options...]: configure (once) and build.
+setup() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+	fi
+	ninja -C "$dir" >"$dir.ninja.log" 2>&1 || { tail -n 60 "$dir.ninja.log"; return 1; }
+}
+
+# run_tests LABEL DIR [meson test args...]: run, then count from the JSON log.
+run_tests() {
+	local label=$1 dir=$2
+	shift 2
+	echo "== $label: meson test $*"
+	meson test -C "$dir" --no-rebuild --print-errorlogs "$@"
+	local log=$dir/meson-logs/testlog.json
+	[ -f "$log" ] || { failed=$((failed + 1)); failures+=("$label: no test log"); return; }
+	local counts
+	counts=$(python3 - "$log" "$label" <<'PY'
+import json, sys
+ok = bad = 0
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    if t["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
+        ok += 1
+    else:
+        bad += 1
+        print("FAILED %s: %s (%s)" % (sys.argv[2], t["name"], t["result"]), file=sys.stderr)
+print(ok, bad)
+PY
+)
+	passed=$((passed + ${counts% *}))
+	if [ "${counts#* }" != 0 ]; then
+		failed=$((failed + ${counts#* }))
+		failures+=("$label")
+	fi
+}
+
+stage() {
+	local label=$1 dir=$2
+	shift 2
+	echo "== $label: building $dir"
+	if ! setup "$dir" "$@"; then
+		failed=$((failed + 1))
+		failures+=("$label: build failed")
+		return 1
+	fi
+}
+
+if stage release build -Dwerror=true -Dbuildtype=release; then
+	run_tests release build
+fi
+
+if [ "$fast" = 0 ]; then
+	# ASan + UBSan over the unit and end-to-end suites. Debug build: no -march
+	# tuning needed. halt_on_error makes UBSan findings failures, not noise.
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	if stage asan build-asan -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dcpu_instruction_set=generic; then
+		run_tests asan build-asan --suite unit --suite e2e --timeout-multiplier 4
+	fi
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+
+	# ThreadSanitizer over the concurrency tests (ring, mempool, lcores, pipeline).
+	export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+	if stage tsan build-tsan -Dwerror=true -Dbuildtype=debug -Db_sanitize=thread \
+		-Db_lundef=false -Dcpu_instruction_set=generic; then
+		TERN_TEST_SHORT=1 run_tests tsan build-tsan --suite concurrency --timeout-multiplier 6
+	fi
+	unset TSAN_OPTIONS
+fi
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+	printf 'failed: %s\n' "${failures[@]}"
+fi
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
