@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tern_mempool.h - pools of fixed-size objects in DMA memory.
+ *
+ * A pool is created once with all its objects; get and put never allocate.
+ * Free objects live in a lock-free MP/MC ring, and in front of it each lcore
+ * may keep a small LIFO cache so that the common case (an lcore frees what it
+ * allocated a moment ago) touches no shared cache line at all.
+ *
+ * Every object sits in one IOVA-contiguous range and its IOVA is recorded at
+ * create time in a 64-byte header just before it, so a driver never needs a
+ * system call to find the bus address of a buffer.
+ *
+ * Objects parked in any lcore's cache count as available: avail + in_use ==
+ * size holds exactly whenever no lcore is in the middle of a get or put.
+ */
+#ifndef TERN_MEMPOOL_H
+#define TERN_MEMPOOL_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tern_common.h"
+#include "tern_lcore.h"
+#include "tern_log.h"
+#include "tern_ring.h"
+
+#define TERN_MEMPOOL_NAMESIZE  32
+#define TERN_MEMPOOL_CACHE_MAX 512
+
+/* A cache flushes back down to cache_size once it holds more than 1.5x that. */
+#define TERN_MEMPOOL_FLUSHTHRESH(size) ((size)*3 / 2)
+
+/*
+ * One lcore's cache. Only its own lcore writes it; `len` is atomic so that
+ * tern_mempool_avail_count() may read it from any thread (relaxed: a count
+ * taken while the owner works is a snapshot, never a synchronizing edge).
+ */
+struct tern_mempool_cache {
+	_Atomic uint32_t len;
+	uint32_t size;        /* cache_size of the pool */
+	uint32_t flushthresh; /* flush when len goes above this */
+	/*
+	 * A put appends before it checks the threshold, so room is needed for
+	 * flushthresh + one put of at most `size` objects.
+	 */
+	void *objs[TERN_MEMPOOL_FLUSHTHRESH(TERN_MEMPOOL_CACHE_MAX) + TERN_MEMPOOL_CACHE_MAX];
+} TERN_CACHE_ALIGNED;
+
+/* What precedes every object: one cache line, so objects stay aligned. */
+struct tern_mempool_objhdr {
+	tern_iova_t iova; /* IOVA of the object (not of this header) */
+	struct tern_mempool *mp;
+	uint32_t idx;
+} TERN_CACHE_ALIGNED;
+
+struct tern_mempool {
+	/* Read on every get/put: keep together in the first line. */
+	struct tern_ring *ring;  /* the free objects not in a cache */
+	uint32_t cache_size;     /* 0: no per-lcore caches */
+	uint32_t size;           /* number of objects */
+	uint32_t elt_size;       /* bytes the user asked for per object */
+	uint32_t total_elt_size; /* header + object, a multiple of the cache line */
+	unsigned flags;
+	int socket;
+
+	char name[TERN_MEMPOOL_NAMESIZE];
+	void *mem;       /* the DMA chunk holding every object */
+	size_t mem_len;  /* its length */
+	void *ring_mem;  /* where the ring lives */
+	void **obj_tab;  /* object idx -> address, for obj_iter */
+	void *user_data; /* for layers above (the packet pool) */
+
+	/* Present only when cache_size > 0: one per possible lcore id. */
+	struct tern_mempool_cache local_cache[] TERN_CACHE_ALIGNED;
+};
+
+typedef void (*tern_mempool_obj_cb)(struct tern_mempool *mp, void *opaque, void *obj, unsigned idx);
+
+/*
+ * Create a pool of `n` objects of `elt_size` bytes on NUMA `socket`
+ * (TERN_SOCKET_ID_ANY: the caller's). cache_size (0..TERN_MEMPOOL_CACHE_MAX,
+ * at most n / 1.5) is the per-lcore cache; 0 disables caches. obj_init (may
+ * be NULL) runs once per object, in index order, before the pool is usable.
+ * `flags` must be 0 for now. Needs the EAL initialized.
+ * Returns NULL with tern_errno = EINVAL, ENOMEM.
+ */
+struct tern_mempool *tern_mempool_create(const char *name, unsigned n, unsigned elt_size,
+                                         unsigned cache_size, int socket, unsigned flags,
+                                         tern_mempool_obj_cb obj_init, void *opaque);
+
+/* Give back the pool and its memory (NULL is ignored). Logs objects still in use. */
+void tern_mempool_free(struct tern_mempool *mp);
+
+unsigned tern_mempool_avail_count(const struct tern_mempool *mp);
+unsigned tern_mempool_in_use_count(const struct tern_mempool *mp);
+
+static inline unsigned tern_mempool_size(const struct tern_mempool *mp)
+{
+	return mp->size;
+}
+
+static inline const char *tern_mempool_name(const struct tern_mempool *mp)
+{
+	return mp->name;
+}
+
+/* The IOVA of an object of this pool, read from its header (no system call). */
+static inline tern_iova_t tern_mempool_virt2iova(const struct tern_mempool *mp, const void *obj)
+{
+	(void)mp;
+	if (obj == NULL)
+		return TERN_BAD_IOVA;
+	return ((const struct tern_mempool_objhdr *)obj - 1)->iova;
+}
+
+/* The pool an object belongs to. */
+static inline struct tern_mempool *tern_mempool_from_obj(const void *obj)
+{
+	return ((const struct tern_mempool_objhdr *)obj - 1)->mp;
+}
+
+/* Call fn on every object of the pool (free or not), in index order. */
+void tern_mempool_obj_iter(struct tern_mempool *mp, tern_mempool_obj_cb fn, void *arg);
+
+/*
+ * Give the objects in lcore `lcore_id`'s cache back to the ring. Call it from
+ * that lcore, or from another thread while that lcore is not using the pool
+ * (e.g. after tern_lcore_wait()). Returns 0, or -EINVAL for a bad lcore id.
+ */
+int tern_mempool_cache_flush(struct tern_mempool *mp, unsigned lcore_id);
+
+/* Log the pool's counters and caches at INFO level. */
+void tern_mempool_dump(const struct tern_mempool *mp);
+
+/* --- fast path ------------------------------------------------------------ */
+
+/* The calling lcore's cache, or NULL (no caches, or not an lcore). */
+static TERN_ALWAYS_INLINE struct tern_mempool_cache *tern_mempool_cache_get(struct tern_mempool *mp)
+{
+	unsigned lcore = tern_lcore_id();
+
+	if (mp->cache_size == 0 || lcore >= TERN_MAX_LCORE)
+		return NULL;
+	return &mp->local_cache[lcore];
+}
+
+static TERN_ALWAYS_INLINE void tern_mempool_put_bulk(struct tern_mempool *mp, void *const *objs,
+                                                     unsigned n)
+{
+	struct tern_mempool_cache *c = tern_mempool_cache_get(mp);
+	uint32_t len;
+
+	/* No cache, or a put bigger than the cache: straight to the ring. */
+	if (c == NULL || n > c->size)
+		goto ring;
+
+	/* Only this lcore writes len: relaxed is enough (see the struct). */
+	len = atomic_load_explicit(&c->len, memory_order_relaxed);
+	memcpy(&c->objs[len], objs, sizeof(void *) * n);
+	len += n;
+	if (tern_unlikely(len > c->flushthresh)) {
+		/*
+		 * Back down to `size`. The ring has room for every object of
+		 * the pool, so this cannot fail for objects of this pool.
+		 */
+		tern_ring_mp_enqueue_bulk(mp->ring, &c->objs[c->size], len - c->size, NULL);
+		len = c->size;
+	}
+	atomic_store_explicit(&c->len, len, memory_order_relaxed);
+	return;
+ring:
+	if (tern_unlikely(tern_ring_mp_enqueue_bulk(mp->ring, objs, n, NULL) == 0))
+		TERN_DP_LOG(ERR, "mempool", "%s: put of %u objects overflows the ring", mp->name,
+		            n);
+}
+
+static TERN_ALWAYS_INLINE int tern_mempool_get_bulk(struct tern_mempool *mp, void **objs,
+                                                    unsigned n)
+{
+	struct tern_mempool_cache *c = tern_mempool_cache_get(mp);
+	uint32_t len, i;
+
+	if (c == NULL || n > c->size)
+		goto ring;
+
+	len = atomic_load_explicit(&c->len, memory_order_relaxed);
+	if (tern_unlikely(len < n)) {
+		/*
+		 * Refill to `size` objects left after this get; if the ring is
+		 * short, take just what is missing. Either is all or nothing,
+		 * so a failure leaves the cache and the ring as they were.
+		 */
+		uint32_t want = c->size + n - len;
+
+		if (tern_ring_mc_dequeue_bulk(mp->ring, &c->objs[len], want, NULL) == 0) {
+			want = n - len;
+			if (tern_ring_mc_dequeue_bulk(mp->ring, &c->objs[len], want, NULL) == 0)
+				return -ENOBUFS;
+		}
+		len += want;
+	}
+	/* LIFO: hand out the most recently freed (cache-hot) objects first. */
+	for (i = 0; i < n; i++)
+		objs[i] = c->objs[len - 1 - i];
+	atomic_store_explicit(&c->len, len - n, memory_order_relaxed);
+	return 0;
+ring:
+	return tern_ring_mc_dequeue_bulk(mp->ring, objs, n, NULL) == n ? 0 : -ENOBUFS;
+}
+
+static TERN_ALWAYS_INLINE int tern_mempool_get(struct tern_mempool *mp, void **obj)
+{
+	return tern_mempool_get_bulk(mp, obj, 1);
+}
+
+static TERN_ALWAYS_INLINE void tern_mempool_put(struct tern_mempool *mp, void *obj)
+{
+	tern_mempool_put_bulk(mp, &obj, 1);
+}
+
+#endif /* TERN_MEMPOOL_H */
