@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * memory.c - DMA-able memory: one locked mapping per allocation, and the
+ * IOVA of every page in it.
+ *
+ * Hugepages come from memfd_create(MFD_HUGETLB): an anonymous hugetlbfs file
+ * that needs no mount and vanishes with the last mapping, so even kill -9
+ * leaves nothing behind. The registry of allocations is a mutex-guarded list:
+ * IOVA lookups happen at setup time (filling descriptor rings, creating
+ * pools), never per packet.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <numa.h>
+#include <numaif.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/queue.h>
+#include <unistd.h>
+
+#include "tern_lcore.h"
+#include "tern_memory.h"
+#include "eal_internal.h"
+
+#define PAGE_4K  (4096ul)
+#define PAGE_2M  (2ul << 20)
+#define PAGE_1G  (1ul << 30)
+#define MIB      (1ul << 20)
+#define NAME_LEN 32
+/* Requests this large may use 1 GiB pages, when some are free. */
+#define USE_1G_AT (512ul << 20)
+
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT 26
+#endif
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB (21u << MFD_HUGE_SHIFT)
+#endif
+#ifndef MFD_HUGE_1GB
+#define MFD_HUGE_1GB (30u << MFD_HUGE_SHIFT)
+#endif
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+
+/* pagemap entry (Documentation/admin-guide/mm/pagemap.rst): bit 63 present, 0-54 PFN. */
+#define PAGEMAP_PRESENT  (1ull << 63)
+#define PAGEMAP_PFN_MASK ((1ull << 55) - 1)
+
+struct dma_alloc {
+	LIST_ENTRY(dma_alloc) next;
+	char name[NAME_LEN];
+	char *va;
+	size_t len; /* mapped length: a multiple of page_sz */
+	size_t page_sz;
+	int socket;
+	tern_iova_t *iova; /* one per page */
+};
+
+static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
+static LIST_HEAD(, dma_alloc) mem_allocs = LIST_HEAD_INITIALIZER(mem_allocs);
+static bool mem_ready;
+static bool mem_no_huge;
+static enum tern_iova_mode mem_iova;
+static size_t mem_limit; /* bytes, 0: none */
+static size_t mem_socket_limit[TERN_MAX_NUMA_NODES];
+static size_t mem_total;
+static size_t mem_socket_used[TERN_MAX_NUMA_NODES];
+
+/* Free pages of one size, on one NUMA node (or all when node < 0); 0 if unknown. */
+static unsigned long hugepages_free(size_t page_sz, int node)
+{
+	char path[160];
+	unsigned long n = 0;
+	FILE *f;
+
+	if (node < 0)
+		snprintf(path, sizeof(path),
+		         "/sys/kernel/mm/hugepages/hugepages-%zukB/free_hugepages", page_sz >> 10);
+	else
+		snprintf(path, sizeof(path),
+		         "/sys/devices/system/node/node%d/hugepages/hugepages-%zukB/free_hugepages",
+		         node, page_sz >> 10);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return node < 0 ? 0 : hugepages_free(page_sz, -1);
+	if (fscanf(f, "%lu", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
+tern_iova_t tern_virt2phys(const void *va)
+{
+	uint64_t entry;
+	long pg = sysconf(_SC_PAGESIZE);
+	off_t off = (off_t)((uintptr_t)va / (uintptr_t)pg) * (off_t)sizeof(entry);
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return TERN_BAD_IOVA;
+	n = pread(fd, &entry, sizeof(entry), off);
+	close(fd);
+	/* Without CAP_SYS_ADMIN the kernel reports PFN 0 rather than failing. */
+	if (n != sizeof(entry) || !(entry & PAGEMAP_PRESENT) || (entry & PAGEMAP_PFN_MASK) == 0)
+		return TERN_BAD_IOVA;
+	return (entry & PAGEMAP_PFN_MASK) * (uint64_t)pg + ((uintptr_t)va % (uintptr_t)pg);
+}
+
+/* Fill a->iova[] with the physical address of each page, reading pagemap in one go. */
+static int fill_phys(struct dma_alloc *a)
+{
+	size_t sys_pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t nb_pages = a->len / a->page_sz, step = a->page_sz / sys_pg;
+	size_t nb_entries = a->len / sys_pg;
+	uint64_t *ent = malloc(nb_entries * sizeof(*ent));
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (ent == NULL || fd < 0) {
+		ret = ent == NULL ? -ENOMEM : -errno;
+		goto out;
+	}
+	size_t want = nb_entries * sizeof(*ent);
+	off_t off = (off_t)((uintptr_t)a->va / sys_pg * sizeof(*ent));
+	if (pread(fd, ent, want, off) != (ssize_t)want) {
+		ret = -EIO;
+		goto out;
+	}
+	for (size_t i = 0; i < nb_pages; i++) {
+		uint64_t e = ent[i * step];
+
+		if (!(e & PAGEMAP_PRESENT) || (e & PAGEMAP_PFN_MASK) == 0) {
+			ret = -EPERM;
+			goto out;
+		}
+		a->iova[i] = (e & PAGEMAP_PFN_MASK) * sys_pg;
+	}
+out:
+	if (ret)
+		tern_log(TERN_LOG_ERR, EAL_LOG,
+		         "cannot read physical addresses from /proc/self/pagemap (%s): "
+		         "--iova-mode pa needs root, use --iova-mode va",
+		         strerror(-ret));
+	if (fd >= 0)
+		close(fd);
+	free(ent);
+	return ret;
+}
+
+/* Map len bytes of pages of page_sz; MAP_FAILED on error with errno set. */
+static void *map_pages(size_t len, size_t page_sz)
+{
+	unsigned shift = (unsigned)__builtin_ctzl(page_sz);
+	void *va;
+	int fd;
+
+	if (page_sz == PAGE_4K)
+		return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	fd = memfd_create("tern-dma", MFD_CLOEXEC | MFD_HUGETLB | (shift << MFD_HUGE_SHIFT));
+	if (fd >= 0) {
+		/*
+		 * MAP_SHARED on hugetlbfs reserves the pages at mmap time, so a
+		 * shortage shows as ENOMEM here rather than SIGBUS on first touch.
+		 */
+		if (ftruncate(fd, (off_t)len) == 0)
+			va = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		else
+			va = MAP_FAILED;
+		int err = errno;
+		close(fd); /* the mapping keeps the file alive; no fd stays open */
+		errno = err;
+		return va;
+	}
+	/* Kernels without hugetlb memfd: anonymous MAP_HUGETLB, reserved at mmap too. */
+	return mmap(NULL, len, PROT_READ | PROT_WRITE,
+	            MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (int)(shift << MAP_HUGE_SHIFT), -1,
+	            0);
+}
+
+/* Bind to a node before the first touch, so the pages come from there. */
+static int bind_node(void *va, size_t len, int socket)
+{
+	unsigned long mask;
+
+	if (numa_available() < 0)
+		return 0;
+	mask = 1ul << socket;
+	if (mbind(va, len, MPOL_BIND, &mask, sizeof(mask) * 8, 0) != 0)
+		return -errno;
+	return 0;
+}
+
+/* Fault every page in and lock it. Errors come back as -errno, never SIGBUS. */
+static int populate(void *va, size_t len, size_t page_sz)
+{
+	/*
+	 * MADV_POPULATE_WRITE (Linux 5.14) reports a page it cannot get as an
+	 * error; touching would raise SIGBUS for a hugepage the node lacks.
+	 */
+	if (madvise(va, len, MADV_POPULATE_WRITE) != 0 && errno != EINVAL)
+		return -errno;
+	if (mlock(va, len) != 0) {
+		/* Hugepages are never swapped: locking them is a nicety, not a need. */
+		if (page_sz == PAGE_4K)
+			return -errno;
+		tern_log(TERN_LOG_DEBUG, EAL_LOG, "mlock of hugepages failed: %s", strerror(errno));
+	}
+	/* Fresh pages are zero already, but make sure each is present (old kernels). */
+	for (size_t off = 0; off < len; off += page_sz)
+		((volatile char *)va)[off] = 0;
+	return 0;
+}
+
+static size_t choose_page_size(size_t len, int socket)
+{
+	if (mem_no_huge)
+		return PAGE_4K;
+	if (len >= USE_1G_AT && hugepages_free(PAGE_1G, socket) >= (len + PAGE_1G - 1) / PAGE_1G)
+		return PAGE_1G;
+	return PAGE_2M;
+}
+
+static bool over_limit(const char *name, size_t len, int socket)
+{
+	if (mem_limit && mem_total + len > mem_limit) {
+		tern_log(TERN_LOG_ERR, EAL_LOG,
+		         "cannot allocate '%s' (%zu bytes): over the -m limit of %zu MiB (%zu MiB "
+		         "in use); raise -m",
+		         name, len, mem_limit / MIB, mem_total / MIB);
+		return true;
+	}
+	if (mem_socket_limit[socket] && mem_socket_used[socket] + len > mem_socket_limit[socket]) {
+		tern_log(TERN_LOG_ERR, EAL_LOG,
+		         "cannot allocate '%s' (%zu bytes) on socket %d: over the --socket-mem "
+		         "limit of %zu MiB (%zu MiB in use); raise --socket-mem",
+		         name, len, socket, mem_socket_limit[socket] / MIB,
+		         mem_socket_used[socket] / MIB);
+		return true;
+	}
+	return false;
+}
+
+static void *fail(int err)
+{
+	tern_errno = err;
+	return NULL;
+}
+
+void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
+{
+	struct dma_alloc *a;
+	size_t page_sz, map_len;
+	int ret;
+
+	bool ready;
+
+	if (name == NULL)
+		name = "?";
+	pthread_mutex_lock(&mem_lock);
+	ready = mem_ready;
+	pthread_mutex_unlock(&mem_lock);
+	if (!ready) {
+		tern_log(TERN_LOG_ERR, EAL_LOG, "cannot allocate '%s': call tern_eal_init() first",
+		         name);
+		return fail(EINVAL);
+	}
+	if (socket == TERN_SOCKET_ID_ANY)
+		socket = tern_socket_id();
+	if (len == 0 || (align && !tern_is_power_of_2(align)) || socket < 0 ||
+	    socket >= TERN_MAX_NUMA_NODES || (unsigned)socket >= tern_socket_count()) {
+		tern_log(TERN_LOG_ERR, EAL_LOG,
+		         "cannot allocate '%s': bad request (len %zu, align %zu, socket %d)", name,
+		         len, align, socket);
+		return fail(EINVAL);
+	}
+	page_sz = choose_page_size(len, socket);
+	if (align > page_sz) {
+		tern_log(TERN_LOG_ERR, EAL_LOG,
+		         "cannot allocate '%s': alignment %zu is larger than the page size %zu",
+		         name, align, page_sz);
+		return fail(EINVAL);
+	}
+	map_len = TERN_ALIGN_CEIL(len, page_sz);
+
+	a = calloc(1, sizeof(*a));
+	if (a)
+		a->iova = calloc(map_len / page_sz, sizeof(*a->iova));
+	if (a == NULL || a->iova == NULL) {
+		if (a)
+			free(a);
+		return fail(ENOMEM);
+	}
+	strlcpy(a->name, name, sizeof(a->name));
+	a->len = map_len;
+	a->page_sz = page_sz;
+	a->socket = socket;
+
+	/* Charge the limits first so that two threads cannot both slip under them. */
+	pthread_mutex_lock(&mem_lock);
+	if (over_limit(name, map_len, socket)) {
+		pthread_mutex_unlock(&mem_lock);
+		free(a->iova);
+		free(a);
+		return fail(ENOMEM);
+	}
+	mem_total += map_len;
+	mem_socket_used[socket] += map_len;
+	pthread_mutex_unlock(&mem_lock);
+
+	a->va = map_pages(map_len, page_sz);
+	if (a->va == MAP_FAILED) {
+		ret = -errno;
+		a->va = NULL;
+		if (page_sz == PAGE_4K)
+			tern_log(TERN_LOG_ERR, EAL_LOG, "cannot map %zu bytes for '%s': %s",
+			         map_len, name, strerror(-ret));
+		else
+			tern_log(
+			    TERN_LOG_ERR, EAL_LOG,
+			    "cannot allocate '%s' (%zu bytes): not enough free %zu kB hugepages "
+			    "(%lu free); reserve more in /proc/sys/vm/nr_hugepages or use "
+			    "--no-huge",
+			    name, map_len, page_sz >> 10, hugepages_free(page_sz, -1));
+		goto err;
+	}
+	ret = bind_node(a->va, map_len, socket);
+	if (ret == 0)
+		ret = populate(a->va, map_len, page_sz);
+	if (ret) {
+		tern_log(TERN_LOG_ERR, EAL_LOG,
+		         "cannot get %zu bytes of locked memory on socket %d for '%s': %s%s",
+		         map_len, socket, name, strerror(-ret),
+		         page_sz == PAGE_4K ? " (raise 'ulimit -l' or run as root)" : "");
+		goto err;
+	}
+	if (mem_iova == TERN_IOVA_PA) {
+		ret = fill_phys(a);
+		if (ret)
+			goto err;
+	} else {
+		for (size_t i = 0; i < map_len / page_sz; i++)
+			a->iova[i] = (tern_iova_t)(uintptr_t)(a->va + i * page_sz);
+	}
+
+	pthread_mutex_lock(&mem_lock);
+	LIST_INSERT_HEAD(&mem_allocs, a, next);
+	pthread_mutex_unlock(&mem_lock);
+	return a->va;
+
+err:
+	if (a->va)
+		munmap(a->va, map_len);
+	pthread_mutex_lock(&mem_lock);
+	mem_total -= map_len;
+	mem_socket_used[socket] -= map_len;
+	pthread_mutex_unlock(&mem_lock);
+	free(a->iova);
+	free(a);
+	return fail(ret == -EPERM ? EPERM : ret == -EINVAL ? EINVAL : ENOMEM);
+}
+
+/* The allocation holding va; mem_lock held. */
+static struct dma_alloc *find_locked(const void *va)
+{
+	struct dma_alloc *a;
+	const char *p = va;
+
+	LIST_FOREACH(a, &mem_allocs, next)
+	if (p >= a->va && p < a->va + a->len)
+		return a;
+	return NULL;
+}
+
+static void release(struct dma_alloc *a)
+{
+	munmap(a->va, a->len);
+	mem_total -= a->len;
+	mem_socket_used[a->socket] -= a->len;
+	free(a->iova);
+	free(a);
+}
+
+void tern_dma_free(void *va)
+{
+	struct dma_alloc *a;
+
+	if (va == NULL)
+		return;
+	pthread_mutex_lock(&mem_lock);
+	a = find_locked(va);
+	if (a && a->va == va) {
+		LIST_REMOVE(a, next);
+		release(a);
+		a = NULL;
+		va = NULL;
+	}
+	pthread_mutex_unlock(&mem_lock);
+	if (va)
+		tern_log(TERN_LOG_ERR, EAL_LOG,
+		         "tern_dma_free(%p): not the start of a DMA allocation", va);
+}
+
+tern_iova_t tern_dma_virt2iova(const void *va)
+{
+	tern_iova_t iova = TERN_BAD_IOVA;
+	struct dma_alloc *a;
+
+	pthread_mutex_lock(&mem_lock);
+	a = find_locked(va);
+	if (a) {
+		size_t off = (size_t)((const char *)va - a->va);
+
+		iova = a->iova[off / a->page_sz] + off % a->page_sz;
+	}
+	pthread_mutex_unlock(&mem_lock);
+	return iova;
+}
+
+size_t tern_dma_page_size(const void *va)
+{
+	struct dma_alloc *a;
+	size_t sz;
+
+	pthread_mutex_lock(&mem_lock);
+	a = find_locked(va);
+	sz = a ? a->page_sz : 0;
+	pthread_mutex_unlock(&mem_lock);
+	return sz;
+}
+
+bool tern_dma_iova_contig(const void *va, size_t len)
+{
+	struct dma_alloc *a;
+	bool ok = false;
+
+	pthread_mutex_lock(&mem_lock);
+	a = find_locked(va);
+	if (a && len > 0) {
+		size_t off = (size_t)((const char *)va - a->va);
+
+		if (len <= a->len - off) {
+			size_t first = off / a->page_sz, last = (off + len - 1) / a->page_sz;
+
+			ok = true;
+			for (size_t i = first; i < last && ok; i++)
+				ok = a->iova[i + 1] == a->iova[i] + a->page_sz;
+		}
+	}
+	pthread_mutex_unlock(&mem_lock);
+	return ok;
+}
+
+size_t tern_dma_allocated(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&mem_lock);
+	n = mem_total;
+	pthread_mutex_unlock(&mem_lock);
+	return n;
+}
+
+void tern_dma_dump(void)
+{
+	struct dma_alloc *a;
+
+	pthread_mutex_lock(&mem_lock);
+	LIST_FOREACH(a, &mem_allocs, next)
+	tern_log(TERN_LOG_INFO, EAL_LOG,
+	         "dma '%s': %zu bytes at %p, %zu kB pages, socket %d, iova 0x%" PRIx64, a->name,
+	         a->len, (void *)a->va, a->page_sz >> 10, a->socket, a->iova[0]);
+	pthread_mutex_unlock(&mem_lock);
+}
+
+int eal_memory_init(const struct tern_eal_config *cfg, enum tern_iova_mode iova)
+{
+	if (!cfg->no_huge && hugepages_free(PAGE_2M, -1) == 0 && hugepages_free(PAGE_1G, -1) == 0) {
+		tern_eal_set_error(EAL_LOG,
+		                   "no free hugepages: reserve some as root with 'echo 512 > "
+		                   "/proc/sys/vm/nr_hugepages', or pass --no-huge");
+		return -ENOMEM;
+	}
+	if (iova == TERN_IOVA_PA) {
+		/* Find out now, with one clear line, rather than at the first allocation. */
+		volatile char probe = 1;
+
+		if (tern_virt2phys((const void *)&probe) == TERN_BAD_IOVA) {
+			tern_eal_set_error(
+			    EAL_LOG, "--iova-mode pa needs root to read physical addresses "
+			             "from /proc/self/pagemap: run as root or use --iova-mode "
+			             "va");
+			return -EPERM;
+		}
+	}
+	pthread_mutex_lock(&mem_lock);
+	mem_no_huge = cfg->no_huge;
+	mem_iova = iova;
+	mem_limit = cfg->mem_mb * MIB;
+	for (unsigned i = 0; i < TERN_MAX_NUMA_NODES; i++)
+		mem_socket_limit[i] = cfg->socket_mem_mb[i] * MIB;
+	mem_ready = true;
+	pthread_mutex_unlock(&mem_lock);
+	return 0;
+}
+
+void eal_memory_cleanup(void)
+{
+	struct dma_alloc *a;
+
+	pthread_mutex_lock(&mem_lock);
+	mem_ready = false;
+	while ((a = LIST_FIRST(&mem_allocs)) != NULL) {
+		tern_log(TERN_LOG_WARNING, EAL_LOG,
+		         "'%s' (%zu bytes) still allocated at cleanup: unmapping it", a->name,
+		         a->len);
+		LIST_REMOVE(a, next);
+		release(a);
+	}
+	pthread_mutex_unlock(&mem_lock);
+}
