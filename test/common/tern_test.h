@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tern_test.h - helpers every tern test shares: start the EAL the way the
+ * machine allows, and measure what a process holds (fds, mappings, threads)
+ * so that tests can prove nothing leaks.
+ *
+ * Header-only: each test binary includes it once.
+ */
+#ifndef TERN_TEST_H
+#define TERN_TEST_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tern_eal.h"
+#include "tern_lcore.h"
+#include "tern_memory.h"
+
+/* 2 MiB hugepages that are free right now, over all nodes (0 if none or unknown). */
+static inline unsigned long tern_test_hugepages_free(void)
+{
+	unsigned long n = 0;
+	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "re");
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
+/* Whether tests should use hugepages: >= 64 free 2 MiB pages and TERN_TEST_NO_HUGE unset. */
+static inline bool tern_test_use_huge(void)
+{
+	return getenv("TERN_TEST_NO_HUGE") == NULL && tern_test_hugepages_free() >= 64;
+}
+
+/*
+ * Start the EAL on `cores` ("0-1"; NULL or "" for the current CPU), with
+ * hugepages when tern_test_use_huge(), else --no-huge. Logs go to stderr at
+ * the default level. Returns what tern_eal_init() returns.
+ */
+static inline int tern_test_eal_init(const char *cores)
+{
+	struct tern_eal_config cfg;
+
+	tern_eal_config_init(&cfg);
+	if (cores)
+		snprintf(cfg.cores, sizeof(cfg.cores), "%s", cores);
+	cfg.no_huge = !tern_test_use_huge();
+	return tern_eal_init(&cfg);
+}
+
+/* Count the entries of a /proc directory (without . and ..); -1 on error. */
+static inline int tern_test_count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1 >= 0 ? n - 1 : 0; /* minus the fd opendir itself holds */
+}
+
+/* Open file descriptors of this process. */
+static inline int tern_test_open_fds(void)
+{
+	return tern_test_count_dir("/proc/self/fd");
+}
+
+/* Threads of this process. */
+static inline int tern_test_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Bytes of address space mapped by this process (VmSize, from /proc/self/statm). */
+static inline size_t tern_test_mapped_bytes(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu", &pages) != 1)
+		pages = 0;
+	fclose(f);
+	return pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+#endif /* TERN_TEST_H */
