@@ -29,13 +29,13 @@ struct tern_port_dev;
 struct tern_port_ops {
 	/* Called by tern_port_configure after the port layer checked nb_rxq/nb_txq. */
 	int (*configure)(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb_txq,
-			 const struct tern_port_conf *conf);
+	                 const struct tern_port_conf *conf);
 	void (*info_get)(struct tern_port_dev *dev, struct tern_port_info *info);
 	/* Return the new queue in *queue; it is what the burst functions get. */
 	int (*rx_queue_setup)(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
-			      struct tern_mempool *mp, void **queue);
+	                      struct tern_mempool *mp, void **queue);
 	int (*tx_queue_setup)(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
-			      void **queue);
+	                      void **queue);
 	void (*rx_queue_release)(struct tern_port_dev *dev, void *queue);
 	void (*tx_queue_release)(struct tern_port_dev *dev, void *queue);
 	int (*start)(struct tern_port_dev *dev);
@@ -44,12 +44,12 @@ struct tern_port_ops {
 	/* Free the device (queues were released before). */
 	void (*close)(struct tern_port_dev *dev);
 	int (*mac_set)(struct tern_port_dev *dev, const struct tern_ether_addr *mac); /* optional */
-	int (*promisc_set)(struct tern_port_dev *dev, bool on);			      /* optional */
+	int (*promisc_set)(struct tern_port_dev *dev, bool on);                       /* optional */
 	int (*link_get)(struct tern_port_dev *dev, struct tern_link *link);
 	/* Counters since probe; the port layer subtracts its reset baseline. */
 	int (*stats_get)(struct tern_port_dev *dev, struct tern_port_stats *stats);
 	int (*queue_stats_get)(struct tern_port_dev *dev, bool rx, uint16_t qid,
-			       struct tern_queue_stats *stats);
+	                       struct tern_queue_stats *stats);
 };
 
 /*
@@ -58,17 +58,17 @@ struct tern_port_ops {
  */
 struct tern_port_dev {
 	const struct tern_port_ops *ops; /* (driver) */
-	tern_burst_fn rx_burst;		 /* (driver) */
-	tern_burst_fn tx_burst;		 /* (driver) */
-	struct tern_ether_addr mac;	 /* (driver) current address */
-	int socket;			 /* (driver) NUMA socket, or TERN_SOCKET_ID_ANY */
-	char name[TERN_PORT_NAME_LEN];	 /* set from the device name before probe() */
+	tern_burst_fn rx_burst;          /* (driver) */
+	tern_burst_fn tx_burst;          /* (driver) */
+	struct tern_ether_addr mac;      /* (driver) current address */
+	int socket;                      /* (driver) NUMA socket, or TERN_SOCKET_ID_ANY */
+	char name[TERN_PORT_NAME_LEN];   /* set from the device name before probe() */
 	const struct tern_driver *drv;
 	uint16_t port_id;
 	uint16_t nb_rxq, nb_txq;
-	int state;   /* port layer's life-cycle state */
+	int state; /* port layer's life-cycle state */
 	bool promisc;
-	void **rxq;  /* queue pointers, nb_rxq of them */
+	void **rxq; /* queue pointers, nb_rxq of them */
 	void **txq;
 	struct tern_port_stats stats_base; /* baseline from the last stats reset */
 	struct tern_queue_stats *rxq_base, *txq_base;
@@ -99,7 +99,8 @@ struct tern_driver {
 
 /* The symbol a plugin exports, and how it does. */
 #define TERN_PLUGIN_SYMBOL "tern_plugin_driver"
-#define TERN_PLUGIN_DRIVER(drv) __attribute__((visibility("default"))) const struct tern_driver *tern_plugin_driver = &(drv)
+#define TERN_PLUGIN_DRIVER(drv)                                                                    \
+	__attribute__((visibility("default"))) const struct tern_driver *tern_plugin_driver = &(drv)
 
 /*
  * Devargs: "k=v,k=v" parsing for probe(). tern_devargs_get copies the value of

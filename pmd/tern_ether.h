@@ -48,7 +48,7 @@ static inline void tern_ether_addr_format(char *buf, const struct tern_ether_add
 int tern_ether_addr_parse(const char *s, struct tern_ether_addr *ea);
 
 static inline bool tern_ether_addr_eq(const struct tern_ether_addr *a,
-				      const struct tern_ether_addr *b)
+                                      const struct tern_ether_addr *b)
 {
 	return memcmp(a, b, sizeof(*a)) == 0;
 }

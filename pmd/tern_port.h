@@ -31,9 +31,9 @@
 #include "tern_common.h"
 #include "tern_ether.h"
 
-#define TERN_MAX_PORTS		 32
+#define TERN_MAX_PORTS           32
 #define TERN_MAX_QUEUES_PER_PORT 64
-#define TERN_PORT_NAME_LEN	 64
+#define TERN_PORT_NAME_LEN       64
 
 struct tern_mempool;
 struct tern_pkt;
@@ -44,15 +44,15 @@ typedef uint16_t (*tern_burst_fn)(void *queue, struct tern_pkt **pkts, uint16_t 
 /* Capabilities a driver declares in tern_port_info.capa. */
 #define TERN_PORT_CAPA_MULTI_SEG_TX (1u << 0) /* tx_burst takes chained packets */
 #define TERN_PORT_CAPA_MULTI_SEG_RX (1u << 1) /* rx_burst may return chains (jumbo) */
-#define TERN_PORT_CAPA_RSS_HASH	    (1u << 2) /* pkt->rss_hash is filled on RX */
-#define TERN_PORT_CAPA_PROMISC	    (1u << 3) /* promiscuous mode can be switched */
-#define TERN_PORT_CAPA_MAC_SET	    (1u << 4) /* the MAC address can be changed */
+#define TERN_PORT_CAPA_RSS_HASH     (1u << 2) /* pkt->rss_hash is filled on RX */
+#define TERN_PORT_CAPA_PROMISC      (1u << 3) /* promiscuous mode can be switched */
+#define TERN_PORT_CAPA_MAC_SET      (1u << 4) /* the MAC address can be changed */
 #define TERN_PORT_CAPA_RUNTIME_LINK (1u << 5) /* link state can change while running */
 
 struct tern_port_info {
 	char name[TERN_PORT_NAME_LEN]; /* "null0", "0000:00:03.0" */
-	const char *driver;	       /* driver name: "null", "virtio", ... */
-	int socket;		       /* NUMA socket of the device */
+	const char *driver;            /* driver name: "null", "virtio", ... */
+	int socket;                    /* NUMA socket of the device */
 	uint16_t max_rx_queues;
 	uint16_t max_tx_queues;
 	uint16_t rx_desc_min, rx_desc_max; /* allowed nb_desc in rx_queue_setup */
@@ -62,8 +62,8 @@ struct tern_port_info {
 };
 
 struct tern_port_conf {
-	uint32_t mtu;  /* 0: the driver's default (1500) */
-	bool rss;      /* spread RX over the queues by RSS hash, where the device can */
+	uint32_t mtu; /* 0: the driver's default (1500) */
+	bool rss;     /* spread RX over the queues by RSS hash, where the device can */
 };
 
 struct tern_link {
@@ -112,7 +112,7 @@ int tern_port_fp_check(uint16_t port, uint16_t queue, bool rx);
  * pkts[]; each belongs to the caller until it frees or transmits it.
  */
 static inline uint16_t tern_port_rx_burst(uint16_t port, uint16_t queue, struct tern_pkt **pkts,
-					  uint16_t n)
+                                          uint16_t n)
 {
 #ifdef TERN_DEBUG
 	if (tern_port_fp_check(port, queue, true) < 0)
@@ -130,7 +130,7 @@ static inline uint16_t tern_port_rx_burst(uint16_t port, uint16_t queue, struct 
  * oerrors and freed).
  */
 static inline uint16_t tern_port_tx_burst(uint16_t port, uint16_t queue, struct tern_pkt **pkts,
-					  uint16_t n)
+                                          uint16_t n)
 {
 #ifdef TERN_DEBUG
 	if (tern_port_fp_check(port, queue, false) < 0)
@@ -156,7 +156,7 @@ int tern_port_info_get(uint16_t port, struct tern_port_info *info);
 
 /* conf may be NULL for defaults. -EBUSY if started; -EINVAL if over the maxima. */
 int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
-			const struct tern_port_conf *conf);
+                        const struct tern_port_conf *conf);
 
 /*
  * Set up RX queue `queue` with nb_desc descriptors (0: the driver's default)
@@ -164,11 +164,12 @@ int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
  * of struct tern_pkt from tern_pktpool_create().
  */
 int tern_port_rx_queue_setup(uint16_t port, uint16_t queue, uint16_t nb_desc, int socket,
-			     struct tern_mempool *mp);
+                             struct tern_mempool *mp);
 int tern_port_tx_queue_setup(uint16_t port, uint16_t queue, uint16_t nb_desc, int socket);
 
 int tern_port_start(uint16_t port);
-/* Stop the port: its bursts return 0 from now on; packets held in RX rings go back to their pool. */
+/* Stop the port: its bursts return 0 from now on; packets held in RX rings go back to their pool.
+ */
 int tern_port_stop(uint16_t port);
 /* Stop if needed, release every queue and the device; the id is no longer valid. */
 int tern_port_close(uint16_t port);
@@ -176,8 +177,8 @@ bool tern_port_is_started(uint16_t port);
 
 int tern_port_mac_get(uint16_t port, struct tern_ether_addr *mac);
 int tern_port_mac_set(uint16_t port, const struct tern_ether_addr *mac); /* -ENOTSUP */
-int tern_port_promisc_set(uint16_t port, bool on);			   /* -ENOTSUP */
-int tern_port_promisc_get(uint16_t port);				   /* 0, 1 or < 0 */
+int tern_port_promisc_set(uint16_t port, bool on);                       /* -ENOTSUP */
+int tern_port_promisc_get(uint16_t port);                                /* 0, 1 or < 0 */
 int tern_port_link_get(uint16_t port, struct tern_link *link);
 
 int tern_port_stats_get(uint16_t port, struct tern_port_stats *stats);
