@@ -33,6 +33,7 @@
 #define NULL_DEFAULT_SIZE 64
 #define NULL_MIN_SIZE     TERN_ETHER_HDR_LEN
 #define NULL_MAX_SIZE     9000
+#define NULL_MAX_DESC     4096
 #define NULL_SPEED_MBPS   10000
 
 /* One RX or TX queue, on its own cache line(s): only its poller writes it. */
@@ -123,11 +124,11 @@ static void null_info_get(struct tern_port_dev *dev, struct tern_port_info *info
 	(void)dev;
 	info->max_rx_queues = NULL_MAX_QUEUES;
 	info->max_tx_queues = NULL_MAX_QUEUES;
-	/* No descriptor rings: any count is accepted and ignored. */
+	/* No descriptor rings: a count in a NIC-like range is accepted and ignored. */
 	info->rx_desc_min = 1;
-	info->rx_desc_max = UINT16_MAX;
+	info->rx_desc_max = NULL_MAX_DESC;
 	info->tx_desc_min = 1;
-	info->tx_desc_max = UINT16_MAX;
+	info->tx_desc_max = NULL_MAX_DESC;
 	info->max_rx_pktlen = NULL_MAX_SIZE + TERN_ETHER_HDR_LEN + TERN_ETHER_CRC_LEN;
 	info->capa = TERN_PORT_CAPA_MULTI_SEG_TX | TERN_PORT_CAPA_PROMISC | TERN_PORT_CAPA_MAC_SET;
 }
