@@ -18,9 +18,13 @@ uint16_t port_nb;
 
 struct tern_port_dev *port_get(uint16_t port, const char *what)
 {
-	if (port >= port_nb || port_devs[port] == NULL) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "%s: no port %u (%u ports, closed ones excluded)",
-		         what, port, port_nb);
+	if (port >= port_nb) {
+		tern_log(TERN_LOG_ERR, PORT_LOG, "%s: no port %u (ports are 0..%d)", what, port,
+		         port_nb - 1);
+		return NULL;
+	}
+	if (port_devs[port] == NULL) {
+		tern_log(TERN_LOG_ERR, PORT_LOG, "%s: port %u is closed", what, port);
 		return NULL;
 	}
 	return port_devs[port];
