@@ -23,12 +23,11 @@ static struct tern_mempool *create_fail(int err, const char *name, const char *w
 
 /*
  * Lay the objects out in mp->mem: each one [header][object] in a run of
- * bytes with one IOVA range. In VA mode everything is contiguous; in PA mode
- * an element that would cross into a page that does not follow in physical
- * memory moves to the start of that page. Returns 0 or -ENOMEM when the
- * chunk is too small for n objects.
+ * bytes with one IOVA range, recording each object's IOVA in its header.
+ * Returns 0, -ENOMEM when the chunk is too small for n objects, -EFAULT if
+ * the EAL cannot give an IOVA.
  */
-static int layout_objects(struct tern_mempool *mp, bool check_contig)
+static int layout_objects(struct tern_mempool *mp, bool pa)
 {
 	char *base = mp->mem;
 	size_t off = 0;
@@ -36,18 +35,24 @@ static int layout_objects(struct tern_mempool *mp, bool check_contig)
 	unsigned i;
 
 	for (i = 0; i < mp->size; i++) {
+		uintptr_t start = (uintptr_t)base + off;
+
 		if (off + mp->total_elt_size > mp->mem_len)
 			return -ENOMEM;
-		if (check_contig && !tern_dma_iova_contig(base + off, mp->total_elt_size)) {
-			/* Start over on the next page boundary (of the address, not the offset). */
-			uintptr_t next =
-			    TERN_ALIGN_CEIL((uintptr_t)(base + off) + 1, (uintptr_t)pg);
-
-			off = next - (uintptr_t)base;
-			if (off + mp->total_elt_size > mp->mem_len ||
-			    !tern_dma_iova_contig(base + off, mp->total_elt_size))
+		/*
+		 * PA mode: physical addresses run on only within a page, so an
+		 * element never crosses a page boundary; it moves to the next
+		 * page instead (the check is on the address: the chunk's start
+		 * need not be page aligned).
+		 */
+		if (pa && (start / pg) != ((start + mp->total_elt_size - 1) / pg)) {
+			off = TERN_ALIGN_CEIL(start, (uintptr_t)pg) - (uintptr_t)base;
+			if (off + mp->total_elt_size > mp->mem_len)
 				return -ENOMEM;
 		}
+		/* Whatever the mode, refuse to hand out a range the EAL calls broken. */
+		if (!tern_dma_iova_contig(base + off, mp->total_elt_size))
+			return -EFAULT;
 
 		struct tern_mempool_objhdr *hdr = (struct tern_mempool_objhdr *)(base + off);
 		void *obj = hdr + 1;
@@ -103,7 +108,7 @@ static int alloc_objects(struct tern_mempool *mp, bool pa)
 		if (need <= len) {
 			int ret = layout_objects(mp, pa);
 
-			/* Physically contiguous pages can only make room, never cost it. */
+			/* A chunk not starting on a page boundary may need one page more. */
 			if (ret != -ENOMEM)
 				return ret;
 			need = len + tern_dma_page_size(mp->mem);
@@ -256,6 +261,21 @@ void tern_mempool_obj_iter(struct tern_mempool *mp, tern_mempool_obj_cb fn, void
 		return;
 	for (i = 0; i < mp->size; i++)
 		fn(mp, arg, mp->obj_tab[i], i);
+}
+
+int tern_mempool_get_split_(struct tern_mempool *mp, struct tern_mempool_cache *c, void **objs,
+                            unsigned n)
+{
+	uint32_t len = atomic_load_explicit(&c->len, memory_order_relaxed);
+	uint32_t from_cache = TERN_MIN(len, n), i;
+
+	if (from_cache < n &&
+	    tern_ring_mc_dequeue_bulk(mp->ring, &objs[from_cache], n - from_cache, NULL) == 0)
+		return -ENOBUFS;
+	for (i = 0; i < from_cache; i++)
+		objs[i] = c->objs[len - 1 - i];
+	atomic_store_explicit(&c->len, len - from_cache, memory_order_relaxed);
+	return 0;
 }
 
 int tern_mempool_cache_flush(struct tern_mempool *mp, unsigned lcore_id)

@@ -177,6 +177,14 @@ ring:
 		            n);
 }
 
+/*
+ * Slow path of a get bigger than the cache that the ring alone cannot serve:
+ * take what this lcore's cache holds and the rest from the ring, so that a
+ * get fails only when the caller's cache and the ring together are short.
+ */
+int tern_mempool_get_split_(struct tern_mempool *mp, struct tern_mempool_cache *c, void **objs,
+                            unsigned n);
+
 static TERN_ALWAYS_INLINE int tern_mempool_get_bulk(struct tern_mempool *mp, void **objs,
                                                     unsigned n)
 {
@@ -208,7 +216,9 @@ static TERN_ALWAYS_INLINE int tern_mempool_get_bulk(struct tern_mempool *mp, voi
 	atomic_store_explicit(&c->len, len - n, memory_order_relaxed);
 	return 0;
 ring:
-	return tern_ring_mc_dequeue_bulk(mp->ring, objs, n, NULL) == n ? 0 : -ENOBUFS;
+	if (tern_likely(tern_ring_mc_dequeue_bulk(mp->ring, objs, n, NULL) == n))
+		return 0;
+	return c != NULL ? tern_mempool_get_split_(mp, c, objs, n) : -ENOBUFS;
 }
 
 static TERN_ALWAYS_INLINE int tern_mempool_get(struct tern_mempool *mp, void **obj)

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mp_test.h - what the mempool tests share: EAL up and down from a config
+ * struct, and a check that a pool got every object back.
+ */
+#ifndef MP_TEST_H
+#define MP_TEST_H
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "tern_eal.h"
+#include "tern_lcore.h"
+#include "tern_memory.h"
+#include "tern_mempool.h"
+
+/* Start the EAL on `cores` ("" = the current CPU) with locked 4 KiB pages. */
+static inline void mp_eal_up(const char *cores, enum tern_iova_mode iova)
+{
+	struct tern_eal_config cfg;
+	int ret;
+
+	tern_eal_config_init(&cfg);
+	strlcpy(cfg.cores, cores, sizeof(cfg.cores));
+	cfg.no_huge = true;
+	cfg.iova_mode = iova;
+	cfg.mem_mb = 512;
+	ret = tern_eal_init(&cfg);
+	cr_assert_eq(ret, 0, "tern_eal_init: %d %s", ret, tern_eal_last_error());
+}
+
+static inline void mp_eal_down(void)
+{
+	cr_assert_eq(tern_eal_cleanup(), 0);
+}
+
+/* Every object of mp back, with the counters agreeing. */
+static inline void mp_assert_all_back(const struct tern_mempool *mp)
+{
+	cr_assert_eq(tern_mempool_avail_count(mp), tern_mempool_size(mp), "%s: %u of %u back",
+	             tern_mempool_name(mp), tern_mempool_avail_count(mp), tern_mempool_size(mp));
+	cr_assert_eq(tern_mempool_in_use_count(mp), 0);
+}
+
+static inline void mp_assert_accounting(const struct tern_mempool *mp, unsigned expect_in_use)
+{
+	cr_assert_eq(tern_mempool_avail_count(mp) + tern_mempool_in_use_count(mp),
+	             tern_mempool_size(mp));
+	cr_assert_eq(tern_mempool_in_use_count(mp), expect_in_use, "in use %u, expected %u",
+	             tern_mempool_in_use_count(mp), expect_in_use);
+}
+
+#endif /* MP_TEST_H */
