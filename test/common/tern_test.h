@@ -10,6 +10,7 @@
 #define TERN_TEST_H
 
 #include <dirent.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,27 @@ static inline int tern_test_eal_init(const char *cores)
 		snprintf(cfg.cores, sizeof(cfg.cores), "%s", cores);
 	cfg.no_huge = !tern_test_use_huge();
 	return tern_eal_init(&cfg);
+}
+
+/*
+ * The first two CPUs this process may use, written as "a,b" into list (just
+ * "a" when it may use one). Returns how many were found (1 or 2).
+ */
+static inline int tern_test_two_cores(char *list, size_t len, int cpus[2])
+{
+	cpu_set_t set;
+	int n = 0;
+
+	CPU_ZERO(&set);
+	sched_getaffinity(0, sizeof(set), &set);
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &set))
+			cpus[n++] = c;
+	if (n == 2)
+		snprintf(list, len, "%d,%d", cpus[0], cpus[1]);
+	else
+		snprintf(list, len, "%d", n ? cpus[0] : 0);
+	return n;
 }
 
 /* Count the entries of a /proc directory (without . and ..); -1 on error. */
