@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+# l2fwd_badopts.py TERN_L2FWD: every bad option or value gives exactly one
+# line on stderr saying what is wrong and how to fix it, status 2, and no
+# forwarding (nothing on stdout after the plan).
+import subprocess, sys
+
+exe = sys.argv[1]
+two = ["--no-huge", "-l", "0-1", "--vdev", "null0", "--vdev", "null1", "--"]
+P = "tern-l2fwd: "
+cases = [
+    (two + ["-p", "zz"], P + "-p 'zz': not a hex port mask: give e.g. -p 0x3"),
+    (two + ["-p", "0"], P + "-p '0': the mask selects no port: give e.g. -p 0x3"),
+    (two + ["-p", "0x4"], P + "-p 0x4: port 2 does not exist (2 ports): give a mask within 0x3"),
+    (two + ["-p", "0x1"], P + "1 ports enabled, an odd number: pair them with --portmap or leave one out with -p"),
+    (["--no-huge", "-l", "0-1", "--vdev", "null0", "--vdev", "null1", "--vdev", "null2", "--"],
+     P + "3 ports enabled, an odd number: pair them with --portmap or leave one out with -p"),
+    (two + ["--portmap", "(0,1)(1,0)"],
+     P + "--portmap '(0,1)(1,0)': port 1 is in two pairs: name each port once"),
+    (two + ["--portmap", "(0,1"],
+     P + "--portmap '(0,1': expected pairs '(A,B)': give e.g. --portmap \"(0,1)(2,3)\""),
+    (two + ["--portmap", "(0,3)"],
+     P + "--portmap: port 3 does not exist (2 ports): pair ports 0 to 1"),
+    (two + ["--bogus"], P + "unknown option '--bogus': see tern-l2fwd -- --help"),
+    (two + ["stray"], P + "unexpected argument 'stray': options start with '-' (see --help)"),
+    (two + ["--burst", "0"], P + "--burst 0: out of range: give 1 to 512"),
+    (two + ["--burst", "513"], P + "--burst 513: out of range: give 1 to 512"),
+    (two + ["--burst", "x"], P + "--burst 'x': not a number: give 1 to 512"),
+    (two + ["--burst"], P + "option '--burst' needs a value: e.g. --burst 32"),
+    (two + ["--mode", "turbo"], P + "--mode 'turbo': unknown mode: give rtc or pipeline"),
+    (two + ["-q", "0"], P + "-q '0': not a queue count: give 1 to 64"),
+    (two + ["-T", "-1"], P + "-T '-1': not a number of seconds: give 0 (off) to 86400"),
+    (two + ["--duration", "1.5s"],
+     P + "--duration '1.5s': not a number of seconds: give 0 (until SIGINT) or more"),
+    (two + ["--json", "/nonexistent-dir/x.json"],
+     P + "--json /nonexistent-dir/x.json: cannot open: No such file or directory: give a writable path"),
+    (["--no-huge", "-l", "0", "--vdev", "null0", "--vdev", "null1", "--", "--mode", "pipeline"],
+     P + "--mode pipeline needs at least 2 lcores (RX and TX): give e.g. -l 0-1"),
+    (["--no-huge", "-l", "0", "--vdev", "null0", "--vdev", "null1", "--"],
+     P + "2 ports need 2 lcores at -q 1, but there are 1: add lcores with -l or raise -q"),
+    (["--no-huge", "-l", "0-1", "--"],
+     P + "no ports: name some with EAL options, e.g. --vdev null0 --vdev null1"),
+]
+bad = 0
+for args, want in cases:
+    p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=60)
+    err = p.stderr.splitlines()
+    ok = p.returncode == 2 and err == [want] and "buffers:" not in p.stdout \
+        and "Mpps" not in p.stdout
+    if not ok:
+        bad += 1
+        print("FAIL: %s\n  want: %s (2)\n  got:  %s (%d)" % (" ".join(args), want, err, p.returncode))
+# EAL errors: one line too, from tern_eal_last_error().
+for args in (["--no-huge", "--bogus"], ["--no-huge", "--vdev", "nope0", "--"]):
+    p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=60)
+    err = p.stderr.splitlines()
+    if p.returncode != 2 or len(err) != 1 or not err[0].startswith(P):
+        bad += 1
+        print("FAIL: %s: got %s (%d)" % (" ".join(args), err, p.returncode))
+print("%d of %d cases wrong" % (bad, len(cases) + 2))
+sys.exit(1 if bad else 0)
