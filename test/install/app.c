@@ -9,6 +9,7 @@
 
 #include <tern_eal.h>
 #include <tern_lcore.h>
+#include <tern_memory.h>
 #include <tern_mempool.h>
 #include <tern_pkt.h>
 #include <tern_port.h>
