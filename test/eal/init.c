@@ -110,8 +110,14 @@ Test(init, hundred_cycles_leak_no_fds_mappings_or_threads, .timeout = 60)
 		one_cycle(cores);
 	cr_assert_eq(tern_test_open_fds(), fds);
 	cr_assert_eq(tern_test_threads(), threads);
-	cr_assert_eq(tern_test_mapped_bytes(), mapped, "mapped %zu, was %zu",
-	             tern_test_mapped_bytes(), mapped);
+	/*
+	 * Each cycle maps 1 MiB of DMA memory and an 8 MiB worker stack: a leak of
+	 * either would grow the total by 100 MiB or more. The 1 MiB of slack is
+	 * for allocators that keep caches of their own (ASan's quarantine).
+	 */
+	size_t now = tern_test_mapped_bytes();
+
+	cr_assert_lt(now, mapped + (1u << 20), "mapped %zu, was %zu", now, mapped);
 }
 
 Test(init, worker_threads_exist_only_while_running)
