@@ -5,10 +5,11 @@
 set -euo pipefail
 
 what=${1:-build}
-pkgs=(meson ninja-build gcc pkg-config libnuma-dev libbsd-dev libcriterion-dev python3)
+pkgs=(meson ninja-build gcc pkg-config libnuma-dev libbsd-dev libcriterion-dev liblwip-dev python3)
 case "$what" in
 build) ;;
-test) pkgs+=(clang libclang-rt-14-dev valgrind cppcheck clang-tidy dpdk dpdk-dev) ;;
+test) pkgs+=(clang libclang-rt-14-dev valgrind cppcheck clang-tidy dpdk dpdk-dev
+		iproute2 iputils-ping iputils-arping netcat-openbsd python3-scapy tshark ethtool iperf3) ;;
 bench) pkgs+=(dpdk dpdk-dev) ;;
 *) echo "deps.sh: unknown set '$what': use build, test or bench" >&2; exit 2 ;;
 esac
