@@ -127,6 +127,7 @@ static int check_config(const struct tern_eal_config *cfg)
 
 static void restore_log(void)
 {
+	eal_log_restore_levels();
 	if (log_fn_replaced)
 		tern_log_set_callback(saved_log_fn, saved_log_arg);
 	log_fn_replaced = false;
@@ -160,6 +161,7 @@ int tern_eal_init(const struct tern_eal_config *cfg)
 		log_fn_replaced = true;
 		tern_log_set_callback(cfg->log_fn, cfg->log_arg);
 	}
+	eal_log_save_levels();
 	if (cfg->log_level)
 		tern_log_set_level(NULL, (enum tern_log_level)cfg->log_level);
 	for (unsigned i = 0; i < cfg->nb_log_levels; i++)

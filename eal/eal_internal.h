@@ -16,6 +16,10 @@
 /* log.c: the sink in force, so that cleanup can put back what init replaced. */
 void eal_log_get_callback(tern_log_fn *fn, void **arg);
 
+/* log.c: keep the levels before init applies the config's; put them back. */
+void eal_log_save_levels(void);
+void eal_log_restore_levels(void);
+
 /*
  * lcore.c: parse a core list ("0-3,6") into cpus[] in the order written.
  * `what` names where the list came from ("-l", "cfg.cores") for the error

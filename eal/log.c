@@ -62,6 +62,39 @@ void eal_log_get_callback(tern_log_fn *fn, void **arg)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/*
+ * Levels as they were before init applied the config's, so that cleanup can
+ * hand the host application back its own settings.
+ */
+static struct {
+	bool valid;
+	enum tern_log_level def;
+	unsigned nb;
+	struct log_component comp[LOG_MAX_COMPONENTS];
+} log_saved;
+
+void eal_log_save_levels(void)
+{
+	pthread_mutex_lock(&log_lock);
+	log_saved.valid = true;
+	log_saved.def = log_default;
+	log_saved.nb = log_nb_components;
+	memcpy(log_saved.comp, log_components, sizeof(log_components));
+	pthread_mutex_unlock(&log_lock);
+}
+
+void eal_log_restore_levels(void)
+{
+	pthread_mutex_lock(&log_lock);
+	if (log_saved.valid) {
+		log_default = log_saved.def;
+		log_nb_components = log_saved.nb;
+		memcpy(log_components, log_saved.comp, sizeof(log_components));
+	}
+	log_saved.valid = false;
+	pthread_mutex_unlock(&log_lock);
+}
+
 static int level_valid(int level)
 {
 	return level >= TERN_LOG_EMERG && level <= TERN_LOG_DEBUG;

@@ -222,7 +222,14 @@ static size_t choose_page_size(size_t len, int socket)
 {
 	if (mem_no_huge)
 		return PAGE_4K;
-	if (len >= USE_1G_AT && hugepages_free(PAGE_1G, socket) >= (len + PAGE_1G - 1) / PAGE_1G)
+	unsigned long need_1g = (len + PAGE_1G - 1) / PAGE_1G;
+	unsigned long need_2m = (len + PAGE_2M - 1) / PAGE_2M;
+	bool have_1g = hugepages_free(PAGE_1G, socket) >= need_1g;
+
+	if (len >= USE_1G_AT && have_1g)
+		return PAGE_1G;
+	/* Only 1 GiB pages left: wasteful for a small request, but it works. */
+	if (hugepages_free(PAGE_2M, socket) < need_2m && have_1g)
 		return PAGE_1G;
 	return PAGE_2M;
 }

@@ -30,7 +30,11 @@
 #define TERN_EAL_MAX_LOG_LEVELS 16
 
 enum tern_iova_mode {
-	TERN_IOVA_DC = 0, /* don't care: VA unless a device needs physical addresses */
+	/*
+	 * Don't care: resolves to VA today, since nothing in tern needs physical
+	 * addresses yet; PCI support will pick PA for a device without an IOMMU.
+	 */
+	TERN_IOVA_DC = 0,
 	TERN_IOVA_PA = 1, /* physical addresses from /proc/self/pagemap (needs root) */
 	TERN_IOVA_VA = 2, /* virtual addresses (an IOMMU, or software-only ports) */
 };

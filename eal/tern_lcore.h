@@ -59,6 +59,8 @@ unsigned tern_lcore_next(int i, bool skip_main);
 /*
  * Run fn(arg) on worker lcore `lcore_id`. Returns 0, -EINVAL for an unknown
  * lcore or the main lcore, -EBUSY if that lcore is still running something.
+ * Idle workers sleep (no CPU used); launch wakes them. A return value that
+ * nobody collected with tern_lcore_wait() is dropped by the next launch.
  */
 int tern_lcore_launch(unsigned lcore_id, tern_lcore_fn fn, void *arg);
 

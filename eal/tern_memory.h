@@ -27,7 +27,8 @@
  * power of two, at most the page size; 0 means a cache line) on NUMA socket
  * `socket` (TERN_SOCKET_ID_ANY: the caller's). `name` is for logs and
  * tern_dma_dump(). Returns NULL with tern_errno = ENOMEM (no hugepages left,
- * over -m or --socket-mem), EINVAL or EPERM.
+ * over -m or --socket-mem), EINVAL (bad arguments, or tern_eal_init() has not
+ * run) or EPERM (physical addresses unreadable). Any thread may call it.
  */
 void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket);
 

@@ -365,3 +365,28 @@ Test(init, port_layer_failure_unwinds_everything)
 	cr_assert_eq(tern_test_eal_init(cores), 0, "%s", tern_eal_last_error());
 	cr_assert_eq(tern_eal_cleanup(), 0);
 }
+
+Test(init, config_log_levels_apply_at_init_and_are_undone_at_cleanup)
+{
+	struct tern_eal_config cfg;
+
+	cr_assert_eq(tern_log_set_level("host", TERN_LOG_DEBUG), 0);
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = true;
+	cfg.log_level = TERN_LOG_ERR;
+	cfg.nb_log_levels = 1;
+	strcpy(cfg.log_levels[0].component, "eal");
+	cfg.log_levels[0].level = TERN_LOG_INFO;
+	cr_assert_eq(tern_eal_init(&cfg), 0, "%s", tern_eal_last_error());
+	cr_assert_eq(tern_log_get_level("host"), TERN_LOG_ERR, "the global level covers all");
+	cr_assert_eq(tern_log_get_level("other"), TERN_LOG_ERR);
+	cr_assert_eq(tern_log_get_level("eal"), TERN_LOG_INFO);
+	cr_assert_eq(tern_eal_cleanup(), 0);
+	cr_assert_eq(tern_log_get_level("host"), TERN_LOG_DEBUG, "the host's own levels are back");
+	cr_assert_eq(tern_log_get_level("eal"), TERN_LOG_NOTICE);
+	cr_assert_eq(tern_log_get_level(NULL), TERN_LOG_NOTICE);
+
+	cfg.log_level = 9;
+	cr_assert_eq(tern_eal_init(&cfg), -EINVAL);
+	cr_assert_str_eq(tern_eal_last_error(), "eal: bad log_level 9: use 1 (emerg) to 8 (debug)");
+}
