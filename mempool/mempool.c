@@ -263,19 +263,54 @@ void tern_mempool_obj_iter(struct tern_mempool *mp, tern_mempool_obj_cb fn, void
 		fn(mp, arg, mp->obj_tab[i], i);
 }
 
-int tern_mempool_get_split_(struct tern_mempool *mp, struct tern_mempool_cache *c, void **objs,
-                            unsigned n)
-{
-	uint32_t len = atomic_load_explicit(&c->len, memory_order_relaxed);
-	uint32_t from_cache = TERN_MIN(len, n), i;
+/* Tries of an MP/MC ring operation that lost a race before giving up. */
+#define RING_RETRIES 64
 
-	if (from_cache < n &&
-	    tern_ring_mc_dequeue_bulk(mp->ring, &objs[from_cache], n - from_cache, NULL) == 0)
+int tern_mempool_ring_get_(struct tern_mempool *mp, void **objs, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < RING_RETRIES; i++) {
+		if (tern_ring_mc_dequeue_bulk(mp->ring, objs, n, NULL) == n)
+			return 0;
+		/* Truly short (as far as a snapshot can tell): no point in spinning. */
+		if (tern_ring_count(mp->ring) < n)
+			return -ENOBUFS;
+		tern_pause();
+	}
+	return -ENOBUFS;
+}
+
+int tern_mempool_get_slow_(struct tern_mempool *mp, struct tern_mempool_cache *c, void **objs,
+                           unsigned n)
+{
+	uint32_t len, from_cache, i;
+
+	if (tern_mempool_ring_get_(mp, objs, n) == 0)
+		return 0;
+	if (c == NULL)
+		return -ENOBUFS;
+	len = atomic_load_explicit(&c->len, memory_order_relaxed);
+	from_cache = TERN_MIN(len, n);
+	if (from_cache < n && tern_mempool_ring_get_(mp, &objs[from_cache], n - from_cache) < 0)
 		return -ENOBUFS;
 	for (i = 0; i < from_cache; i++)
 		objs[i] = c->objs[len - 1 - i];
 	atomic_store_explicit(&c->len, len - from_cache, memory_order_relaxed);
 	return 0;
+}
+
+void tern_mempool_put_slow_(struct tern_mempool *mp, void *const *objs, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < RING_RETRIES * 16; i++) {
+		tern_pause();
+		if (tern_ring_mp_enqueue_bulk(mp->ring, objs, n, NULL) == n)
+			return;
+	}
+	TERN_LOG(ERR, MP_LOG, "%s: no room in the ring for %u objects: freed twice? (dropped)",
+	         mp->name, n);
 }
 
 int tern_mempool_cache_flush(struct tern_mempool *mp, unsigned lcore_id)

@@ -25,6 +25,7 @@
 #include "tern_common.h"
 #include "tern_lcore.h"
 #include "tern_log.h"
+#include "tern_memory.h" /* TERN_SOCKET_ID_ANY */
 #include "tern_ring.h"
 
 #define TERN_MEMPOOL_NAMESIZE  32
@@ -147,6 +148,21 @@ static TERN_ALWAYS_INLINE struct tern_mempool_cache *tern_mempool_cache_get(stru
 	return &mp->local_cache[lcore];
 }
 
+/*
+ * Slow paths, out of line. get_slow_ runs when the first ring dequeue came
+ * back short: it retries while the ring says it holds enough (an MP/MC
+ * dequeue may lose a race and fail although objects are there), then, for a
+ * get bigger than the cache, takes what the caller's cache holds and the
+ * rest from the ring; so a get fails only when the caller's cache and the
+ * ring together are short. put_slow_ retries an enqueue that lost a race;
+ * the ring has room for every object of the pool, so only a double free
+ * makes it give up (and log).
+ */
+int tern_mempool_get_slow_(struct tern_mempool *mp, struct tern_mempool_cache *c, void **objs,
+                           unsigned n);
+int tern_mempool_ring_get_(struct tern_mempool *mp, void **objs, unsigned n);
+void tern_mempool_put_slow_(struct tern_mempool *mp, void *const *objs, unsigned n);
+
 static TERN_ALWAYS_INLINE void tern_mempool_put_bulk(struct tern_mempool *mp, void *const *objs,
                                                      unsigned n)
 {
@@ -154,36 +170,25 @@ static TERN_ALWAYS_INLINE void tern_mempool_put_bulk(struct tern_mempool *mp, vo
 	uint32_t len;
 
 	/* No cache, or a put bigger than the cache: straight to the ring. */
-	if (c == NULL || n > c->size)
-		goto ring;
+	if (c == NULL || n > c->size) {
+		if (tern_unlikely(tern_ring_mp_enqueue_bulk(mp->ring, objs, n, NULL) == 0))
+			tern_mempool_put_slow_(mp, objs, n);
+		return;
+	}
 
 	/* Only this lcore writes len: relaxed is enough (see the struct). */
 	len = atomic_load_explicit(&c->len, memory_order_relaxed);
 	memcpy(&c->objs[len], objs, sizeof(void *) * n);
 	len += n;
 	if (tern_unlikely(len > c->flushthresh)) {
-		/*
-		 * Back down to `size`. The ring has room for every object of
-		 * the pool, so this cannot fail for objects of this pool.
-		 */
-		tern_ring_mp_enqueue_bulk(mp->ring, &c->objs[c->size], len - c->size, NULL);
+		/* Back down to `size`: the ring has room for every object of the pool. */
+		if (tern_unlikely(tern_ring_mp_enqueue_bulk(mp->ring, &c->objs[c->size],
+		                                            len - c->size, NULL) == 0))
+			tern_mempool_put_slow_(mp, &c->objs[c->size], len - c->size);
 		len = c->size;
 	}
 	atomic_store_explicit(&c->len, len, memory_order_relaxed);
-	return;
-ring:
-	if (tern_unlikely(tern_ring_mp_enqueue_bulk(mp->ring, objs, n, NULL) == 0))
-		TERN_DP_LOG(ERR, "mempool", "%s: put of %u objects overflows the ring", mp->name,
-		            n);
 }
-
-/*
- * Slow path of a get bigger than the cache that the ring alone cannot serve:
- * take what this lcore's cache holds and the rest from the ring, so that a
- * get fails only when the caller's cache and the ring together are short.
- */
-int tern_mempool_get_split_(struct tern_mempool *mp, struct tern_mempool_cache *c, void **objs,
-                            unsigned n);
 
 static TERN_ALWAYS_INLINE int tern_mempool_get_bulk(struct tern_mempool *mp, void **objs,
                                                     unsigned n)
@@ -191,8 +196,11 @@ static TERN_ALWAYS_INLINE int tern_mempool_get_bulk(struct tern_mempool *mp, voi
 	struct tern_mempool_cache *c = tern_mempool_cache_get(mp);
 	uint32_t len, i;
 
-	if (c == NULL || n > c->size)
-		goto ring;
+	if (c == NULL || n > c->size) {
+		if (tern_likely(tern_ring_mc_dequeue_bulk(mp->ring, objs, n, NULL) == n))
+			return 0;
+		return tern_mempool_get_slow_(mp, c, objs, n);
+	}
 
 	len = atomic_load_explicit(&c->len, memory_order_relaxed);
 	if (tern_unlikely(len < n)) {
@@ -205,7 +213,7 @@ static TERN_ALWAYS_INLINE int tern_mempool_get_bulk(struct tern_mempool *mp, voi
 
 		if (tern_ring_mc_dequeue_bulk(mp->ring, &c->objs[len], want, NULL) == 0) {
 			want = n - len;
-			if (tern_ring_mc_dequeue_bulk(mp->ring, &c->objs[len], want, NULL) == 0)
+			if (tern_mempool_ring_get_(mp, &c->objs[len], want) < 0)
 				return -ENOBUFS;
 		}
 		len += want;
@@ -215,10 +223,6 @@ static TERN_ALWAYS_INLINE int tern_mempool_get_bulk(struct tern_mempool *mp, voi
 		objs[i] = c->objs[len - 1 - i];
 	atomic_store_explicit(&c->len, len - n, memory_order_relaxed);
 	return 0;
-ring:
-	if (tern_likely(tern_ring_mc_dequeue_bulk(mp->ring, objs, n, NULL) == n))
-		return 0;
-	return c != NULL ? tern_mempool_get_split_(mp, c, objs, n) : -ENOBUFS;
 }
 
 static TERN_ALWAYS_INLINE int tern_mempool_get(struct tern_mempool *mp, void **obj)
