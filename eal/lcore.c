@@ -162,6 +162,9 @@ int tern_lcore_wait(unsigned lcore_id)
 	return ret;
 }
 
+/* What fn returned on the main lcore in launch_all, until wait_all reports it. */
+static int main_ret;
+
 int tern_lcore_launch_all(tern_lcore_fn fn, void *arg, bool call_main)
 {
 	unsigned id;
@@ -169,21 +172,31 @@ int tern_lcore_launch_all(tern_lcore_fn fn, void *arg, bool call_main)
 
 	if (fn == NULL || lcore_nb == 0)
 		return -EINVAL;
+	/* All or nothing: refuse before launching anything if one worker is busy. */
+	TERN_LCORE_FOREACH_WORKER (id) {
+		pthread_mutex_lock(&lcores[id].lock);
+		bool busy = lcores[id].state == LCORE_RUNNING;
+
+		pthread_mutex_unlock(&lcores[id].lock);
+		if (busy)
+			return -EBUSY;
+	}
 	TERN_LCORE_FOREACH_WORKER (id) {
 		ret = tern_lcore_launch(id, fn, arg);
 		if (ret)
 			return ret;
 	}
 	if (call_main)
-		return fn(arg);
+		main_ret = fn(arg);
 	return 0;
 }
 
 int tern_lcore_wait_all(void)
 {
 	unsigned id;
-	int first = 0;
+	int first = main_ret;
 
+	main_ret = 0;
 	TERN_LCORE_FOREACH_WORKER (id) {
 		int ret = tern_lcore_wait(id);
 
@@ -323,6 +336,7 @@ void eal_lcore_cleanup(void)
 		pthread_setaffinity_np(pthread_self(), sizeof(main_saved_affinity),
 		                       &main_saved_affinity);
 	main_pinned = false;
+	main_ret = 0;
 	memset(lcores, 0, sizeof(lcores));
 	lcore_nb = 0;
 	lcore_main_id = TERN_LCORE_ID_ANY;

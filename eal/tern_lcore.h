@@ -70,10 +70,18 @@ int tern_lcore_launch(unsigned lcore_id, tern_lcore_fn fn, void *arg);
  */
 int tern_lcore_wait(unsigned lcore_id);
 
-/* Launch fn on every worker; if call_main, run it on the calling thread too. */
+/*
+ * Launch fn on every worker; if call_main, also run it on the calling thread
+ * (the main lcore) before returning. Returns 0, or -EBUSY (nothing launched)
+ * if a worker is still running something. fn's value on the main lcore is
+ * reported by tern_lcore_wait_all().
+ */
 int tern_lcore_launch_all(tern_lcore_fn fn, void *arg, bool call_main);
 
-/* Wait for every worker; returns the first non-zero return value, else 0. */
+/*
+ * Wait for every worker; returns the first non-zero return value (the main
+ * lcore's from launch_all first, then workers in lcore order), else 0.
+ */
 int tern_lcore_wait_all(void);
 
 #endif /* TERN_LCORE_H */

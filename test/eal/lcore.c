@@ -173,6 +173,10 @@ Test(lcore, launch_all_and_wait_all)
 	cr_assert_eq(tern_lcore_launch_all(count_main, (void *)0, true), 0);
 	cr_assert_eq(tern_lcore_wait_all(), 0);
 	cr_assert_eq(atomic_load(&ran_on_main), 1);
+	/* The main lcore's value comes back through wait_all, like the workers'. */
+	cr_assert_eq(tern_lcore_launch_all(count_main, (void *)-9, true), 0);
+	cr_assert_eq(tern_lcore_wait_all(), -9);
+	cr_assert_eq(tern_lcore_wait_all(), 0, "reported once");
 	unsigned n = 0, id;
 
 	TERN_LCORE_FOREACH_WORKER (id) {
