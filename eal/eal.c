@@ -210,9 +210,20 @@ out:
 
 int tern_eal_cleanup(void)
 {
+	unsigned self = tern_lcore_id();
+
 	pthread_mutex_lock(&eal_lock);
 	if (!eal_running) {
 		pthread_mutex_unlock(&eal_lock);
+		return -EINVAL;
+	}
+	/* A worker cannot wait for (and join) itself. */
+	if (self != TERN_LCORE_ID_ANY && self != tern_lcore_main()) {
+		pthread_mutex_unlock(&eal_lock);
+		tern_eal_set_error(EAL_LOG,
+		                   "tern_eal_cleanup() called on worker lcore %u: call it from the "
+		                   "main lcore or a thread that is not an lcore",
+		                   self);
 		return -EINVAL;
 	}
 	/* Let launched functions return before the ports and memory go away. */

@@ -48,6 +48,7 @@ static struct lcore lcores[TERN_MAX_LCORE];
 static unsigned lcore_main_id = TERN_LCORE_ID_ANY;
 static unsigned lcore_nb;
 static bool main_pinned;
+static pthread_t main_thread; /* cleanup may run on another thread */
 static cpu_set_t main_saved_affinity;
 
 int tern_cpu_socket(int cpu)
@@ -149,7 +150,8 @@ int tern_lcore_wait(unsigned lcore_id)
 	struct lcore *lc = worker(lcore_id);
 	int ret = 0;
 
-	if (lc == NULL)
+	/* Waiting for yourself would never return. */
+	if (lc == NULL || lcore_id == tern_lcore_id())
 		return -EINVAL;
 	pthread_mutex_lock(&lc->lock);
 	while (lc->state == LCORE_RUNNING)
@@ -333,7 +335,7 @@ void eal_lcore_cleanup(void)
 		pthread_mutex_destroy(&lc->lock);
 	}
 	if (main_pinned)
-		pthread_setaffinity_np(pthread_self(), sizeof(main_saved_affinity),
+		pthread_setaffinity_np(main_thread, sizeof(main_saved_affinity),
 		                       &main_saved_affinity);
 	main_pinned = false;
 	main_ret = 0;
@@ -439,6 +441,7 @@ int eal_lcore_init(const struct tern_eal_config *cfg)
 			return -ret;
 		}
 		main_pinned = true;
+		main_thread = pthread_self();
 	}
 	for (int i = 1; i < n; i++) {
 		ret = start_worker(&lcores[cpus[i]], (unsigned)cpus[i]);

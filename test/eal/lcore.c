@@ -253,3 +253,23 @@ Test(lcore, tsc_hz_is_plausible_and_cached)
 
 	cr_assert(ratio > 0.95 && ratio < 1.05, "ratio %.3f", ratio);
 }
+
+static int misuse_from_worker(void *arg)
+{
+	int *out = arg;
+
+	out[0] = tern_eal_cleanup();
+	out[1] = tern_lcore_wait(tern_lcore_id());
+	return 0;
+}
+
+Test(lcore, cleanup_or_self_wait_on_a_worker_is_refused)
+{
+	int out[2] = {1, 1};
+
+	cr_assert_eq(tern_lcore_launch(worker_id, misuse_from_worker, out), 0);
+	cr_assert_eq(tern_lcore_wait(worker_id), 0);
+	cr_assert_eq(out[0], -EINVAL, "a worker cannot join itself");
+	cr_assert_eq(out[1], -EINVAL, "a worker cannot wait for itself");
+	cr_assert(tern_eal_is_initialized());
+}
