@@ -1,0 +1,1038 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * af_packet.c - a poll-mode driver over a Linux network interface, through
+ * memory-mapped AF_PACKET rings (PACKET_MMAP).
+ *
+ *   --vdev af_packet0,iface=NAME[,qpairs=N][,framesz=N][,framecnt=N][,blocks=N]
+ *
+ * The devargs are those of DPDK's net_af_packet (net_af_packet0 matches too).
+ * Each queue has its own socket and ring, shared with the kernel
+ * (Documentation/networking/packet_mmap.rst is the reference for every
+ * ring fact below):
+ *
+ *  RX  TPACKET_V3: `blocks` blocks of AFP_RX_BLOCK_SIZE bytes. The kernel
+ *      packs frames of any length into a block and hands the whole block
+ *      over (block_status TP_STATUS_USER) when it is full or its timer
+ *      expires; we copy each frame into tern_pkt buffers from the queue's
+ *      mempool and give the block back (TP_STATUS_KERNEL) once every frame
+ *      in it is copied. A block is big enough for a 64 KiB GSO super-frame,
+ *      which fixed-size TPACKET_V2 frames of 2 KiB would truncate.
+ *      PACKET_FANOUT_HASH spreads flows over the RX queues when there are
+ *      several; PACKET_IGNORE_OUTGOING keeps our own transmissions out.
+ *  TX  TPACKET_V2: framecnt frames of framesz bytes. A burst fills frames
+ *      (TP_STATUS_SEND_REQUEST) and kicks the kernel with one sendto();
+ *      PACKET_QDISC_BYPASS sends straight to the driver, as a NIC queue would.
+ *      The socket is bound with protocol 0, so it receives nothing.
+ *
+ * Offloads (what tern does that DPDK's net_af_packet does not): the sockets
+ * use PACKET_VNET_HDR, so every received frame comes with a struct
+ * virtio_net_hdr. A frame whose checksum the sender left to "the hardware"
+ * (NEEDS_CSUM: veth, and many NICs with TX checksum offload) has it
+ * completed here, and a GSO super-frame (TSO on the sending side) is cut
+ * into gso_size wire frames (offload.c). Every frame out of an af_packet
+ * port is thus a valid wire frame with the interfaces' default offloads.
+ * On TX a zeroed header asks the kernel for no offload.
+ *
+ * Buffers: RX never holds a buffer in a ring (the kernel owns the ring
+ * memory); the segments of a super-frame that did not fit in a burst wait
+ * in the queue's `pend` list for the next one, and stop() frees them. If
+ * the pool is empty, the frame stays in the ring (rx_nombuf) for the next
+ * burst: nothing is dropped. TX copies each packet into the ring and frees it.
+ *
+ * Counters: one writer per queue (its poller), read by stats on another
+ * thread: relaxed atomic loads and stores, as in null.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <linux/ethtool.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/sockios.h>
+#include <linux/virtio_net.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include "offload.h"
+#include "tern_driver.h"
+#include "tern_log.h"
+#include "tern_memory.h"
+#include "tern_mempool.h"
+#include "tern_pkt.h"
+
+#define AFP_LOG              "af_packet"
+#define AFP_MAX_QPAIRS       16
+#define AFP_DEFAULT_FRAMESZ  2048
+#define AFP_DEFAULT_FRAMECNT 512
+#define AFP_DEFAULT_BLOCKS   16
+#define AFP_RX_BLOCK_SIZE    (128u << 10) /* holds a 64 KiB super-frame */
+#define AFP_RX_FRAME_SIZE    2048         /* V3 ignores it, but checks it divides the block */
+#define AFP_RX_TIMEOUT_MS    1            /* retire a partly filled block after this */
+#define AFP_VNET_LEN         sizeof(struct virtio_net_hdr)
+/* packet_mmap.rst, TX ring: data starts after the aligned tpacket2_hdr. */
+#define AFP_TX_DATA_OFF (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
+#define AFP_PEND_MAX    2048 /* segments of one super-frame (64 KiB / 32 B) */
+#define AFP_MAX_DESC    4096
+#define AFP_MAX_BURST   512
+
+struct afp_rxq {
+	int fd;
+	uint8_t *ring; /* nb_blocks blocks of AFP_RX_BLOCK_SIZE */
+	uint32_t nb_blocks;
+	uint32_t blk;      /* block we read from */
+	uint32_t pkt_left; /* frames still to copy from it; 0: not opened yet */
+	uint8_t *pkt;      /* next frame's struct tpacket3_hdr */
+	struct tern_mempool *mp;
+	uint16_t room; /* data bytes per buffer */
+	uint16_t port_id;
+	uint16_t qid;
+	bool fanout;
+	struct tern_pkt **pend; /* segments waiting for the next burst */
+	uint16_t pend_head, pend_cnt;
+	_Atomic uint64_t packets, bytes, errors, nombuf;
+	_Atomic uint64_t csum, gso_frames, gso_segs; /* offload work done */
+	_Atomic uint64_t kdrops;                     /* PACKET_STATISTICS tp_drops, summed */
+} TERN_CACHE_ALIGNED;
+
+struct afp_txq {
+	int fd;
+	uint8_t *ring;
+	uint32_t frame_size, nb_frames, head;
+	uint32_t max_len; /* longest frame that fits after the vnet header */
+	_Atomic uint64_t packets, bytes, errors;
+} TERN_CACHE_ALIGNED;
+
+struct afp_port {
+	struct tern_port_dev dev;
+	char iface[IFNAMSIZ];
+	int ifindex;
+	int ctl_fd; /* AF_INET datagram socket for interface ioctls */
+	uint32_t qpairs, framesz, framecnt, blocks;
+	uint16_t fanout_id;
+	bool promisc;
+	struct tern_port_stats gone; /* counters of released queues */
+};
+
+static inline struct afp_port *afp_port(struct tern_port_dev *dev)
+{
+	return tern_container_of(dev, struct afp_port, dev);
+}
+
+/* Add n to a counter only the calling poller writes (see the top). */
+static inline void afp_count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+	                      memory_order_relaxed);
+}
+
+static inline uint64_t afp_read(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/*
+ * tp_status / block_status words live in memory shared with the kernel.
+ * packet_mmap.rst: the kernel writes the frame, then (after smp_wmb) the
+ * status; user space reads the status, then the frame, and writes the status
+ * back last. Our acquire loads and release stores are those two edges.
+ */
+static inline uint32_t status_load(const uint32_t *p)
+{
+	return atomic_load_explicit((const _Atomic uint32_t *)p, memory_order_acquire);
+}
+
+static inline void status_store(uint32_t *p, uint32_t v)
+{
+	atomic_store_explicit((_Atomic uint32_t *)p, v, memory_order_release);
+}
+
+/* ---- RX fast path ------------------------------------------------------- */
+
+/* Buffers taken from the pool for this burst and not used yet. */
+struct afp_bufs {
+	struct tern_pkt *p[AFP_MAX_BURST];
+	unsigned n, i;
+};
+
+/* Make sure `need` unused buffers are at hand: 0 or -ENOBUFS. */
+static inline int bufs_ensure(struct afp_rxq *q, struct afp_bufs *b, unsigned need)
+{
+	unsigned have = b->n - b->i;
+
+	if (tern_likely(have >= need))
+		return 0;
+	if (b->i > 0) { /* compact: move what is left to the front */
+		memmove(b->p, b->p + b->i, have * sizeof(b->p[0]));
+		b->n = have;
+		b->i = 0;
+	}
+	if (need > TERN_DIM(b->p) || tern_pkt_alloc_bulk(q->mp, b->p + b->n, need - have) < 0)
+		return -ENOBUFS;
+	b->n += need - have;
+	return 0;
+}
+
+/* Buffers one frame of len bytes takes. */
+static inline unsigned bufs_for(const struct afp_rxq *q, uint32_t len)
+{
+	return len <= q->room ? 1 : (len + q->room - 1) / q->room;
+}
+
+struct piece {
+	const uint8_t *p;
+	uint32_t len;
+};
+
+/* Copy pieces (len bytes in all) into a chain of buffers from b. */
+static struct tern_pkt *emit(struct afp_rxq *q, struct afp_bufs *b, const struct piece *pc,
+                             unsigned np, uint32_t len, uint32_t hash)
+{
+	struct tern_pkt *head = b->p[b->i++], *seg = head;
+	uint8_t *dst = tern_pkt_mtod(seg, uint8_t *);
+
+	for (unsigned k = 0; k < np; k++) {
+		const uint8_t *src = pc[k].p;
+		uint32_t left = pc[k].len;
+
+		while (left > 0) {
+			uint32_t n;
+
+			if (seg->data_len == q->room) { /* this buffer is full: chain the next */
+				struct tern_pkt *next = b->p[b->i++];
+
+				seg->next = next;
+				head->nb_segs++;
+				seg = next;
+				dst = tern_pkt_mtod(seg, uint8_t *);
+			}
+			n = TERN_MIN(left, (uint32_t)(q->room - seg->data_len));
+			memcpy(dst + seg->data_len, src, n);
+			seg->data_len = (uint16_t)(seg->data_len + n);
+			src += n;
+			left -= n;
+		}
+	}
+	head->pkt_len = len;
+	head->port = q->port_id;
+	head->rss_hash = hash;
+	return head;
+}
+
+/*
+ * Cut a super-frame into wire frames: out[0..room_out) first, the rest to
+ * the pending list. Returns how many went to out, or -ENOBUFS (nothing done).
+ */
+static int rx_gso(struct afp_rxq *q, struct afp_bufs *b, const struct virtio_net_hdr *vh,
+                  const uint8_t *frame, uint32_t len, const uint8_t *tag, uint32_t hash,
+                  struct tern_pkt **out, uint16_t room_out)
+{
+	struct afp_gso g;
+	uint8_t hdr[AFP_GSO_HDR_MAX];
+	unsigned need = 0;
+	uint16_t i;
+	int ret;
+
+	ret = afp_gso_init(&g, frame, len, vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN,
+	                   le16toh(vh->gso_size), le16toh(vh->csum_start), tag);
+	if (ret < 0 || g.nb_segs > AFP_PEND_MAX) {
+		TERN_DP_LOG(DEBUG, AFP_LOG, "rxq %u: malformed GSO frame (type %u): dropped",
+		            q->qid, vh->gso_type);
+		afp_count(&q->errors, 1);
+		return 0;
+	}
+	if (g.hdr_len + g.mss <= q->room)
+		need = g.nb_segs;
+	else
+		for (i = 0; i < g.nb_segs; i++)
+			need += bufs_for(q, g.hdr_len + TERN_MIN(g.mss, g.payload_len - i * g.mss));
+	if (bufs_ensure(q, b, need) < 0)
+		return -ENOBUFS;
+	for (i = 0; i < g.nb_segs; i++) {
+		struct piece pc[2];
+		struct tern_pkt *p;
+
+		pc[0].p = hdr;
+		pc[0].len = afp_gso_segment(&g, i, hdr, &pc[1].p, &pc[1].len);
+		p = emit(q, b, pc, 2, pc[0].len + pc[1].len, hash);
+		if (i < room_out)
+			out[i] = p;
+		else
+			q->pend[q->pend_cnt++] = p;
+	}
+	q->pend_head = 0;
+	afp_count(&q->gso_frames, 1);
+	afp_count(&q->gso_segs, g.nb_segs);
+	return TERN_MIN(g.nb_segs, room_out);
+}
+
+/*
+ * One frame from the ring into out[]: returns how many packets it gave
+ * (0 if it had to be dropped as malformed), or -ENOBUFS to leave it there.
+ */
+static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket3_hdr *h,
+                    struct tern_pkt **out, uint16_t room_out)
+{
+	uint8_t *frame = (uint8_t *)h + h->tp_mac;
+	/* packet_mmap.rst / af_packet.c: the vnet header sits just before the MAC header. */
+	const struct virtio_net_hdr *vh = (const void *)(frame - AFP_VNET_LEN);
+	const uint32_t len = h->tp_snaplen;
+	const uint32_t hash = h->hv1.tp_rxhash;
+	uint8_t tag[AFP_VLAN_TAG_LEN], *tagp = NULL;
+	struct piece pc[3];
+	unsigned np;
+
+	if (tern_unlikely(len != h->tp_len || len < AFP_VLAN_TAG_OFF + 2)) {
+		afp_count(&q->errors, 1); /* truncated to the block: cannot be sent on */
+		return 0;
+	}
+	/* The kernel moved an 802.1Q tag to metadata (packet_mmap.rst: TP_STATUS_VLAN_VALID). */
+	if (tern_unlikely(h->tp_status & TP_STATUS_VLAN_VALID)) {
+		uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid
+		                                                           : TERN_ETHER_TYPE_VLAN;
+
+		tag[0] = (uint8_t)(tpid >> 8);
+		tag[1] = (uint8_t)tpid;
+		tag[2] = (uint8_t)(h->hv1.tp_vlan_tci >> 8);
+		tag[3] = (uint8_t)h->hv1.tp_vlan_tci;
+		tagp = tag;
+	}
+	if (tern_unlikely(vh->gso_type != VIRTIO_NET_HDR_GSO_NONE))
+		return rx_gso(q, b, vh, frame, len, tagp, hash, out, room_out);
+	if (tern_unlikely(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
+		/* The ring frame is ours until the block goes back: fix it in place. */
+		if (afp_csum_complete(frame, len, le16toh(vh->csum_start),
+		                      le16toh(vh->csum_offset)) < 0) {
+			afp_count(&q->errors, 1);
+			return 0;
+		}
+		afp_count(&q->csum, 1);
+	}
+	if (tern_likely(tagp == NULL)) {
+		pc[0] = (struct piece){frame, len};
+		np = 1;
+	} else {
+		pc[0] = (struct piece){frame, AFP_VLAN_TAG_OFF};
+		pc[1] = (struct piece){tagp, AFP_VLAN_TAG_LEN};
+		pc[2] = (struct piece){frame + AFP_VLAN_TAG_OFF, len - AFP_VLAN_TAG_OFF};
+		np = 3;
+	}
+	const uint32_t total = len + (tagp != NULL ? AFP_VLAN_TAG_LEN : 0);
+	if (bufs_ensure(q, b, bufs_for(q, total)) < 0)
+		return -ENOBUFS;
+	out[0] = emit(q, b, pc, np, total, hash);
+	return 1;
+}
+
+static inline struct tpacket_block_desc *rx_block(const struct afp_rxq *q, uint32_t i)
+{
+	return (struct tpacket_block_desc *)(q->ring + (size_t)i * AFP_RX_BLOCK_SIZE);
+}
+
+/* The next frame to copy, or NULL when the kernel has not handed over a block. */
+static inline struct tpacket3_hdr *rx_next(struct afp_rxq *q)
+{
+	while (q->pkt_left == 0) {
+		struct tpacket_block_desc *bd = rx_block(q, q->blk);
+
+		/* Acquire: pairs with the kernel's release of the block (see status_load). */
+		if (!(status_load(&bd->hdr.bh1.block_status) & TP_STATUS_USER))
+			return NULL;
+		q->pkt_left = bd->hdr.bh1.num_pkts;
+		q->pkt = (uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt;
+		if (q->pkt_left == 0) { /* an empty block: give it straight back */
+			status_store(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL);
+			q->blk = q->blk + 1 == q->nb_blocks ? 0 : q->blk + 1;
+		}
+	}
+	return (struct tpacket3_hdr *)q->pkt;
+}
+
+/* Frames in the open block not copied yet (0 if none is open). */
+static inline void rx_advance(struct afp_rxq *q)
+{
+	q->pkt += ((struct tpacket3_hdr *)q->pkt)->tp_next_offset;
+	if (--q->pkt_left == 0) {
+		/*
+		 * Release: every copy out of this block happens before the kernel
+		 * may refill it (packet_mmap.rst, TPACKET_V3: hand the block back
+		 * by setting TP_STATUS_KERNEL).
+		 */
+		status_store(&rx_block(q, q->blk)->hdr.bh1.block_status, TP_STATUS_KERNEL);
+		q->blk = q->blk + 1 == q->nb_blocks ? 0 : q->blk + 1;
+	}
+}
+
+static uint16_t afp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+{
+	struct afp_rxq *q = queue;
+	struct afp_bufs b;
+	uint16_t nb = 0;
+	uint64_t bytes = 0;
+	int ret;
+
+	if (tern_unlikely(n > AFP_MAX_BURST))
+		n = AFP_MAX_BURST;
+	/* Segments of a super-frame from the last burst go first, in order. */
+	if (tern_unlikely(q->pend_cnt > 0)) {
+		nb = TERN_MIN(n, q->pend_cnt);
+		memcpy(pkts, q->pend + q->pend_head, nb * sizeof(pkts[0]));
+		q->pend_head = (uint16_t)(q->pend_head + nb);
+		q->pend_cnt = (uint16_t)(q->pend_cnt - nb);
+		if (q->pend_cnt > 0)
+			goto out;
+	}
+	if (rx_next(q) == NULL)
+		goto out;
+	/* One bulk get for the frames the open block surely has (all or nothing). */
+	b.i = 0;
+	b.n = TERN_MIN((unsigned)(n - nb), q->pkt_left);
+	if (tern_unlikely(tern_pkt_alloc_bulk(q->mp, b.p, b.n) < 0))
+		b.n = 0;
+	while (nb < n) {
+		struct tpacket3_hdr *h = rx_next(q);
+
+		if (h == NULL)
+			break;
+		ret = rx_frame(q, &b, h, pkts + nb, (uint16_t)(n - nb));
+		if (tern_unlikely(ret < 0)) {
+			afp_count(&q->nombuf, 1); /* the frame waits in the ring */
+			break;
+		}
+		nb = (uint16_t)(nb + ret);
+		rx_advance(q);
+		if (tern_unlikely(q->pend_cnt > 0))
+			break;
+	}
+	if (b.i < b.n)
+		tern_mempool_put_bulk(q->mp, (void *const *)(b.p + b.i), b.n - b.i);
+out:
+	for (uint16_t i = 0; i < nb; i++)
+		bytes += pkts[i]->pkt_len;
+	afp_count(&q->packets, nb);
+	afp_count(&q->bytes, bytes);
+	return nb;
+}
+
+/* ---- TX fast path ------------------------------------------------------- */
+
+static uint16_t afp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+{
+	struct afp_txq *q = queue;
+	uint64_t bytes = 0, errors = 0;
+	uint32_t queued = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct tpacket2_hdr *h = (void *)(q->ring + (size_t)q->head * q->frame_size);
+		uint8_t *data = (uint8_t *)h + AFP_TX_DATA_OFF;
+		const struct tern_pkt *p = pkts[i];
+
+		/*
+		 * Acquire: pairs with the kernel's release of the frame once sent
+		 * (tpacket_destruct_skb sets TP_STATUS_AVAILABLE after its smp_wmb):
+		 * it no longer reads the bytes we are about to overwrite.
+		 */
+		if (status_load(&h->tp_status) != TP_STATUS_AVAILABLE)
+			break; /* ring full: the caller keeps pkts[i..n) */
+		if (tern_unlikely(p->pkt_len > q->max_len || p->pkt_len < TERN_ETHER_HDR_LEN)) {
+			errors++; /* taken and freed below, as a NIC would drop it */
+			continue;
+		}
+		/* A zeroed virtio_net_hdr: no checksum, no GSO asked of the kernel. */
+		memset(data, 0, AFP_VNET_LEN);
+		data += AFP_VNET_LEN;
+		for (const struct tern_pkt *s = p; s != NULL; s = s->next) {
+			memcpy(data, tern_pkt_mtod(s, const uint8_t *), s->data_len);
+			data += s->data_len;
+		}
+		h->tp_len = (uint32_t)(AFP_VNET_LEN + p->pkt_len);
+		/*
+		 * Release: the frame and tp_len are written before the kernel sees
+		 * TP_STATUS_SEND_REQUEST (packet_mmap.rst, TX ring; it reads the
+		 * status, then the frame).
+		 */
+		status_store(&h->tp_status, TP_STATUS_SEND_REQUEST);
+		q->head = q->head + 1 == q->nb_frames ? 0 : q->head + 1;
+		bytes += p->pkt_len;
+		queued++;
+	}
+	/* One kick for the burst: the kernel sends every SEND_REQUEST frame in order. */
+	if (queued > 0 && sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN &&
+	    errno != ENOBUFS)
+		errors += queued; /* e.g. ENETDOWN: the frames are marked available again */
+	tern_pkt_free_bulk(pkts, i);
+	afp_count(&q->packets, queued);
+	afp_count(&q->bytes, bytes);
+	if (errors > 0)
+		afp_count(&q->errors, errors);
+	return i;
+}
+
+/* ---- sockets and rings -------------------------------------------------- */
+
+static int sockopt(struct afp_port *ap, int fd, int opt, const void *val, socklen_t len,
+                   const char *what)
+{
+	if (setsockopt(fd, SOL_PACKET, opt, val, len) == 0)
+		return 0;
+	int err = errno;
+	tern_log(TERN_LOG_ERR, AFP_LOG, "%s: %s on %s: %s", ap->dev.name, what, ap->iface,
+	         strerror(err));
+	return -err;
+}
+
+static int set_promisc(struct afp_port *ap, int fd, bool on)
+{
+	struct packet_mreq mr = {.mr_ifindex = ap->ifindex, .mr_type = PACKET_MR_PROMISC};
+
+	/* Membership of the socket: the kernel drops it when the socket is closed. */
+	return sockopt(ap, fd, on ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP, &mr, sizeof(mr),
+	               on ? "PACKET_MR_PROMISC on" : "PACKET_MR_PROMISC off");
+}
+
+/*
+ * A packet socket with a mapped ring, not bound yet: PACKET_VERSION and
+ * PACKET_VNET_HDR must come before the ring (packet_mmap.rst).
+ */
+static int ring_socket(struct afp_port *ap, int version, int ring_opt, const void *req,
+                       socklen_t req_len, size_t map_len, uint8_t **map)
+{
+	const int one = 1;
+	int fd, ret;
+	void *m;
+
+	/* Protocol 0: no frame is queued to the socket before bind() names one. */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: packet socket: %s", ap->dev.name,
+		         strerror(-ret));
+		return ret;
+	}
+	if ((ret = sockopt(ap, fd, PACKET_VERSION, &version, sizeof(version), "PACKET_VERSION")) <
+	        0 ||
+	    (ret = sockopt(ap, fd, PACKET_VNET_HDR, &one, sizeof(one), "PACKET_VNET_HDR")) < 0 ||
+	    (ret = sockopt(ap, fd, ring_opt, req, req_len, "ring setup")) < 0)
+		goto fail;
+	m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
+	if (m == MAP_FAILED) /* MAP_LOCKED can hit RLIMIT_MEMLOCK: try without */
+		m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		ret = -errno;
+		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: mmap of a %zu-byte ring on %s: %s",
+		         ap->dev.name, map_len, ap->iface, strerror(-ret));
+		goto fail;
+	}
+	*map = m;
+	return fd;
+fail:
+	close(fd);
+	return ret;
+}
+
+static int bind_iface(struct afp_port *ap, int fd, uint16_t proto)
+{
+	struct sockaddr_ll sll = {
+	    .sll_family = AF_PACKET,
+	    .sll_protocol = htons(proto),
+	    .sll_ifindex = ap->ifindex,
+	};
+
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == 0)
+		return 0;
+	int err = errno;
+	tern_log(TERN_LOG_ERR, AFP_LOG, "%s: bind to %s: %s", ap->dev.name, ap->iface,
+	         strerror(err));
+	return -err;
+}
+
+/* Segments waiting in pend[] go back to their pool. */
+static void rxq_drop_pending(struct afp_rxq *q)
+{
+	if (q->pend_cnt > 0)
+		tern_pkt_free_bulk(q->pend + q->pend_head, q->pend_cnt);
+	q->pend_cnt = 0;
+	q->pend_head = 0;
+}
+
+static void rxq_free(struct afp_rxq *q)
+{
+	rxq_drop_pending(q);
+	if (q->ring != NULL)
+		munmap(q->ring, (size_t)q->nb_blocks * AFP_RX_BLOCK_SIZE);
+	if (q->fd >= 0)
+		close(q->fd);
+	free(q->pend);
+	free(q);
+}
+
+/* Record the buffer length of one object: every buffer of a pool has the same. */
+static void buf_len_cb(struct tern_mempool *mp, void *opaque, void *obj, unsigned idx)
+{
+	(void)mp;
+	if (idx == 0)
+		*(uint16_t *)opaque = ((struct tern_pkt *)obj)->buf_len;
+}
+
+static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
+                              struct tern_mempool *mp, void **queue)
+{
+	struct afp_port *ap = afp_port(dev);
+	struct tpacket_req3 req = {
+	    .tp_block_size = AFP_RX_BLOCK_SIZE,
+	    .tp_block_nr = ap->blocks,
+	    .tp_frame_size = AFP_RX_FRAME_SIZE,
+	    .tp_frame_nr = ap->blocks * (AFP_RX_BLOCK_SIZE / AFP_RX_FRAME_SIZE),
+	    .tp_retire_blk_tov = AFP_RX_TIMEOUT_MS,
+	    .tp_feature_req_word = TP_FT_REQ_FILL_RXHASH,
+	};
+	const int one = 1;
+	struct afp_rxq *q;
+	uint16_t buf_len = 0;
+	int ret;
+
+	(void)nb_desc; /* the ring is sized by blocks= */
+	(void)socket;
+	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
+	if (q == NULL)
+		goto nomem;
+	memset(q, 0, sizeof(*q));
+	q->fd = -1;
+	q->pend = calloc(AFP_PEND_MAX, sizeof(q->pend[0]));
+	if (q->pend == NULL)
+		goto nomem;
+	tern_mempool_obj_iter(mp, buf_len_cb, &buf_len);
+	q->room = (uint16_t)(buf_len - TERN_MIN((uint16_t)TERN_PKT_HEADROOM, buf_len));
+	if (q->room < 64) {
+		tern_log(TERN_LOG_ERR, AFP_LOG,
+		         "%s: RX queue %u: pool %s has a %u-byte data room: give at least 64",
+		         dev->name, qid, tern_mempool_name(mp), q->room);
+		ret = -EINVAL;
+		goto fail;
+	}
+	q->mp = mp;
+	q->port_id = dev->port_id;
+	q->qid = qid;
+	q->nb_blocks = ap->blocks;
+	ret = ring_socket(ap, TPACKET_V3, PACKET_RX_RING, &req, sizeof(req),
+	                  (size_t)ap->blocks * AFP_RX_BLOCK_SIZE, &q->ring);
+	if (ret < 0)
+		goto fail;
+	q->fd = ret;
+	/* Only frames coming in: not what this process (or the host) sends out of it. */
+	ret =
+	    sockopt(ap, q->fd, PACKET_IGNORE_OUTGOING, &one, sizeof(one), "PACKET_IGNORE_OUTGOING");
+	if (ret < 0 || (ret = bind_iface(ap, q->fd, ETH_P_ALL)) < 0)
+		goto fail;
+	if (dev->nb_rxq > 1) {
+		/* packet_mmap.rst, AF_PACKET fanout: one group per port, hashed by flow. */
+		int arg = ap->fanout_id | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+
+		ret = sockopt(ap, q->fd, PACKET_FANOUT, &arg, sizeof(arg), "PACKET_FANOUT");
+		if (ret < 0)
+			goto fail;
+		q->fanout = true;
+	}
+	if (ap->promisc && (ret = set_promisc(ap, q->fd, true)) < 0)
+		goto fail;
+	*queue = q;
+	return 0;
+nomem:
+	tern_log(TERN_LOG_ERR, AFP_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
+	ret = -ENOMEM;
+fail:
+	if (q != NULL)
+		rxq_free(q);
+	return ret;
+}
+
+static int afp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
+                              void **queue)
+{
+	struct afp_port *ap = afp_port(dev);
+	const long page = sysconf(_SC_PAGESIZE);
+	const int one = 1;
+	struct tpacket_req req;
+	struct afp_txq *q;
+	uint32_t per_block;
+	int ret;
+
+	(void)nb_desc; /* the ring is sized by framecnt= */
+	(void)socket;
+	/* packet_mmap.rst: frames never span blocks; a block is a multiple of the page size. */
+	req.tp_frame_size = ap->framesz;
+	req.tp_block_size =
+	    (unsigned)TERN_ALIGN_CEIL((unsigned long)ap->framesz, (unsigned long)page);
+	per_block = req.tp_block_size / req.tp_frame_size;
+	req.tp_block_nr = (ap->framecnt + per_block - 1) / per_block;
+	req.tp_frame_nr = req.tp_block_nr * per_block;
+
+	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
+	if (q == NULL) {
+		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
+		return -ENOMEM;
+	}
+	memset(q, 0, sizeof(*q));
+	q->frame_size = req.tp_frame_size;
+	q->nb_frames = req.tp_frame_nr;
+	q->max_len = (uint32_t)(ap->framesz - AFP_TX_DATA_OFF - AFP_VNET_LEN);
+	ret = ring_socket(ap, TPACKET_V2, PACKET_TX_RING, &req, sizeof(req),
+	                  (size_t)req.tp_block_size * req.tp_block_nr, &q->ring);
+	if (ret < 0) {
+		free(q);
+		return ret;
+	}
+	q->fd = ret;
+	/* Straight to the device's xmit, and a bad frame is skipped, not a stuck ring. */
+	if ((ret = sockopt(ap, q->fd, PACKET_QDISC_BYPASS, &one, sizeof(one),
+	                   "PACKET_QDISC_BYPASS")) < 0 ||
+	    (ret = sockopt(ap, q->fd, PACKET_LOSS, &one, sizeof(one), "PACKET_LOSS")) < 0 ||
+	    (ret = bind_iface(ap, q->fd, 0)) < 0) {
+		munmap(q->ring, (size_t)req.tp_block_size * req.tp_block_nr);
+		close(q->fd);
+		free(q);
+		return ret;
+	}
+	*queue = q;
+	return 0;
+}
+
+/* Sum the kernel's drop count into kdrops (PACKET_STATISTICS resets on read). */
+static void rxq_poll_kstats(struct afp_rxq *q)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	if (getsockopt(q->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+		atomic_fetch_add_explicit(&q->kdrops, st.tp_drops, memory_order_relaxed);
+}
+
+static void afp_rx_queue_release(struct tern_port_dev *dev, void *queue)
+{
+	struct afp_port *ap = afp_port(dev);
+	struct afp_rxq *q = queue;
+
+	rxq_poll_kstats(q);
+	tern_log(TERN_LOG_DEBUG, AFP_LOG,
+	         "%s: RX queue %u: %" PRIu64 " checksums completed, %" PRIu64
+	         " GSO frames cut into %" PRIu64 " segments",
+	         dev->name, q->qid, afp_read(&q->csum), afp_read(&q->gso_frames),
+	         afp_read(&q->gso_segs));
+	ap->gone.ipackets += afp_read(&q->packets);
+	ap->gone.ibytes += afp_read(&q->bytes);
+	ap->gone.ierrors += afp_read(&q->errors);
+	ap->gone.rx_nombuf += afp_read(&q->nombuf);
+	ap->gone.imissed += afp_read(&q->kdrops);
+	rxq_free(q);
+}
+
+static void afp_tx_queue_release(struct tern_port_dev *dev, void *queue)
+{
+	struct afp_port *ap = afp_port(dev);
+	struct afp_txq *q = queue;
+	const long page = sysconf(_SC_PAGESIZE);
+	size_t block = TERN_ALIGN_CEIL((size_t)q->frame_size, (size_t)page);
+	size_t per_block = block / q->frame_size;
+
+	ap->gone.opackets += afp_read(&q->packets);
+	ap->gone.obytes += afp_read(&q->bytes);
+	ap->gone.oerrors += afp_read(&q->errors);
+	munmap(q->ring, q->nb_frames / per_block * block);
+	close(q->fd);
+	free(q);
+}
+
+/* ---- control path ------------------------------------------------------- */
+
+static int afp_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb_txq,
+                         const struct tern_port_conf *conf)
+{
+	(void)dev;
+	(void)nb_rxq;
+	(void)nb_txq;
+	(void)conf; /* fanout hashes flows whenever there are several RX queues */
+	return 0;
+}
+
+static void afp_info_get(struct tern_port_dev *dev, struct tern_port_info *info)
+{
+	struct afp_port *ap = afp_port(dev);
+
+	info->max_rx_queues = (uint16_t)ap->qpairs;
+	info->max_tx_queues = (uint16_t)ap->qpairs;
+	/* The rings are sized by devargs; a count in a NIC-like range is accepted. */
+	info->rx_desc_min = 1;
+	info->rx_desc_max = AFP_MAX_DESC;
+	info->tx_desc_min = 1;
+	info->tx_desc_max = AFP_MAX_DESC;
+	info->max_rx_pktlen = (uint32_t)(ap->framesz - AFP_TX_DATA_OFF - AFP_VNET_LEN);
+	info->capa = TERN_PORT_CAPA_MULTI_SEG_TX | TERN_PORT_CAPA_MULTI_SEG_RX |
+	             TERN_PORT_CAPA_RSS_HASH | TERN_PORT_CAPA_PROMISC | TERN_PORT_CAPA_RUNTIME_LINK;
+}
+
+static int afp_start(struct tern_port_dev *dev)
+{
+	(void)dev;
+	return 0; /* sockets are bound at queue setup */
+}
+
+static int afp_stop(struct tern_port_dev *dev)
+{
+	for (uint16_t i = 0; i < dev->nb_rxq; i++)
+		if (dev->rxq[i] != NULL)
+			rxq_drop_pending(dev->rxq[i]);
+	return 0;
+}
+
+static void afp_close(struct tern_port_dev *dev)
+{
+	struct afp_port *ap = afp_port(dev);
+
+	close(ap->ctl_fd);
+	free(ap);
+}
+
+static int afp_promisc_set(struct tern_port_dev *dev, bool on)
+{
+	struct afp_port *ap = afp_port(dev);
+	int ret;
+
+	if (on == ap->promisc)
+		return 0;
+	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
+		struct afp_rxq *q = dev->rxq[i];
+
+		if (q != NULL && (ret = set_promisc(ap, q->fd, on)) < 0)
+			return ret;
+	}
+	ap->promisc = on;
+	return 0;
+}
+
+static int afp_ioctl(struct afp_port *ap, unsigned long req, struct ifreq *ifr, const char *what)
+{
+	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
+	strlcpy(ifr->ifr_name, ap->iface, sizeof(ifr->ifr_name));
+	if (ioctl(ap->ctl_fd, req, ifr) == 0)
+		return 0;
+	int err = errno;
+	if (what != NULL)
+		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
+		         strerror(err));
+	return -err;
+}
+
+static int afp_link_get(struct tern_port_dev *dev, struct tern_link *link)
+{
+	struct afp_port *ap = afp_port(dev);
+	struct ethtool_cmd ecmd = {.cmd = ETHTOOL_GSET};
+	struct ifreq ifr;
+	int ret;
+
+	*link = (struct tern_link){0};
+	ret = afp_ioctl(ap, SIOCGIFFLAGS, &ifr, "flags");
+	if (ret < 0)
+		return ret;
+	link->up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+	if (!link->up)
+		return 0;
+	/* Speed and duplex where the driver reports them (ethtool); veth says 10000. */
+	ifr.ifr_data = (void *)&ecmd;
+	if (afp_ioctl(ap, SIOCETHTOOL, &ifr, NULL) == 0) {
+		uint32_t speed = ethtool_cmd_speed(&ecmd);
+
+		link->speed_mbps = speed == (uint32_t)SPEED_UNKNOWN ? 0 : speed;
+		link->full_duplex = ecmd.duplex == DUPLEX_FULL;
+		link->autoneg = ecmd.autoneg == AUTONEG_ENABLE;
+	}
+	return 0;
+}
+
+static int afp_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stats)
+{
+	struct afp_port *ap = afp_port(dev);
+
+	*stats = ap->gone;
+	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
+		struct afp_rxq *q = dev->rxq[i];
+
+		if (q == NULL)
+			continue;
+		rxq_poll_kstats(q);
+		stats->ipackets += afp_read(&q->packets);
+		stats->ibytes += afp_read(&q->bytes);
+		stats->ierrors += afp_read(&q->errors);
+		stats->rx_nombuf += afp_read(&q->nombuf);
+		stats->imissed += afp_read(&q->kdrops);
+	}
+	for (uint16_t i = 0; i < dev->nb_txq; i++) {
+		struct afp_txq *q = dev->txq[i];
+
+		if (q == NULL)
+			continue;
+		stats->opackets += afp_read(&q->packets);
+		stats->obytes += afp_read(&q->bytes);
+		stats->oerrors += afp_read(&q->errors);
+	}
+	return 0;
+}
+
+static int afp_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qid,
+                               struct tern_queue_stats *stats)
+{
+	if (rx) {
+		struct afp_rxq *q = dev->rxq[qid];
+
+		rxq_poll_kstats(q);
+		stats->packets = afp_read(&q->packets);
+		stats->bytes = afp_read(&q->bytes);
+		stats->errors = afp_read(&q->errors);
+		stats->nombuf = afp_read(&q->nombuf);
+		stats->missed = afp_read(&q->kdrops);
+	} else {
+		struct afp_txq *q = dev->txq[qid];
+
+		stats->packets = afp_read(&q->packets);
+		stats->bytes = afp_read(&q->bytes);
+		stats->errors = afp_read(&q->errors);
+	}
+	return 0;
+}
+
+static const struct tern_port_ops afp_ops = {
+    .configure = afp_configure,
+    .info_get = afp_info_get,
+    .rx_queue_setup = afp_rx_queue_setup,
+    .tx_queue_setup = afp_tx_queue_setup,
+    .rx_queue_release = afp_rx_queue_release,
+    .tx_queue_release = afp_tx_queue_release,
+    .start = afp_start,
+    .stop = afp_stop,
+    .close = afp_close,
+    .promisc_set = afp_promisc_set,
+    .link_get = afp_link_get,
+    .stats_get = afp_stats_get,
+    .queue_stats_get = afp_queue_stats_get,
+};
+
+/* A devarg as a number in [lo, hi] (multiple of `mult`), or its default. */
+static int arg_u32(const char *name, const char *args, const char *key, uint32_t lo, uint32_t hi,
+                   uint32_t mult, uint32_t *val)
+{
+	int ret = tern_devargs_get_u32(args, key, val);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0 || *val < lo || *val > hi || *val % mult != 0) {
+		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: %s= must be a number from %u to %u%s", name,
+		         key, lo, hi, mult > 1 ? ", a multiple of 16" : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int afp_probe(const char *name, const char *args, struct tern_port_dev **devp)
+{
+	static const char *const known[] = {"iface",    "qpairs", "framesz",
+	                                    "framecnt", "blocks", NULL};
+	struct afp_port *ap;
+	struct ifreq ifr;
+	char iface[IFNAMSIZ];
+	int ret, fd;
+
+	ret = tern_devargs_check(AFP_LOG, args, known);
+	if (ret < 0)
+		return ret;
+	ret = tern_devargs_get(args, "iface", iface, sizeof(iface));
+	if (ret == -E2BIG) {
+		tern_log(TERN_LOG_ERR, AFP_LOG,
+		         "%s: iface= is longer than an interface name (%d bytes at most)", name,
+		         IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+	if (ret <= 0) {
+		tern_log(TERN_LOG_ERR, AFP_LOG,
+		         "%s: iface= is required: give the interface, e.g. --vdev %s,iface=eth0",
+		         name, name);
+		return -EINVAL;
+	}
+	ap = calloc(1, sizeof(*ap));
+	if (ap == NULL) {
+		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	ap->qpairs = 1;
+	ap->framesz = AFP_DEFAULT_FRAMESZ;
+	ap->framecnt = AFP_DEFAULT_FRAMECNT;
+	ap->blocks = AFP_DEFAULT_BLOCKS;
+	ap->ctl_fd = -1;
+	if ((ret = arg_u32(name, args, "qpairs", 1, AFP_MAX_QPAIRS, 1, &ap->qpairs)) < 0 ||
+	    (ret = arg_u32(name, args, "framesz", 128, 65536, TPACKET_ALIGNMENT, &ap->framesz)) <
+	        0 ||
+	    (ret = arg_u32(name, args, "framecnt", 1, 1u << 20, 1, &ap->framecnt)) < 0 ||
+	    (ret = arg_u32(name, args, "blocks", 1, 4096, 1, &ap->blocks)) < 0)
+		goto fail;
+	strlcpy(ap->iface, iface, sizeof(ap->iface));
+	strlcpy(ap->dev.name, name, sizeof(ap->dev.name));
+
+	ap->ifindex = (int)if_nametoindex(iface);
+	if (ap->ifindex == 0) {
+		tern_log(TERN_LOG_ERR, AFP_LOG,
+		         "%s: interface '%s' does not exist in this network namespace: give "
+		         "iface= an existing one (see 'ip link')",
+		         name, iface);
+		ret = -ENODEV;
+		goto fail;
+	}
+	/* A packet socket needs CAP_NET_RAW: find out now, with one clear line. */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		if (ret == -EPERM || ret == -EACCES)
+			tern_log(TERN_LOG_ERR, AFP_LOG,
+			         "%s: a packet socket on %s needs CAP_NET_RAW: run as root or "
+			         "grant it (setcap cap_net_raw+ep on the program)",
+			         name, iface);
+		else
+			tern_log(TERN_LOG_ERR, AFP_LOG, "%s: packet socket on %s: %s", name, iface,
+			         strerror(-ret));
+		goto fail;
+	}
+	close(fd);
+	ap->ctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ap->ctl_fd < 0) {
+		ret = -errno;
+		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: control socket: %s", name, strerror(-ret));
+		goto fail;
+	}
+	ret = afp_ioctl(ap, SIOCGIFHWADDR, &ifr, "MAC address");
+	if (ret < 0)
+		goto fail;
+	memcpy(ap->dev.mac.addr, ifr.ifr_hwaddr.sa_data, TERN_ETHER_ADDR_LEN);
+	/* Fanout group ids are per network namespace: make this one unlikely to clash. */
+	ap->fanout_id = (uint16_t)((unsigned)getpid() * 31u + (unsigned)ap->ifindex);
+	ap->dev.ops = &afp_ops;
+	ap->dev.rx_burst = afp_rx_burst;
+	ap->dev.tx_burst = afp_tx_burst;
+	ap->dev.socket = TERN_SOCKET_ID_ANY;
+	*devp = &ap->dev;
+	return 0;
+fail:
+	if (ap->ctl_fd >= 0)
+		close(ap->ctl_fd);
+	free(ap);
+	return ret;
+}
+
+const struct tern_driver tern_af_packet_driver = {
+    .abi_version = TERN_DRIVER_ABI_VERSION,
+    .name = "af_packet",
+    .bus = TERN_BUS_VDEV,
+    .probe = afp_probe,
+};
