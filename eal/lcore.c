@@ -30,18 +30,18 @@ enum lcore_state {
 };
 
 struct lcore {
+	pthread_mutex_t lock; /* guards state, fn, arg, ret and quit */
+	pthread_cond_t cond;  /* signalled on every change of state or quit */
+	pthread_t thread;
+	tern_lcore_fn fn;
+	void *arg;
+	enum lcore_state state;
+	int ret;
+	int cpu;
+	int socket;
 	bool enabled;
 	bool has_thread;
 	bool quit;
-	int cpu;
-	int socket;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	enum lcore_state state;
-	tern_lcore_fn fn;
-	void *arg;
-	int ret;
 };
 
 static struct lcore lcores[TERN_MAX_LCORE];

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/queue.h>
 #include <unistd.h>
 
 #include "tern_lcore.h"
@@ -52,7 +51,7 @@
 #define PAGEMAP_PFN_MASK ((1ull << 55) - 1)
 
 struct dma_alloc {
-	LIST_ENTRY(dma_alloc) next;
+	struct dma_alloc *next;
 	char name[NAME_LEN];
 	char *va;
 	size_t len; /* mapped length: a multiple of page_sz */
@@ -62,7 +61,7 @@ struct dma_alloc {
 };
 
 static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
-static LIST_HEAD(, dma_alloc) mem_allocs = LIST_HEAD_INITIALIZER(mem_allocs);
+static struct dma_alloc *mem_allocs; /* newest first */
 static bool mem_ready;
 static bool mem_no_huge;
 static enum tern_iova_mode mem_iova;
@@ -74,7 +73,7 @@ static size_t mem_socket_used[TERN_MAX_NUMA_NODES];
 /* Free pages of one size, on one NUMA node (or all when node < 0); 0 if unknown. */
 static unsigned long hugepages_free(size_t page_sz, int node)
 {
-	char path[160];
+	char path[160], line[32];
 	unsigned long n = 0;
 	FILE *f;
 
@@ -88,8 +87,8 @@ static unsigned long hugepages_free(size_t page_sz, int node)
 	f = fopen(path, "re");
 	if (f == NULL)
 		return node < 0 ? 0 : hugepages_free(page_sz, -1);
-	if (fscanf(f, "%lu", &n) != 1)
-		n = 0;
+	if (fgets(line, sizeof(line), f) != NULL)
+		n = strtoul(line, NULL, 10);
 	fclose(f);
 	return n;
 }
@@ -357,7 +356,8 @@ void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
 	}
 
 	pthread_mutex_lock(&mem_lock);
-	LIST_INSERT_HEAD(&mem_allocs, a, next);
+	a->next = mem_allocs;
+	mem_allocs = a;
 	pthread_mutex_unlock(&mem_lock);
 	return a->va;
 
@@ -373,16 +373,22 @@ err:
 	return fail(ret == -EPERM ? EPERM : ret == -EINVAL ? EINVAL : ENOMEM);
 }
 
-/* The allocation holding va; mem_lock held. */
-static struct dma_alloc *find_locked(const void *va)
+/* The link that points at the allocation holding va, or NULL; mem_lock held. */
+static struct dma_alloc **find_link_locked(const void *va)
 {
-	struct dma_alloc *a;
 	const char *p = va;
 
-	LIST_FOREACH(a, &mem_allocs, next)
-	if (p >= a->va && p < a->va + a->len)
-		return a;
+	for (struct dma_alloc **pp = &mem_allocs; *pp; pp = &(*pp)->next)
+		if (p >= (*pp)->va && p < (*pp)->va + (*pp)->len)
+			return pp;
 	return NULL;
+}
+
+static struct dma_alloc *find_locked(const void *va)
+{
+	struct dma_alloc **pp = find_link_locked(va);
+
+	return pp ? *pp : NULL;
 }
 
 static void release(struct dma_alloc *a)
@@ -396,16 +402,16 @@ static void release(struct dma_alloc *a)
 
 void tern_dma_free(void *va)
 {
-	struct dma_alloc *a;
+	struct dma_alloc **pp, *a;
 
 	if (va == NULL)
 		return;
 	pthread_mutex_lock(&mem_lock);
-	a = find_locked(va);
-	if (a && a->va == va) {
-		LIST_REMOVE(a, next);
+	pp = find_link_locked(va);
+	if (pp && (*pp)->va == va) {
+		a = *pp;
+		*pp = a->next;
 		release(a);
-		a = NULL;
 		va = NULL;
 	}
 	pthread_mutex_unlock(&mem_lock);
@@ -479,10 +485,10 @@ void tern_dma_dump(void)
 	struct dma_alloc *a;
 
 	pthread_mutex_lock(&mem_lock);
-	LIST_FOREACH(a, &mem_allocs, next)
-	tern_log(TERN_LOG_INFO, EAL_LOG,
-	         "dma '%s': %zu bytes at %p, %zu kB pages, socket %d, iova 0x%" PRIx64, a->name,
-	         a->len, (void *)a->va, a->page_sz >> 10, a->socket, a->iova[0]);
+	for (a = mem_allocs; a; a = a->next)
+		tern_log(TERN_LOG_INFO, EAL_LOG,
+		         "dma '%s': %zu bytes at %p, %zu kB pages, socket %d, iova 0x%" PRIx64,
+		         a->name, a->len, (void *)a->va, a->page_sz >> 10, a->socket, a->iova[0]);
 	pthread_mutex_unlock(&mem_lock);
 }
 
@@ -523,11 +529,11 @@ void eal_memory_cleanup(void)
 
 	pthread_mutex_lock(&mem_lock);
 	mem_ready = false;
-	while ((a = LIST_FIRST(&mem_allocs)) != NULL) {
+	while ((a = mem_allocs) != NULL) {
+		mem_allocs = a->next;
 		tern_log(TERN_LOG_WARNING, EAL_LOG,
 		         "'%s' (%zu bytes) still allocated at cleanup: unmapping it", a->name,
 		         a->len);
-		LIST_REMOVE(a, next);
 		release(a);
 	}
 	pthread_mutex_unlock(&mem_lock);

@@ -35,7 +35,7 @@
 
 #include "tern_common.h"
 
-#define TERN_PCI_MAX_BARS    6
+#define TERN_PCI_MAX_BARS      6
 #define TERN_PCI_ADDR_FMT_SIZE 16 /* "dddd:bb:dd.f" and NUL */
 
 struct tern_pci_addr {
@@ -47,9 +47,9 @@ struct tern_pci_addr {
 
 enum tern_pci_access {
 	TERN_PCI_ACCESS_AUTO = 0,
-	TERN_PCI_ACCESS_VFIO,	  /* VFIO type1 with an IOMMU: IOVA = VA */
-	TERN_PCI_ACCESS_NOIOMMU,  /* VFIO no-IOMMU mode: IOVA = PA */
-	TERN_PCI_ACCESS_SYSFS,	  /* sysfs resourceN: IOVA = PA */
+	TERN_PCI_ACCESS_VFIO,    /* VFIO type1 with an IOMMU: IOVA = VA */
+	TERN_PCI_ACCESS_NOIOMMU, /* VFIO no-IOMMU mode: IOVA = PA */
+	TERN_PCI_ACCESS_SYSFS,   /* sysfs resourceN: IOVA = PA */
 };
 
 struct tern_pci_bar {
@@ -73,8 +73,8 @@ struct tern_pci_dev {
 	uint16_t vendor_id, device_id;
 	uint16_t subsys_vendor_id, subsys_device_id;
 	uint8_t class_id, subclass_id, prog_if, revision;
-	int numa_node;	      /* -1 when the platform does not say */
-	char kdriver[32];     /* kernel driver bound now ("vfio-pci", "" for none) */
+	int numa_node;    /* -1 when the platform does not say */
+	char kdriver[32]; /* kernel driver bound now ("vfio-pci", "" for none) */
 	enum tern_pci_access access;
 	struct tern_pci_bar bar[TERN_PCI_MAX_BARS];
 	const struct tern_pci_emul *emul; /* NULL for real devices */
@@ -110,7 +110,8 @@ int tern_pci_cfg_read(struct tern_pci_dev *dev, void *buf, size_t len, uint64_t 
 int tern_pci_cfg_write(struct tern_pci_dev *dev, const void *buf, size_t len, uint64_t off);
 int tern_pci_bus_master(struct tern_pci_dev *dev, bool on);
 
-/* Walk the capability list; returns the config offset of capability `id` after `from` (0: start), or 0. */
+/* Walk the capability list; returns the config offset of capability `id` after `from` (0: start),
+ * or 0. */
 int tern_pci_find_cap(struct tern_pci_dev *dev, uint8_t id, int from);
 
 /* I/O port BARs (legacy virtio): by VFIO region or sysfs resourceN pread/pwrite. */
@@ -131,7 +132,7 @@ static inline uint32_t tern_pci_read32(const struct tern_pci_dev *dev, unsigned 
 }
 
 static inline void tern_pci_write32(const struct tern_pci_dev *dev, unsigned bar, uint64_t off,
-				    uint32_t val)
+                                    uint32_t val)
 {
 	if (tern_unlikely(dev->emul != NULL)) {
 		dev->emul->write(dev->emul_ctx, bar, off, 4, val);
@@ -148,7 +149,7 @@ static inline uint16_t tern_pci_read16(const struct tern_pci_dev *dev, unsigned 
 }
 
 static inline void tern_pci_write16(const struct tern_pci_dev *dev, unsigned bar, uint64_t off,
-				    uint16_t val)
+                                    uint16_t val)
 {
 	if (tern_unlikely(dev->emul != NULL)) {
 		dev->emul->write(dev->emul_ctx, bar, off, 2, val);
@@ -165,7 +166,7 @@ static inline uint8_t tern_pci_read8(const struct tern_pci_dev *dev, unsigned ba
 }
 
 static inline void tern_pci_write8(const struct tern_pci_dev *dev, unsigned bar, uint64_t off,
-				   uint8_t val)
+                                   uint8_t val)
 {
 	if (tern_unlikely(dev->emul != NULL)) {
 		dev->emul->write(dev->emul_ctx, bar, off, 1, val);
