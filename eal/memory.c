@@ -42,6 +42,9 @@
 #ifndef MFD_HUGE_1GB
 #define MFD_HUGE_1GB (30u << MFD_HUGE_SHIFT)
 #endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL */
+#endif
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
 #endif
@@ -292,6 +295,11 @@ void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
 		         "cannot allocate '%s': alignment %zu is larger than the page size %zu",
 		         name, align, page_sz);
 		return fail(EINVAL);
+	}
+	if (len > SIZE_MAX - page_sz) {
+		tern_log(TERN_LOG_ERR, EAL_LOG, "cannot allocate '%s': %zu bytes is too large",
+		         name, len);
+		return fail(ENOMEM);
 	}
 	map_len = TERN_ALIGN_CEIL(len, page_sz);
 

@@ -72,6 +72,10 @@ Test(memory, zalloc_is_zeroed_aligned_and_writable)
 	cr_assert_eq(tern_errno, EINVAL);
 	cr_assert_null(tern_dma_zalloc("bad", 64, 0, TERN_MAX_NUMA_NODES));
 	cr_assert_eq(tern_errno, EINVAL);
+	cr_assert_null(tern_dma_zalloc("huge", SIZE_MAX, 0, 0));
+	cr_assert_eq(tern_errno, ENOMEM);
+	cr_assert_null(tern_dma_zalloc("huge", SIZE_MAX / 2, 0, 0));
+	cr_assert_eq(tern_errno, ENOMEM);
 	tern_dma_free(NULL);
 	stop();
 }
