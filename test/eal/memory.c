@@ -241,3 +241,28 @@ Test(memory, workers_allocate_too)
 	tern_dma_free(p);
 	stop();
 }
+
+Test(memory, pa_mode_without_root_is_one_clear_line)
+{
+	struct tern_eal_config cfg;
+
+	/* Criterion runs each test in its own process: dropping root here is local. */
+	if (geteuid() == 0 && setuid(65534) != 0)
+		cr_skip_test("cannot drop root");
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = true;
+	cfg.iova_mode = TERN_IOVA_PA;
+	cr_assert_eq(tern_eal_init(&cfg), -EPERM);
+	cr_assert_str_eq(tern_eal_last_error(),
+	                 "eal: --iova-mode pa needs root to read physical addresses from "
+	                 "/proc/self/pagemap: run as root or use --iova-mode va");
+	cr_assert_eq(tern_virt2phys(&cfg), TERN_BAD_IOVA);
+	/* VA mode needs no privilege. */
+	cfg.iova_mode = TERN_IOVA_VA;
+	cr_assert_eq(tern_eal_init(&cfg), 0, "%s", tern_eal_last_error());
+	void *p = tern_dma_zalloc("user", 64 << 10, 0, 0);
+
+	cr_assert_not_null(p, "64 KiB fits the default memlock limit");
+	tern_dma_free(p);
+	stop();
+}
