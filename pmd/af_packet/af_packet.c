@@ -10,15 +10,18 @@
  * (Documentation/networking/packet_mmap.rst is the reference for every
  * ring fact below):
  *
- *  RX  TPACKET_V3: `blocks` blocks of AFP_RX_BLOCK_SIZE bytes. The kernel
- *      packs frames of any length into a block and hands the whole block
- *      over (block_status TP_STATUS_USER) when it is full or its timer
- *      expires; we copy each frame into tern_pkt buffers from the queue's
- *      mempool and give the block back (TP_STATUS_KERNEL) once every frame
- *      in it is copied. A block is big enough for a 64 KiB GSO super-frame,
- *      which fixed-size TPACKET_V2 frames of 2 KiB would truncate.
- *      PACKET_FANOUT_HASH spreads flows over the RX queues when there are
- *      several; PACKET_IGNORE_OUTGOING keeps our own transmissions out.
+ *  RX  TPACKET_V2: framecnt frames of framesz bytes (in `blocks` blocks).
+ *      The kernel fills a frame and sets TP_STATUS_USER; we copy it into
+ *      tern_pkt buffers from the queue's mempool and give the frame back
+ *      (TP_STATUS_KERNEL). A frame longer than a slot (a 64 KiB GSO
+ *      super-frame) arrives truncated with TP_STATUS_COPY, and the kernel
+ *      queues a whole copy on the socket (PACKET_COPY_THRESH): we read it
+ *      with recv() into the queue's bounce buffer, in ring order. (TPACKET_V3
+ *      blocks would hold super-frames too, but a block is only handed over
+ *      when full or when its timer fires, at least a jiffy: a ping through
+ *      tern took 10 ms.) PACKET_FANOUT_HASH spreads flows over the RX
+ *      queues when there are several; PACKET_IGNORE_OUTGOING keeps our own
+ *      transmissions out.
  *  TX  TPACKET_V2: framecnt frames of framesz bytes. A burst fills frames
  *      (TP_STATUS_SEND_REQUEST) and kicks the kernel with one sendto();
  *      PACKET_QDISC_BYPASS sends straight to the driver, as a NIC queue would.
@@ -70,10 +73,8 @@
 #define AFP_MAX_QPAIRS       16
 #define AFP_DEFAULT_FRAMESZ  2048
 #define AFP_DEFAULT_FRAMECNT 512
-#define AFP_DEFAULT_BLOCKS   16
-#define AFP_RX_BLOCK_SIZE    (128u << 10) /* holds a 64 KiB super-frame */
-#define AFP_RX_FRAME_SIZE    2048         /* V3 ignores it, but checks it divides the block */
-#define AFP_RX_TIMEOUT_MS    1            /* retire a partly filled block after this */
+#define AFP_BOUNCE_SIZE      (65536 + 1024) /* a whole GSO super-frame and its vnet header */
+#define AFP_RCVBUF           (8 << 20)      /* room for super-frame copies on the socket */
 #define AFP_VNET_LEN         sizeof(struct virtio_net_hdr)
 /* packet_mmap.rst, TX ring: data starts after the aligned tpacket2_hdr. */
 #define AFP_TX_DATA_OFF (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
@@ -81,13 +82,20 @@
 #define AFP_MAX_DESC    4096
 #define AFP_MAX_BURST   512
 
+/* Where the frames of a ring are (frames never span blocks) and how it is mapped. */
+struct afp_ring {
+	uint8_t *map;
+	size_t map_len;
+	uint8_t **frames; /* nb_frames pointers: no division on the fast path */
+	uint32_t nb_frames;
+	uint32_t frame_size;
+};
+
 struct afp_rxq {
 	int fd;
-	uint8_t *ring; /* nb_blocks blocks of AFP_RX_BLOCK_SIZE */
-	uint32_t nb_blocks;
-	uint32_t blk;      /* block we read from */
-	uint32_t pkt_left; /* frames still to copy from it; 0: not opened yet */
-	uint8_t *pkt;      /* next frame's struct tpacket3_hdr */
+	uint32_t head; /* next frame to read */
+	uint8_t **frames;
+	uint32_t nb_frames;
 	struct tern_mempool *mp;
 	uint16_t room; /* data bytes per buffer */
 	uint16_t port_id;
@@ -95,6 +103,9 @@ struct afp_rxq {
 	bool fanout;
 	struct tern_pkt **pend; /* segments waiting for the next burst */
 	uint16_t pend_head, pend_cnt;
+	uint8_t *bounce;     /* whole copy of a TP_STATUS_COPY frame (vnet header first) */
+	uint32_t bounce_len; /* 0: nothing read for the frame at head yet */
+	struct afp_ring ring;
 	_Atomic uint64_t packets, bytes, errors, nombuf;
 	_Atomic uint64_t csum, gso_frames, gso_segs; /* offload work done */
 	_Atomic uint64_t kdrops;                     /* PACKET_STATISTICS tp_drops, summed */
@@ -102,10 +113,11 @@ struct afp_rxq {
 
 struct afp_txq {
 	int fd;
-	uint8_t *ring;
-	uint32_t frame_size, nb_frames, head;
+	uint8_t **frames;
+	uint32_t nb_frames, head;
 	uint32_t max_len; /* longest frame that fits after the vnet header */
 	_Atomic uint64_t packets, bytes, errors;
+	struct afp_ring ring;
 } TERN_CACHE_ALIGNED;
 
 struct afp_port {
@@ -191,7 +203,7 @@ struct piece {
 
 /* Copy pieces (len bytes in all) into a chain of buffers from b. */
 static struct tern_pkt *emit(struct afp_rxq *q, struct afp_bufs *b, const struct piece *pc,
-                             unsigned np, uint32_t len, uint32_t hash)
+                             unsigned np, uint32_t len)
 {
 	struct tern_pkt *head = b->p[b->i++], *seg = head;
 	uint8_t *dst = tern_pkt_mtod(seg, uint8_t *);
@@ -220,7 +232,6 @@ static struct tern_pkt *emit(struct afp_rxq *q, struct afp_bufs *b, const struct
 	}
 	head->pkt_len = len;
 	head->port = q->port_id;
-	head->rss_hash = hash;
 	return head;
 }
 
@@ -229,8 +240,8 @@ static struct tern_pkt *emit(struct afp_rxq *q, struct afp_bufs *b, const struct
  * the pending list. Returns how many went to out, or -ENOBUFS (nothing done).
  */
 static int rx_gso(struct afp_rxq *q, struct afp_bufs *b, const struct virtio_net_hdr *vh,
-                  const uint8_t *frame, uint32_t len, const uint8_t *tag, uint32_t hash,
-                  struct tern_pkt **out, uint16_t room_out)
+                  const uint8_t *frame, uint32_t len, const uint8_t *tag, struct tern_pkt **out,
+                  uint16_t room_out)
 {
 	struct afp_gso g;
 	uint8_t hdr[AFP_GSO_HDR_MAX];
@@ -259,7 +270,7 @@ static int rx_gso(struct afp_rxq *q, struct afp_bufs *b, const struct virtio_net
 
 		pc[0].p = hdr;
 		pc[0].len = afp_gso_segment(&g, i, hdr, &pc[1].p, &pc[1].len);
-		p = emit(q, b, pc, 2, pc[0].len + pc[1].len, hash);
+		p = emit(q, b, pc, 2, pc[0].len + pc[1].len);
 		if (i < room_out)
 			out[i] = p;
 		else
@@ -275,37 +286,60 @@ static int rx_gso(struct afp_rxq *q, struct afp_bufs *b, const struct virtio_net
  * One frame from the ring into out[]: returns how many packets it gave
  * (0 if it had to be dropped as malformed), or -ENOBUFS to leave it there.
  */
-static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket3_hdr *h,
+static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket2_hdr *h,
                     struct tern_pkt **out, uint16_t room_out)
 {
-	uint8_t *frame = (uint8_t *)h + h->tp_mac;
 	/* packet_mmap.rst / af_packet.c: the vnet header sits just before the MAC header. */
+	uint8_t *frame = (uint8_t *)h + h->tp_mac;
 	const struct virtio_net_hdr *vh = (const void *)(frame - AFP_VNET_LEN);
-	const uint32_t len = h->tp_snaplen;
-	const uint32_t hash = h->hv1.tp_rxhash;
+	uint32_t len = h->tp_snaplen;
 	uint8_t tag[AFP_VLAN_TAG_LEN], *tagp = NULL;
 	struct piece pc[3];
 	unsigned np;
 
-	if (tern_unlikely(len != h->tp_len || len < AFP_VLAN_TAG_OFF + 2)) {
-		afp_count(&q->errors, 1); /* truncated to the block: cannot be sent on */
+	if (tern_unlikely(len != h->tp_len)) {
+		/*
+		 * packet_mmap.rst: TP_STATUS_COPY, the frame did not fit its slot
+		 * and the whole packet waits on the socket, vnet header first.
+		 * Read once: a retry after -ENOBUFS finds it in the bounce buffer.
+		 */
+		if (!(h->tp_status & TP_STATUS_COPY)) {
+			afp_count(&q->errors, 1); /* truncated, no copy: the socket was full */
+			return 0;
+		}
+		if (q->bounce_len == 0) {
+			ssize_t r =
+			    recv(q->fd, q->bounce, AFP_BOUNCE_SIZE, MSG_DONTWAIT | MSG_TRUNC);
+
+			if (r < (ssize_t)(AFP_VNET_LEN + AFP_VLAN_TAG_OFF + 2) ||
+			    r > AFP_BOUNCE_SIZE) {
+				afp_count(&q->errors, 1);
+				return 0;
+			}
+			q->bounce_len = (uint32_t)r;
+		}
+		vh = (const void *)q->bounce;
+		frame = q->bounce + AFP_VNET_LEN;
+		len = q->bounce_len - (uint32_t)AFP_VNET_LEN;
+	} else if (tern_unlikely(len < AFP_VLAN_TAG_OFF + 2)) {
+		afp_count(&q->errors, 1);
 		return 0;
 	}
 	/* The kernel moved an 802.1Q tag to metadata (packet_mmap.rst: TP_STATUS_VLAN_VALID). */
 	if (tern_unlikely(h->tp_status & TP_STATUS_VLAN_VALID)) {
-		uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid
+		uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid
 		                                                           : TERN_ETHER_TYPE_VLAN;
 
 		tag[0] = (uint8_t)(tpid >> 8);
 		tag[1] = (uint8_t)tpid;
-		tag[2] = (uint8_t)(h->hv1.tp_vlan_tci >> 8);
-		tag[3] = (uint8_t)h->hv1.tp_vlan_tci;
+		tag[2] = (uint8_t)(h->tp_vlan_tci >> 8);
+		tag[3] = (uint8_t)h->tp_vlan_tci;
 		tagp = tag;
 	}
 	if (tern_unlikely(vh->gso_type != VIRTIO_NET_HDR_GSO_NONE))
-		return rx_gso(q, b, vh, frame, len, tagp, hash, out, room_out);
+		return rx_gso(q, b, vh, frame, len, tagp, out, room_out);
 	if (tern_unlikely(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
-		/* The ring frame is ours until the block goes back: fix it in place. */
+		/* The frame is ours until its status goes back: fix it in place. */
 		if (afp_csum_complete(frame, len, le16toh(vh->csum_start),
 		                      le16toh(vh->csum_offset)) < 0) {
 			afp_count(&q->errors, 1);
@@ -325,53 +359,27 @@ static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket3_hdr *
 	const uint32_t total = len + (tagp != NULL ? AFP_VLAN_TAG_LEN : 0);
 	if (bufs_ensure(q, b, bufs_for(q, total)) < 0)
 		return -ENOBUFS;
-	out[0] = emit(q, b, pc, np, total, hash);
+	out[0] = emit(q, b, pc, np, total);
 	return 1;
 }
 
-static inline struct tpacket_block_desc *rx_block(const struct afp_rxq *q, uint32_t i)
+/* Is frame i the kernel's gift to us? */
+static inline bool rx_ready(const struct afp_rxq *q, uint32_t i)
 {
-	return (struct tpacket_block_desc *)(q->ring + (size_t)i * AFP_RX_BLOCK_SIZE);
-}
+	const struct tpacket2_hdr *h = (const void *)q->frames[i];
 
-/* The next frame to copy, or NULL when the kernel has not handed over a block. */
-static inline struct tpacket3_hdr *rx_next(struct afp_rxq *q)
-{
-	while (q->pkt_left == 0) {
-		struct tpacket_block_desc *bd = rx_block(q, q->blk);
-
-		/* Acquire: pairs with the kernel's release of the block (see status_load). */
-		if (!(status_load(&bd->hdr.bh1.block_status) & TP_STATUS_USER))
-			return NULL;
-		q->pkt_left = bd->hdr.bh1.num_pkts;
-		q->pkt = (uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt;
-		if (q->pkt_left == 0) { /* an empty block: give it straight back */
-			status_store(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL);
-			q->blk = q->blk + 1 == q->nb_blocks ? 0 : q->blk + 1;
-		}
-	}
-	return (struct tpacket3_hdr *)q->pkt;
-}
-
-/* Frames in the open block not copied yet (0 if none is open). */
-static inline void rx_advance(struct afp_rxq *q)
-{
-	q->pkt += ((struct tpacket3_hdr *)q->pkt)->tp_next_offset;
-	if (--q->pkt_left == 0) {
-		/*
-		 * Release: every copy out of this block happens before the kernel
-		 * may refill it (packet_mmap.rst, TPACKET_V3: hand the block back
-		 * by setting TP_STATUS_KERNEL).
-		 */
-		status_store(&rx_block(q, q->blk)->hdr.bh1.block_status, TP_STATUS_KERNEL);
-		q->blk = q->blk + 1 == q->nb_blocks ? 0 : q->blk + 1;
-	}
+	/*
+	 * Acquire: pairs with the kernel's release of the frame (tpacket_rcv
+	 * writes it, smp_wmb, then TP_STATUS_USER): we read the frame after.
+	 */
+	return status_load(&h->tp_status) & TP_STATUS_USER;
 }
 
 static uint16_t afp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 {
 	struct afp_rxq *q = queue;
 	struct afp_bufs b;
+	uint32_t ready, i;
 	uint16_t nb = 0;
 	uint64_t bytes = 0;
 	int ret;
@@ -384,36 +392,43 @@ static uint16_t afp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		memcpy(pkts, q->pend + q->pend_head, nb * sizeof(pkts[0]));
 		q->pend_head = (uint16_t)(q->pend_head + nb);
 		q->pend_cnt = (uint16_t)(q->pend_cnt - nb);
-		if (q->pend_cnt > 0)
+		if (q->pend_cnt > 0 || nb == n)
 			goto out;
 	}
-	if (rx_next(q) == NULL)
+	/* How many frames are ready, so that one bulk get covers them (all or nothing). */
+	for (ready = 0, i = q->head; ready < (uint32_t)(n - nb) && rx_ready(q, i); ready++)
+		i = i + 1 == q->nb_frames ? 0 : i + 1;
+	if (ready == 0)
 		goto out;
-	/* One bulk get for the frames the open block surely has (all or nothing). */
 	b.i = 0;
-	b.n = TERN_MIN((unsigned)(n - nb), q->pkt_left);
+	b.n = ready;
 	if (tern_unlikely(tern_pkt_alloc_bulk(q->mp, b.p, b.n) < 0))
-		b.n = 0;
-	while (nb < n) {
-		struct tpacket3_hdr *h = rx_next(q);
+		b.n = 0; /* rx_frame tries for what each frame needs */
+	while (ready-- > 0 && nb < n) {
+		struct tpacket2_hdr *h = (void *)q->frames[q->head];
 
-		if (h == NULL)
-			break;
 		ret = rx_frame(q, &b, h, pkts + nb, (uint16_t)(n - nb));
 		if (tern_unlikely(ret < 0)) {
 			afp_count(&q->nombuf, 1); /* the frame waits in the ring */
 			break;
 		}
 		nb = (uint16_t)(nb + ret);
-		rx_advance(q);
+		q->bounce_len = 0;
+		/*
+		 * Release: our copy of the frame is done before the kernel may
+		 * write the slot again (packet_mmap.rst: set TP_STATUS_KERNEL to
+		 * give the frame back).
+		 */
+		status_store(&h->tp_status, TP_STATUS_KERNEL);
+		q->head = q->head + 1 == q->nb_frames ? 0 : q->head + 1;
 		if (tern_unlikely(q->pend_cnt > 0))
 			break;
 	}
 	if (b.i < b.n)
 		tern_mempool_put_bulk(q->mp, (void *const *)(b.p + b.i), b.n - b.i);
 out:
-	for (uint16_t i = 0; i < nb; i++)
-		bytes += pkts[i]->pkt_len;
+	for (uint16_t k = 0; k < nb; k++)
+		bytes += pkts[k]->pkt_len;
 	afp_count(&q->packets, nb);
 	afp_count(&q->bytes, bytes);
 	return nb;
@@ -429,7 +444,7 @@ static uint16_t afp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		struct tpacket2_hdr *h = (void *)(q->ring + (size_t)q->head * q->frame_size);
+		struct tpacket2_hdr *h = (void *)q->frames[q->head];
 		uint8_t *data = (uint8_t *)h + AFP_TX_DATA_OFF;
 		const struct tern_pkt *p = pkts[i];
 
@@ -496,43 +511,84 @@ static int set_promisc(struct afp_port *ap, int fd, bool on)
 	               on ? "PACKET_MR_PROMISC on" : "PACKET_MR_PROMISC off");
 }
 
-/*
- * A packet socket with a mapped ring, not bound yet: PACKET_VERSION and
- * PACKET_VNET_HDR must come before the ring (packet_mmap.rst).
- */
-static int ring_socket(struct afp_port *ap, int version, int ring_opt, const void *req,
-                       socklen_t req_len, size_t map_len, uint8_t **map)
+static void ring_close(struct afp_ring *r)
 {
-	const int one = 1;
+	if (r->map != NULL)
+		munmap(r->map, r->map_len);
+	free(r->frames);
+	*r = (struct afp_ring){0};
+}
+
+/*
+ * A TPACKET_V2 packet socket with a mapped RX or TX ring, not bound yet.
+ * packet_mmap.rst: PACKET_VERSION, PACKET_VNET_HDR (and PACKET_LOSS) must
+ * be set before the ring; frames never span blocks, and a block is a
+ * multiple of the page size. Returns the socket or a negative errno.
+ */
+static int ring_socket(struct afp_port *ap, int ring_opt, struct afp_ring *r)
+{
+	const int one = 1, version = TPACKET_V2;
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct tpacket_req req;
+	size_t block;
+	uint32_t per_block, blocks = ap->blocks;
 	int fd, ret;
 	void *m;
 
+	/* blocks=N: N blocks share the frames; default: the smallest blocks that hold one. */
+	if (blocks == 0)
+		block = TERN_ALIGN_CEIL((size_t)ap->framesz, page);
+	else
+		block = TERN_ALIGN_CEIL(
+		    (size_t)ap->framesz * ((ap->framecnt + blocks - 1) / blocks), page);
+	per_block = (uint32_t)(block / ap->framesz);
+	req.tp_block_size = (unsigned)block;
+	req.tp_frame_size = ap->framesz;
+	req.tp_block_nr = (ap->framecnt + per_block - 1) / per_block;
+	req.tp_frame_nr = req.tp_block_nr * per_block;
+
+	r->nb_frames = req.tp_frame_nr;
+	r->frame_size = req.tp_frame_size;
+	r->map_len = block * req.tp_block_nr;
+	r->frames = calloc(r->nb_frames, sizeof(r->frames[0]));
+	if (r->frames == NULL) {
+		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: out of memory", ap->dev.name);
+		return -ENOMEM;
+	}
 	/* Protocol 0: no frame is queued to the socket before bind() names one. */
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		ret = -errno;
 		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: packet socket: %s", ap->dev.name,
 		         strerror(-ret));
-		return ret;
+		goto fail;
 	}
 	if ((ret = sockopt(ap, fd, PACKET_VERSION, &version, sizeof(version), "PACKET_VERSION")) <
 	        0 ||
 	    (ret = sockopt(ap, fd, PACKET_VNET_HDR, &one, sizeof(one), "PACKET_VNET_HDR")) < 0 ||
-	    (ret = sockopt(ap, fd, ring_opt, req, req_len, "ring setup")) < 0)
+	    /* TX: a frame the kernel cannot send is skipped, not left stuck in the ring. */
+	    (ring_opt == PACKET_TX_RING &&
+	     (ret = sockopt(ap, fd, PACKET_LOSS, &one, sizeof(one), "PACKET_LOSS")) < 0) ||
+	    (ret = sockopt(ap, fd, ring_opt, &req, sizeof(req), "ring setup")) < 0)
 		goto fail;
-	m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
+	m = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
 	if (m == MAP_FAILED) /* MAP_LOCKED can hit RLIMIT_MEMLOCK: try without */
-		m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		m = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
 		ret = -errno;
 		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: mmap of a %zu-byte ring on %s: %s",
-		         ap->dev.name, map_len, ap->iface, strerror(-ret));
+		         ap->dev.name, r->map_len, ap->iface, strerror(-ret));
 		goto fail;
 	}
-	*map = m;
+	r->map = m;
+	for (uint32_t i = 0; i < r->nb_frames; i++)
+		r->frames[i] = r->map + (size_t)(i / per_block) * block +
+		               (size_t)(i % per_block) * r->frame_size;
 	return fd;
 fail:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	ring_close(r);
 	return ret;
 }
 
@@ -564,10 +620,10 @@ static void rxq_drop_pending(struct afp_rxq *q)
 static void rxq_free(struct afp_rxq *q)
 {
 	rxq_drop_pending(q);
-	if (q->ring != NULL)
-		munmap(q->ring, (size_t)q->nb_blocks * AFP_RX_BLOCK_SIZE);
+	ring_close(&q->ring);
 	if (q->fd >= 0)
 		close(q->fd);
+	free(q->bounce);
 	free(q->pend);
 	free(q);
 }
@@ -584,20 +640,12 @@ static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
                               struct tern_mempool *mp, void **queue)
 {
 	struct afp_port *ap = afp_port(dev);
-	struct tpacket_req3 req = {
-	    .tp_block_size = AFP_RX_BLOCK_SIZE,
-	    .tp_block_nr = ap->blocks,
-	    .tp_frame_size = AFP_RX_FRAME_SIZE,
-	    .tp_frame_nr = ap->blocks * (AFP_RX_BLOCK_SIZE / AFP_RX_FRAME_SIZE),
-	    .tp_retire_blk_tov = AFP_RX_TIMEOUT_MS,
-	    .tp_feature_req_word = TP_FT_REQ_FILL_RXHASH,
-	};
-	const int one = 1;
+	const int one = 1, rcvbuf = AFP_RCVBUF;
 	struct afp_rxq *q;
 	uint16_t buf_len = 0;
 	int ret;
 
-	(void)nb_desc; /* the ring is sized by blocks= */
+	(void)nb_desc; /* the ring is sized by framecnt= */
 	(void)socket;
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 	if (q == NULL)
@@ -605,7 +653,8 @@ static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	memset(q, 0, sizeof(*q));
 	q->fd = -1;
 	q->pend = calloc(AFP_PEND_MAX, sizeof(q->pend[0]));
-	if (q->pend == NULL)
+	q->bounce = malloc(AFP_BOUNCE_SIZE);
+	if (q->pend == NULL || q->bounce == NULL)
 		goto nomem;
 	tern_mempool_obj_iter(mp, buf_len_cb, &buf_len);
 	q->room = (uint16_t)(buf_len - TERN_MIN((uint16_t)TERN_PKT_HEADROOM, buf_len));
@@ -619,16 +668,25 @@ static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	q->mp = mp;
 	q->port_id = dev->port_id;
 	q->qid = qid;
-	q->nb_blocks = ap->blocks;
-	ret = ring_socket(ap, TPACKET_V3, PACKET_RX_RING, &req, sizeof(req),
-	                  (size_t)ap->blocks * AFP_RX_BLOCK_SIZE, &q->ring);
+	ret = ring_socket(ap, PACKET_RX_RING, &q->ring);
 	if (ret < 0)
 		goto fail;
 	q->fd = ret;
+	q->frames = q->ring.frames;
+	q->nb_frames = q->ring.nb_frames;
+	/*
+	 * Frames too long for a slot: the kernel queues a whole copy on the
+	 * socket (PACKET_COPY_THRESH), within its receive buffer; as root
+	 * SO_RCVBUFFORCE passes net.core.rmem_max, else SO_RCVBUF is capped.
+	 */
+	if (setsockopt(q->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		(void)setsockopt(q->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	/* Only frames coming in: not what this process (or the host) sends out of it. */
-	ret =
-	    sockopt(ap, q->fd, PACKET_IGNORE_OUTGOING, &one, sizeof(one), "PACKET_IGNORE_OUTGOING");
-	if (ret < 0 || (ret = bind_iface(ap, q->fd, ETH_P_ALL)) < 0)
+	if ((ret = sockopt(ap, q->fd, PACKET_COPY_THRESH, &one, sizeof(one),
+	                   "PACKET_COPY_THRESH")) < 0 ||
+	    (ret = sockopt(ap, q->fd, PACKET_IGNORE_OUTGOING, &one, sizeof(one),
+	                   "PACKET_IGNORE_OUTGOING")) < 0 ||
+	    (ret = bind_iface(ap, q->fd, ETH_P_ALL)) < 0)
 		goto fail;
 	if (dev->nb_rxq > 1) {
 		/* packet_mmap.rst, AF_PACKET fanout: one group per port, hashed by flow. */
@@ -656,45 +714,32 @@ static int afp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
                               void **queue)
 {
 	struct afp_port *ap = afp_port(dev);
-	const long page = sysconf(_SC_PAGESIZE);
 	const int one = 1;
-	struct tpacket_req req;
 	struct afp_txq *q;
-	uint32_t per_block;
 	int ret;
 
 	(void)nb_desc; /* the ring is sized by framecnt= */
 	(void)socket;
-	/* packet_mmap.rst: frames never span blocks; a block is a multiple of the page size. */
-	req.tp_frame_size = ap->framesz;
-	req.tp_block_size =
-	    (unsigned)TERN_ALIGN_CEIL((unsigned long)ap->framesz, (unsigned long)page);
-	per_block = req.tp_block_size / req.tp_frame_size;
-	req.tp_block_nr = (ap->framecnt + per_block - 1) / per_block;
-	req.tp_frame_nr = req.tp_block_nr * per_block;
-
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 	if (q == NULL) {
 		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
 		return -ENOMEM;
 	}
 	memset(q, 0, sizeof(*q));
-	q->frame_size = req.tp_frame_size;
-	q->nb_frames = req.tp_frame_nr;
 	q->max_len = (uint32_t)(ap->framesz - AFP_TX_DATA_OFF - AFP_VNET_LEN);
-	ret = ring_socket(ap, TPACKET_V2, PACKET_TX_RING, &req, sizeof(req),
-	                  (size_t)req.tp_block_size * req.tp_block_nr, &q->ring);
+	ret = ring_socket(ap, PACKET_TX_RING, &q->ring);
 	if (ret < 0) {
 		free(q);
 		return ret;
 	}
 	q->fd = ret;
-	/* Straight to the device's xmit, and a bad frame is skipped, not a stuck ring. */
+	q->frames = q->ring.frames;
+	q->nb_frames = q->ring.nb_frames;
+	/* Straight to the device's xmit, as a NIC queue would be. */
 	if ((ret = sockopt(ap, q->fd, PACKET_QDISC_BYPASS, &one, sizeof(one),
 	                   "PACKET_QDISC_BYPASS")) < 0 ||
-	    (ret = sockopt(ap, q->fd, PACKET_LOSS, &one, sizeof(one), "PACKET_LOSS")) < 0 ||
 	    (ret = bind_iface(ap, q->fd, 0)) < 0) {
-		munmap(q->ring, (size_t)req.tp_block_size * req.tp_block_nr);
+		ring_close(&q->ring);
 		close(q->fd);
 		free(q);
 		return ret;
@@ -736,14 +781,11 @@ static void afp_tx_queue_release(struct tern_port_dev *dev, void *queue)
 {
 	struct afp_port *ap = afp_port(dev);
 	struct afp_txq *q = queue;
-	const long page = sysconf(_SC_PAGESIZE);
-	size_t block = TERN_ALIGN_CEIL((size_t)q->frame_size, (size_t)page);
-	size_t per_block = block / q->frame_size;
 
 	ap->gone.opackets += afp_read(&q->packets);
 	ap->gone.obytes += afp_read(&q->bytes);
 	ap->gone.oerrors += afp_read(&q->errors);
-	munmap(q->ring, q->nb_frames / per_block * block);
+	ring_close(&q->ring);
 	close(q->fd);
 	free(q);
 }
@@ -773,7 +815,7 @@ static void afp_info_get(struct tern_port_dev *dev, struct tern_port_info *info)
 	info->tx_desc_max = AFP_MAX_DESC;
 	info->max_rx_pktlen = (uint32_t)(ap->framesz - AFP_TX_DATA_OFF - AFP_VNET_LEN);
 	info->capa = TERN_PORT_CAPA_MULTI_SEG_TX | TERN_PORT_CAPA_MULTI_SEG_RX |
-	             TERN_PORT_CAPA_RSS_HASH | TERN_PORT_CAPA_PROMISC | TERN_PORT_CAPA_RUNTIME_LINK;
+	             TERN_PORT_CAPA_PROMISC | TERN_PORT_CAPA_RUNTIME_LINK;
 }
 
 static int afp_start(struct tern_port_dev *dev)
@@ -970,13 +1012,12 @@ static int afp_probe(const char *name, const char *args, struct tern_port_dev **
 	ap->qpairs = 1;
 	ap->framesz = AFP_DEFAULT_FRAMESZ;
 	ap->framecnt = AFP_DEFAULT_FRAMECNT;
-	ap->blocks = AFP_DEFAULT_BLOCKS;
 	ap->ctl_fd = -1;
 	if ((ret = arg_u32(name, args, "qpairs", 1, AFP_MAX_QPAIRS, 1, &ap->qpairs)) < 0 ||
 	    (ret = arg_u32(name, args, "framesz", 128, 65536, TPACKET_ALIGNMENT, &ap->framesz)) <
 	        0 ||
 	    (ret = arg_u32(name, args, "framecnt", 1, 1u << 20, 1, &ap->framecnt)) < 0 ||
-	    (ret = arg_u32(name, args, "blocks", 1, 4096, 1, &ap->blocks)) < 0)
+	    (ret = arg_u32(name, args, "blocks", 1, ap->framecnt, 1, &ap->blocks)) < 0)
 		goto fail;
 	strlcpy(ap->iface, iface, sizeof(ap->iface));
 	strlcpy(ap->dev.name, name, sizeof(ap->dev.name));
