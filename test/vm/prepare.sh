@@ -25,8 +25,9 @@ esac
 
 need_pkgs=()
 command -v qemu-system-x86_64 >/dev/null || need_pkgs+=(qemu-system-x86)
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx ash &&
-	! ldd /bin/busybox >/dev/null 2>&1 || need_pkgs+=(busybox-static)
+# The initramfs needs a static busybox at /bin/busybox (what busybox-static installs).
+dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' ||
+	need_pkgs+=(busybox-static)
 command -v python3 >/dev/null || need_pkgs+=(python3)
 
 kdir=$cache/kernel
@@ -40,6 +41,11 @@ if [ $check = 1 ]; then
 	echo "vm rig not prepared: run test/vm/prepare.sh (missing: ${need_pkgs[*]:-} ${kdir})" >&2
 	exit 77
 fi
+
+# Tests running in parallel may all call this at once: one at a time.
+mkdir -p "$cache"
+exec 9>"$cache/.prepare.lock"
+flock 9
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
 	[ "$(id -u)" = 0 ] || { echo "prepare.sh: need root to install ${need_pkgs[*]}" >&2; exit 1; }
@@ -55,12 +61,13 @@ if [ ! -f "$kdir/version" ]; then
 	tmp=$(mktemp -d "$cache/kernel.tmp.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
 	cd "$cache/debs"
+	# (apt-get download as root warns that _apt cannot write here: harmless.)
 	apt-get download linux-image-amd64 >/dev/null 2>&1 ||
-		{ apt-get update -qq && apt-get download linux-image-amd64 >/dev/null; }
+		{ apt-get update -qq && apt-get download linux-image-amd64 >/dev/null 2>&1; }
 	meta=$(ls -t linux-image-amd64_*.deb | head -n 1)
 	real=$(dpkg-deb -f "$meta" Depends | tr ',|' '\n\n' | sed -n 's/^ *\(linux-image-6\.1[^ ]*-amd64\).*/\1/p' | head -n 1)
 	[ -n "$real" ] || { echo "prepare.sh: cannot find the kernel package in $meta's Depends" >&2; exit 1; }
-	ls "$real"_*.deb >/dev/null 2>&1 || apt-get download "$real" >/dev/null
+	ls "$real"_*.deb >/dev/null 2>&1 || apt-get download "$real" >/dev/null 2>&1
 	deb=$(ls -t "$real"_*.deb | head -n 1)
 	echo "prepare.sh: unpacking $deb"
 	dpkg-deb -x "$deb" "$tmp/root"

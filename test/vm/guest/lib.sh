@@ -23,9 +23,9 @@ driver() {
 netdev() { ls "$(sysdev "$1")"/virtio*/net 2>/dev/null | head -n 1; }
 # bind ADDR DRIVER: move a device (of this guest) to DRIVER via driver_override
 bind() {
-	d=$(sysdev "$1")
-	if [ -e "$d/driver" ]; then echo "$1" >"$d/driver/unbind" || return 1; fi
-	echo "$2" >"$d/driver_override" || return 1
+	_d=$(sysdev "$1")
+	if [ -e "$_d/driver" ]; then echo "$1" >"$_d/driver/unbind" || return 1; fi
+	echo "$2" >"$_d/driver_override" || return 1
 	echo "$1" >/sys/bus/pci/drivers_probe 2>/dev/null
 	[ "$(driver "$1")" = "$2" ]
 }

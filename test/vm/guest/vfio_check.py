@@ -54,7 +54,8 @@ def check(addr):
         raise RuntimeError("group %s not viable" % gpath)
     fcntl.ioctl(grp, VFIO_GROUP_SET_CONTAINER, struct.pack("i", cont))
     fcntl.ioctl(cont, VFIO_SET_IOMMU, iommu)
-    devfd = fcntl.ioctl(grp, VFIO_GROUP_GET_DEVICE_FD, addr.encode() + b"\0")
+    # A mutable buffer makes ioctl() return the call's result (the new fd).
+    devfd = fcntl.ioctl(grp, VFIO_GROUP_GET_DEVICE_FD, bytearray(addr.encode() + b"\0"))
     info = bytearray(struct.pack("IIII", 16, 0, 0, 0))
     fcntl.ioctl(devfd, VFIO_DEVICE_GET_INFO, info)
     _, flags, nregions, nirqs = struct.unpack("IIII", info)
