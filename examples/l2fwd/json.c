@@ -15,8 +15,11 @@ int l2fwd_json_write(FILE *f, const struct l2fwd_app *app, const struct l2fwd_re
 	bool first = true;
 
 	l2fwd_totals(app, tot);
-	fprintf(f, "{\n  \"duration_s\": %.6f,\n  \"mode\": \"%s\",\n  \"ports\": [",
-	        res->duration_s, app->opt.mode == L2FWD_MODE_RTC ? "rtc" : "pipeline");
+	fprintf(f,
+	        "{\n  \"duration_s\": %.6f,\n  \"mode\": \"%s\",\n  \"lcores\": %u,\n  "
+	        "\"tsc_hz\": %" PRIu64 ",\n  \"ports\": [",
+	        res->duration_s, app->opt.mode == L2FWD_MODE_RTC ? "rtc" : "pipeline",
+	        app->nb_lcores, app->tsc_hz);
 	for (uint16_t p = 0; p < app->nb_ports; p++) {
 		const struct l2fwd_port_totals *t = &tot[p];
 

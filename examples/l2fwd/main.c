@@ -238,6 +238,12 @@ int main(int argc, char **argv)
 		release_logs(false);
 		return usage_error(NULL, false, tern_eal_last_error());
 	}
+	/*
+	 * A standalone DPDK-style app: the main lcore forwards too, so it runs
+	 * on its own core like every other lcore (an embedding app would leave
+	 * this off; see doc/embedding.md).
+	 */
+	cfg.pin_main = true;
 	first = 1 + n;
 	if (first < argc && strcmp(argv[first], "--") == 0)
 		first++;

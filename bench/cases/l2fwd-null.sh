@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# bench/cases/l2fwd-null.sh [--quick]: tern-l2fwd against dpdk-testpmd (io
+# forwarding), both between two null ports, ONE forwarding core each, in the
+# same run, interleaved (tern rtc, tern pipeline, testpmd) 3 times; medians.
+#
+#   tern rtc:      -l 1 -- -q 2        one lcore (pinned to CPU 1) polls both ports
+#   tern pipeline: -l 0-1              lcore 0 receives both ports, lcore 1 sends
+#   dpdk:          testpmd -l 0-1      lcore 0 is testpmd's console, lcore 1 forwards
+#
+# Rates are steady state for both: the per-second figures each program
+# prints, the first one (start-up, first touch of --no-huge memory) left
+# out, median of the rest. cycles/packet = TSC Hz x forwarding lcores / pps.
+# Rows (see bench/compare.sh): label, tern, dpdk, unit, higher|lower.
+set -euo pipefail
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+runs=3
+dur=6
+[ $quick = 1 ] && dur=3
+l2fwd=$TERN_BUILD/examples/l2fwd/tern-l2fwd
+tmp=$(mktemp -d)
+tp_pid= hold_pid=
+cleanup() {
+	[ -n "$tp_pid" ] && kill -KILL "$tp_pid" 2>/dev/null || true
+	[ -n "$hold_pid" ] && kill "$hold_pid" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if [ ! -x "$l2fwd" ]; then
+	echo "l2fwd-null: no $l2fwd: build tern first" >&2
+	exit 2
+fi
+command -v dpdk-testpmd >/dev/null || { echo "l2fwd-null: dpdk-testpmd not installed (apt-get install dpdk)" >&2; exit 2; }
+
+# Steady-state total Mpps from tern-l2fwd's periodic lines: sum the ports' tx
+# per timestamp, drop the first second, median of the rest.
+tern_steady() {
+	awk '/^\[ *[0-9.]+ s\] port [0-9]+: / {
+		t = $2; sub(/\]/, "", t); if (!(t in sum)) order[n++] = t
+		for (i = 1; i <= NF; i++) if ($i == "tx") { sum[t] += $(i + 1); break }
+	}
+	END {
+		m = 0; for (i = 1; i < n; i++) v[m++] = sum[order[i]]
+		if (m == 0) { print 0; exit }
+		for (i = 0; i < m; i++) for (j = i + 1; j < m; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
+		print (m % 2) ? v[int(m / 2)] : (v[m / 2 - 1] + v[m / 2]) / 2
+	}' "$1"
+}
+
+# tern-l2fwd MODE EAL-AND-APP-ARGS...: prints the steady Mpps, checks the run.
+run_tern() {
+	local mode=$1 out=$tmp/tern.out json=$tmp/tern.json
+	shift
+	"$l2fwd" --no-huge "$@" --vdev null0 --vdev null1 -- --mode "$mode" "${app_args[@]}" \
+		--duration "$dur" --json "$json" >"$out" 2>&1 ||
+		{ echo "l2fwd-null: tern-l2fwd $mode failed:" >&2; cat "$out" >&2; exit 1; }
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(r["buffers_returned"] != r["buffers_total"])' "$json" ||
+		{ echo "l2fwd-null: tern-l2fwd $mode lost buffers" >&2; exit 1; }
+	tern_steady "$out"
+}
+
+# testpmd: sets dpdk_val (not in a subshell, so that the EXIT trap can stop
+# testpmd if we are interrupted). Wait for traffic, take (samples) per-second figures, SIGINT it.
+run_dpdk() {
+	local out=$tmp/dpdk.out want=$((dur - 1)) waited=0
+	: >"$out"
+	# testpmd ends at EOF on stdin: hold it open with a fifo we close ourselves.
+	rm -f "$tmp/hold" && mkfifo "$tmp/hold"
+	sleep 600 >"$tmp/hold" &
+	hold_pid=$!
+	dpdk-testpmd --no-huge -m 1024 --no-pci -l 0-1 --vdev net_null0 --vdev net_null1 \
+		--file-prefix tern-bench-l2fwd -- --forward-mode=io --burst=32 -a \
+		--stats-period 1 <"$tmp/hold" >"$out" 2>&1 &
+	tp_pid=$!
+	# Start-up takes several seconds: count non-zero samples, not seconds.
+	while [ "$(grep -c 'Tx-pps: *[1-9]' "$out" || true)" -lt $((2 * (want + 1))) ]; do
+		sleep 0.5
+		waited=$((waited + 1))
+		if [ $waited -gt 120 ]; then
+			echo "l2fwd-null: testpmd shows no traffic after 60 s:" >&2
+			tail -20 "$out" >&2
+			exit 1
+		fi
+	done
+	kill -INT "$tp_pid" 2>/dev/null || true
+	wait "$tp_pid" 2>/dev/null || true
+	kill "$hold_pid" 2>/dev/null || true
+	wait "$hold_pid" 2>/dev/null || true
+	tp_pid= hold_pid=
+	# Sum the two ports' Tx-pps per period; drop the first non-zero period.
+	dpdk_val=$(awk '/Tx-pps:/ { s += $2; if (++k % 2 == 0) { if (s > 0) v[m++] = s; s = 0 } }
+	END {
+		n = 0; for (i = 1; i < m; i++) w[n++] = v[i]
+		if (n == 0) { print 0; exit }
+		for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (w[j] < w[i]) { x = w[i]; w[i] = w[j]; w[j] = x }
+		print ((n % 2) ? w[int(n / 2)] : (w[n / 2 - 1] + w[n / 2]) / 2) / 1e6
+	}' "$out")
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+rtc=() pipe=() dpdk=()
+for i in $(seq $runs); do
+	app_args=(-q 2)
+	rtc+=("$(run_tern rtc -l 1)")
+	app_args=()
+	pipe+=("$(run_tern pipeline -l 0-1)")
+	run_dpdk
+	dpdk+=("$dpdk_val")
+	echo "l2fwd-null: run $i: tern rtc ${rtc[-1]}, pipeline ${pipe[-1]}, dpdk ${dpdk[-1]} Mpps" >&2
+done
+# cycles/packet: TSC Hz as tern-l2fwd measured it.
+hz=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tsc_hz"])' "$tmp/tern.json")
+r=$(median "${rtc[@]}")
+p=$(median "${pipe[@]}")
+d=$(median "${dpdk[@]}")
+cpp() { awk -v hz="$hz" -v mpps="$1" -v lc="$2" 'BEGIN { if (mpps > 0) printf "%.1f", hz * lc / (mpps * 1e6); else print 0 }'; }
+printf 'l2fwd rtc total Mpps\t%s\t%s\tMpps\thigher\n' "$r" "$d"
+printf 'l2fwd rtc cycles/packet\t%s\t%s\tcycles\tlower\n' "$(cpp "$r" 1)" "$(cpp "$d" 1)"
+printf 'l2fwd pipeline total Mpps (2 lcores)\t%s\t%s\tMpps\thigher\n' "$p" "$d"
