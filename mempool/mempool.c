@@ -294,9 +294,10 @@ int tern_mempool_get_slow_(struct tern_mempool *mp, struct tern_mempool_cache *c
 	from_cache = TERN_MIN(len, n);
 	if (from_cache < n && tern_mempool_ring_get_(mp, &objs[from_cache], n - from_cache) < 0)
 		return -ENOBUFS;
+	len -= from_cache;
 	for (i = 0; i < from_cache; i++)
-		objs[i] = c->objs[len - 1 - i];
-	atomic_store_explicit(&c->len, len - from_cache, memory_order_relaxed);
+		objs[i] = c->objs[len + i];
+	atomic_store_explicit(&c->len, len, memory_order_relaxed);
 	return 0;
 }
 
