@@ -47,19 +47,28 @@ static inline void mp_check_(bool ok, const char *what, const char *file, int li
 #include "tern_lcore.h"
 #include "tern_memory.h"
 #include "tern_mempool.h"
+#include "tern_test.h"
 
-/* Start the EAL on `cores` ("" = the current CPU) with locked 4 KiB pages. */
+/*
+ * Start the EAL on `cores` ("" = the current CPU). The default IOVA mode
+ * goes through the shared helper (hugepages when enough are free, else
+ * --no-huge); an explicit mode (PA) uses locked 4 KiB pages, where the
+ * page-boundary rules bite hardest.
+ */
 static inline void mp_eal_up(const char *cores, enum tern_iova_mode iova)
 {
 	struct tern_eal_config cfg;
 	int ret;
 
-	tern_eal_config_init(&cfg);
-	strlcpy(cfg.cores, cores, sizeof(cfg.cores));
-	cfg.no_huge = true;
-	cfg.iova_mode = iova;
-	cfg.mem_mb = 512;
-	ret = tern_eal_init(&cfg);
+	if (iova == TERN_IOVA_DC) {
+		ret = tern_test_eal_init(cores);
+	} else {
+		tern_eal_config_init(&cfg);
+		strlcpy(cfg.cores, cores, sizeof(cfg.cores));
+		cfg.no_huge = true;
+		cfg.iova_mode = iova;
+		ret = tern_eal_init(&cfg);
+	}
 	cr_assert_eq(ret, 0, "tern_eal_init: %d %s", ret, tern_eal_last_error());
 }
 
