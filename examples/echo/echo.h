@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * echo.h - tern-echo: MirageOS's echo server on a tern port. ARP, ICMP echo
+ * and UDP echo are answered in place on the poll lcore; TCP echo (RFC 862)
+ * is served by lwIP on its own tcpip thread, fed and drained through two
+ * tern rings.
+ *
+ *   poll lcore:  rx_burst -> classify -> rewrite in place -> tx_burst
+ *                              | TCP, ARP replies         ^
+ *                              v                          | lwIP's frames
+ *                        ring "to stack" (SP/SC)    ring "from stack" (SP/SC)
+ *                              v                          ^
+ *   tcpip thread:        ethernet_input -> TCP echo -> linkoutput
+ */
+#ifndef ECHO_H
+#define ECHO_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <tern_eal.h>
+#include <tern_port.h>
+
+#include "classify.h"
+
+#define ECHO_PROG "tern-echo"
+
+#define ECHO_BURST        32
+#define ECHO_RING_SIZE    1024 /* slots in each ring between the poll lcore and lwIP */
+#define ECHO_NB_DESC      512  /* RX and TX descriptors, within the driver's limits */
+#define ECHO_POOL_CACHE   128
+#define ECHO_POOL_SIZE    8191 /* descriptors + both rings + cache + bursts, with room */
+#define ECHO_MAX_PERIOD_S 86400u
+
+/* Exit statuses, as tern-l2fwd's. */
+#define ECHO_EXIT_USAGE   2 /* bad option or value: nothing ran */
+#define ECHO_EXIT_BUFFERS 3 /* a packet buffer did not come back to its pool */
+
+#define ECHO_ERR_LEN 256
+
+struct echo_options {
+	uint8_t ip[4]; /* --ip A.B.C.D/NN */
+	unsigned prefix;
+	bool have_ip;
+	uint16_t port;       /* --port: the tern port id */
+	unsigned duration_s; /* 0: until SIGINT/SIGTERM */
+	unsigned period_s;   /* -T: stats period, 0: none */
+	const char *json_path;
+	bool help;
+};
+
+int echo_parse_options(struct echo_options *opt, int argc, char *const argv[], char *err,
+                       size_t errlen);
+void echo_usage(FILE *f);
+
+/*
+ * Counters. Each has a single writer (the poll lcore, or the tcpip thread
+ * for the stack_* ones), so updates are a relaxed load and store; readers
+ * (stats, exit) need no ordering with the packets, and the final read comes
+ * after the writers stopped (the poll loop returned; the stack was shut
+ * under lwIP's core lock, which orders its writes before ours).
+ */
+struct echo_counters {
+	_Atomic uint64_t in[ECHO_KIND_COUNT];  /* frames received, per kind */
+	_Atomic uint64_t out[ECHO_KIND_COUNT]; /* frames the driver took, per kind */
+	_Atomic uint64_t reason[ECHO_R_COUNT]; /* drops and ignores, per reason */
+	_Atomic uint64_t rx_chained;           /* multi-segment frames (dropped) */
+	_Atomic uint64_t tx_full;              /* replies TX did not take (freed) */
+	_Atomic uint64_t to_stack_full;        /* frames for lwIP the ring had no room for */
+	/* Written by the tcpip thread. */
+	_Atomic uint64_t stack_nobuf;     /* lwIP frames lost: the pool was empty */
+	_Atomic uint64_t stack_ring_full; /* lwIP frames lost: the ring was full */
+	_Atomic uint64_t stack_too_big;   /* lwIP frames lost: bigger than a buffer */
+	_Atomic uint64_t tcp_conns;       /* TCP connections accepted */
+	_Atomic uint64_t tcp_bytes;       /* bytes echoed over TCP */
+};
+
+static inline void echo_ctr_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+	                      memory_order_relaxed);
+}
+
+static inline uint64_t echo_ctr_get(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+struct tern_mempool;
+struct tern_ring;
+struct echo_stack;
+
+struct echo_app {
+	struct echo_options opt;
+	struct echo_host host;
+	uint16_t port;
+	struct tern_mempool *pool;
+	struct tern_ring *to_stack;   /* poll lcore -> tcpip thread */
+	struct tern_ring *from_stack; /* tcpip thread -> poll lcore */
+	struct echo_stack *stack;
+	struct echo_counters ctr;
+	uint64_t tsc_hz, start_tsc, end_tsc, next_stats_tsc;
+};
+
+/* Set by the signal handler or when --duration is over. */
+extern atomic_bool echo_quit;
+
+/* poll.c: the poll loop on the main lcore; returns when echo_quit is set. */
+void echo_poll_loop(struct echo_app *app);
+/* Free what is still in a ring (at exit). Returns how many. */
+unsigned echo_ring_drain(struct tern_ring *r);
+
+/* stack.c: lwIP on its tcpip thread with a netif on our rings. */
+int echo_stack_start(struct echo_app *app, char *err, size_t errlen);
+/* Wake the tcpip thread: frames are waiting in app->to_stack. Poll lcore only. */
+void echo_stack_kick(struct echo_stack *st);
+/* Stop lwIP touching tern (no more frames in or out); the thread itself stays. */
+void echo_stack_stop(struct echo_stack *st);
+
+/* tcp_echo.c: the RFC 862 service on lwIP's raw API (tcpip thread, core locked). */
+int echo_tcp_listen(struct echo_counters *ctr);
+void echo_tcp_close_all(void);
+
+/* stats.c */
+void echo_stats_print_period(struct echo_app *app);
+void echo_stats_print_totals(struct echo_app *app, double duration_s);
+int echo_json_write(FILE *f, struct echo_app *app, double duration_s, unsigned buffers_returned,
+                    unsigned buffers_total);
+
+#endif /* ECHO_H */

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main.c - tern-echo: start tern and lwIP, answer until told to stop, then
+ * give everything back and check that every packet buffer came home.
+ *
+ *   tern-echo [EAL options] -- --ip A.B.C.D/NN [--port N] [--duration S]
+ *             [-T S] [--json FILE]                      (see doc/echo.md)
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tern_cycles.h>
+#include <tern_lcore.h>
+#include <tern_memory.h>
+#include <tern_pkt.h>
+#include <tern_ring.h>
+
+#include "echo.h"
+
+atomic_bool echo_quit;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	/* Relaxed: the flag carries no data. A lock-free atomic store is async-signal-safe. */
+	atomic_store_explicit(&echo_quit, true, memory_order_relaxed);
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * As tern-l2fwd: hold tern's ERR lines while it parses and starts, so that a
+ * failure is one line (ours), not the same message twice.
+ */
+static struct {
+	char lines[8][256];
+	unsigned n;
+} held_logs;
+
+static void hold_errors(void *arg, enum tern_log_level level, const char *component,
+                        const char *msg)
+{
+	(void)arg;
+	if (level <= TERN_LOG_ERR && held_logs.n < TERN_DIM(held_logs.lines))
+		snprintf(held_logs.lines[held_logs.n++], sizeof(held_logs.lines[0]), "tern: %s: %s",
+		         component, msg);
+	else if (level > TERN_LOG_ERR)
+		fprintf(stderr, "tern: %s: %s\n", component, msg);
+}
+
+static void release_logs(bool print)
+{
+	for (unsigned i = 0; print && i < held_logs.n; i++)
+		fprintf(stderr, "%s\n", held_logs.lines[i]);
+	held_logs.n = 0;
+	tern_log_set_callback(NULL, NULL);
+}
+
+/* Give back the port, rings and pool (each may be absent). */
+static void release(struct echo_app *app, bool port_open)
+{
+	if (port_open)
+		tern_port_close(app->port);
+	tern_ring_free(app->to_stack);
+	tern_ring_free(app->from_stack);
+	app->to_stack = app->from_stack = NULL;
+	if (app->pool != NULL)
+		tern_mempool_free(app->pool);
+	app->pool = NULL;
+}
+
+/* Bad input: one line, everything given back, status 2. */
+static int usage_error(struct echo_app *app, bool eal_up, bool port_open, const char *msg)
+{
+	fprintf(stderr, ECHO_PROG ": %s\n", msg);
+	if (app != NULL)
+		release(app, port_open);
+	if (eal_up)
+		tern_eal_cleanup();
+	return ECHO_EXIT_USAGE;
+}
+
+static uint16_t clamp_desc(uint16_t want, uint16_t lo, uint16_t hi)
+{
+	if (hi && want > hi)
+		return hi;
+	return want < lo ? lo : want;
+}
+
+/* Port, pool and rings. Returns 0 or -1 with err set; *port_open says what to close. */
+static int setup(struct echo_app *app, bool *port_open, char *err, size_t errlen)
+{
+	struct tern_port_info info;
+	int socket, ret;
+
+	*port_open = false;
+	if (!tern_port_is_valid(app->port)) {
+		if (tern_port_count() == 0)
+			snprintf(err, errlen,
+			         "no ports: name one with EAL options, e.g. --vdev "
+			         "af_packet0,iface=veth0");
+		else
+			snprintf(err, errlen, "--port %u: no such port (%u ports): give 0 to %u",
+			         app->port, tern_port_count(), tern_port_count() - 1);
+		return -1;
+	}
+	*port_open = true;
+	ret = tern_port_info_get(app->port, &info);
+	socket = ret == 0 && info.socket >= 0 ? info.socket : TERN_SOCKET_ID_ANY;
+	app->pool = tern_pktpool_create("echo_pool", ECHO_POOL_SIZE, ECHO_POOL_CACHE, 0,
+	                                TERN_PKT_DEFAULT_BUF_SIZE, socket);
+	if (app->pool == NULL) {
+		snprintf(err, errlen, "cannot create the packet pool: %s: give more memory (-m)",
+		         strerror(tern_errno));
+		return -1;
+	}
+	/* Both rings have one producer thread and one consumer thread. */
+	app->to_stack = tern_ring_create("echo_to_stack", ECHO_RING_SIZE, socket,
+	                                 TERN_RING_F_SP_ENQ | TERN_RING_F_SC_DEQ);
+	app->from_stack = tern_ring_create("echo_from_stack", ECHO_RING_SIZE, socket,
+	                                   TERN_RING_F_SP_ENQ | TERN_RING_F_SC_DEQ);
+	if (app->to_stack == NULL || app->from_stack == NULL) {
+		snprintf(err, errlen, "cannot create the rings: %s", strerror(tern_errno));
+		return -1;
+	}
+	ret = tern_port_configure(app->port, 1, 1, NULL);
+	if (ret == 0)
+		ret = tern_port_rx_queue_setup(
+		    app->port, 0, clamp_desc(ECHO_NB_DESC, info.rx_desc_min, info.rx_desc_max),
+		    socket, app->pool);
+	if (ret == 0)
+		ret = tern_port_tx_queue_setup(
+		    app->port, 0, clamp_desc(ECHO_NB_DESC, info.tx_desc_min, info.tx_desc_max),
+		    socket);
+	if (ret == 0)
+		ret = tern_port_start(app->port);
+	if (ret < 0) {
+		snprintf(err, errlen, "port %u (%s): cannot start: %s", app->port, info.name,
+		         tern_eal_last_error());
+		return -1;
+	}
+	struct tern_ether_addr mac;
+
+	ret = tern_port_mac_get(app->port, &mac);
+	if (ret < 0) {
+		snprintf(err, errlen, "port %u: no MAC address: %s", app->port, strerror(-ret));
+		return -1;
+	}
+	memcpy(app->host.mac, mac.addr, 6);
+	return 0;
+}
+
+static int run(struct echo_app *app)
+{
+	char mac[TERN_ETHER_ADDR_FMT_SIZE], err[ECHO_ERR_LEN];
+	unsigned avail, total;
+	double duration;
+	FILE *json = NULL;
+	int ret = 0;
+
+	if (app->opt.json_path != NULL) {
+		/* Opened before any traffic so that a bad path costs nothing. */
+		json = fopen(app->opt.json_path, "w");
+		if (json == NULL) {
+			snprintf(err, sizeof(err),
+			         "--json %s: cannot open: %s: give a writable path",
+			         app->opt.json_path, strerror(errno));
+			return usage_error(app, true, true, err);
+		}
+	}
+	if (echo_stack_start(app, err, sizeof(err)) < 0) {
+		fprintf(stderr, ECHO_PROG ": %s\n", err);
+		if (json)
+			fclose(json);
+		echo_stack_stop(app->stack);
+		release(app, true);
+		tern_eal_cleanup();
+		return 1;
+	}
+	tern_ether_addr_format(mac, (const struct tern_ether_addr *)app->host.mac);
+	printf("%s: %u.%u.%u.%u/%u at %s on port %u: ARP, ICMP echo, UDP and TCP echo on port 7\n",
+	       ECHO_PROG, app->host.ip[0], app->host.ip[1], app->host.ip[2], app->host.ip[3],
+	       app->opt.prefix, mac, app->port);
+	fflush(stdout);
+
+	app->tsc_hz = tern_tsc_hz();
+	app->start_tsc = tern_rdtsc();
+	app->next_stats_tsc = app->start_tsc + (uint64_t)app->opt.period_s * app->tsc_hz;
+	app->end_tsc =
+	    app->opt.duration_s ? app->start_tsc + (uint64_t)app->opt.duration_s * app->tsc_hz : 0;
+	echo_poll_loop(app);
+	duration = (double)(tern_rdtsc() - app->start_tsc) / (double)app->tsc_hz;
+
+	/*
+	 * In-flight buffers: stop lwIP touching tern (under its core lock, which
+	 * also orders its counter writes before our reads), then the rings, then
+	 * what the stopped port gives back, then this lcore's pool cache.
+	 */
+	echo_stack_stop(app->stack);
+	echo_ring_drain(app->to_stack);
+	echo_ring_drain(app->from_stack);
+	tern_port_stop(app->port);
+	tern_mempool_cache_flush(app->pool, tern_lcore_id());
+	avail = tern_mempool_avail_count(app->pool);
+	total = tern_mempool_size(app->pool);
+	echo_stats_print_totals(app, duration);
+	if (json != NULL) {
+		if (echo_json_write(json, app, duration, avail, total) < 0) {
+			fprintf(stderr, ECHO_PROG ": --json %s: write failed\n",
+			        app->opt.json_path);
+			ret = 1;
+		}
+		fclose(json);
+	}
+	release(app, true);
+	printf("buffers: %u/%u returned\n", avail, total);
+	fflush(stdout);
+	if (avail != total) {
+		fprintf(stderr, ECHO_PROG ": %u packet buffers were not returned to their pool\n",
+		        total - avail);
+		ret = ECHO_EXIT_BUFFERS;
+	}
+	tern_eal_cleanup();
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static struct echo_app app_storage;
+	struct echo_app *app = &app_storage;
+	struct tern_eal_config cfg;
+	char err[ECHO_ERR_LEN];
+	bool port_open;
+	int n, first, ret;
+
+	tern_log_set_callback(hold_errors, NULL);
+	tern_eal_config_init(&cfg);
+	n = tern_eal_parse_args(&cfg, argc, argv);
+	if (n < 0) {
+		release_logs(false);
+		return usage_error(NULL, false, false, tern_eal_last_error());
+	}
+	/* A standalone app: the poll lcore runs on its own core. */
+	cfg.pin_main = true;
+	first = 1 + n;
+	if (first < argc && strcmp(argv[first], "--") == 0)
+		first++;
+	if (echo_parse_options(&app->opt, argc - first, argv + first, err, sizeof(err)) < 0) {
+		release_logs(false);
+		return usage_error(NULL, false, false, err);
+	}
+	if (app->opt.help) {
+		release_logs(true);
+		echo_usage(stdout);
+		return 0;
+	}
+	app->port = app->opt.port;
+	memcpy(app->host.ip, app->opt.ip, 4);
+	echo_prefix_mask(app->opt.prefix, app->host.mask);
+
+	ret = tern_eal_init(&cfg);
+	if (ret < 0) {
+		release_logs(false);
+		return usage_error(NULL, false, false, tern_eal_last_error());
+	}
+	release_logs(true);
+	ret = install_signals();
+	if (ret < 0) {
+		fprintf(stderr, ECHO_PROG ": sigaction: %s\n", strerror(-ret));
+		tern_eal_cleanup();
+		return 1;
+	}
+	if (setup(app, &port_open, err, sizeof(err)) < 0)
+		return usage_error(app, true, port_open, err);
+	return run(app);
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * options.c - tern-echo's own options (those after "--"). Hand-written, as
+ * tern-l2fwd's, so that every mistake is exactly one line saying how to
+ * fix it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "echo.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A whole string as a decimal number <= max; false on anything else. */
+static bool parse_dec(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' && *v <= max;
+}
+
+/* "A.B.C.D/NN": four decimal octets (no leading zeros beyond "0") and a prefix 1-32. */
+static bool parse_cidr(const char *s, uint8_t ip[4], unsigned *prefix)
+{
+	const char *p = s;
+	unsigned long v;
+	char *end;
+
+	for (int i = 0; i < 4; i++) {
+		if (!isdigit((unsigned char)*p) || (p[0] == '0' && isdigit((unsigned char)p[1])))
+			return false;
+		v = strtoul(p, &end, 10);
+		if (v > 255 || end - p > 3)
+			return false;
+		ip[i] = (uint8_t)v;
+		p = end;
+		if (*p != (i < 3 ? '.' : '/'))
+			return false;
+		p++;
+	}
+	if (!parse_dec(p, 32, &v) || v == 0)
+		return false;
+	*prefix = (unsigned)v;
+	return true;
+}
+
+static const char *const usage_text =
+    "usage: " ECHO_PROG " [EAL options] -- --ip A.B.C.D/NN [options]\n"
+    "  --ip A.B.C.D/NN     the IPv4 address and prefix length to answer for (required)\n"
+    "  --port N            the tern port to serve on (default 0)\n"
+    "  --duration SECONDS  stop after this long (default 0: at SIGINT/SIGTERM)\n"
+    "  -T SECONDS          print counters every SECONDS (default 0: only at exit)\n"
+    "  --json FILE         write the run's counters as JSON at exit\n"
+    "  -h, --help          this text\n"
+    "Answers ARP (RFC 826), ICMP echo (RFC 792) and UDP echo on port 7 in place,\n"
+    "and TCP echo on port 7 (RFC 862) through lwIP.\n";
+
+void echo_usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+enum opt_id { OPT_IP, OPT_PORT, OPT_DURATION, OPT_PERIOD, OPT_JSON, OPT_HELP };
+
+static const struct {
+	const char *name;
+	enum opt_id id;
+	bool has_arg;
+	const char *example;
+} opt_defs[] = {
+    {"--ip", OPT_IP, true, "--ip 10.0.0.2/24"},
+    {"--port", OPT_PORT, true, "--port 0"},
+    {"--duration", OPT_DURATION, true, "--duration 10"},
+    {"-T", OPT_PERIOD, true, "-T 1"},
+    {"--json", OPT_JSON, true, "--json out.json"},
+    {"-h", OPT_HELP, false, NULL},
+    {"--help", OPT_HELP, false, NULL},
+};
+
+static int apply(struct echo_options *opt, enum opt_id id, const char *val, char *err,
+                 size_t errlen)
+{
+	unsigned long v;
+
+	switch (id) {
+	case OPT_IP:
+		if (!parse_cidr(val, opt->ip, &opt->prefix))
+			return fail(err, errlen,
+			            "--ip '%s': not an IPv4 address with a prefix length: give "
+			            "e.g. --ip 10.0.0.2/24",
+			            val);
+		if (opt->ip[0] == 0 || opt->ip[0] == 127 || opt->ip[0] >= 224)
+			return fail(err, errlen,
+			            "--ip '%s': not a unicast address a host can have: give "
+			            "e.g. --ip 10.0.0.2/24",
+			            val);
+		opt->have_ip = true;
+		break;
+	case OPT_PORT:
+		if (!parse_dec(val, TERN_MAX_PORTS - 1, &v))
+			return fail(err, errlen, "--port '%s': not a port id: give 0 to %d", val,
+			            TERN_MAX_PORTS - 1);
+		opt->port = (uint16_t)v;
+		break;
+	case OPT_DURATION:
+		if (!parse_dec(val, UINT32_MAX, &v))
+			return fail(err, errlen,
+			            "--duration '%s': not a number of seconds: give 0 (until "
+			            "SIGINT) or more",
+			            val);
+		opt->duration_s = (unsigned)v;
+		break;
+	case OPT_PERIOD:
+		if (!parse_dec(val, ECHO_MAX_PERIOD_S, &v))
+			return fail(err, errlen,
+			            "-T '%s': not a number of seconds: give 0 (off) to %u", val,
+			            ECHO_MAX_PERIOD_S);
+		opt->period_s = (unsigned)v;
+		break;
+	case OPT_JSON:
+		if (*val == '\0')
+			return fail(err, errlen,
+			            "--json: empty file name: give e.g. --json out.json");
+		opt->json_path = val;
+		break;
+	case OPT_HELP:
+		opt->help = true;
+		break;
+	}
+	return 0;
+}
+
+int echo_parse_options(struct echo_options *opt, int argc, char *const argv[], char *err,
+                       size_t errlen)
+{
+	memset(opt, 0, sizeof(*opt));
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i], *val = NULL;
+		size_t k;
+		int ret;
+
+		for (k = 0; k < TERN_DIM(opt_defs); k++) {
+			size_t len = strlen(opt_defs[k].name);
+
+			if (strncmp(arg, opt_defs[k].name, len) != 0)
+				continue;
+			if (arg[len] == '\0')
+				break;
+			if (opt_defs[k].has_arg && arg[1] == '-' && arg[len] == '=') {
+				val = arg + len + 1;
+				break;
+			}
+			if (opt_defs[k].has_arg && arg[1] != '-') {
+				val = arg + len;
+				break;
+			}
+		}
+		if (k == TERN_DIM(opt_defs)) {
+			if (arg[0] != '-')
+				return fail(err, errlen,
+				            "unexpected argument '%s': options start with '-' (see "
+				            "--help)",
+				            arg);
+			return fail(err, errlen, "unknown option '%s': see " ECHO_PROG " -- --help",
+			            arg);
+		}
+		if (opt_defs[k].has_arg && val == NULL) {
+			if (i + 1 >= argc)
+				return fail(err, errlen, "option '%s' needs a value: e.g. %s",
+				            opt_defs[k].name, opt_defs[k].example);
+			val = argv[++i];
+		}
+		ret = apply(opt, opt_defs[k].id, val, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	if (!opt->help && !opt->have_ip)
+		return fail(
+		    err, errlen,
+		    "no address to answer for: give --ip A.B.C.D/NN, e.g. --ip 10.0.0.2/24");
+	return 0;
+}
