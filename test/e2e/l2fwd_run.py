@@ -40,7 +40,7 @@ for port in (0, 1):
              re.finditer(r"^\[\s*([\d.]+) s\] port %d: rx .* Mpps .* Mbit/s \| tx .* dropped \d+$" % port,
                          p.stdout, re.M)]
     assert len(times) in (1, 2), "port %d stats lines at %s" % (port, times)
-    assert all(0.8 <= t1 - t0 <= 1.3 for t0, t1 in zip([0.0] + times, times)), times
+    assert all(0.8 <= t1 - t0 <= 2.0 for t0, t1 in zip([0.0] + times, times)), times
 assert re.search(r"^total: [\d.]+ Mpps forwarded$", p.stdout, re.M), "no total line"
 m = re.search(r"^buffers: (\d+)/(\d+) returned$", p.stdout, re.M)
 assert m and m.group(1) == m.group(2) == str(res["buffers_total"]), "buffers line"
