@@ -19,6 +19,7 @@
 #ifndef TERN_DRIVER_H
 #define TERN_DRIVER_H
 
+#include "tern_pci.h"
 #include "tern_port.h"
 
 /* Bump on any change to the structs in this file or to struct tern_pkt. */
@@ -95,6 +96,12 @@ struct tern_driver {
 	 * afterwards) and return 0; else a negative errno after one log line.
 	 */
 	int (*probe)(const char *name, const char *args, struct tern_port_dev **dev);
+	/*
+	 * PCI drivers (bus == TERN_BUS_PCI) implement this instead of probe():
+	 * `pci` is open (BARs listed, not yet mapped) and belongs to the device
+	 * from now on; the driver closes it in its close op.
+	 */
+	int (*pci_probe)(struct tern_pci_dev *pci, const char *args, struct tern_port_dev **dev);
 };
 
 /* The symbol a plugin exports, and how it does. */
