@@ -42,7 +42,7 @@
 #define TERN_RING_F_SP_ENQ 0x1 /* default enqueue is single-producer */
 #define TERN_RING_F_SC_DEQ 0x2 /* default dequeue is single-consumer */
 #define TERN_RING_NAMESIZE 32
-#define TERN_RING_SZ_MAX   (1u << 31) /* most slots: free-running indices need count <= 2^31 */
+#define TERN_RING_SZ_MAX   (1u << 30) /* most slots (signed 32-bit room arithmetic) */
 
 /* Distance between fields written by different sides (see the layout note above). */
 #define TERN_RING_GUARD_SIZE (2 * TERN_CACHE_LINE_SIZE)
@@ -109,37 +109,44 @@ void tern_ring_test_reset_at(struct tern_ring *r, uint32_t start);
 /*
  * Free slots as seen from a producer whose head is `head`, given a value
  * `cons_tail` of the consumers' tail. A stale tail can only make the figure
- * smaller; a tail older than the one that justified `head` would make
- * head - tail exceed the capacity, which we read as "no room, look again".
+ * smaller; one older than the tail that justified `head` makes it negative,
+ * which reads as "no room, look again". Signed, so that one compare does both
+ * checks; exact while the capacity is at most 2^30.
  */
-static TERN_ALWAYS_INLINE uint32_t tern_ring_room_(const struct tern_ring *r, uint32_t head,
-                                                   uint32_t cons_tail)
+static TERN_ALWAYS_INLINE int32_t tern_ring_room_(const struct tern_ring *r, uint32_t head,
+                                                  uint32_t cons_tail)
 {
-	uint32_t used = head - cons_tail;
-
-	return used >= r->capacity ? 0 : r->capacity - used;
+	return (int32_t)(r->capacity + cons_tail - head);
 }
 
-/* Objects ready for a consumer whose head is `head`, given the producers' tail. */
-static TERN_ALWAYS_INLINE uint32_t tern_ring_ready_(const struct tern_ring *r, uint32_t head,
-                                                    uint32_t prod_tail)
+/* Objects ready for a consumer whose head is `head`; negative if prod_tail is stale. */
+static TERN_ALWAYS_INLINE int32_t tern_ring_ready_(uint32_t head, uint32_t prod_tail)
 {
-	uint32_t ready = prod_tail - head;
+	return (int32_t)(prod_tail - head);
+}
 
-	/* Above the capacity only if prod_tail is older than head: nothing ready. */
-	return ready > r->capacity ? 0 : ready;
+/* Whether a room/ready figure covers n (n may be any unsigned). */
+static TERN_ALWAYS_INLINE bool tern_ring_enough_(int32_t have, unsigned n)
+{
+	return (int64_t)have >= (int64_t)n;
 }
 
 /*
  * Reserve up to n slots for producers. Returns how many were reserved (0 or
  * n when `fixed`), their first index in *old_head, and in *room the free
- * slots seen before the reservation.
+ * slots seen before the reservation (exact only when `exact`: then the
+ * consumers' tail is read fresh even if the cached copy shows enough room).
+ *
+ * The cached tail is refreshed only when it does not show enough room, and
+ * stored back only when the fresh value lets the call go on: polling a full
+ * ring then costs two loads and no store.
  */
 static TERN_ALWAYS_INLINE unsigned tern_ring_prod_reserve_(struct tern_ring *r, unsigned n,
                                                            bool fixed, bool single, bool exact,
                                                            uint32_t *old_head, uint32_t *room)
 {
-	uint32_t head, tail, free_slots;
+	uint32_t head, tail;
+	int32_t free_slots;
 
 	if (single) {
 		/* relaxed: only this thread writes prod.head (one producer at a time). */
@@ -151,23 +158,27 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_prod_reserve_(struct tern_ring *r, 
 		 */
 		tail = atomic_load_explicit(&r->prod.other_tail, memory_order_relaxed);
 		free_slots = tern_ring_room_(r, head, tail);
-		if (free_slots < n || exact) {
+		if (tern_unlikely(!tern_ring_enough_(free_slots, n) || exact)) {
 			/*
 			 * acquire: pairs with the release store of cons_tail in
-			 * tern_ring_cons_publish_(): the consumers have finished
-			 * reading the slots they freed before we overwrite them.
+			 * tern_ring_publish_(): the consumers have finished reading
+			 * the slots they freed before we overwrite them.
 			 */
 			tail = atomic_load_explicit(&r->cons_tail, memory_order_acquire);
-			atomic_store_explicit(&r->prod.other_tail, tail, memory_order_relaxed);
 			free_slots = tern_ring_room_(r, head, tail);
+			*room = free_slots > 0 ? (uint32_t)free_slots : 0;
+			if (!tern_ring_enough_(free_slots, n)) {
+				if (fixed || free_slots <= 0)
+					return 0;
+				n = (unsigned)free_slots;
+			}
+			/* relaxed: read back only by this thread (see the load above). */
+			atomic_store_explicit(&r->prod.other_tail, tail, memory_order_relaxed);
 		}
-		if (n > free_slots)
-			n = fixed ? 0 : free_slots;
-		/* relaxed: nobody else reserves; consumers only ever read prod_tail. */
-		if (n)
-			atomic_store_explicit(&r->prod.head, head + n, memory_order_relaxed);
+		*room = (uint32_t)free_slots;
 		*old_head = head;
-		*room = free_slots;
+		/* relaxed: nobody else reserves; consumers only ever read prod_tail. */
+		atomic_store_explicit(&r->prod.head, head + n, memory_order_relaxed);
 		return n;
 	}
 
@@ -183,9 +194,16 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_prod_reserve_(struct tern_ring *r, 
 		/* acquire: pairs with the release store of the cache below (another producer). */
 		tail = atomic_load_explicit(&r->prod.other_tail, memory_order_acquire);
 		free_slots = tern_ring_room_(r, head, tail);
-		if (free_slots < want || exact) {
+		if (tern_unlikely(!tern_ring_enough_(free_slots, want) || exact)) {
 			/* acquire: pairs with the consumers' release store of cons_tail. */
 			tail = atomic_load_explicit(&r->cons_tail, memory_order_acquire);
+			free_slots = tern_ring_room_(r, head, tail);
+			*room = free_slots > 0 ? (uint32_t)free_slots : 0;
+			if (!tern_ring_enough_(free_slots, want)) {
+				if (fixed || free_slots <= 0)
+					return 0;
+				want = (unsigned)free_slots;
+			}
 			/*
 			 * release: hands what the acquire above saw on to the other
 			 * producers' acquire load of the cache. A racing producer
@@ -193,15 +211,8 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_prod_reserve_(struct tern_ring *r, 
 			 * tail, so it only ever under-reports room.
 			 */
 			atomic_store_explicit(&r->prod.other_tail, tail, memory_order_release);
-			free_slots = tern_ring_room_(r, head, tail);
 		}
-		if (want > free_slots)
-			want = fixed ? 0 : free_slots;
-		if (want == 0) {
-			*old_head = head;
-			*room = free_slots;
-			return 0;
-		}
+		*room = (uint32_t)free_slots;
 		/*
 		 * acq_rel on success: release publishes the tail we checked room
 		 * against to the next producer's acquire load of prod.head.
@@ -212,7 +223,6 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_prod_reserve_(struct tern_ring *r, 
 		                                          memory_order_acq_rel,
 		                                          memory_order_acquire)) {
 			*old_head = head;
-			*room = free_slots;
 			return want;
 		}
 	}
@@ -226,31 +236,36 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_cons_reserve_(struct tern_ring *r, 
                                                            bool fixed, bool single, bool exact,
                                                            uint32_t *old_head, uint32_t *ready)
 {
-	uint32_t head, tail, avail;
+	uint32_t head, tail;
+	int32_t avail;
 
 	if (single) {
 		/* relaxed: only this thread writes cons.head (one consumer at a time). */
 		head = atomic_load_explicit(&r->cons.head, memory_order_relaxed);
 		/* relaxed: stored by this thread after an acquire load of prod_tail. */
 		tail = atomic_load_explicit(&r->cons.other_tail, memory_order_relaxed);
-		avail = tern_ring_ready_(r, head, tail);
-		if (avail < n || exact) {
+		avail = tern_ring_ready_(head, tail);
+		if (tern_unlikely(!tern_ring_enough_(avail, n) || exact)) {
 			/*
 			 * acquire: pairs with the release store of prod_tail in
-			 * tern_ring_prod_publish_(): the producers' slot writes
-			 * are visible before we read the slots.
+			 * tern_ring_publish_(): the producers' slot writes are
+			 * visible before we read the slots.
 			 */
 			tail = atomic_load_explicit(&r->prod_tail, memory_order_acquire);
+			avail = tern_ring_ready_(head, tail);
+			*ready = avail > 0 ? (uint32_t)avail : 0;
+			if (!tern_ring_enough_(avail, n)) {
+				if (fixed || avail <= 0)
+					return 0;
+				n = (unsigned)avail;
+			}
+			/* relaxed: read back only by this thread. */
 			atomic_store_explicit(&r->cons.other_tail, tail, memory_order_relaxed);
-			avail = tern_ring_ready_(r, head, tail);
 		}
-		if (n > avail)
-			n = fixed ? 0 : avail;
-		/* relaxed: nobody else reserves; producers only ever read cons_tail. */
-		if (n)
-			atomic_store_explicit(&r->cons.head, head + n, memory_order_relaxed);
+		*ready = (uint32_t)avail;
 		*old_head = head;
-		*ready = avail;
+		/* relaxed: nobody else reserves; producers only ever read cons_tail. */
+		atomic_store_explicit(&r->cons.head, head + n, memory_order_relaxed);
 		return n;
 	}
 
@@ -261,88 +276,90 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_cons_reserve_(struct tern_ring *r, 
 
 		/* acquire: pairs with the release store of the cache below (another consumer). */
 		tail = atomic_load_explicit(&r->cons.other_tail, memory_order_acquire);
-		avail = tern_ring_ready_(r, head, tail);
-		if (avail < want || exact) {
+		avail = tern_ring_ready_(head, tail);
+		if (tern_unlikely(!tern_ring_enough_(avail, want) || exact)) {
 			/* acquire: pairs with the producers' release store of prod_tail. */
 			tail = atomic_load_explicit(&r->prod_tail, memory_order_acquire);
+			avail = tern_ring_ready_(head, tail);
+			*ready = avail > 0 ? (uint32_t)avail : 0;
+			if (!tern_ring_enough_(avail, want)) {
+				if (fixed || avail <= 0)
+					return 0;
+				want = (unsigned)avail;
+			}
 			/* release: hands the producers' slot writes on to the other consumers. */
 			atomic_store_explicit(&r->cons.other_tail, tail, memory_order_release);
-			avail = tern_ring_ready_(r, head, tail);
 		}
-		if (want > avail)
-			want = fixed ? 0 : avail;
-		if (want == 0) {
-			*old_head = head;
-			*ready = avail;
-			return 0;
-		}
+		*ready = (uint32_t)avail;
 		/* acq_rel / acquire: as in tern_ring_prod_reserve_(). */
 		if (atomic_compare_exchange_weak_explicit(&r->cons.head, &head, head + want,
 		                                          memory_order_acq_rel,
 		                                          memory_order_acquire)) {
 			*old_head = head;
-			*ready = avail;
 			return want;
 		}
 	}
 }
 
 /*
- * Copy n pointers into the slots from index `head` on. The common case, no
- * wrap, is a straight loop four at a time that the compiler turns into
- * vector moves; the wrap splits it in two.
+ * Copy n pointers between the slots and the caller's array. The common case,
+ * no wrap, is one straight run; a wrap masks each index. Indices are size_t
+ * on purpose: with 32-bit ones the compiler must allow for them wrapping and
+ * turns the loop into scatters/gathers instead of plain vector moves.
  */
-static TERN_ALWAYS_INLINE void tern_ring_copy_in_(struct tern_ring *r, uint32_t head,
-                                                  void *const *restrict objs, unsigned n)
+static TERN_ALWAYS_INLINE void tern_ring_copy_run_(void **restrict dst, void *const *restrict src,
+                                                   size_t n)
 {
-	void **restrict slots = r->slots;
-	uint32_t idx = head & r->mask;
-	unsigned i = 0;
+	size_t i = 0;
 
-	if (tern_likely(idx + n <= r->size)) {
-		slots += idx;
-		for (; i + 4 <= n; i += 4) {
-			slots[i] = objs[i];
-			slots[i + 1] = objs[i + 1];
-			slots[i + 2] = objs[i + 2];
-			slots[i + 3] = objs[i + 3];
-		}
-		for (; i < n; i++)
-			slots[i] = objs[i];
-	} else {
-		unsigned first = r->size - idx;
-
-		for (; i < first; i++)
-			slots[idx + i] = objs[i];
-		for (; i < n; i++)
-			slots[i - first] = objs[i];
+	/* Four at a time: vector moves for bursts, little loop overhead for small n. */
+	for (; i + 4 <= n; i += 4) {
+		dst[i] = src[i];
+		dst[i + 1] = src[i + 1];
+		dst[i + 2] = src[i + 2];
+		dst[i + 3] = src[i + 3];
+	}
+	switch (n - i) {
+	case 3:
+		dst[i + 2] = src[i + 2];
+		/* fall through */
+	case 2:
+		dst[i + 1] = src[i + 1];
+		/* fall through */
+	case 1:
+		dst[i] = src[i];
+		/* fall through */
+	default:
+		break;
 	}
 }
 
-static TERN_ALWAYS_INLINE void tern_ring_copy_out_(const struct tern_ring *r, uint32_t head,
-                                                   void **restrict objs, unsigned n)
+static TERN_ALWAYS_INLINE void tern_ring_copy_in_(struct tern_ring *r, uint32_t head,
+                                                  void *const *objs, unsigned n)
 {
-	void *const *restrict slots = r->slots;
-	uint32_t idx = head & r->mask;
-	unsigned i = 0;
+	size_t idx = head & r->mask;
+	size_t first = r->size - idx;
 
-	if (tern_likely(idx + n <= r->size)) {
-		slots += idx;
-		for (; i + 4 <= n; i += 4) {
-			objs[i] = slots[i];
-			objs[i + 1] = slots[i + 1];
-			objs[i + 2] = slots[i + 2];
-			objs[i + 3] = slots[i + 3];
-		}
-		for (; i < n; i++)
-			objs[i] = slots[i];
+	if (tern_likely(n <= first)) {
+		tern_ring_copy_run_(r->slots + idx, objs, n);
 	} else {
-		unsigned first = r->size - idx;
+		/* Rare: once per trip round the ring. A plain loop is enough. */
+		for (size_t i = 0; i < n; i++)
+			r->slots[(idx + i) & r->mask] = objs[i];
+	}
+}
 
-		for (; i < first; i++)
-			objs[i] = slots[idx + i];
-		for (; i < n; i++)
-			objs[i] = slots[i - first];
+static TERN_ALWAYS_INLINE void tern_ring_copy_out_(struct tern_ring *r, uint32_t head, void **objs,
+                                                   unsigned n)
+{
+	size_t idx = head & r->mask;
+	size_t first = r->size - idx;
+
+	if (tern_likely(n <= first)) {
+		tern_ring_copy_run_(objs, r->slots + idx, n);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			objs[i] = r->slots[(idx + i) & r->mask];
 	}
 }
 
@@ -405,110 +422,110 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_do_dequeue_(struct tern_ring *r, vo
 }
 
 /* Enqueue all n objects or none; returns n or 0. Several producers may call it at once. */
-static inline unsigned tern_ring_mp_enqueue_bulk(struct tern_ring *r, void *const *objs, unsigned n,
-                                                 unsigned *free_space)
+static TERN_ALWAYS_INLINE unsigned tern_ring_mp_enqueue_bulk(struct tern_ring *r, void *const *objs,
+                                                             unsigned n, unsigned *free_space)
 {
 	return tern_ring_do_enqueue_(r, objs, n, true, false, free_space);
 }
 
 /* Enqueue all n objects or none; one producer thread at a time. */
-static inline unsigned tern_ring_sp_enqueue_bulk(struct tern_ring *r, void *const *objs, unsigned n,
-                                                 unsigned *free_space)
+static TERN_ALWAYS_INLINE unsigned tern_ring_sp_enqueue_bulk(struct tern_ring *r, void *const *objs,
+                                                             unsigned n, unsigned *free_space)
 {
 	return tern_ring_do_enqueue_(r, objs, n, true, true, free_space);
 }
 
 /* Enqueue as many of the n objects as fit; returns how many. */
-static inline unsigned tern_ring_mp_enqueue_burst(struct tern_ring *r, void *const *objs,
-                                                  unsigned n, unsigned *free_space)
+static TERN_ALWAYS_INLINE unsigned
+tern_ring_mp_enqueue_burst(struct tern_ring *r, void *const *objs, unsigned n, unsigned *free_space)
 {
 	return tern_ring_do_enqueue_(r, objs, n, false, false, free_space);
 }
 
-static inline unsigned tern_ring_sp_enqueue_burst(struct tern_ring *r, void *const *objs,
-                                                  unsigned n, unsigned *free_space)
+static TERN_ALWAYS_INLINE unsigned
+tern_ring_sp_enqueue_burst(struct tern_ring *r, void *const *objs, unsigned n, unsigned *free_space)
 {
 	return tern_ring_do_enqueue_(r, objs, n, false, true, free_space);
 }
 
 /* Dequeue n objects or none; returns n or 0. Several consumers may call it at once. */
-static inline unsigned tern_ring_mc_dequeue_bulk(struct tern_ring *r, void **objs, unsigned n,
-                                                 unsigned *available)
+static TERN_ALWAYS_INLINE unsigned tern_ring_mc_dequeue_bulk(struct tern_ring *r, void **objs,
+                                                             unsigned n, unsigned *available)
 {
 	return tern_ring_do_dequeue_(r, objs, n, true, false, available);
 }
 
-static inline unsigned tern_ring_sc_dequeue_bulk(struct tern_ring *r, void **objs, unsigned n,
-                                                 unsigned *available)
+static TERN_ALWAYS_INLINE unsigned tern_ring_sc_dequeue_bulk(struct tern_ring *r, void **objs,
+                                                             unsigned n, unsigned *available)
 {
 	return tern_ring_do_dequeue_(r, objs, n, true, true, available);
 }
 
 /* Dequeue up to n objects; returns how many. */
-static inline unsigned tern_ring_mc_dequeue_burst(struct tern_ring *r, void **objs, unsigned n,
-                                                  unsigned *available)
+static TERN_ALWAYS_INLINE unsigned tern_ring_mc_dequeue_burst(struct tern_ring *r, void **objs,
+                                                              unsigned n, unsigned *available)
 {
 	return tern_ring_do_dequeue_(r, objs, n, false, false, available);
 }
 
-static inline unsigned tern_ring_sc_dequeue_burst(struct tern_ring *r, void **objs, unsigned n,
-                                                  unsigned *available)
+static TERN_ALWAYS_INLINE unsigned tern_ring_sc_dequeue_burst(struct tern_ring *r, void **objs,
+                                                              unsigned n, unsigned *available)
 {
 	return tern_ring_do_dequeue_(r, objs, n, false, true, available);
 }
 
 /* The same, single or multi as the ring's flags say. */
-static inline unsigned tern_ring_enqueue_bulk(struct tern_ring *r, void *const *objs, unsigned n,
-                                              unsigned *free_space)
+static TERN_ALWAYS_INLINE unsigned tern_ring_enqueue_bulk(struct tern_ring *r, void *const *objs,
+                                                          unsigned n, unsigned *free_space)
 {
 	return tern_ring_do_enqueue_(r, objs, n, true, r->flags & TERN_RING_F_SP_ENQ, free_space);
 }
 
-static inline unsigned tern_ring_enqueue_burst(struct tern_ring *r, void *const *objs, unsigned n,
-                                               unsigned *free_space)
+static TERN_ALWAYS_INLINE unsigned tern_ring_enqueue_burst(struct tern_ring *r, void *const *objs,
+                                                           unsigned n, unsigned *free_space)
 {
 	return tern_ring_do_enqueue_(r, objs, n, false, r->flags & TERN_RING_F_SP_ENQ, free_space);
 }
 
-static inline unsigned tern_ring_dequeue_bulk(struct tern_ring *r, void **objs, unsigned n,
-                                              unsigned *available)
+static TERN_ALWAYS_INLINE unsigned tern_ring_dequeue_bulk(struct tern_ring *r, void **objs,
+                                                          unsigned n, unsigned *available)
 {
 	return tern_ring_do_dequeue_(r, objs, n, true, r->flags & TERN_RING_F_SC_DEQ, available);
 }
 
-static inline unsigned tern_ring_dequeue_burst(struct tern_ring *r, void **objs, unsigned n,
-                                               unsigned *available)
+static TERN_ALWAYS_INLINE unsigned tern_ring_dequeue_burst(struct tern_ring *r, void **objs,
+                                                           unsigned n, unsigned *available)
 {
 	return tern_ring_do_dequeue_(r, objs, n, false, r->flags & TERN_RING_F_SC_DEQ, available);
 }
 
 /* One object: 0, or -ENOBUFS when the ring is full / -ENOENT when it is empty. */
-static inline int tern_ring_mp_enqueue(struct tern_ring *r, void *obj)
+static TERN_ALWAYS_INLINE int tern_ring_mp_enqueue(struct tern_ring *r, void *obj)
 {
 	return tern_ring_mp_enqueue_bulk(r, &obj, 1, NULL) ? 0 : -ENOBUFS;
 }
 
-static inline int tern_ring_sp_enqueue(struct tern_ring *r, void *obj)
+static TERN_ALWAYS_INLINE int tern_ring_sp_enqueue(struct tern_ring *r, void *obj)
 {
 	return tern_ring_sp_enqueue_bulk(r, &obj, 1, NULL) ? 0 : -ENOBUFS;
 }
 
-static inline int tern_ring_enqueue(struct tern_ring *r, void *obj)
+static TERN_ALWAYS_INLINE int tern_ring_enqueue(struct tern_ring *r, void *obj)
 {
 	return tern_ring_enqueue_bulk(r, &obj, 1, NULL) ? 0 : -ENOBUFS;
 }
 
-static inline int tern_ring_mc_dequeue(struct tern_ring *r, void **obj)
+static TERN_ALWAYS_INLINE int tern_ring_mc_dequeue(struct tern_ring *r, void **obj)
 {
 	return tern_ring_mc_dequeue_bulk(r, obj, 1, NULL) ? 0 : -ENOENT;
 }
 
-static inline int tern_ring_sc_dequeue(struct tern_ring *r, void **obj)
+static TERN_ALWAYS_INLINE int tern_ring_sc_dequeue(struct tern_ring *r, void **obj)
 {
 	return tern_ring_sc_dequeue_bulk(r, obj, 1, NULL) ? 0 : -ENOENT;
 }
 
-static inline int tern_ring_dequeue(struct tern_ring *r, void **obj)
+static TERN_ALWAYS_INLINE int tern_ring_dequeue(struct tern_ring *r, void **obj)
 {
 	return tern_ring_dequeue_bulk(r, obj, 1, NULL) ? 0 : -ENOENT;
 }
@@ -517,7 +534,7 @@ static inline int tern_ring_dequeue(struct tern_ring *r, void **obj)
  * Objects in the ring. Exact when nothing runs concurrently; otherwise a
  * snapshot that may already be out of date.
  */
-static inline unsigned tern_ring_count(const struct tern_ring *r)
+static TERN_ALWAYS_INLINE unsigned tern_ring_count(const struct tern_ring *r)
 {
 	/*
 	 * acquire: pairs with the consumers' release store of cons_tail, which
@@ -533,12 +550,12 @@ static inline unsigned tern_ring_count(const struct tern_ring *r)
 	return count > r->capacity ? r->capacity : count;
 }
 
-static inline unsigned tern_ring_capacity(const struct tern_ring *r)
+static TERN_ALWAYS_INLINE unsigned tern_ring_capacity(const struct tern_ring *r)
 {
 	return r->capacity;
 }
 
-static inline unsigned tern_ring_free_count(const struct tern_ring *r)
+static TERN_ALWAYS_INLINE unsigned tern_ring_free_count(const struct tern_ring *r)
 {
 	return r->capacity - tern_ring_count(r);
 }

@@ -59,7 +59,8 @@ Test(ring, create_and_free)
 
 Test(ring, bad_arguments_refused)
 {
-	static const unsigned bad_counts[] = {0, 3, 6, 100, 1000, 4097, (1u << 31) + 1, UINT32_MAX};
+	static const unsigned bad_counts[] = {
+	    0, 3, 6, 100, 1000, 4097, 1u << 31, (1u << 31) + 1, UINT32_MAX};
 	char long_name[TERN_RING_NAMESIZE + 8];
 
 	for (unsigned i = 0; i < TERN_DIM(bad_counts); i++) {
