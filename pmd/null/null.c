@@ -78,15 +78,22 @@ static uint16_t null_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	const uint32_t size = q->size;
 	const uint16_t port = q->port_id;
 
-	/* All or nothing, as DPDK's null: a short pool gives no packet this time. */
-	if (tern_unlikely(tern_pkt_alloc_bulk(q->mp, pkts, n) < 0)) {
+	/*
+	 * All or nothing, as DPDK's null: a short pool gives no packet this
+	 * time. This is tern_pkt_alloc_bulk() with the reset and our own
+	 * fields in one loop, so that each header is written once, not twice.
+	 */
+	if (tern_unlikely(tern_mempool_get_bulk(q->mp, (void **)pkts, n) < 0)) {
 		null_count(&q->nombuf, n);
 		return 0;
 	}
 	for (uint16_t i = 0; i < n; i++) {
-		pkts[i]->data_len = (uint16_t)size;
-		pkts[i]->pkt_len = size;
-		pkts[i]->port = port;
+		struct tern_pkt *p = pkts[i];
+
+		tern_pkt_reset_fields(p);
+		p->data_len = (uint16_t)size;
+		p->pkt_len = size;
+		p->port = port;
 	}
 	null_count(&q->packets, n);
 	null_count(&q->bytes, (uint64_t)n * size);
