@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * afp_port.c - the af_packet driver through the port API, on a veth pair
+ * v0 <-> v1 in a network namespace of the test's own: each Criterion test
+ * runs in its own process, unshares a new network namespace first, and the
+ * namespace (with its veth pair) disappears when the process exits, pass or
+ * fail. tern drives v0; the test sends and reads raw frames on v1.
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tern_driver.h"
+#include "tern_pkt.h"
+#include "tern_port.h"
+#include "tern_test.h"
+
+#define ETYPE    0x88b5 /* IEEE 802 local experimental */
+#define PEER_MAC "02:11:22:33:44:55"
+
+static struct tern_mempool *mp;
+static int peer_fd = -1;
+
+static void sh(const char *cmd)
+{
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+/* A new network namespace for this process, with v0 <-> v1 up. */
+static void netns(void)
+{
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s (root needed)",
+	             strerror(errno));
+	sh("ip link add v0 type veth peer name v1 && ip link set v0 address " PEER_MAC
+	   " && sysctl -qw net.ipv6.conf.v0.disable_ipv6=1 net.ipv6.conf.v1.disable_ipv6=1"
+	   " && ip link set v0 up && ip link set v1 up");
+}
+
+static int init(const char *vdev_args)
+{
+	struct tern_eal_config cfg;
+	struct tern_eal_devarg *d;
+
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = true;
+	d = &cfg.vdev[cfg.nb_vdev++];
+	snprintf(d->name, sizeof(d->name), "af_packet0");
+	snprintf(d->args, sizeof(d->args), "%s", vdev_args);
+	return tern_eal_init(&cfg);
+}
+
+/* tern on v0 with a pool of n buffers of buf_size bytes, one queue pair, started. */
+static void start(unsigned n, uint16_t buf_size)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETYPE)};
+
+	netns();
+	cr_assert_eq(init("iface=v0"), 0, "init: %s", tern_eal_last_error());
+	mp = tern_pktpool_create("afp_test", n, 0, 0, buf_size, TERN_SOCKET_ID_ANY);
+	cr_assert_not_null(mp);
+	cr_assert_eq(tern_port_configure(0, 1, 1, NULL), 0);
+	cr_assert_eq(tern_port_rx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY, mp), 0);
+	cr_assert_eq(tern_port_tx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY), 0);
+	cr_assert_eq(tern_port_start(0), 0);
+	peer_fd = socket(AF_PACKET, SOCK_RAW, htons(ETYPE));
+	cr_assert_geq(peer_fd, 0);
+	sll.sll_ifindex = (int)if_nametoindex("v1");
+	cr_assert_eq(bind(peer_fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+}
+
+static void fini(void)
+{
+	uint16_t p;
+
+	TERN_PORT_FOREACH (p)
+		tern_port_close(p);
+	if (mp != NULL) {
+		cr_expect_eq(tern_mempool_avail_count(mp), tern_mempool_size(mp),
+		             "every buffer is back in its pool (%u of %u)",
+		             tern_mempool_avail_count(mp), tern_mempool_size(mp));
+		tern_mempool_free(mp);
+	}
+	tern_eal_cleanup();
+	if (peer_fd >= 0)
+		close(peer_fd);
+}
+
+/* A frame of len bytes to v0's MAC from v1, numbered seq. */
+static size_t frame(uint8_t *buf, size_t len, uint32_t seq)
+{
+	static const uint8_t dst[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+	static const uint8_t src[6] = {0x02, 0x99, 0, 0, 0, 1};
+
+	memcpy(buf, dst, 6);
+	memcpy(buf + 6, src, 6);
+	buf[12] = ETYPE >> 8;
+	buf[13] = ETYPE & 0xff;
+	for (size_t i = 14; i < len; i++)
+		buf[i] = (uint8_t)(i * 7 + seq);
+	memcpy(buf + 14, &seq, sizeof(seq));
+	return len;
+}
+
+static void peer_send(uint32_t seq, size_t len)
+{
+	uint8_t buf[9000];
+
+	cr_assert_eq(send(peer_fd, buf, frame(buf, len, seq), 0), (ssize_t)len);
+}
+
+/* Poll RX until n packets arrived or 3 s passed; returns how many. */
+static unsigned rx_wait(struct tern_pkt **pkts, unsigned n)
+{
+	unsigned got = 0;
+
+	for (int spins = 0; got < n && spins < 3000; spins++) {
+		got += tern_port_rx_burst(0, 0, pkts + got, (uint16_t)TERN_MIN(32u, n - got));
+		if (got < n)
+			usleep(1000);
+	}
+	return got;
+}
+
+TestSuite(afp, .fini = fini, .timeout = 60);
+
+Test(afp, mac_and_link_come_from_the_interface)
+{
+	struct tern_ether_addr mac, want;
+	struct tern_link link;
+	struct tern_port_info info;
+
+	start(255, TERN_PKT_DEFAULT_BUF_SIZE);
+	cr_assert_eq(tern_ether_addr_parse(PEER_MAC, &want), 0);
+	cr_assert_eq(tern_port_mac_get(0, &mac), 0);
+	cr_expect(tern_ether_addr_eq(&mac, &want), "MAC as 'ip link' shows it");
+	cr_assert_eq(tern_port_link_get(0, &link), 0);
+	cr_expect(link.up);
+	cr_expect_eq(link.speed_mbps, 10000, "veth reports 10000 Mb/s, got %u", link.speed_mbps);
+	sh("ip link set v1 down"); /* veth: the carrier follows the peer */
+	/* The operational state follows through the kernel's linkwatch: give it 3 s. */
+	for (int i = 0; i < 300; i++) {
+		cr_assert_eq(tern_port_link_get(0, &link), 0);
+		if (!link.up)
+			break;
+		usleep(10000);
+	}
+	cr_expect(!link.up);
+	cr_expect_eq(link.speed_mbps, 0);
+	cr_assert_eq(tern_port_info_get(0, &info), 0);
+	cr_expect_str_eq(info.driver, "af_packet");
+	cr_expect(info.capa & TERN_PORT_CAPA_MULTI_SEG_TX);
+	cr_expect(info.capa & TERN_PORT_CAPA_MULTI_SEG_RX);
+	cr_expect(info.capa & TERN_PORT_CAPA_PROMISC);
+}
+
+Test(afp, rx_tx_and_stats)
+{
+	struct tern_pkt *pkts[100];
+	struct tern_port_stats st;
+	uint8_t want[200], got[300];
+	uint64_t bytes = 0;
+
+	start(1023, TERN_PKT_DEFAULT_BUF_SIZE);
+	for (uint32_t i = 0; i < 100; i++) {
+		peer_send(i, 60 + i);
+		bytes += 60 + i;
+	}
+	cr_assert_eq(rx_wait(pkts, 100), 100);
+	for (uint32_t i = 0; i < 100; i++) {
+		cr_assert_eq(pkts[i]->pkt_len, 60 + i);
+		cr_assert_eq(pkts[i]->nb_segs, 1);
+		cr_assert_eq(pkts[i]->port, 0);
+		frame(want, 60 + i, i);
+		cr_assert_eq(memcmp(tern_pkt_mtod(pkts[i], void *), want, 60 + i), 0,
+		             "frame %u arrived as sent, in order", i);
+	}
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_eq(st.ipackets, 100);
+	cr_expect_eq(st.ibytes, bytes);
+	cr_expect_eq(st.ierrors, 0);
+	cr_expect_eq(st.imissed, 0);
+
+	/* Send them back out of v0: v1 reads each, unchanged. */
+	cr_assert_eq(tern_port_tx_burst(0, 0, pkts, 100), 100);
+	for (uint32_t i = 0; i < 100; i++) {
+		struct pollfd pfd = {.fd = peer_fd, .events = POLLIN};
+
+		cr_assert_eq(poll(&pfd, 1, 2000), 1, "frame %u came out of v0", i);
+		cr_assert_eq(recv(peer_fd, got, sizeof(got), 0), 60 + i);
+		frame(want, 60 + i, i);
+		cr_assert_eq(memcmp(got, want, 60 + i), 0);
+	}
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_eq(st.opackets, 100);
+	cr_expect_eq(st.obytes, bytes);
+	cr_expect_eq(st.oerrors, 0);
+	cr_assert_eq(tern_port_stats_reset(0), 0);
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_eq(st.ipackets + st.opackets, 0);
+}
+
+Test(afp, chains_both_ways)
+{
+	struct tern_pkt *p, *a, *b;
+	uint8_t want[1400], got[1500];
+
+	/* 512-byte data room: a 1400-byte frame comes in as a chain of 3. */
+	start(255, TERN_PKT_HEADROOM + 512);
+	peer_send(7, 1400);
+	cr_assert_eq(rx_wait(&p, 1), 1);
+	cr_expect_eq(p->nb_segs, 3);
+	cr_expect_eq(p->pkt_len, 1400);
+	cr_assert_eq(tern_pkt_copy_data(p, 0, 1400, got), 0);
+	frame(want, 1400, 7);
+	cr_expect_eq(memcmp(got, want, 1400), 0);
+	tern_pkt_free(p);
+
+	/* A chain of two on TX is one frame on the wire. */
+	a = tern_pkt_alloc(mp);
+	b = tern_pkt_alloc(mp);
+	cr_assert(a && b);
+	frame(want, 600, 9);
+	memcpy(tern_pkt_append(a, 300), want, 300);
+	memcpy(tern_pkt_append(b, 300), want + 300, 300);
+	cr_assert_eq(tern_pkt_chain(a, b), 0);
+	cr_assert_eq(tern_port_tx_burst(0, 0, &a, 1), 1);
+	struct pollfd pfd = {.fd = peer_fd, .events = POLLIN};
+	cr_assert_eq(poll(&pfd, 1, 2000), 1);
+	cr_assert_eq(recv(peer_fd, got, sizeof(got), 0), 600);
+	cr_expect_eq(memcmp(got, want, 600), 0);
+}
+
+Test(afp, empty_pool_counts_nombuf_and_drops_nothing)
+{
+	struct tern_pkt *pkts[40];
+	struct tern_port_stats st;
+	unsigned got = 0;
+	uint32_t seq;
+
+	start(16, TERN_PKT_DEFAULT_BUF_SIZE);
+	for (uint32_t i = 0; i < 40; i++)
+		peer_send(i, 64);
+	/* 16 buffers: the first 16 frames, then the pool is dry. */
+	cr_assert_eq(rx_wait(pkts, 16), 16);
+	cr_expect_eq(tern_port_rx_burst(0, 0, pkts + 16, 8), 0);
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_gt(st.rx_nombuf, 0, "rx_nombuf counts the empty pool");
+	/* Give them back: the other 24 were waiting in the ring, in order. */
+	for (unsigned i = 0; i < 16; i++) {
+		memcpy(&seq, tern_pkt_mtod_offset(pkts[i], uint8_t *, 14), 4);
+		cr_expect_eq(seq, i);
+	}
+	tern_pkt_free_bulk(pkts, 16);
+	while (got < 24) {
+		unsigned n = rx_wait(pkts, TERN_MIN(16u, 24 - got));
+
+		cr_assert_gt(n, 0, "frames %u.. were kept in the ring", 16 + got);
+		for (unsigned i = 0; i < n; i++) {
+			memcpy(&seq, tern_pkt_mtod_offset(pkts[i], uint8_t *, 14), 4);
+			cr_expect_eq(seq, 16 + got + i);
+		}
+		tern_pkt_free_bulk(pkts, n);
+		got += n;
+	}
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_eq(st.ipackets, 40);
+	cr_expect_eq(st.imissed, 0);
+}
+
+/* The interface's promiscuity count, as 'ip -d link' shows it. */
+static int promiscuity(void)
+{
+	FILE *f = popen("ip -d link show v0", "r");
+	char line[512];
+	int n = -1;
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s = strstr(line, "promiscuity ");
+
+		if (s != NULL)
+			n = atoi(s + strlen("promiscuity "));
+	}
+	pclose(f);
+	return n;
+}
+
+Test(afp, promiscuous_mode_through_packet_membership)
+{
+	start(255, TERN_PKT_DEFAULT_BUF_SIZE);
+	cr_expect_eq(promiscuity(), 0);
+	cr_assert_eq(tern_port_promisc_set(0, true), 0);
+	cr_expect_eq(tern_port_promisc_get(0), 1);
+	cr_expect_eq(promiscuity(), 1);
+	cr_assert_eq(tern_port_promisc_set(0, false), 0);
+	cr_expect_eq(promiscuity(), 0);
+}
+
+Test(afp, stop_and_start)
+{
+	struct tern_pkt *pkts[8];
+
+	start(255, TERN_PKT_DEFAULT_BUF_SIZE);
+	cr_assert_eq(tern_port_stop(0), 0);
+	peer_send(1, 64);
+	usleep(50000);
+	cr_expect_eq(tern_port_rx_burst(0, 0, pkts, 8), 0, "a stopped port gives nothing");
+	cr_assert_eq(tern_port_start(0), 0);
+	cr_assert_eq(rx_wait(pkts, 1), 1, "the frame waited in the ring");
+	tern_pkt_free(pkts[0]);
+	peer_send(2, 64);
+	cr_assert_eq(rx_wait(pkts, 1), 1);
+	tern_pkt_free(pkts[0]);
+}
+
+Test(afp, bad_devargs_fail_probe)
+{
+	netns();
+	cr_expect_lt(init("iface=nosuch0"), 0);
+	cr_expect_neq(init("iface=v0,bogus=1"), 0);
+	cr_expect_neq(init(""), 0);
+	cr_expect_neq(init("iface=v0,framesz=100"), 0);
+	cr_expect_neq(init("iface=v0,qpairs=0"), 0);
+}
