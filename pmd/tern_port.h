@@ -115,7 +115,8 @@ static inline uint16_t tern_port_rx_burst(uint16_t port, uint16_t queue, struct 
                                           uint16_t n)
 {
 #ifdef TERN_DEBUG
-	if (tern_port_fp_check(port, queue, true) < 0)
+	/* The bound in line too: it lets the compiler see the table index is safe. */
+	if (port >= TERN_MAX_PORTS || tern_port_fp_check(port, queue, true) < 0)
 		return 0;
 #endif
 	const struct tern_port_fp *fp = &tern_port_fp_table[port];
@@ -133,7 +134,8 @@ static inline uint16_t tern_port_tx_burst(uint16_t port, uint16_t queue, struct 
                                           uint16_t n)
 {
 #ifdef TERN_DEBUG
-	if (tern_port_fp_check(port, queue, false) < 0)
+	/* The bound in line too: it lets the compiler see the table index is safe. */
+	if (port >= TERN_MAX_PORTS || tern_port_fp_check(port, queue, false) < 0)
 		return 0;
 #endif
 	const struct tern_port_fp *fp = &tern_port_fp_table[port];
