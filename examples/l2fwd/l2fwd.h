@@ -20,7 +20,8 @@
 #define L2FWD_MAX_PERIOD_S    86400u
 #define L2FWD_NO_PAIR         UINT16_MAX
 #define L2FWD_MAX_TX_TASKS    256  /* pipeline: rings one TX lcore drains */
-#define L2FWD_RING_SIZE       1024 /* pipeline: slots per RX lcore -> TX lcore ring */
+#define L2FWD_RING_SIZE       1024 /* pipeline: default slots per ring (--ring-size) */
+#define L2FWD_RING_SIZE_MAX   65536
 #define L2FWD_NB_DESC         1024 /* RX and TX descriptors per queue, within the driver's limits */
 #define L2FWD_POOL_CACHE      256
 
@@ -44,6 +45,7 @@ struct l2fwd_options {
 	bool promisc;
 	unsigned burst;
 	enum l2fwd_mode mode;
+	unsigned ring_size;  /* pipeline: slots per ring, a power of two */
 	unsigned duration_s; /* 0: until SIGINT/SIGTERM */
 	const char *json_path;
 	bool help;
@@ -182,9 +184,6 @@ void l2fwd_drain_rings(struct l2fwd_app *app);
 void l2fwd_stop_ports(struct l2fwd_app *app);
 void l2fwd_buffers(const struct l2fwd_app *app, unsigned *avail, unsigned *total);
 void l2fwd_release(struct l2fwd_app *app);
-
-/* The lcore entry point (tern_lcore_fn): runs the role of lcore `arg`. */
-int l2fwd_lcore_main(void *arg);
 
 /* fwd_rtc.c / fwd_pipeline.c */
 int l2fwd_rtc_loop(struct l2fwd_app *app, struct l2fwd_lcore *lc, bool is_main);

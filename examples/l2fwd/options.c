@@ -114,6 +114,7 @@ static const char *const usage_text =
     "  -P / --no-promisc   promiscuous mode on (default) / off\n"
     "  --burst N           packets per burst (default 32, 1-512)\n"
     "  --mode rtc|pipeline run-to-completion (default) or RX lcores -> rings -> TX lcores\n"
+    "  --ring-size N       pipeline: slots per ring (default 1024, power of two)\n"
     "  --duration SECONDS  stop after this long (default 0: at SIGINT/SIGTERM)\n"
     "  --json FILE         write the run's counters and rates as JSON\n"
     "  -h, --help          this text\n";
@@ -134,6 +135,7 @@ enum opt_id {
 	OPT_NO_PROMISC,
 	OPT_BURST,
 	OPT_MODE,
+	OPT_RING_SIZE,
 	OPT_DURATION,
 	OPT_JSON,
 	OPT_HELP,
@@ -158,6 +160,7 @@ static const struct opt_def opt_defs[] = {
     {"--no-promisc", OPT_NO_PROMISC, false, NULL},
     {"--burst", OPT_BURST, true, "--burst 32"},
     {"--mode", OPT_MODE, true, "--mode rtc"},
+    {"--ring-size", OPT_RING_SIZE, true, "--ring-size 1024"},
     {"--duration", OPT_DURATION, true, "--duration 10"},
     {"--json", OPT_JSON, true, "--json out.json"},
     {"-h", OPT_HELP, false, NULL},
@@ -257,6 +260,15 @@ static int apply_opt(struct l2fwd_options *opt, const struct opt_def *d, const c
 			return fail(err, errlen, "--mode '%s': unknown mode: give rtc or pipeline",
 			            val);
 		break;
+	case OPT_RING_SIZE:
+		if (!parse_u64(val, 10, &v) || v < 32 || v > L2FWD_RING_SIZE_MAX ||
+		    !tern_is_power_of_2(v))
+			return fail(err, errlen,
+			            "--ring-size '%s': not a power of two from 32 to %u: give e.g. "
+			            "--ring-size 4096",
+			            val, L2FWD_RING_SIZE_MAX);
+		opt->ring_size = (unsigned)v;
+		break;
 	case OPT_DURATION:
 		if (!parse_u64(val, 10, &v) || v > UINT32_MAX)
 			return fail(err, errlen,
@@ -289,6 +301,7 @@ int l2fwd_parse_options(struct l2fwd_options *opt, int argc, char *const argv[],
 	opt->promisc = true;
 	opt->burst = 32;
 	opt->mode = L2FWD_MODE_RTC;
+	opt->ring_size = L2FWD_RING_SIZE;
 
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];

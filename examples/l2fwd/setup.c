@@ -39,8 +39,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Hand RX queues of the enabled ports to lcores [first, first + nb), q each. */
-static int spread_rx(struct l2fwd_app *app, const uint16_t *ports, unsigned nb_ports,
-                     unsigned first, unsigned nb, unsigned q, enum l2fwd_role role)
+static void spread_rx(struct l2fwd_app *app, const uint16_t *ports, unsigned nb_ports,
+                      unsigned first, unsigned nb, unsigned q, enum l2fwd_role role)
 {
 	for (unsigned k = 0; k < nb * q; k++) {
 		struct l2fwd_lcore *lc = &app->lcores[first + k / q];
@@ -53,7 +53,6 @@ static int spread_rx(struct l2fwd_app *app, const uint16_t *ports, unsigned nb_p
 		    .dst_port = app->pair[port],
 		};
 	}
-	return 0;
 }
 
 int l2fwd_plan(struct l2fwd_app *app, char *err, size_t errlen)
@@ -130,7 +129,7 @@ int l2fwd_plan(struct l2fwd_app *app, char *err, size_t errlen)
 				return fail(err, errlen,
 				            "too many rings for one TX lcore: add lcores");
 			snprintf(name, sizeof(name), "l2fwd_r%u_p%u", r, d);
-			ring = tern_ring_create(name, L2FWD_RING_SIZE, TERN_SOCKET_ID_ANY,
+			ring = tern_ring_create(name, app->opt.ring_size, TERN_SOCKET_ID_ANY,
 			                        TERN_RING_F_SP_ENQ | TERN_RING_F_SC_DEQ);
 			if (ring == NULL)
 				return fail(err, errlen, "cannot create ring %s: %s", name,
@@ -224,7 +223,7 @@ int l2fwd_setup(struct l2fwd_app *app, char *err, size_t errlen)
 	 * hands, and each lcore's cache (up to 1.5x its size after a put, plus
 	 * the refill of one get).
 	 */
-	shared = app->nb_rings * L2FWD_RING_SIZE +
+	shared = app->nb_rings * app->opt.ring_size +
 	         app->nb_lcores * (app->opt.burst + 2 * L2FWD_POOL_CACHE + L2FWD_POOL_CACHE);
 
 	for (uint16_t p = 0; p < app->nb_ports; p++) {

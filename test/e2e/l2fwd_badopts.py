@@ -27,6 +27,8 @@ cases = [
     (two + ["--burst", "x"], P + "--burst 'x': not a number: give 1 to 512"),
     (two + ["--burst"], P + "option '--burst' needs a value: e.g. --burst 32"),
     (two + ["--mode", "turbo"], P + "--mode 'turbo': unknown mode: give rtc or pipeline"),
+    (two + ["--ring-size", "1000"],
+     P + "--ring-size '1000': not a power of two from 32 to 65536: give e.g. --ring-size 4096"),
     (two + ["-q", "0"], P + "-q '0': not a queue count: give 1 to 64"),
     (two + ["-T", "-1"], P + "-T '-1': not a number of seconds: give 0 (off) to 86400"),
     (two + ["--duration", "1.5s"],
