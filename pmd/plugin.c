@@ -89,8 +89,14 @@ static int load_one(const char *path)
 		dlclose(h);
 		return -EPROTO;
 	}
-	if (drv->name == NULL || drv->probe == NULL || drv->name[0] == '\0') {
-		tern_eal_set_error(PLUGIN_LOG, "%s: its driver has no name or no probe function",
+	/* A vdev driver needs probe(), a PCI driver pci_probe() and its id list. */
+	if (drv->name == NULL || drv->name[0] == '\0' ||
+	    (drv->bus == TERN_BUS_VDEV && drv->probe == NULL) ||
+	    (drv->bus == TERN_BUS_PCI && (drv->pci_probe == NULL || drv->pci_ids == NULL)) ||
+	    (drv->bus != TERN_BUS_VDEV && drv->bus != TERN_BUS_PCI)) {
+		tern_eal_set_error(PLUGIN_LOG,
+		                   "%s: its driver descriptor is incomplete (no name, unknown bus, "
+		                   "or no probe function for its bus)",
 		                   path);
 		dlclose(h);
 		return -EINVAL;
