@@ -74,7 +74,7 @@ struct echo_counters {
 	_Atomic uint64_t stack_ring_full; /* lwIP frames lost: the ring was full */
 	_Atomic uint64_t stack_too_big;   /* lwIP frames lost: bigger than a buffer */
 	_Atomic uint64_t tcp_conns;       /* TCP connections accepted */
-	_Atomic uint64_t tcp_bytes;       /* bytes echoed over TCP */
+	_Atomic uint64_t tcp_bytes;       /* bytes echoed over TCP (queued for sending) */
 };
 
 static inline void echo_ctr_add(_Atomic uint64_t *c, uint64_t n)

@@ -114,7 +114,13 @@ static void drain(void *arg)
 	       0) {
 		for (unsigned i = 0; i < n; i++) {
 			uint16_t len = pkts[i]->data_len;
-			struct pbuf *q = pbuf_alloc(PBUF_RAW, len, PBUF_POOL);
+			/*
+			 * PBUF_RAM, one block of exactly len bytes. Not PBUF_POOL:
+			 * in Debian's liblwip 2.1.3 a pool pbuf for a 1514-byte
+			 * frame is a 616-byte block whose len says 1514, and
+			 * pbuf_take() overflows it (found with AddressSanitizer).
+			 */
+			struct pbuf *q = pbuf_alloc(PBUF_RAW, len, PBUF_RAM);
 
 			if (q == NULL)
 				continue; /* lwIP out of memory: TCP will retransmit */

@@ -84,6 +84,7 @@ static err_t conn_push(struct conn *c)
 			return ERR_ABRT;
 		}
 		wrote = true;
+		echo_ctr_add(&ctr->tcp_bytes, len);
 		tcp_recved(c->pcb, len);
 		c->pending = pbuf_free_header(c->pending, len);
 	}
@@ -125,7 +126,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	struct conn *c = arg;
 
 	(void)pcb;
-	echo_ctr_add(&ctr->tcp_bytes, len);
+	(void)len;
 	return c != NULL ? conn_push(c) : ERR_OK;
 }
 
