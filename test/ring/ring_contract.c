@@ -308,3 +308,75 @@ Test(ring, default_ops_follow_flags)
 	tern_ring_free(r);
 	tern_ring_free(m);
 }
+
+/*
+ * Single and multi entry points may take turns on one ring (never at the
+ * same time): each side's cached view of the other must stay valid across
+ * the switch, so order and counts hold whichever call comes next.
+ */
+Test(ring, single_and_multi_calls_take_turns)
+{
+	struct tern_ring *r = tern_ring_create("turns", 16, -1, 0);
+	uintptr_t next_in = 0, next_out = 0;
+	void *objs[16];
+
+	cr_assert_not_null(r);
+	tern_ring_test_reset_at(r, UINT32_MAX - 20);
+	for (unsigned round = 0; round < 300; round++) {
+		const struct ring_ops *in = all_ops[round % 2];
+		const struct ring_ops *out = all_ops[(round / 3) % 2];
+		unsigned n_in = 1 + (round * 5) % 11, n_out = 1 + (round * 3) % 13;
+		unsigned count = tern_ring_count(r), got, avail;
+
+		for (unsigned i = 0; i < n_in; i++)
+			objs[i] = OBJ(next_in + i);
+		got = in->enq_burst(r, objs, n_in, NULL);
+		cr_assert_eq(got, TERN_MIN(n_in, 16 - count), "round %u (%s in)", round, in->what);
+		next_in += got;
+		got = out->deq_burst(r, objs, n_out, &avail);
+		cr_assert_eq(got, TERN_MIN(n_out, (unsigned)(next_in - next_out)),
+		             "round %u (%s out)", round, out->what);
+		cr_assert_eq(avail, (unsigned)(next_in - next_out) - got);
+		for (unsigned i = 0; i < got; i++)
+			cr_assert_eq(objs[i], OBJ(next_out + i), "round %u: object %u", round, i);
+		next_out += got;
+	}
+	tern_ring_free(r);
+}
+
+/*
+ * With several producers (consumers), a thread that was preempted can store
+ * an old value into the shared cached tail after others moved on. Such a
+ * stale cache must be noticed and re-read, never trusted. White box: the
+ * test plants the stale values a race would leave.
+ */
+Test(ring, stale_cached_tail_is_not_trusted)
+{
+	for (unsigned k = 0; k < TERN_DIM(all_ops); k++) {
+		const struct ring_ops *ops = all_ops[k];
+		struct tern_ring *r = tern_ring_create("stale", 16, -1, 0);
+		void *objs[16];
+		uint32_t t;
+
+		tern_ring_test_reset_at(r, 100);
+		for (unsigned i = 0; i < 16; i++)
+			objs[i] = OBJ(i);
+		cr_assert_eq(ops->enq_bulk(r, objs, 10, NULL), 10);
+		cr_assert_eq(ops->deq_bulk(r, objs, 2, NULL), 2);
+
+		/* Consumers' cache far behind their head: nothing is known ready. */
+		t = atomic_load(&r->cons.head);
+		atomic_store(&r->cons.other_tail, t - 40);
+		cr_assert_eq(ops->deq_burst(r, objs, 16, NULL), 8, "%s", ops->what);
+		for (unsigned i = 0; i < 8; i++)
+			cr_assert_eq(objs[i], OBJ(i + 2));
+
+		/* Producers' cache far behind the consumers' tail: no room is known. */
+		cr_assert_eq(ops->enq_bulk(r, objs, 12, NULL), 12);
+		t = atomic_load(&r->cons_tail);
+		atomic_store(&r->prod.other_tail, t - 40);
+		cr_assert_eq(ops->enq_burst(r, objs, 16, NULL), 4, "%s", ops->what);
+		cr_assert(tern_ring_full(r));
+		tern_ring_free(r);
+	}
+}
