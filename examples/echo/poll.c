@@ -150,6 +150,12 @@ void echo_poll_loop(struct echo_app *app)
 		rx_once(app);
 		tx_from_stack(app);
 		if ((loops & (CLOCK_EVERY - 1)) == 0) {
+			/*
+			 * A kick whose post failed (lwIP's mailbox full) leaves
+			 * frames waiting with no drain coming: kick again.
+			 */
+			if (tern_ring_count(app->to_stack) != 0)
+				echo_stack_kick(app->stack);
 			/* Relaxed: the flag carries no data (see main.c). */
 			if (atomic_load_explicit(&echo_quit, memory_order_relaxed) || tick(app))
 				break;
