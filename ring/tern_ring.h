@@ -18,6 +18,8 @@
  * its head, the last value it saw of the other side's tail: while that cached
  * value shows enough room, an operation does not touch the other side's line
  * at all, which is what makes a producer and a consumer on two cores cheap.
+ * A side's head and its tail are apart too: the other side polls the tail,
+ * while the head and the cache stay unshared in the owner's cache.
  *
  * Bulk operations move all `n` objects or none; burst operations move as
  * many as they can. `free_space` / `available`, when not NULL, receive what
