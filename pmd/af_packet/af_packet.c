@@ -78,7 +78,7 @@
 #define AFP_VNET_LEN         sizeof(struct virtio_net_hdr)
 /* packet_mmap.rst, TX ring: data starts after the aligned tpacket2_hdr. */
 #define AFP_TX_DATA_OFF (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
-#define AFP_PEND_MAX    2048 /* segments of one super-frame (64 KiB / 32 B) */
+#define AFP_PEND_MAX    512 /* segments of one super-frame: gso_size >= 128 */
 #define AFP_MAX_DESC    4096
 #define AFP_MAX_BURST   512
 
@@ -262,6 +262,10 @@ static int rx_gso(struct afp_rxq *q, struct afp_bufs *b, const struct virtio_net
 	else
 		for (i = 0; i < g.nb_segs; i++)
 			need += bufs_for(q, g.hdr_len + TERN_MIN(g.mss, g.payload_len - i * g.mss));
+	if (need > AFP_MAX_BURST) { /* more buffers than a burst holds: it would never fit */
+		afp_count(&q->errors, 1);
+		return 0;
+	}
 	if (bufs_ensure(q, b, need) < 0)
 		return -ENOBUFS;
 	for (i = 0; i < g.nb_segs; i++) {

@@ -332,3 +332,53 @@ Test(afp, bad_devargs_fail_probe)
 	cr_expect_neq(init("iface=v0,framesz=100"), 0);
 	cr_expect_neq(init("iface=v0,qpairs=0"), 0);
 }
+
+Test(afp, qpairs_spread_flows_over_rx_queues)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET};
+	struct tern_pkt *pkts[32];
+	unsigned per_q[2] = {0, 0};
+	uint8_t f[60] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0x02, 0x99, 0, 0, 0, 1, 0x08, 0x00};
+	int fd;
+
+	netns();
+	cr_assert_eq(init("iface=v0,qpairs=2"), 0, "init: %s", tern_eal_last_error());
+	mp = tern_pktpool_create("afp_test", 511, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE,
+	                         TERN_SOCKET_ID_ANY);
+	cr_assert_not_null(mp);
+	cr_assert_eq(tern_port_configure(0, 2, 2, NULL), 0);
+	for (uint16_t q = 0; q < 2; q++) {
+		cr_assert_eq(tern_port_rx_queue_setup(0, q, 0, TERN_SOCKET_ID_ANY, mp), 0);
+		cr_assert_eq(tern_port_tx_queue_setup(0, q, 0, TERN_SOCKET_ID_ANY), 0);
+	}
+	cr_assert_eq(tern_port_start(0), 0);
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	sll.sll_ifindex = (int)if_nametoindex("v1");
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	/* 64 UDP flows 10.0.0.1:p -> 10.0.0.2:9 (checksums do not matter to the hash). */
+	f[14] = 0x45;
+	f[17] = 46;
+	f[22] = 64;
+	f[23] = 17;
+	memcpy(f + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+	f[37] = 9;
+	f[39] = 26;
+	for (unsigned i = 0; i < 64; i++) {
+		f[34] = 0x80;
+		f[35] = (uint8_t)i;
+		cr_assert_eq(send(fd, f, sizeof(f), 0), (ssize_t)sizeof(f));
+	}
+	close(fd);
+	for (int spins = 0; per_q[0] + per_q[1] < 64 && spins < 2000; spins++) {
+		for (uint16_t q = 0; q < 2; q++) {
+			uint16_t n = tern_port_rx_burst(0, q, pkts, 32);
+
+			per_q[q] += n;
+			tern_pkt_free_bulk(pkts, n);
+		}
+		usleep(1000);
+	}
+	cr_expect_eq(per_q[0] + per_q[1], 64, "every frame on one queue or the other");
+	cr_expect(per_q[0] > 0 && per_q[1] > 0, "both queues got flows (%u, %u)", per_q[0],
+	          per_q[1]);
+}
