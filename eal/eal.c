@@ -13,6 +13,7 @@
 #include "tern_eal.h"
 #include "tern_lcore.h"
 #include "eal_internal.h"
+#include "eal_pci.h"
 #include "pmd_internal.h"
 
 #define ERROR_LEN 512
@@ -170,10 +171,13 @@ int tern_eal_init(const struct tern_eal_config *cfg)
 		                   (enum tern_log_level)cfg->log_levels[i].level);
 
 	/*
-	 * TERN_IOVA_DC resolves to VA: no code in tern needs physical addresses
-	 * yet. PCI support will pick PA when a device without an IOMMU needs it.
+	 * The IOVA mode is fixed before any memory is handed out: VA unless a -a
+	 * device has no IOMMU in front of it (no-IOMMU VFIO or sysfs), which
+	 * needs physical addresses (eal/pci.c).
 	 */
-	iova = cfg->iova_mode == TERN_IOVA_PA ? TERN_IOVA_PA : TERN_IOVA_VA;
+	ret = eal_pci_choose_iova(cfg, &iova);
+	if (ret)
+		goto err_log;
 
 	ret = eal_lcore_init(cfg);
 	if (ret)

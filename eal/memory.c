@@ -24,6 +24,7 @@
 #include "tern_lcore.h"
 #include "tern_memory.h"
 #include "eal_internal.h"
+#include "eal_pci.h"
 
 #define PAGE_4K  (4096ul)
 #define PAGE_2M  (2ul << 20)
@@ -72,6 +73,82 @@ static size_t mem_limit; /* bytes, 0: none */
 static size_t mem_socket_limit[TERN_MAX_NUMA_NODES];
 static size_t mem_total;
 static size_t mem_socket_used[TERN_MAX_NUMA_NODES];
+/* The VFIO type1 container's mapper while one is open (eal_pci.h); guarded by mem_lock. */
+static struct eal_dma_hook mem_hook;
+static bool mem_hook_set;
+
+/*
+ * Tell the hook about one allocation, one call per run of pages whose IOVAs
+ * are contiguous (one call in VA mode). mem_lock held. On failure nothing
+ * stays mapped.
+ */
+static int hook_map_locked(struct dma_alloc *a)
+{
+	size_t nb_pages = a->len / a->page_sz;
+
+	for (size_t i = 0, run; i < nb_pages; i += run) {
+		for (run = 1; i + run < nb_pages; run++)
+			if (a->iova[i + run] != a->iova[i] + run * a->page_sz)
+				break;
+		int ret = mem_hook.map(mem_hook.ctx, a->va + i * a->page_sz, a->iova[i],
+		                       run * a->page_sz);
+		if (ret < 0) {
+			/* Undo the runs before this one. */
+			for (size_t j = 0; j < i; j++)
+				mem_hook.unmap(mem_hook.ctx, a->va + j * a->page_sz, a->iova[j],
+				               a->page_sz);
+			tern_log(TERN_LOG_ERR, EAL_LOG,
+			         "cannot map '%s' (%zu bytes) for DMA through the IOMMU: %s", a->name,
+			         a->len, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Undo hook_map_locked page by page (the IOMMU splits mappings as needed). */
+static void hook_unmap_locked(struct dma_alloc *a)
+{
+	size_t nb_pages = a->len / a->page_sz;
+
+	for (size_t i = 0, run; i < nb_pages; i += run) {
+		for (run = 1; i + run < nb_pages; run++)
+			if (a->iova[i + run] != a->iova[i] + run * a->page_sz)
+				break;
+		mem_hook.unmap(mem_hook.ctx, a->va + i * a->page_sz, a->iova[i], run * a->page_sz);
+	}
+}
+
+int eal_memory_set_dma_hook(const struct eal_dma_hook *hook)
+{
+	struct dma_alloc *a;
+	int ret = 0;
+
+	pthread_mutex_lock(&mem_lock);
+	if (hook == NULL) {
+		if (mem_hook_set)
+			for (a = mem_allocs; a; a = a->next)
+				hook_unmap_locked(a);
+		mem_hook_set = false;
+		pthread_mutex_unlock(&mem_lock);
+		return 0;
+	}
+	mem_hook = *hook;
+	for (a = mem_allocs; a; a = a->next) {
+		ret = hook_map_locked(a);
+		if (ret)
+			break;
+	}
+	if (ret) {
+		/* a undid itself; undo those before it. */
+		for (struct dma_alloc *b = mem_allocs; b != a; b = b->next)
+			hook_unmap_locked(b);
+	} else {
+		mem_hook_set = true;
+	}
+	pthread_mutex_unlock(&mem_lock);
+	return ret;
+}
 
 /* Free pages of one size, on one NUMA node (or all when node < 0); 0 if unknown. */
 static unsigned long hugepages_free(size_t page_sz, int node)
@@ -363,11 +440,16 @@ void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
 			a->iova[i] = (tern_iova_t)(uintptr_t)(a->va + i * page_sz);
 	}
 
+	/* Register and map under one lock, so that a container opening now sees it once. */
 	pthread_mutex_lock(&mem_lock);
-	a->next = mem_allocs;
-	mem_allocs = a;
+	ret = mem_hook_set ? hook_map_locked(a) : 0;
+	if (ret == 0) {
+		a->next = mem_allocs;
+		mem_allocs = a;
+	}
 	pthread_mutex_unlock(&mem_lock);
-	return a->va;
+	if (ret == 0)
+		return a->va;
 
 err:
 	if (a->va)
@@ -419,6 +501,8 @@ void tern_dma_free(void *va)
 	if (pp && (*pp)->va == va) {
 		a = *pp;
 		*pp = a->next;
+		if (mem_hook_set)
+			hook_unmap_locked(a);
 		release(a);
 		va = NULL;
 	}
@@ -542,6 +626,8 @@ void eal_memory_cleanup(void)
 		tern_log(TERN_LOG_WARNING, EAL_LOG,
 		         "'%s' (%zu bytes) still allocated at cleanup: unmapping it", a->name,
 		         a->len);
+		if (mem_hook_set)
+			hook_unmap_locked(a);
 		release(a);
 	}
 	pthread_mutex_unlock(&mem_lock);

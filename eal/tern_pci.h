@@ -50,6 +50,7 @@ enum tern_pci_access {
 	TERN_PCI_ACCESS_VFIO,    /* VFIO type1 with an IOMMU: IOVA = VA */
 	TERN_PCI_ACCESS_NOIOMMU, /* VFIO no-IOMMU mode: IOVA = PA */
 	TERN_PCI_ACCESS_SYSFS,   /* sysfs resourceN: IOVA = PA */
+	TERN_PCI_ACCESS_EMUL,    /* a device model in a test (tern_pci_emul_register): IOVA = VA */
 };
 
 struct tern_pci_bar {
@@ -103,6 +104,9 @@ int tern_pci_scan(struct tern_pci_dev **list);
 struct tern_pci_dev *tern_pci_open(const struct tern_pci_addr *addr, enum tern_pci_access access);
 void tern_pci_close(struct tern_pci_dev *dev);
 
+/* "vfio", "noiommu", "sysfs" or "auto". */
+const char *tern_pci_access_name(enum tern_pci_access access);
+
 /* Map memory BAR `idx` (once; later calls return the same mapping). */
 int tern_pci_map_bar(struct tern_pci_dev *dev, unsigned idx, void **va);
 
@@ -121,6 +125,26 @@ uint32_t tern_pci_io_read32(struct tern_pci_dev *dev, unsigned bar, uint64_t off
 void tern_pci_io_write8(struct tern_pci_dev *dev, unsigned bar, uint64_t off, uint8_t v);
 void tern_pci_io_write16(struct tern_pci_dev *dev, unsigned bar, uint64_t off, uint16_t v);
 void tern_pci_io_write32(struct tern_pci_dev *dev, unsigned bar, uint64_t off, uint32_t v);
+
+/*
+ * ---- for device models in tests ----
+ *
+ * A software model of a device (test code only, e.g. a register-level
+ * 82599) stands in for a PCI address: tern_pci_open() of that address, and
+ * so "-a ADDR", returns a tern_pci_dev with `emul` set and nothing in sysfs
+ * or VFIO touched. Its BARs have the lengths given (va stays NULL: register
+ * access goes through tern_pci_read32() and friends, I/O BARs through
+ * tern_pci_io_*), config space through cfg_read/cfg_write (NULL callbacks:
+ * a 256-byte header with the ids and BARs is served by the EAL), and DMA
+ * addresses are virtual ones (the model is this process). `ops` and `ctx`
+ * must outlive the registration. Returns 0, -EEXIST if the address is taken,
+ * -EINVAL on bad arguments.
+ */
+int tern_pci_emul_register(const struct tern_pci_addr *addr, uint16_t vendor, uint16_t device,
+                           const struct tern_pci_emul *ops, void *ctx,
+                           const uint64_t bar_len[TERN_PCI_MAX_BARS]);
+/* Remove a model; 0 or -ENOENT. Devices already open keep working until closed. */
+int tern_pci_emul_unregister(const struct tern_pci_addr *addr);
 
 /* ---- memory BAR registers: inline, one branch for emulated devices ---- */
 

@@ -67,6 +67,9 @@ static void known_drivers(char *buf, size_t len)
 		strlcpy(buf, "(none)", len);
 }
 
+/* pci_probe.c: the port for one -a device. */
+int pmd_pci_probe(const struct tern_eal_devarg *da);
+
 static int probe_vdev(const struct tern_eal_devarg *da)
 {
 	const struct tern_driver *drv = vdev_driver(da->name);
@@ -123,13 +126,9 @@ int tern_pmd_init(const struct tern_eal_config *cfg)
 	if (ret < 0)
 		goto fail;
 	for (unsigned i = 0; i < cfg->nb_pci; i++) {
-		/* The PCI bus lands later; until then no PCI device has a driver. */
-		tern_eal_set_error(PORT_LOG,
-		                   "no PCI driver for %s: this tern has no PCI bus yet; use --vdev "
-		                   "for software ports",
-		                   cfg->pci[i].name);
-		ret = -ENODEV;
-		goto fail;
+		ret = pmd_pci_probe(&cfg->pci[i]); /* pci_probe.c */
+		if (ret < 0)
+			goto fail;
 	}
 	for (unsigned i = 0; i < cfg->nb_vdev; i++) {
 		ret = probe_vdev(&cfg->vdev[i]);
