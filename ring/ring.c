@@ -134,11 +134,13 @@ struct tern_ring *tern_ring_create(const char *name, unsigned count, int socket,
 		/* No EAL: plain heap memory, so embedding apps get rings before init. */
 		r = aligned_alloc(TERN_RING_GUARD_SIZE, len);
 		memory = RING_MEM_HEAP;
+		if (r == NULL)
+			tern_errno = ENOMEM;
 	}
 	if (r == NULL) {
-		TERN_LOG(ERR, RING_LOG, "ring %s: cannot allocate %zu bytes for %u slots", name,
-		         len, count);
-		tern_errno = ENOMEM;
+		/* tern_errno as tern_dma_zalloc() set it (ENOMEM, EINVAL, EPERM), or ENOMEM. */
+		TERN_LOG(ERR, RING_LOG, "ring %s: cannot allocate %zu bytes for %u slots: %s", name,
+		         len, count, strerror(tern_errno));
 		return NULL;
 	}
 	ring_setup(r, name, count, flags, memory);

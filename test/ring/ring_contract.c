@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "tern_ring.h"
+#include "tern_test.h"
 
 #define OBJ(i) ((void *)(uintptr_t)(0x1000 + (i)))
 
@@ -379,4 +380,24 @@ Test(ring, stale_cached_tail_is_not_trusted)
 		cr_assert(tern_ring_full(r));
 		tern_ring_free(r);
 	}
+}
+
+/* Once the EAL runs, rings live in its DMA memory, and are given back to it. */
+Test(ring, create_uses_dma_memory_under_eal)
+{
+	struct tern_ring *r;
+	size_t before;
+	void *objs[8] = {0};
+
+	cr_assert_eq(tern_test_eal_init(NULL), 0, "EAL init: %s", tern_eal_last_error());
+	before = tern_dma_allocated();
+	r = tern_ring_create("dma", 1024, TERN_SOCKET_ID_ANY, 0);
+	cr_assert_not_null(r);
+	cr_assert_neq(tern_dma_page_size(r), 0, "ring not in tern DMA memory");
+	cr_assert_geq(tern_dma_allocated(), before + tern_ring_memsize(1024));
+	cr_assert_eq(tern_ring_enqueue_bulk(r, objs, 8, NULL), 8);
+	cr_assert_eq(tern_ring_dequeue_bulk(r, objs, 8, NULL), 8);
+	tern_ring_free(r);
+	cr_assert_eq(tern_dma_allocated(), before);
+	cr_assert_eq(tern_eal_cleanup(), 0);
 }
