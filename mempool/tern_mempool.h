@@ -47,7 +47,9 @@ struct tern_mempool_cache {
 	 * A put appends before it checks the threshold, so room is needed for
 	 * flushthresh + one put of at most `size` objects.
 	 */
-	void *objs[TERN_MEMPOOL_FLUSHTHRESH(TERN_MEMPOOL_CACHE_MAX) + TERN_MEMPOOL_CACHE_MAX];
+	void *objs[TERN_MEMPOOL_FLUSHTHRESH(TERN_MEMPOOL_CACHE_MAX) +
+	           TERN_MEMPOOL_CACHE_MAX] TERN_CACHE_ALIGNED; /* on its own line: bursts of 8 then
+	                                                          copy whole lines */
 } TERN_CACHE_ALIGNED;
 
 /* What precedes every object: one cache line, so objects stay aligned. */
