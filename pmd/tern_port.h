@@ -21,6 +21,11 @@
  * makes no system call and checks nothing unless built with TERN_DEBUG; a
  * stopped port's burst functions return 0. One queue is polled by one
  * thread at a time.
+ *
+ * Threads: start a port before any thread polls it, and stop polling it
+ * before tern_port_stop() or tern_port_close() (as in DPDK). The control
+ * functions are not thread safe: call them from one thread at a time. Stats
+ * get and reset may run while other threads poll.
  */
 #ifndef TERN_PORT_H
 #define TERN_PORT_H
