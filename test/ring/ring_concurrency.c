@@ -208,7 +208,8 @@ static void run_stress(enum stress_kind kind, bool single, unsigned nb_prod, uns
 	    .single = single,
 	    .nb_prod = nb_prod,
 	    .nb_cons = nb_cons,
-	    .per_prod = objects_per_producer(),
+	    /* One object per call: a CAS pair each, so a quarter as many. */
+	    .per_prod = objects_per_producer() / (kind == STRESS_SINGLE ? 4 : 1),
 	};
 	struct worker workers[2 * MAX_THREADS];
 	pthread_t threads[2 * MAX_THREADS];
