@@ -23,7 +23,7 @@
 #include "tern_port.h"
 
 /* Bump on any change to the structs in this file or to struct tern_pkt. */
-#define TERN_DRIVER_ABI_VERSION 1
+#define TERN_DRIVER_ABI_VERSION 2 /* 2: pci_probe */
 
 struct tern_port_dev;
 
