@@ -8,6 +8,7 @@ Library use (from a test, together with wire.py):
     with Guest("iommu", ["sh", "-c", "echo hi; exit 3"], net=True) as g:
         g.start()
         g.wait_file("ready", timeout=60)      # the command touched $TERN_VM_SHARE/ready
+        # (or g.wait_output(r"^forwarding") on the command's live output)
         g.wire.port(0).send(frame)            # frames into the guest's first NIC
         res = g.wait()                        # res.status == 3, res.output == "hi\\n"
 
@@ -272,7 +273,7 @@ class Guest:
 
     def __init__(self, variant, command, *, net=True, udp=None, timeout=300,
                  mem=1536, smp=1, hugepages=256, extra_modules=(),
-                 extra_append="", share=None, keep=False, cwd=None):
+                 extra_append="", share=None, keep=False, cwd=None, env=None):
         if variant not in VARIANTS:
             raise VmError("unknown variant %r (use one of %s)" % (variant, ", ".join(VARIANTS)))
         self.variant = variant
@@ -283,6 +284,7 @@ class Guest:
         self.extra_append = extra_append
         self.keep = keep
         self.cwd = cwd or os.getcwd()
+        self.env = dict(env or {})      # more environment for the command
         self.own_share = share is None
         self.share = share or tempfile.mkdtemp(prefix="tern-vm-")
         os.makedirs(self.share, exist_ok=True)
@@ -355,6 +357,8 @@ class Guest:
                 f.write("%s=%s\n" % (k, shlex.quote(val)))
         with open(os.path.join(self.share, "cmd.sh"), "w") as f:
             f.write("cd %s 2>/dev/null || cd /\n" % shlex.quote(self.cwd))
+            for k, val in self.env.items():
+                f.write("export %s=%s\n" % (k, shlex.quote(str(val))))
             f.write("exec %s\n" % " ".join(shlex.quote(c) for c in self.command))
         for stale in ("status", "output", "boot-seconds", "init-error", "console.log"):
             try:
@@ -392,6 +396,22 @@ class Guest:
             if time.monotonic() > deadline:
                 raise VmError("timed out waiting for %s in the share\n%s" % (name, self.diagnostics()))
             time.sleep(0.05)
+
+    def wait_output(self, pattern, timeout=None):
+        """Wait until the command's output (written live to the share)
+        matches the regular expression `pattern`; returns the match."""
+        import re
+        rx = re.compile(pattern, re.M)
+        deadline = time.monotonic() + min(timeout or self.timeout, self.remaining())
+        while True:
+            m = rx.search(self._read("output", ""))
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                raise VmError("guest ended before its output matched %r\n%s" % (pattern, self.diagnostics()))
+            if time.monotonic() > deadline:
+                raise VmError("timed out waiting for output matching %r\n%s" % (pattern, self.diagnostics()))
+            time.sleep(0.1)
 
     def touch(self, name, text=""):
         """Create a file in the share (a signal to the guest)."""
