@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pci_guest.c - inside a test guest (never on the host): open each
+ * virtio-net device through one access path and use what a driver would.
+ *
+ *   pci_guest [--access auto|vfio|noiommu|sysfs] [--iova dc|va|pa] [--expect-fail TEXT] ADDR...
+ *
+ * Per device: ids (1af4:1041 modern, 1af4:1000 transitional), config space
+ * and the capability list (virtio 1.0 4.1.4: vendor-specific capabilities
+ * 0x09 locate the common, notify, ISR and device config structures), a
+ * memory BAR mapped and the common config's device_feature read (virtio 1.0
+ * 4.1.4.3), the legacy I/O BAR's host features on transitional devices
+ * (virtio 0.9.5 / 1.0 4.1.4.8: offset 0), bus mastering toggled, DMA memory
+ * allocated before and after the open with its IOVA checked (VA under VFIO
+ * with an IOMMU, the physical address otherwise). With --expect-fail, the
+ * open must fail and the error line contain TEXT.
+ * Prints "ok:"/"FAIL:" lines; exit status 0 only if everything held.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tern_eal.h"
+#include "tern_memory.h"
+#include "tern_pci.h"
+
+#define VIRTIO_VENDOR           0x1af4
+#define VIRTIO_PCI_CAP_COMMON   1   /* virtio 1.0 4.1.4: cfg_type */
+#define VIRTIO_F_VERSION_1_HIGH 0x1 /* feature bit 32 = bit 0 of the high word */
+#define VIRTIO_NET_F_MAC        (1u << 5)
+#define COMMON_DFSELECT         0x00 /* device_feature_select */
+#define COMMON_DF               0x04 /* device_feature */
+#define LEGACY_HOST_FEATURES    0x00
+
+static int fails;
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			printf("ok: ");                                                            \
+		} else {                                                                           \
+			printf("FAIL: ");                                                          \
+			fails++;                                                                   \
+		}                                                                                  \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+	} while (0)
+
+static void check_dma(const char *when, bool iova_is_va)
+{
+	void *va = tern_dma_zalloc(when, 4096, 0, TERN_SOCKET_ID_ANY);
+
+	CHECK(va != NULL, "DMA allocation %s: %s", when, va ? "" : tern_eal_last_error());
+	if (va == NULL)
+		return;
+	tern_iova_t iova = tern_dma_virt2iova(va);
+	if (iova_is_va)
+		CHECK(iova == (tern_iova_t)(uintptr_t)va, "DMA %s: IOVA 0x%" PRIx64 " = VA %p",
+		      when, iova, va);
+	else
+		CHECK(iova == tern_virt2phys(va) && iova != (tern_iova_t)(uintptr_t)va,
+		      "DMA %s: IOVA 0x%" PRIx64 " = PA 0x%" PRIx64 " (VA %p)", when, iova,
+		      tern_virt2phys(va), va);
+	tern_dma_free(va);
+}
+
+static void one_device(const char *name, enum tern_pci_access access, const char *expect_fail)
+{
+	struct tern_pci_addr addr;
+	struct tern_pci_dev *dev;
+	uint16_t ids[2], cmd;
+
+	if (tern_pci_addr_parse(name, &addr) != 0) {
+		CHECK(0, "%s parses", name);
+		return;
+	}
+	dev = tern_pci_open(&addr, access);
+	if (expect_fail != NULL) {
+		const char *err = tern_eal_last_error();
+
+		CHECK(dev == NULL && strstr(err, expect_fail) != NULL,
+		      "%s: open through %s fails with '%s' (got: %s)", name,
+		      tern_pci_access_name(access), expect_fail, dev ? "opened" : err);
+		tern_pci_close(dev);
+		return;
+	}
+	CHECK(dev != NULL, "%s: opened through %s%s%s", name,
+	      dev ? tern_pci_access_name(dev->access) : tern_pci_access_name(access),
+	      dev ? "" : ": ", dev ? "" : tern_eal_last_error());
+	if (dev == NULL)
+		return;
+	bool modern = dev->device_id == 0x1041, legacy = dev->device_id == 0x1000;
+	CHECK(dev->vendor_id == VIRTIO_VENDOR && (modern || legacy),
+	      "%s: virtio-net %04x:%04x (%s)", name, dev->vendor_id, dev->device_id,
+	      modern ? "modern" : "transitional");
+	CHECK(tern_pci_cfg_read(dev, ids, sizeof(ids), 0) == 0 && ids[0] == dev->vendor_id &&
+	          ids[1] == dev->device_id,
+	      "%s: config space says %04x:%04x", name, ids[0], ids[1]);
+
+	/* Vendor-specific capabilities: find the common config structure. */
+	int ncaps = 0, common_bar = -1;
+	uint32_t common_off = 0;
+	for (int pos = tern_pci_find_cap(dev, 0x09, 0); pos;
+	     pos = tern_pci_find_cap(dev, 0x09, pos)) {
+		uint8_t cap[16];
+
+		if (tern_pci_cfg_read(dev, cap, sizeof(cap), (uint64_t)pos) != 0)
+			break;
+		ncaps++;
+		/* struct virtio_pci_cap: vndr, next, len, cfg_type, bar, pad[3], offset, length. */
+		uint32_t off = (uint32_t)cap[8] | (uint32_t)cap[9] << 8 | (uint32_t)cap[10] << 16 |
+		               (uint32_t)cap[11] << 24;
+		printf("  cap 0x%02x: cfg_type %u bar %u offset 0x%x\n", pos, cap[3], cap[4], off);
+		if (cap[3] == VIRTIO_PCI_CAP_COMMON && common_bar < 0) {
+			common_bar = cap[4];
+			common_off = off;
+		}
+	}
+	CHECK(ncaps >= 4 && common_bar >= 0,
+	      "%s: %d virtio vendor capabilities (0x09), common config in BAR %d at 0x%x", name,
+	      ncaps, common_bar, common_off);
+
+	if (common_bar >= 0 && common_bar < TERN_PCI_MAX_BARS) {
+		void *va = NULL;
+		int ret = tern_pci_map_bar(dev, (unsigned)common_bar, &va);
+
+		CHECK(ret == 0 && va != NULL, "%s: BAR %d mapped (%" PRIu64 " bytes)%s%s", name,
+		      common_bar, dev->bar[common_bar].len, ret ? ": " : "",
+		      ret ? tern_eal_last_error() : "");
+		if (ret == 0) {
+			tern_pci_write32(dev, (unsigned)common_bar, common_off + COMMON_DFSELECT,
+			                 1);
+			uint32_t hi =
+			    tern_pci_read32(dev, (unsigned)common_bar, common_off + COMMON_DF);
+			tern_pci_write32(dev, (unsigned)common_bar, common_off + COMMON_DFSELECT,
+			                 0);
+			uint32_t lo =
+			    tern_pci_read32(dev, (unsigned)common_bar, common_off + COMMON_DF);
+			CHECK((hi & VIRTIO_F_VERSION_1_HIGH) && (lo & VIRTIO_NET_F_MAC),
+			      "%s: common cfg device_feature = 0x%08x%08x (VERSION_1, MAC)", name,
+			      hi, lo);
+		}
+	}
+	if (legacy) {
+		CHECK(dev->bar[0].io && dev->bar[0].len > 0,
+		      "%s: BAR 0 is an I/O BAR (%" PRIu64 " bytes)", name, dev->bar[0].len);
+		uint32_t hf = tern_pci_io_read32(dev, 0, LEGACY_HOST_FEATURES);
+		CHECK(hf != UINT32_MAX && (hf & VIRTIO_NET_F_MAC),
+		      "%s: legacy I/O BAR host features = 0x%08x (MAC)", name, hf);
+	}
+
+	/* Bus master (PCI 3.0 6.2.2, command bit 2): on, read back, off, read back. */
+	CHECK(tern_pci_bus_master(dev, true) == 0 && tern_pci_cfg_read(dev, &cmd, 2, 4) == 0 &&
+	          (cmd & 0x4),
+	      "%s: bus master on (command 0x%04x)", name, cmd);
+	CHECK(tern_pci_bus_master(dev, false) == 0 && tern_pci_cfg_read(dev, &cmd, 2, 4) == 0 &&
+	          !(cmd & 0x4),
+	      "%s: bus master off (command 0x%04x)", name, cmd);
+
+	check_dma("after open", tern_eal_iova_mode() == TERN_IOVA_VA);
+	tern_pci_close(dev);
+	printf("  %s closed\n", name);
+}
+
+int main(int argc, char **argv)
+{
+	enum tern_pci_access access = TERN_PCI_ACCESS_AUTO;
+	struct tern_eal_config cfg;
+	const char *expect_fail = NULL;
+	int i;
+
+	tern_eal_config_init(&cfg);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : "";
+
+		if (strcmp(argv[i], "--access") == 0) {
+			access = strcmp(v, "vfio") == 0      ? TERN_PCI_ACCESS_VFIO
+			         : strcmp(v, "noiommu") == 0 ? TERN_PCI_ACCESS_NOIOMMU
+			         : strcmp(v, "sysfs") == 0   ? TERN_PCI_ACCESS_SYSFS
+			                                     : TERN_PCI_ACCESS_AUTO;
+		} else if (strcmp(argv[i], "--iova") == 0) {
+			cfg.iova_mode = strcmp(v, "pa") == 0   ? TERN_IOVA_PA
+			                : strcmp(v, "va") == 0 ? TERN_IOVA_VA
+			                                       : TERN_IOVA_DC;
+		} else if (strcmp(argv[i], "--expect-fail") == 0) {
+			expect_fail = v;
+		} else {
+			fprintf(stderr, "usage: pci_guest [--access A] [--iova M] [--expect-fail "
+			                "TEXT] ADDR...\n");
+			return 2;
+		}
+		i++;
+	}
+	if (tern_eal_init(&cfg) != 0) {
+		printf("FAIL: tern_eal_init: %s\n", tern_eal_last_error());
+		return 1;
+	}
+	printf("tern up, IOVA mode %s\n", tern_eal_iova_mode() == TERN_IOVA_PA ? "pa" : "va");
+	/* Allocated before any device is open: the VFIO container must map it when it opens. */
+	void *early = tern_dma_zalloc("early", 8192, 0, TERN_SOCKET_ID_ANY);
+	CHECK(early != NULL, "early DMA allocation");
+	for (; i < argc; i++)
+		one_device(argv[i], access, expect_fail);
+	check_dma("after close", tern_eal_iova_mode() == TERN_IOVA_VA);
+	tern_dma_free(early);
+	tern_eal_cleanup();
+	printf(fails ? "%d check(s) failed\n" : "all checks passed\n", fails);
+	return fails ? 1 : 0;
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Boot a test guest of one variant and run pci_vm.sh in it (suite 'vm').
+
+Usage: vm_pci.py VARIANT PCI_GUEST TERN_DEVBIND [--workdir DIR]
+Exit 0 pass, 1 fail, 77 skip (the rig is not prepared and we are not root).
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.join(TOP, "test", "vm"))
+import guest  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("variant", choices=guest.VARIANTS)
+    ap.add_argument("pci_guest")
+    ap.add_argument("devbind")
+    ap.add_argument("--workdir")
+    ap.add_argument("--timeout", type=float, default=240)
+    a = ap.parse_args()
+    prep = os.path.join(TOP, "test", "vm", "prepare.sh")
+    if subprocess.call([prep, "--check"], stderr=subprocess.DEVNULL) != 0:
+        if os.geteuid() != 0:
+            print("SKIP: vm rig not prepared and not root: run test/vm/prepare.sh")
+            return 77
+        subprocess.check_call([prep])
+    share = None
+    if a.workdir:
+        shutil.rmtree(a.workdir, ignore_errors=True)
+        os.makedirs(a.workdir)
+        share = a.workdir
+    cmd = ["sh", os.path.join(HERE, "pci_vm.sh"), a.pci_guest, a.devbind]
+    try:
+        # Few hugepages: each 100 cost about a second of boot under TCG.
+        with guest.Guest(a.variant, cmd, net=False, timeout=a.timeout, hugepages=16,
+                         share=share) as g:
+            r = g.run()
+            sys.stdout.write("".join("  guest| " + l + "\n" for l in r.output.splitlines()))
+            print("timing: pci %s boot=%.1f total=%.1f" % (a.variant, r.boot_seconds or -1, r.wall_seconds))
+            lines = r.output.strip().splitlines()
+            if r.status != 0 or not lines or lines[-1] != "all checks passed":
+                print("FAIL: guest status %d (want 0 and 'all checks passed' last)" % r.status)
+                return 1
+    except guest.VmError as e:
+        print("FAIL: %s" % e)
+        return 1
+    print("PASS: pci %s" % a.variant)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
