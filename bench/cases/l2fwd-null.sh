@@ -42,7 +42,8 @@ tern_steady() {
 		for (i = 1; i <= NF; i++) if ($i == "tx") { sum[t] += $(i + 1); break }
 	}
 	END {
-		m = 0; for (i = 1; i < n; i++) v[m++] = sum[order[i]]
+		# One line only (a starved main lcore prints late): use it.
+		m = 0; for (i = (n > 1 ? 1 : 0); i < n; i++) v[m++] = sum[order[i]]
 		if (m == 0) { print 0; exit }
 		for (i = 0; i < m; i++) for (j = i + 1; j < m; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
 		print (m % 2) ? v[int(m / 2)] : (v[m / 2 - 1] + v[m / 2]) / 2
