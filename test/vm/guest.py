@@ -254,6 +254,24 @@ def free_udp_port():
     return port
 
 
+def _die_with_parent():
+    """In the QEMU child: SIGKILL when the test process dies (even by
+    SIGKILL), so no guest outlives its test."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+
+
+def exit_on_sigterm():
+    """Turn SIGTERM (meson's time-out, kill) into SystemExit, so that `with
+    Guest(...)` blocks clean up."""
+    import signal
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, handler)
+
+
 class Result:
     def __init__(self, status, output, boot_seconds, wall_seconds, console):
         self.status = status            # the command's exit status
@@ -374,7 +392,8 @@ class Guest:
         self.qemu_log = open(os.path.join(self.share, "qemu.log"), "w")
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=self.qemu_log, stderr=subprocess.STDOUT)
+                                     stdout=self.qemu_log, stderr=subprocess.STDOUT,
+                                     preexec_fn=_die_with_parent)
         if self.wire:
             self.wire.connect()
         return self
@@ -510,6 +529,7 @@ def main(argv=None):
                     help="build the initramfs, print its path and exit")
     ap.add_argument("command", nargs="*", help="command to run in the guest (after --)")
     a = ap.parse_args(argv)
+    exit_on_sigterm()
     try:
         if a.build_initramfs:
             print(initramfs(a.module))

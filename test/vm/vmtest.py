@@ -10,6 +10,9 @@
                                out of port 1 unmodified, and back; then the
                                NICs move to vfio-pci / uio_pci_generic
                                (guest/wire.sh)
+  vmtest.py testpmd --variant V  Debian's dpdk-testpmd forwards port 0 <-> 1
+                               in the guest (vfio-pci / uio_pci_generic);
+                               frames cross unmodified (guest/testpmd.sh)
 
 Exit 0 pass, 1 fail, 77 skip (rig not prepared and cannot be: not root).
 Prints timings: "timing: <test> <variant> boot=<s> total=<s>".
@@ -112,19 +115,56 @@ def wire_test(variant, timeout, n, workdir=None):
     return 0
 
 
+def testpmd_test(variant, timeout, n, workdir=None):
+    """dpdk-testpmd (Debian's, the reference user-space virtio PMD) forwards
+    port 0 <-> port 1 in the guest; frames must cross unmodified."""
+    cmd = ["sh", os.path.join(HERE, "guest", "testpmd.sh")]
+    with guest.Guest(variant, cmd, net=True, timeout=timeout, share=fresh_share(workdir),
+                     smp=1, hugepages=256) as g:
+        g.start()
+        w = g.wire
+        fails = []
+        g.wait_file("ready", timeout=timeout)
+        t = time.monotonic()
+        for src, dst in ((0, 1), (1, 0)):
+            frames = wire.make_frames(n, sizes=(64, 512, 1514))
+            got = w.transfer(src, dst, frames, timeout=min(60, g.remaining()))
+            try:
+                wire.check_same(frames, got)
+                print("ok: %d frames port %d -> testpmd -> port %d, unmodified" % (n, src, dst))
+            except wire.WireError as e:
+                fails.append("port %d -> %d: %s" % (src, dst, e))
+        print("traffic: 2 x %d frames in %.1fs" % (n, time.monotonic() - t))
+        g.touch("traffic-done")
+        r = g.wait()
+        show(r)
+        print("timing: testpmd %s boot=%.1f total=%.1f" % (variant, r.boot_seconds or -1, r.wall_seconds))
+        if r.status != 0:
+            fails.append("guest side failed (status %d)" % r.status)
+        for f in fails:
+            print("FAIL: " + f)
+        if fails:
+            return 1
+    print("PASS: testpmd %s" % variant)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("test", choices=("boot", "wire"))
+    ap.add_argument("test", choices=("boot", "wire", "testpmd"))
     ap.add_argument("--variant", choices=guest.VARIANTS, required=True)
     ap.add_argument("--timeout", type=float, default=240)
     ap.add_argument("--frames", type=int, default=300, help="frames each way (wire)")
     ap.add_argument("--workdir", help="keep the guest's share (logs) here; emptied first")
     a = ap.parse_args()
+    guest.exit_on_sigterm()
     if not prepare():
         return 77
     try:
         if a.test == "boot":
             return boot(a.variant, a.timeout, a.workdir)
+        if a.test == "testpmd":
+            return testpmd_test(a.variant, a.timeout, a.frames, a.workdir)
         return wire_test(a.variant, a.timeout, a.frames, a.workdir)
     except (guest.VmError, wire.WireError) as e:
         print("FAIL: %s" % e)
