@@ -7,9 +7,13 @@ import json, os, re, subprocess, sys, tempfile
 
 exe, mode = sys.argv[1], sys.argv[2]
 extra = sys.argv[3:]
+# L2FWD_PORTS=4 L2FWD_PAIRS=3,2,1,0: four null ports, port i paired with pairs[i].
+nports = int(os.environ.get("L2FWD_PORTS", "2"))
+pairs = [int(x) for x in os.environ.get("L2FWD_PAIRS", "1,0").split(",")]
+vdevs = sum((["--vdev", "null%d" % i] for i in range(nports)), [])
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, "run.json")
-    cmd = [exe, "--no-huge", "-l", "0-1", "--vdev", "null0", "--vdev", "null1", "--",
+    cmd = [exe, "--no-huge", "-l", "0-1"] + vdevs + ["--",
            "--mode", mode, "--duration", "2", "-T", "1", "--json", out] + extra
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     sys.stdout.write(p.stdout)
@@ -21,10 +25,10 @@ assert res["mode"] == mode, res["mode"]
 # Never short; it may run long when other processes keep the main lcore off its CPU.
 assert 1.9 <= res["duration_s"] <= 30.0, res["duration_s"]
 ports = {e["port"]: e for e in res["ports"]}
-assert sorted(ports) == [0, 1], ports
+assert sorted(ports) == list(range(nports)), ports
 for a, e in ports.items():
     b = ports[e["pair"]]
-    assert e["pair"] == 1 - a
+    assert e["pair"] == pairs[a], (a, e["pair"])
     assert e["rx_pkts"] > 0 and e["tx_pkts"] > 0, e
     # Everything port a received went out of b or was dropped on the way to b.
     assert e["rx_pkts"] == b["tx_pkts"] + b["dropped"], (e, b)
@@ -36,7 +40,7 @@ assert res["buffers_total"] > 0
 assert res["buffers_returned"] == res["buffers_total"], res
 
 # Stats: per port, at most one line per 1 s period (2 s run: at 1 s and 2 s).
-for port in (0, 1):
+for port in range(nports):
     times = [float(m.group(1)) for m in
              re.finditer(r"^\[\s*([\d.]+) s\] port %d: rx .* Mpps .* Mbit/s \| tx .* dropped \d+$" % port,
                          p.stdout, re.M)]
