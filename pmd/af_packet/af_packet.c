@@ -100,7 +100,6 @@ struct afp_rxq {
 	uint16_t room; /* data bytes per buffer */
 	uint16_t port_id;
 	uint16_t qid;
-	bool fanout;
 	struct tern_pkt **pend; /* segments waiting for the next burst */
 	uint16_t pend_head, pend_cnt;
 	uint8_t *bounce;     /* whole copy of a TP_STATUS_COPY frame (vnet header first) */
@@ -694,12 +693,12 @@ static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 		goto fail;
 	if (dev->nb_rxq > 1) {
 		/* packet_mmap.rst, AF_PACKET fanout: one group per port, hashed by flow. */
-		int arg = ap->fanout_id | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+		int arg = (int)(ap->fanout_id |
+		                (unsigned)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
 
 		ret = sockopt(ap, q->fd, PACKET_FANOUT, &arg, sizeof(arg), "PACKET_FANOUT");
 		if (ret < 0)
 			goto fail;
-		q->fanout = true;
 	}
 	if (ap->promisc && (ret = set_promisc(ap, q->fd, true)) < 0)
 		goto fail;
