@@ -155,8 +155,10 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_prod_reserve_(struct tern_ring *r, 
 		head = atomic_load_explicit(&r->prod.head, memory_order_relaxed);
 		/*
 		 * relaxed: this thread stored the cache itself after an acquire load
-		 * of cons_tail, so program order already orders the consumers' slot
-		 * reads it vouches for before our slot writes.
+		 * of cons_tail (or an earlier producer did, before whatever handed
+		 * the ring over to this thread synchronized with it), so the
+		 * consumers' slot reads it vouches for already happen before our
+		 * slot writes.
 		 */
 		tail = atomic_load_explicit(&r->prod.other_tail, memory_order_relaxed);
 		free_slots = tern_ring_room_(r, head, tail);
@@ -244,7 +246,7 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_cons_reserve_(struct tern_ring *r, 
 	if (single) {
 		/* relaxed: only this thread writes cons.head (one consumer at a time). */
 		head = atomic_load_explicit(&r->cons.head, memory_order_relaxed);
-		/* relaxed: stored by this thread after an acquire load of prod_tail. */
+		/* relaxed: stored after an acquire load of prod_tail, as for producers. */
 		tail = atomic_load_explicit(&r->cons.other_tail, memory_order_relaxed);
 		avail = tern_ring_ready_(head, tail);
 		if (tern_unlikely(!tern_ring_enough_(avail, n) || exact)) {
