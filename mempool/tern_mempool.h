@@ -152,13 +152,14 @@ static TERN_ALWAYS_INLINE struct tern_mempool_cache *tern_mempool_cache_get(stru
 
 /*
  * Slow paths, out of line. get_slow_ runs when the first ring dequeue came
- * back short: it retries while the ring says it holds enough (an MP/MC
- * dequeue may lose a race and fail although objects are there), then, for a
+ * back short: it retries while the ring says it holds enough (a dequeue
+ * sees only what producers have published, so a put in flight on another
+ * lcore can make it come back short for a moment), then, for a
  * get bigger than the cache, takes what the caller's cache holds and the
  * rest from the ring; so a get fails only when the caller's cache and the
- * ring together are short. put_slow_ retries an enqueue that lost a race;
- * the ring has room for every object of the pool, so only a double free
- * makes it give up (and log).
+ * ring together are short. put_slow_ retries a failed enqueue: the ring
+ * has room for every object of the pool, so only a double free (or a
+ * foreign object) makes it give up, and log.
  */
 int tern_mempool_get_slow_(struct tern_mempool *mp, struct tern_mempool_cache *c, void **objs,
                            unsigned n);
