@@ -158,8 +158,12 @@ int main(int argc, char **argv)
 	int only_cache = -1, only_cores = -1, only_bulk = -1, only_keep = -1;
 	int ret, opt;
 
-	ret = tern_eal_init_args(argc, argv);
-	if (ret < 0) {
+	/* As DPDK does for its main lcore: pin this thread to the first core of -l. */
+	struct tern_eal_config cfg;
+	tern_eal_config_init(&cfg);
+	ret = tern_eal_parse_args(&cfg, argc, argv);
+	cfg.pin_main = true;
+	if (ret < 0 || tern_eal_init(&cfg) < 0) {
 		fprintf(stderr, "tern-mempool-perf: EAL: %s\n", tern_eal_last_error());
 		return 1;
 	}
