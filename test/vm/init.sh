@@ -49,6 +49,7 @@ done
 while read -r mod; do
 	[ -n "$mod" ] || continue
 	args=
+	# shellcheck disable=SC3060 # busybox ash has ${//}
 	dashed=${mod//_/-} # no forks in this loop: each costs ~0.1 s under TCG
 	for w in $cmdline; do
 		case "$w" in

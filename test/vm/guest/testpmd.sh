@@ -29,14 +29,14 @@ if [ "$(nproc)" -ge 2 ]; then lcores=0,1; else lcores=0@0,1@0; fi
 stdbuf -oL dpdk-testpmd --lcores "$lcores" -n 1 --file-prefix vm --iova-mode=$iova \
 	-a "$TERN_VM_NET0" -a "$TERN_VM_NET1" -- \
 	--forward-mode=io --auto-start --disable-link-check --total-num-mbufs=4096 --txd=256 --rxd=256 \
-	</tmp/testpmd.in >$log 2>&1 &
+	</tmp/testpmd.in > "$log" 2>&1 &
 pid=$!
 exec 3>/tmp/testpmd.in
 n=0
-until grep -q "Press enter to exit" $log; do
+until grep -q "Press enter to exit" "$log"; do
 	n=$((n + 1))
 	if [ $n -gt 600 ] || ! kill -0 $pid 2>/dev/null; then
-		cat $log
+		cat "$log"
 		fail "testpmd did not start"
 		finish
 		exit 1
@@ -50,6 +50,6 @@ echo >&3
 exec 3>&-
 wait $pid
 rc=$?
-sed -n '/Forward statistics for port 0/,$p' $log
+sed -n '/Forward statistics for port 0/,$p' "$log"
 check "testpmd exited cleanly" test "$rc" -eq 0
 finish
