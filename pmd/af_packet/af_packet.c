@@ -58,12 +58,14 @@
 #include <linux/sockios.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "offload.h"
 #include "tern_driver.h"
+#include "tern_eal.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_mempool.h"
@@ -133,6 +135,12 @@ struct afp_port {
 static inline struct afp_port *afp_port(struct tern_port_dev *dev)
 {
 	return tern_container_of(dev, struct afp_port, dev);
+}
+
+/* Max frame TX can send: the ring frame less its header and the vnet header. */
+static inline uint32_t afp_max_frame(const struct afp_port *ap)
+{
+	return (uint32_t)(ap->framesz - AFP_TX_DATA_OFF - AFP_VNET_LEN);
 }
 
 /* Add n to a counter only the calling poller writes (see the top). */
@@ -729,7 +737,7 @@ static int afp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 		return -ENOMEM;
 	}
 	memset(q, 0, sizeof(*q));
-	q->max_len = (uint32_t)(ap->framesz - AFP_TX_DATA_OFF - AFP_VNET_LEN);
+	q->max_len = afp_max_frame(ap);
 	ret = ring_socket(ap, PACKET_TX_RING, &q->ring);
 	if (ret < 0) {
 		free(q);
@@ -795,14 +803,55 @@ static void afp_tx_queue_release(struct tern_port_dev *dev, void *queue)
 
 /* ---- control path ------------------------------------------------------- */
 
+static int afp_ioctl(struct afp_port *ap, unsigned long req, struct ifreq *ifr, const char *what)
+{
+	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
+	strlcpy(ifr->ifr_name, ap->iface, sizeof(ifr->ifr_name));
+	if (ioctl(ap->ctl_fd, req, ifr) == 0)
+		return 0;
+	int err = errno;
+	if (what != NULL)
+		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
+		         strerror(err));
+	return -err;
+}
+
 static int afp_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb_txq,
                          const struct tern_port_conf *conf)
 {
-	(void)dev;
-	(void)nb_rxq;
+	struct afp_port *ap = afp_port(dev);
+	struct ifreq ifr;
+	int ret;
+
+	(void)nb_rxq; /* fanout hashes flows whenever there are several RX queues */
 	(void)nb_txq;
-	(void)conf; /* fanout hashes flows whenever there are several RX queues */
-	return 0;
+	if (conf == NULL || conf->mtu == 0)
+		return 0; /* the interface's MTU, as it is */
+	if (conf->mtu + TERN_ETHER_HDR_LEN + AFP_VLAN_TAG_LEN > afp_max_frame(ap)) {
+		tern_log(TERN_LOG_ERR, AFP_LOG,
+		         "%s: MTU %u does not fit a %u-byte ring frame: give framesz=%u or more",
+		         dev->name, conf->mtu, ap->framesz,
+		         TERN_ALIGN_CEIL(conf->mtu + TERN_ETHER_HDR_LEN + AFP_VLAN_TAG_LEN +
+		                             (uint32_t)(AFP_TX_DATA_OFF + AFP_VNET_LEN),
+		                         16u));
+		return -EINVAL;
+	}
+	ret = afp_ioctl(ap, SIOCGIFMTU, &ifr, "MTU");
+	if (ret < 0 || (uint32_t)ifr.ifr_mtu == conf->mtu)
+		return ret;
+	ifr.ifr_mtu = (int)conf->mtu;
+	return afp_ioctl(ap, SIOCSIFMTU, &ifr, "setting the MTU (needs CAP_NET_ADMIN)");
+}
+
+static int afp_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr *mac)
+{
+	struct afp_port *ap = afp_port(dev);
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac->addr, TERN_ETHER_ADDR_LEN);
+	return afp_ioctl(ap, SIOCSIFHWADDR, &ifr, "setting the MAC address (needs CAP_NET_ADMIN)");
 }
 
 static void afp_info_get(struct tern_port_dev *dev, struct tern_port_info *info)
@@ -816,9 +865,9 @@ static void afp_info_get(struct tern_port_dev *dev, struct tern_port_info *info)
 	info->rx_desc_max = AFP_MAX_DESC;
 	info->tx_desc_min = 1;
 	info->tx_desc_max = AFP_MAX_DESC;
-	info->max_rx_pktlen = (uint32_t)(ap->framesz - AFP_TX_DATA_OFF - AFP_VNET_LEN);
+	info->max_rx_pktlen = afp_max_frame(ap);
 	info->capa = TERN_PORT_CAPA_MULTI_SEG_TX | TERN_PORT_CAPA_MULTI_SEG_RX |
-	             TERN_PORT_CAPA_PROMISC | TERN_PORT_CAPA_RUNTIME_LINK;
+	             TERN_PORT_CAPA_MAC_SET | TERN_PORT_CAPA_PROMISC | TERN_PORT_CAPA_RUNTIME_LINK;
 }
 
 static int afp_start(struct tern_port_dev *dev)
@@ -858,19 +907,6 @@ static int afp_promisc_set(struct tern_port_dev *dev, bool on)
 	}
 	ap->promisc = on;
 	return 0;
-}
-
-static int afp_ioctl(struct afp_port *ap, unsigned long req, struct ifreq *ifr, const char *what)
-{
-	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
-	strlcpy(ifr->ifr_name, ap->iface, sizeof(ifr->ifr_name));
-	if (ioctl(ap->ctl_fd, req, ifr) == 0)
-		return 0;
-	int err = errno;
-	if (what != NULL)
-		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
-		         strerror(err));
-	return -err;
 }
 
 static int afp_link_get(struct tern_port_dev *dev, struct tern_link *link)
@@ -960,6 +996,7 @@ static const struct tern_port_ops afp_ops = {
     .start = afp_start,
     .stop = afp_stop,
     .close = afp_close,
+    .mac_set = afp_mac_set,
     .promisc_set = afp_promisc_set,
     .link_get = afp_link_get,
     .stats_get = afp_stats_get,
@@ -975,13 +1012,17 @@ static int arg_u32(const char *name, const char *args, const char *key, uint32_t
 	if (ret == -ENOENT)
 		return 0;
 	if (ret < 0 || *val < lo || *val > hi || *val % mult != 0) {
-		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: %s= must be a number from %u to %u%s", name,
-		         key, lo, hi, mult > 1 ? ", a multiple of 16" : "");
+		tern_eal_set_error(AFP_LOG, "%s: %s= must be a number from %u to %u%s", name, key,
+		                   lo, hi, mult > 1 ? ", a multiple of 16" : "");
 		return -EINVAL;
 	}
 	return 0;
 }
 
+/*
+ * Probe errors go through tern_eal_set_error (which logs them too), so that
+ * an application printing tern_eal_last_error() shows the driver's line.
+ */
 static int afp_probe(const char *name, const char *args, struct tern_port_dev **devp)
 {
 	static const char *const known[] = {"iface",    "qpairs", "framesz",
@@ -996,20 +1037,21 @@ static int afp_probe(const char *name, const char *args, struct tern_port_dev **
 		return ret;
 	ret = tern_devargs_get(args, "iface", iface, sizeof(iface));
 	if (ret == -E2BIG) {
-		tern_log(TERN_LOG_ERR, AFP_LOG,
-		         "%s: iface= is longer than an interface name (%d bytes at most)", name,
-		         IFNAMSIZ - 1);
+		tern_eal_set_error(AFP_LOG,
+		                   "%s: iface= is longer than an interface name (%d bytes at most)",
+		                   name, IFNAMSIZ - 1);
 		return -EINVAL;
 	}
 	if (ret <= 0) {
-		tern_log(TERN_LOG_ERR, AFP_LOG,
-		         "%s: iface= is required: give the interface, e.g. --vdev %s,iface=eth0",
-		         name, name);
+		tern_eal_set_error(
+		    AFP_LOG,
+		    "%s: iface= is required: give the interface, e.g. --vdev %s,iface=eth0", name,
+		    name);
 		return -EINVAL;
 	}
 	ap = calloc(1, sizeof(*ap));
 	if (ap == NULL) {
-		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: out of memory", name);
+		tern_eal_set_error(AFP_LOG, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	ap->qpairs = 1;
@@ -1027,10 +1069,11 @@ static int afp_probe(const char *name, const char *args, struct tern_port_dev **
 
 	ap->ifindex = (int)if_nametoindex(iface);
 	if (ap->ifindex == 0) {
-		tern_log(TERN_LOG_ERR, AFP_LOG,
-		         "%s: interface '%s' does not exist in this network namespace: give "
-		         "iface= an existing one (see 'ip link')",
-		         name, iface);
+		tern_eal_set_error(
+		    AFP_LOG,
+		    "%s: interface '%s' does not exist in this network namespace: give "
+		    "iface= an existing one (see 'ip link')",
+		    name, iface);
 		ret = -ENODEV;
 		goto fail;
 	}
@@ -1039,20 +1082,21 @@ static int afp_probe(const char *name, const char *args, struct tern_port_dev **
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -EPERM || ret == -EACCES)
-			tern_log(TERN_LOG_ERR, AFP_LOG,
-			         "%s: a packet socket on %s needs CAP_NET_RAW: run as root or "
-			         "grant it (setcap cap_net_raw+ep on the program)",
-			         name, iface);
+			tern_eal_set_error(
+			    AFP_LOG,
+			    "%s: a packet socket on %s needs CAP_NET_RAW: run as root or "
+			    "grant it (setcap cap_net_raw+ep on the program)",
+			    name, iface);
 		else
-			tern_log(TERN_LOG_ERR, AFP_LOG, "%s: packet socket on %s: %s", name, iface,
-			         strerror(-ret));
+			tern_eal_set_error(AFP_LOG, "%s: packet socket on %s: %s", name, iface,
+			                   strerror(-ret));
 		goto fail;
 	}
 	close(fd);
 	ap->ctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ap->ctl_fd < 0) {
 		ret = -errno;
-		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: control socket: %s", name, strerror(-ret));
+		tern_eal_set_error(AFP_LOG, "%s: control socket: %s", name, strerror(-ret));
 		goto fail;
 	}
 	ret = afp_ioctl(ap, SIOCGIFHWADDR, &ifr, "MAC address");

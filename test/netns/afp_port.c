@@ -382,3 +382,40 @@ Test(afp, qpairs_spread_flows_over_rx_queues)
 	cr_expect(per_q[0] > 0 && per_q[1] > 0, "both queues got flows (%u, %u)", per_q[0],
 	          per_q[1]);
 }
+
+/* What 'ip link' says of v0: its MAC address and MTU. */
+static void ip_link_v0(char *mac, size_t len, unsigned *mtu)
+{
+	FILE *f = popen("ip -o link show v0", "r");
+	char line[1024], *s;
+
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	pclose(f);
+	s = strstr(line, "link/ether ");
+	cr_assert_not_null(s);
+	snprintf(mac, len, "%.17s", s + strlen("link/ether "));
+	s = strstr(line, " mtu ");
+	cr_assert_not_null(s);
+	*mtu = (unsigned)atoi(s + 5);
+}
+
+Test(afp, mac_set_and_mtu_reach_the_interface)
+{
+	struct tern_ether_addr mac;
+	struct tern_port_conf conf = {.mtu = 1400};
+	char buf[TERN_ETHER_ADDR_FMT_SIZE], shown[32];
+	unsigned mtu;
+
+	netns();
+	cr_assert_eq(init("iface=v0"), 0, "init: %s", tern_eal_last_error());
+	cr_assert_eq(tern_ether_addr_parse("02:74:aa:bb:cc:dd", &mac), 0);
+	cr_assert_eq(tern_port_mac_set(0, &mac), 0);
+	cr_assert_eq(tern_port_configure(0, 1, 1, &conf), 0);
+	ip_link_v0(shown, sizeof(shown), &mtu);
+	tern_ether_addr_format(buf, &mac);
+	cr_expect_str_eq(shown, buf);
+	cr_expect_eq(mtu, 1400);
+	conf.mtu = 9000; /* does not fit a 2048-byte ring frame */
+	cr_expect_eq(tern_port_configure(0, 1, 1, &conf), -EINVAL);
+}
