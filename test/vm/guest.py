@@ -386,17 +386,36 @@ class Guest:
 
     def start(self):
         self._write_share()
-        args = self.qemu_args()
-        with open(os.path.join(self.share, "qemu.cmdline"), "w") as f:
-            f.write(" ".join(shlex.quote(x) for x in args) + "\n")
-        self.qemu_log = open(os.path.join(self.share, "qemu.log"), "w")
-        self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=self.qemu_log, stderr=subprocess.STDOUT,
-                                     preexec_fn=_die_with_parent)
+        for attempt in range(3):
+            args = self.qemu_args()
+            with open(os.path.join(self.share, "qemu.cmdline"), "w") as f:
+                f.write(" ".join(shlex.quote(x) for x in args) + "\n")
+            self.qemu_log = open(os.path.join(self.share, "qemu.log"), "w")
+            self.t0 = time.monotonic()
+            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                         stdout=self.qemu_log, stderr=subprocess.STDOUT,
+                                         preexec_fn=_die_with_parent)
+            # QEMU's UDP ports were free when picked but are bound only now:
+            # another process may have taken one. QEMU then exits at once.
+            try:
+                self.proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                break
+            self.qemu_log.close()
+            if "in use" not in (self._read("qemu.log") or "") or attempt == 2:
+                break
+            self._repick_qemu_ports()
         if self.wire:
             self.wire.connect()
         return self
+
+    def _repick_qemu_ports(self):
+        if self.wire:
+            for p in self.wire.ports:
+                p.qemu_port = free_udp_port()
+            self.udp = self.wire.udp_pairs()
+        elif self.udp:
+            self.udp = [(h, free_udp_port()) for h, _ in self.udp]
 
     def path(self, name):
         return os.path.join(self.share, name)
