@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * virtio.h - what the three files of the virtio-net PMD share:
+ *   virtio_pci.c  the two PCI transports (modern 4.1.4, legacy 4.1.4.8)
+ *                 behind one small ops table;
+ *   virtqueue.c   split virtqueues (2.4): memory, free descriptors, notify;
+ *   virtio_net.c  the device (5.1): init, port ops and the bursts.
+ */
+#ifndef TERN_VIRTIO_H
+#define TERN_VIRTIO_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tern_driver.h"
+#include "tern_pci.h"
+#include "virtio_regs.h"
+
+#define VIRTIO_LOG "virtio"
+
+struct virtio_hw;
+struct virtqueue;
+
+/* One transport: how status, features, config and queues are reached. */
+struct virtio_ops {
+	const char *name; /* "modern" or "legacy" */
+	uint8_t (*get_status)(struct virtio_hw *hw);
+	void (*set_status)(struct virtio_hw *hw, uint8_t status);
+	uint64_t (*get_features)(struct virtio_hw *hw);
+	void (*set_features)(struct virtio_hw *hw, uint64_t features);
+	void (*read_config)(struct virtio_hw *hw, unsigned off, void *buf, unsigned len);
+	uint16_t (*get_queue_size)(struct virtio_hw *hw, uint16_t index); /* 0: no such queue */
+	int (*setup_queue)(struct virtio_hw *hw, struct virtqueue *vq);
+	void (*notify)(struct virtio_hw *hw, struct virtqueue *vq);
+};
+
+struct virtio_hw {
+	struct tern_pci_dev *pci;
+	const struct virtio_ops *ops;
+	const char *name;        /* the PCI address, for logs */
+	bool modern;             /* the virtio 1.0 interface (4.1.4), else legacy (4.1.4.8) */
+	uint64_t offered;        /* device features */
+	uint64_t features;       /* what we negotiate (a subset of offered) */
+	uint16_t max_queue_size; /* of queue 0, as the device reports it */
+	/* modern: where the structures of 4.1.4.3 - 4.1.4.6 are */
+	unsigned common_bar, notify_bar, device_bar;
+	uint64_t common_off, notify_off, device_off;
+	uint32_t notify_mult;
+	/* legacy: where the device-specific config starts in BAR 0 */
+	unsigned legacy_cfg_off;
+};
+
+static inline bool virtio_has(const struct virtio_hw *hw, unsigned bit)
+{
+	return (hw->features >> bit) & 1;
+}
+
+/*
+ * A split virtqueue (2.4). Descriptor ids not lent to the device form a
+ * free list through desc[].next; sw[id] is the packet behind a descriptor
+ * (RX: every descriptor; TX: the head of each chain).
+ */
+struct virtqueue {
+	struct virtio_hw *hw;
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	struct tern_pkt **sw;
+	uint16_t index; /* virtqueue number (5.1.2) */
+	uint16_t size, mask;
+	uint16_t free_head, nb_free;
+	uint16_t avail_idx;  /* our copy of avail->idx */
+	uint16_t used_last;  /* used ring entries consumed so far */
+	uint64_t notify_off; /* modern: offset of this queue's doorbell in notify_bar */
+	void *mem;           /* desc + avail + used, legacy layout (2.4.2) */
+	tern_iova_t desc_iova, avail_iova, used_iova;
+	/* TX: per-descriptor header slots for packets without room in front */
+	struct virtio_net_hdr *hdrs;
+	tern_iova_t hdrs_iova;
+	/* RX */
+	struct tern_mempool *mp;
+	uint16_t port_id;
+	uint16_t hdr_len;
+	bool mrg;            /* RX: MRG_RXBUF, buffers chain by num_buffers */
+	bool any_layout;     /* TX: the header may share the first data descriptor */
+	uint32_t rx_buf_len; /* descriptor length of an RX buffer, header included */
+	/* counters: one writer, the queue's poller (see null.c for why not fetch_add) */
+	_Atomic uint64_t packets, bytes, errors, nombuf;
+} TERN_CACHE_ALIGNED;
+
+#define VIRTIO_HDR_SLOT 16 /* stride of the TX header slots: never crosses a page */
+
+/* virtio_pci.c */
+int virtio_pci_init(struct virtio_hw *hw, bool force_legacy);
+int virtio_reset(struct virtio_hw *hw); /* 2.1.2 / 4.1.4.3.2: write 0, wait for 0 */
+
+/* virtqueue.c */
+struct virtqueue *virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uint16_t size, int socket,
+                                  bool tx);
+void virtqueue_free(struct virtqueue *vq);
+void virtqueue_init(struct virtqueue *vq);         /* empty rings, every descriptor free */
+void virtqueue_kick(struct virtqueue *vq);         /* publish avail idx, notify unless NO_NOTIFY */
+void virtqueue_release_pkts(struct virtqueue *vq); /* free every packet sw[] holds */
+
+static inline uint16_t vq_desc_get(struct virtqueue *vq)
+{
+	uint16_t id = vq->free_head;
+
+	vq->free_head = vq->desc[id].next;
+	vq->nb_free--;
+	return id;
+}
+
+/* Give back the chain [head .. tail] (linked by next) of n descriptors. */
+static inline void vq_desc_put(struct virtqueue *vq, uint16_t head, uint16_t tail, uint16_t n)
+{
+	vq->desc[tail].next = vq->free_head;
+	vq->free_head = head;
+	vq->nb_free += n;
+}
+
+/* Used entries the device has published and we have not consumed yet. */
+static inline uint16_t vq_used_pending(struct virtqueue *vq)
+{
+	uint16_t idx = *(volatile uint16_t *)&vq->used->idx;
+
+	/*
+	 * 2.4.8: acquire after reading used->idx, before reading the used
+	 * entries and buffers it covers; pairs with the device's write
+	 * barrier between filling them and publishing used->idx.
+	 */
+	tern_pci_rmb();
+	return (uint16_t)(idx - vq->used_last);
+}
+
+#endif /* TERN_VIRTIO_H */
