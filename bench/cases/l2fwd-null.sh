@@ -9,7 +9,10 @@
 #
 # Rates are steady state for both: the per-second figures each program
 # prints, the first one (start-up, first touch of --no-huge memory) left
-# out, median of the rest. cycles/packet = TSC Hz x forwarding lcores / pps.
+# out, median of the rest. cycles/packet = CPU time of the forwarding
+# threads (tern: CLOCK_THREAD_CPUTIME_ID of its lcores, in the JSON; testpmd:
+# /proc schedstat of its forwarding thread) x TSC Hz / packets sent: unlike
+# Hz / pps it stays right when other processes share the cores.
 # Rows (see bench/compare.sh): label, tern, dpdk, unit, higher|lower.
 set -euo pipefail
 
@@ -59,7 +62,10 @@ run_tern() {
 		{ echo "l2fwd-null: tern-l2fwd $mode failed:" >&2; cat "$out" >&2; exit 1; }
 	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(r["buffers_returned"] != r["buffers_total"])' "$json" ||
 		{ echo "l2fwd-null: tern-l2fwd $mode lost buffers" >&2; exit 1; }
-	tern_steady "$out"
+	# "steady-Mpps cycles/packet": cycles from the lcores' CPU time, not wall time.
+	echo "$(tern_steady "$out") $(python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))
+print("%.2f" % (r["cpu_s"] * r["tsc_hz"] / r["tx_pkts"] if r["tx_pkts"] else 0))' "$json")"
 }
 
 # testpmd: sets dpdk_val (not in a subshell, so that the EXIT trap can stop
@@ -85,6 +91,13 @@ run_dpdk() {
 			exit 1
 		fi
 	done
+	# CPU time of the forwarding thread: the busiest of testpmd's threads
+	# (its main lcore only prints stats). schedstat's first field is ns on CPU.
+	fwd_ns=0
+	for t in /proc/"$tp_pid"/task/*; do
+		ns=$(cut -d' ' -f1 "$t/schedstat" 2>/dev/null || echo 0)
+		[ "$ns" -gt "$fwd_ns" ] && fwd_ns=$ns
+	done
 	kill -INT "$tp_pid" 2>/dev/null || true
 	wait "$tp_pid" 2>/dev/null || true
 	kill "$hold_pid" 2>/dev/null || true
@@ -98,26 +111,32 @@ run_dpdk() {
 		for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (w[j] < w[i]) { x = w[i]; w[i] = w[j]; w[j] = x }
 		print ((n % 2) ? w[int(n / 2)] : (w[n / 2 - 1] + w[n / 2]) / 2) / 1e6
 	}' "$out")
+	# TX-packets of the final accumulated statistics, forwarded by that thread.
+	dpdk_cpp=$(awk -v ns="$fwd_ns" -v hz="$hz" '/Accumulated forward statistics/ { acc = 1 }
+		acc && /TX-packets:/ { if ($2 > 0) printf "%.2f", ns / 1e9 * hz / $2; else print 0; exit }' "$out")
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-rtc=() pipe=() dpdk=()
+rtc=() rtc_c=() pipe=() pipe_c=() dpdk=() dpdk_c=()
+hz=
 for i in $(seq $runs); do
 	app_args=(-q 2)
-	rtc+=("$(run_tern rtc -l 1)")
+	read -r m c <<<"$(run_tern rtc -l 1)"
+	rtc+=("$m") rtc_c+=("$c")
+	# TSC Hz as tern-l2fwd measured it: the unit of every cycles figure.
+	[ -n "$hz" ] || hz=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tsc_hz"])' "$tmp/tern.json")
 	app_args=()
-	pipe+=("$(run_tern pipeline -l 0-1)")
+	read -r m c <<<"$(run_tern pipeline -l 0-1)"
+	pipe+=("$m") pipe_c+=("$c")
 	run_dpdk
-	dpdk+=("$dpdk_val")
-	echo "l2fwd-null: run $i: tern rtc ${rtc[-1]}, pipeline ${pipe[-1]}, dpdk ${dpdk[-1]} Mpps" >&2
+	dpdk+=("$dpdk_val") dpdk_c+=("$dpdk_cpp")
+	echo "l2fwd-null: run $i: Mpps (cycles/packet): tern rtc ${rtc[-1]} (${rtc_c[-1]})," \
+		"pipeline ${pipe[-1]} (${pipe_c[-1]}), dpdk ${dpdk[-1]} (${dpdk_c[-1]}); load $(cut -d' ' -f1 /proc/loadavg)" >&2
 done
-# cycles/packet: TSC Hz as tern-l2fwd measured it.
-hz=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tsc_hz"])' "$tmp/tern.json")
-r=$(median "${rtc[@]}")
-p=$(median "${pipe[@]}")
 d=$(median "${dpdk[@]}")
-cpp() { awk -v hz="$hz" -v mpps="$1" -v lc="$2" 'BEGIN { if (mpps > 0) printf "%.1f", hz * lc / (mpps * 1e6); else print 0 }'; }
-printf 'l2fwd rtc total Mpps\t%s\t%s\tMpps\thigher\n' "$r" "$d"
-printf 'l2fwd rtc cycles/packet\t%s\t%s\tcycles\tlower\n' "$(cpp "$r" 1)" "$(cpp "$d" 1)"
-printf 'l2fwd pipeline total Mpps (2 lcores)\t%s\t%s\tMpps\thigher\n' "$p" "$d"
+dc=$(median "${dpdk_c[@]}")
+printf 'l2fwd rtc total Mpps\t%s\t%s\tMpps\thigher\n' "$(median "${rtc[@]}")" "$d"
+printf 'l2fwd rtc cycles/packet\t%s\t%s\tcycles\tlower\n' "$(median "${rtc_c[@]}")" "$dc"
+printf 'l2fwd pipeline total Mpps (2 lcores)\t%s\t%s\tMpps\thigher\n' "$(median "${pipe[@]}")" "$d"
+printf 'l2fwd pipeline cycles/packet (2 lcores)\t%s\t%s\tcycles\tlower\n' "$(median "${pipe_c[@]}")" "$dc"

@@ -35,8 +35,9 @@ int l2fwd_json_write(FILE *f, const struct l2fwd_app *app, const struct l2fwd_re
 		sum_tx += t->tx;
 	}
 	fprintf(f,
-	        "\n  ],\n  \"total_mpps\": %.6f,\n  \"buffers_returned\": %u,\n  "
-	        "\"buffers_total\": %u\n}\n",
-	        (double)sum_tx / s / 1e6, res->buffers_returned, res->buffers_total);
+	        "\n  ],\n  \"total_mpps\": %.6f,\n  \"tx_pkts\": %" PRIu64
+	        ",\n  \"cpu_s\": %.6f,\n  \"buffers_returned\": %u,\n  \"buffers_total\": %u\n}\n",
+	        (double)sum_tx / s / 1e6, sum_tx, res->cpu_s, res->buffers_returned,
+	        res->buffers_total);
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }

@@ -119,6 +119,7 @@ struct l2fwd_lcore {
 	struct l2fwd_app *app;
 	unsigned lcore_id;
 	enum l2fwd_role role;
+	uint64_t cpu_ns; /* CPU time the lcore's loop used; read after tern_lcore_wait() */
 	unsigned nb_rx;
 	struct l2fwd_rx_task rx[L2FWD_MAX_Q_PER_LCORE];
 	unsigned nb_tx;
@@ -202,6 +203,7 @@ void l2fwd_stats_print_totals(struct l2fwd_app *app, double duration_s);
 /* json.c */
 struct l2fwd_result {
 	double duration_s;
+	double cpu_s; /* CPU time of the lcores' loops, summed */
 	unsigned buffers_returned, buffers_total;
 };
 int l2fwd_json_write(FILE *f, const struct l2fwd_app *app, const struct l2fwd_result *res);
