@@ -9,8 +9,10 @@
 # -l 1 -q 2; testpmd -l 0-1, whose forwarding lcore is 1). The rate is what
 # arrives at b0 (its rx_packets counter) over a 5 s window after 2 s of
 # warm-up: the same measure for both. 3 runs each (1 with --quick),
-# alternating, medians; prints
+# alternating, medians. Two rows: each side with its default rings (tern:
+# 4096 RX frames, DPDK: 512), then both with framecnt=4096:
 #   l2fwd af_packet Mpps <TAB> tern <TAB> dpdk <TAB> Mpps <TAB> higher
+#   l2fwd af_packet Mpps, framecnt=4096 both <TAB> ...
 set -euo pipefail
 
 runs=3
@@ -62,9 +64,9 @@ measure() {
 	echo "$r0 $r1 $window" | awk '{ printf "%.3f\n", ($2 - $1) / $3 / 1e6 }'
 }
 
-run_tern() {
-	ip netns exec "$NSM" "$L2FWD" --no-huge -l 1 --vdev "af_packet0,iface=$MA" \
-		--vdev "af_packet1,iface=$MB" -- -q 2 -T 0 >"$TMPD/tern.out" 2>&1 &
+run_tern() { # [,extra devargs]
+	ip netns exec "$NSM" "$L2FWD" --no-huge -l 1 --vdev "af_packet0,iface=$MA${1:-}" \
+		--vdev "af_packet1,iface=$MB${1:-}" -- -q 2 -T 0 >"$TMPD/tern.out" 2>&1 &
 	local pid=$!
 	wait_forwarding tern-l2fwd
 	measure
@@ -72,9 +74,9 @@ run_tern() {
 	wait "$pid" || { cat "$TMPD/tern.out" >&2; return 1; }
 }
 
-run_dpdk() {
+run_dpdk() { # [,extra devargs]
 	(sleep 60) | ip netns exec "$NSM" dpdk-testpmd --no-huge -m 1024 --no-pci -l 0-1 \
-		--vdev "net_af_packet0,iface=$MA" --vdev "net_af_packet1,iface=$MB" \
+		--vdev "net_af_packet0,iface=$MA${1:-}" --vdev "net_af_packet1,iface=$MB${1:-}" \
 		--file-prefix tern-afp-$$ -- --forward-mode=io -a >"$TMPD/dpdk.out" 2>&1 &
 	local pid=$! # ip netns exec execs testpmd: this is testpmd itself
 	wait_forwarding dpdk-testpmd
@@ -83,10 +85,19 @@ run_dpdk() {
 	wait "$pid" 2>/dev/null || true
 }
 
-for i in $(seq "$runs"); do
-	run_tern >>"$TMPD/tern.mpps"
-	run_dpdk >>"$TMPD/dpdk.mpps"
-done
 med() { sort -g "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-echo "runs: tern $(tr '\n' ' ' <"$TMPD/tern.mpps")| dpdk $(tr '\n' ' ' <"$TMPD/dpdk.mpps")" >&2
-printf 'l2fwd af_packet Mpps\t%s\t%s\tMpps\thigher\n' "$(med "$TMPD/tern.mpps")" "$(med "$TMPD/dpdk.mpps")"
+
+row() { # LABEL [,extra devargs]
+	local label=$1 extra=${2:-}
+	rm -f "$TMPD/tern.mpps" "$TMPD/dpdk.mpps"
+	for _ in $(seq "$runs"); do
+		run_tern "$extra" >>"$TMPD/tern.mpps"
+		run_dpdk "$extra" >>"$TMPD/dpdk.mpps"
+	done
+	echo "$label: tern $(tr '\n' ' ' <"$TMPD/tern.mpps")| dpdk $(tr '\n' ' ' <"$TMPD/dpdk.mpps")" >&2
+	printf '%s\t%s\t%s\tMpps\thigher\n' "$label" "$(med "$TMPD/tern.mpps")" \
+		"$(med "$TMPD/dpdk.mpps")"
+}
+
+row "l2fwd af_packet Mpps"
+row "l2fwd af_packet Mpps, framecnt=4096 both" ",framecnt=4096"

@@ -10,7 +10,10 @@
  * (Documentation/networking/packet_mmap.rst is the reference for every
  * ring fact below):
  *
- *  RX  TPACKET_V2: framecnt frames of framesz bytes (in `blocks` blocks).
+ *  RX  TPACKET_V2: framecnt frames of framesz bytes (in `blocks` blocks;
+ *      4096 frames by default, 8 MiB: on a busy host a poller may be off
+ *      its CPU for a few milliseconds, and a 512-frame ring then overflowed
+ *      at a few hundred kpps, losing 80% of the frames in our benchmark).
  *      The kernel fills a frame and sets TP_STATUS_USER; we copy it into
  *      tern_pkt buffers from the queue's mempool and give the frame back
  *      (TP_STATUS_KERNEL). A frame longer than a slot (a 64 KiB GSO
@@ -22,7 +25,7 @@
  *      tern took 10 ms.) PACKET_FANOUT_HASH spreads flows over the RX
  *      queues when there are several; PACKET_IGNORE_OUTGOING keeps our own
  *      transmissions out.
- *  TX  TPACKET_V2: framecnt frames of framesz bytes. A burst fills frames
+ *  TX  TPACKET_V2: framecnt frames (512 by default). A burst fills frames
  *      (TP_STATUS_SEND_REQUEST) and kicks the kernel with one sendto();
  *      PACKET_QDISC_BYPASS sends straight to the driver, as a NIC queue would.
  *      The socket is bound with protocol 0, so it receives nothing.
@@ -71,13 +74,14 @@
 #include "tern_mempool.h"
 #include "tern_pkt.h"
 
-#define AFP_LOG              "af_packet"
-#define AFP_MAX_QPAIRS       16
-#define AFP_DEFAULT_FRAMESZ  2048
-#define AFP_DEFAULT_FRAMECNT 512
-#define AFP_BOUNCE_SIZE      (65536 + 1024) /* a whole GSO super-frame and its vnet header */
-#define AFP_RCVBUF           (8 << 20)      /* room for super-frame copies on the socket */
-#define AFP_VNET_LEN         sizeof(struct virtio_net_hdr)
+#define AFP_LOG                 "af_packet"
+#define AFP_MAX_QPAIRS          16
+#define AFP_DEFAULT_FRAMESZ     2048
+#define AFP_DEFAULT_FRAMECNT_RX 4096
+#define AFP_DEFAULT_FRAMECNT_TX 512
+#define AFP_BOUNCE_SIZE         (65536 + 1024) /* a whole GSO super-frame and its vnet header */
+#define AFP_RCVBUF              (8 << 20)      /* room for super-frame copies on the socket */
+#define AFP_VNET_LEN            sizeof(struct virtio_net_hdr)
 /* packet_mmap.rst, TX ring: data starts after the aligned tpacket2_hdr. */
 #define AFP_TX_DATA_OFF (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
 #define AFP_PEND_MAX    512 /* segments of one super-frame: gso_size >= 128 */
@@ -126,7 +130,8 @@ struct afp_port {
 	char iface[IFNAMSIZ];
 	int ifindex;
 	int ctl_fd; /* AF_INET datagram socket for interface ioctls */
-	uint32_t qpairs, framesz, framecnt, blocks;
+	uint32_t qpairs, framesz, blocks;
+	uint32_t framecnt_rx, framecnt_tx; /* framecnt= sets both */
 	uint16_t fanout_id;
 	bool promisc;
 	struct tern_port_stats gone; /* counters of released queues */
@@ -538,6 +543,7 @@ static void ring_close(struct afp_ring *r)
  */
 static int ring_socket(struct afp_port *ap, int ring_opt, struct afp_ring *r)
 {
+	const uint32_t framecnt = ring_opt == PACKET_RX_RING ? ap->framecnt_rx : ap->framecnt_tx;
 	const int one = 1, version = TPACKET_V2;
 	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct tpacket_req req;
@@ -550,12 +556,12 @@ static int ring_socket(struct afp_port *ap, int ring_opt, struct afp_ring *r)
 	if (blocks == 0)
 		block = TERN_ALIGN_CEIL((size_t)ap->framesz, page);
 	else
-		block = TERN_ALIGN_CEIL(
-		    (size_t)ap->framesz * ((ap->framecnt + blocks - 1) / blocks), page);
+		block =
+		    TERN_ALIGN_CEIL((size_t)ap->framesz * ((framecnt + blocks - 1) / blocks), page);
 	per_block = (uint32_t)(block / ap->framesz);
 	req.tp_block_size = (unsigned)block;
 	req.tp_frame_size = ap->framesz;
-	req.tp_block_nr = (ap->framecnt + per_block - 1) / per_block;
+	req.tp_block_nr = (framecnt + per_block - 1) / per_block;
 	req.tp_frame_nr = req.tp_block_nr * per_block;
 
 	r->nb_frames = req.tp_frame_nr;
@@ -1056,14 +1062,17 @@ static int afp_probe(const char *name, const char *args, struct tern_port_dev **
 	}
 	ap->qpairs = 1;
 	ap->framesz = AFP_DEFAULT_FRAMESZ;
-	ap->framecnt = AFP_DEFAULT_FRAMECNT;
+	ap->framecnt_rx = AFP_DEFAULT_FRAMECNT_RX;
+	ap->framecnt_tx = AFP_DEFAULT_FRAMECNT_TX;
 	ap->ctl_fd = -1;
 	if ((ret = arg_u32(name, args, "qpairs", 1, AFP_MAX_QPAIRS, 1, &ap->qpairs)) < 0 ||
 	    (ret = arg_u32(name, args, "framesz", 128, 65536, TPACKET_ALIGNMENT, &ap->framesz)) <
 	        0 ||
-	    (ret = arg_u32(name, args, "framecnt", 1, 1u << 20, 1, &ap->framecnt)) < 0 ||
-	    (ret = arg_u32(name, args, "blocks", 1, ap->framecnt, 1, &ap->blocks)) < 0)
+	    (ret = arg_u32(name, args, "framecnt", 1, 1u << 20, 1, &ap->framecnt_rx)) < 0 ||
+	    (ret = arg_u32(name, args, "blocks", 1, 1u << 20, 1, &ap->blocks)) < 0)
 		goto fail;
+	if (tern_devargs_get_u32(args, "framecnt", &ap->framecnt_tx) < 0)
+		ap->framecnt_tx = AFP_DEFAULT_FRAMECNT_TX; /* framecnt= sets both rings */
 	strlcpy(ap->iface, iface, sizeof(ap->iface));
 	strlcpy(ap->dev.name, name, sizeof(ap->dev.name));
 
