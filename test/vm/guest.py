@@ -36,6 +36,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)    # for wire.py, wherever this is imported from
 TOP = os.path.dirname(os.path.dirname(HERE))
 CACHE = os.environ.get("TERN_VM_CACHE") or os.path.join(TOP, ".vm-cache")
 KDIR = os.path.join(CACHE, "kernel")
