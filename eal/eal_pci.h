@@ -56,6 +56,10 @@ void pci_dev_dir(const struct tern_pci_addr *addr, char *buf, size_t len);
 /* pci.c: read identity, BARs and driver of one device from sysfs; -ENOENT if absent. */
 int pci_read_dev(const struct tern_pci_addr *addr, struct tern_pci_dev *dev);
 
+/* pci.c: bits of IOVA the device's IOMMU translates (64: unknown); user VA bits. */
+int pci_iommu_width(const struct tern_pci_addr *addr);
+int pci_user_va_bits(void);
+
 /* pci_sysfs.c: open config and resourceN files. 0 or negative errno after one error line. */
 int pci_sysfs_open(struct tern_pci_dev *dev, struct pci_priv *p);
 

@@ -357,6 +357,53 @@ static bool needs_pa(enum tern_pci_access a)
 	return a == TERN_PCI_ACCESS_NOIOMMU || a == TERN_PCI_ACCESS_SYSFS;
 }
 
+/*
+ * Bits of IOVA the device's IOMMU translates, 64 when sysfs does not say.
+ * Intel VT-d 3.x, 10.4.2 (Capability Register): MGAW in bits 21:16 is the
+ * maximum guest address width minus one. QEMU's intel-iommu defaults to 39
+ * bits, fewer than the 47 of x86-64 user addresses.
+ */
+int pci_iommu_width(const struct tern_pci_addr *addr)
+{
+	char dir[PATH_MAX], buf[32];
+
+	pci_dev_dir(addr, dir, sizeof(dir));
+	strlcat(dir, "/iommu/intel-iommu", sizeof(dir));
+	if (read_line(dir, "cap", buf, sizeof(buf)) != 0)
+		return 64;
+	unsigned long long cap = strtoull(buf, NULL, 16);
+	return (int)((cap >> 16) & 0x3f) + 1;
+}
+
+/* Highest bit of a user virtual address plus one (x86-64 4-level paging: 47). */
+int pci_user_va_bits(void)
+{
+	return 47;
+}
+
+enum tern_iova_mode tern_pci_iova_need(const struct tern_pci_addr *addr,
+                                       enum tern_pci_access access)
+{
+	struct tern_pci_dev dev;
+
+	if (addr == NULL)
+		return TERN_IOVA_DC;
+	if (pci_emul_lookup(addr, &dev) == 0) {
+		free(dev.priv);
+		return TERN_IOVA_VA;
+	}
+	if (access == TERN_PCI_ACCESS_AUTO) {
+		if (pci_read_dev(addr, &dev) != 0)
+			return TERN_IOVA_DC;
+		access = guess_access(&dev);
+	}
+	if (needs_pa(access))
+		return TERN_IOVA_PA;
+	if (access != TERN_PCI_ACCESS_VFIO)
+		return TERN_IOVA_DC;
+	return pci_iommu_width(addr) < pci_user_va_bits() ? TERN_IOVA_PA : TERN_IOVA_VA;
+}
+
 int eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *iova)
 {
 	bool pa = false;
@@ -364,7 +411,6 @@ int eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *
 	for (unsigned i = 0; i < cfg->nb_pci; i++) {
 		const struct tern_eal_devarg *da = &cfg->pci[i];
 		struct tern_pci_addr addr;
-		struct tern_pci_dev dev;
 		enum tern_pci_access access;
 		int ret;
 
@@ -374,21 +420,28 @@ int eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *
 		ret = eal_pci_parse_access(da->name, da->args, &access);
 		if (ret)
 			return ret;
-		if (pci_emul_lookup(&addr, &dev) == 0) {
-			free(dev.priv);
-			access = TERN_PCI_ACCESS_EMUL;
-		} else if (access == TERN_PCI_ACCESS_AUTO && pci_read_dev(&addr, &dev) == 0)
-			access = guess_access(&dev);
-		if (!needs_pa(access))
+		if (tern_pci_iova_need(&addr, access) != TERN_IOVA_PA)
 			continue;
 		if (cfg->iova_mode == TERN_IOVA_VA) {
-			tern_eal_set_error(
-			    PCI_LOG,
-			    "--iova-mode va cannot work with %s: it is reached through "
-			    "%s (no IOMMU), which needs physical addresses; use "
-			    "--iova-mode pa (as root) or bind it to vfio-pci behind an "
-			    "IOMMU",
-			    da->name, tern_pci_access_name(access));
+			struct tern_pci_dev dev;
+
+			if (access == TERN_PCI_ACCESS_AUTO && pci_read_dev(&addr, &dev) == 0)
+				access = guess_access(&dev);
+			if (needs_pa(access))
+				tern_eal_set_error(
+				    PCI_LOG,
+				    "--iova-mode va cannot work with %s: it is reached "
+				    "through %s (no IOMMU), which needs physical "
+				    "addresses; use --iova-mode pa (as root) or bind it "
+				    "to vfio-pci behind an IOMMU",
+				    da->name, tern_pci_access_name(access));
+			else
+				tern_eal_set_error(
+				    PCI_LOG,
+				    "--iova-mode va cannot work with %s: its IOMMU "
+				    "translates %d-bit addresses, fewer than the %d bits "
+				    "of user virtual addresses; use --iova-mode pa",
+				    da->name, pci_iommu_width(&addr), pci_user_va_bits());
 			return -EINVAL;
 		}
 		pa = true;

@@ -442,6 +442,16 @@ int pci_vfio_open(struct tern_pci_dev *dev, struct pci_priv *p, bool noiommu)
 		                   dev->name, num);
 		return -EINVAL;
 	}
+	/* VA mode puts user addresses on the bus: the IOMMU must translate that many bits. */
+	if (!noiommu && tern_eal_get_config() != NULL && tern_eal_iova_mode() == TERN_IOVA_VA &&
+	    pci_iommu_width(&dev->addr) < pci_user_va_bits()) {
+		tern_eal_set_error(
+		    PCI_LOG,
+		    "%s: its IOMMU translates %d-bit addresses, fewer than the %d bits "
+		    "of user virtual addresses: start tern with --iova-mode pa",
+		    dev->name, pci_iommu_width(&dev->addr), pci_user_va_bits());
+		return -EINVAL;
+	}
 	vd = calloc(1, sizeof(*vd));
 	if (vd == NULL)
 		return -ENOMEM;

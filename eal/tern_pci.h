@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "tern_common.h"
+#include "tern_eal.h"
 
 #define TERN_PCI_MAX_BARS      6
 #define TERN_PCI_ADDR_FMT_SIZE 16 /* "dddd:bb:dd.f" and NUL */
@@ -103,6 +104,19 @@ int tern_pci_scan(struct tern_pci_dev **list);
  */
 struct tern_pci_dev *tern_pci_open(const struct tern_pci_addr *addr, enum tern_pci_access access);
 void tern_pci_close(struct tern_pci_dev *dev);
+
+/*
+ * The IOVA mode a device needs, from sysfs alone (nothing is opened), for
+ * `access` (AUTO: the path tern_pci_open would take): TERN_IOVA_VA when it
+ * is reached through VFIO behind an IOMMU wide enough for this process's
+ * virtual addresses (or is a device model), TERN_IOVA_PA when it needs
+ * physical addresses (no-IOMMU, sysfs, or an IOMMU narrower than user
+ * addresses, e.g. 39-bit VT-d), TERN_IOVA_DC when that cannot be told (not
+ * present, bound to a kernel driver). tern_eal_init() asks this of every -a
+ * device; an application that opens devices itself can ask it before init.
+ */
+enum tern_iova_mode tern_pci_iova_need(const struct tern_pci_addr *addr,
+                                       enum tern_pci_access access);
 
 /* "vfio", "noiommu", "sysfs" or "auto". */
 const char *tern_pci_access_name(enum tern_pci_access access);

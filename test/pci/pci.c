@@ -412,3 +412,49 @@ Test(pci, emul_keeps_va)
 	          "%s", tern_eal_last_error());
 	tern_pci_emul_unregister(&a);
 }
+
+/* What each device needs: VA through a wide IOMMU or a model, PA otherwise. */
+Test(pci, iova_need)
+{
+	struct model m = {{0}};
+	struct tern_pci_addr a;
+	struct tern_eal_config cfg;
+
+	fake_device("0000:00:04.0", 0x1234, 0x0001, 0x020000, "vfio-pci", 4, -1);
+	fake_device("0000:00:05.0", 0x1234, 0x0001, 0x020000, "vfio-pci", 5, -1);
+	fake_device("0000:00:06.0", 0x1234, 0x0001, 0x020000, "", -1, -1);
+	fake_device("0000:00:07.0", 0x1234, 0x0001, 0x020000, "e1000e", -1, -1);
+	/* VT-d capability register, MGAW (bits 21:16) = width - 1. */
+	char dir[600];
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/0000:00:04.0/iommu/intel-iommu", fake_root);
+	fake_mkdirs(dir);
+	fake_write("bus/pci/devices/0000:00:04.0/iommu/intel-iommu/cap", "%llx\n", 38ull << 16);
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/0000:00:05.0/iommu/intel-iommu", fake_root);
+	fake_mkdirs(dir);
+	fake_write("bus/pci/devices/0000:00:05.0/iommu/intel-iommu/cap", "%llx\n", 47ull << 16);
+
+	a = A("0000:00:04.0");
+	cr_expect_eq(tern_pci_iova_need(&a, TERN_PCI_ACCESS_AUTO), TERN_IOVA_PA, "39-bit IOMMU");
+	a = A("0000:00:05.0");
+	cr_expect_eq(tern_pci_iova_need(&a, TERN_PCI_ACCESS_AUTO), TERN_IOVA_VA, "48-bit IOMMU");
+	a = A("0000:00:06.0");
+	cr_expect_eq(tern_pci_iova_need(&a, TERN_PCI_ACCESS_AUTO), TERN_IOVA_PA, "sysfs");
+	a = A("0000:00:07.0");
+	cr_expect_eq(tern_pci_iova_need(&a, TERN_PCI_ACCESS_AUTO), TERN_IOVA_DC, "kernel driver");
+	cr_expect_eq(tern_pci_iova_need(&a, TERN_PCI_ACCESS_NOIOMMU), TERN_IOVA_PA);
+	a = A("0000:00:08.0");
+	cr_expect_eq(tern_pci_iova_need(&a, TERN_PCI_ACCESS_AUTO), TERN_IOVA_DC, "absent");
+	cr_assert_eq(tern_pci_emul_register(&a, 0x1234, 1, &model_ops, &m, NULL), 0);
+	cr_expect_eq(tern_pci_iova_need(&a, TERN_PCI_ACCESS_AUTO), TERN_IOVA_VA, "model");
+	tern_pci_emul_unregister(&a);
+
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = true;
+	cfg.iova_mode = TERN_IOVA_VA;
+	cfg.nb_pci = 1;
+	strcpy(cfg.pci[0].name, "0000:00:04.0");
+	cr_expect_eq(tern_eal_init(&cfg), -EINVAL);
+	cr_expect(strstr(tern_eal_last_error(), "its IOMMU translates 39-bit addresses, fewer than "
+	                                        "the 47 bits") != NULL,
+	          "%s", tern_eal_last_error());
+}

@@ -3,7 +3,8 @@
  * pci_guest.c - inside a test guest (never on the host): open each
  * virtio-net device through one access path and use what a driver would.
  *
- *   pci_guest [--access auto|vfio|noiommu|sysfs] [--iova dc|va|pa] [--expect-fail TEXT] ADDR...
+ *   pci_guest [--access auto|vfio|noiommu|sysfs] [--iova dc|va|pa] [--expect-fail TEXT]
+ *             [--expect-iova va|pa] ADDR...
  *
  * Per device: ids (1af4:1041 modern, 1af4:1000 transitional), config space
  * and the capability list (virtio 1.0 4.1.4: vendor-specific capabilities
@@ -167,7 +168,7 @@ int main(int argc, char **argv)
 {
 	enum tern_pci_access access = TERN_PCI_ACCESS_AUTO;
 	struct tern_eal_config cfg;
-	const char *expect_fail = NULL;
+	const char *expect_fail = NULL, *expect_iova = NULL;
 	int i;
 
 	tern_eal_config_init(&cfg);
@@ -183,6 +184,8 @@ int main(int argc, char **argv)
 			cfg.iova_mode = strcmp(v, "pa") == 0   ? TERN_IOVA_PA
 			                : strcmp(v, "va") == 0 ? TERN_IOVA_VA
 			                                       : TERN_IOVA_DC;
+		} else if (strcmp(argv[i], "--expect-iova") == 0) {
+			expect_iova = v;
 		} else if (strcmp(argv[i], "--expect-fail") == 0) {
 			expect_fail = v;
 		} else {
@@ -192,11 +195,26 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
+	/* Don't care: what the devices need, as tern_eal_init() decides for -a devices. */
+	bool dc = cfg.iova_mode == TERN_IOVA_DC;
+	for (int j = i; dc && j < argc && cfg.iova_mode != TERN_IOVA_PA; j++) {
+		struct tern_pci_addr a;
+
+		if (tern_pci_addr_parse(argv[j], &a) == 0) {
+			enum tern_iova_mode need = tern_pci_iova_need(&a, access);
+
+			if (need != TERN_IOVA_DC)
+				cfg.iova_mode = need;
+		}
+	}
 	if (tern_eal_init(&cfg) != 0) {
 		printf("FAIL: tern_eal_init: %s\n", tern_eal_last_error());
 		return 1;
 	}
-	printf("tern up, IOVA mode %s\n", tern_eal_iova_mode() == TERN_IOVA_PA ? "pa" : "va");
+	const char *mode = tern_eal_iova_mode() == TERN_IOVA_PA ? "pa" : "va";
+	printf("tern up, IOVA mode %s\n", mode);
+	if (expect_iova != NULL)
+		CHECK(strcmp(mode, expect_iova) == 0, "IOVA mode %s (want %s)", mode, expect_iova);
 	/* Allocated before any device is open: the VFIO container must map it when it opens. */
 	void *early = tern_dma_zalloc("early", 8192, 0, TERN_SOCKET_ID_ANY);
 	CHECK(early != NULL, "early DMA allocation");

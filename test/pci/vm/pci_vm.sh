@@ -1,8 +1,9 @@
 #!/bin/sh
-# test/pci/vm/pci_vm.sh PCI_GUEST TERN_DEVBIND - inside a test guest: the
+# test/pci/vm/pci_vm.sh PCI_GUEST TERN_DEVBIND [48] - inside a test guest: the
 # PCI access path of the variant ($TERN_VM_VARIANT), end to end.
 #   iommu:   tern-devbind refuses an up interface, binds both NICs to vfio-pci,
-#            pci_guest opens them through VFIO type1 (IOVA = VA), other paths
+#            pci_guest opens them through VFIO type1 (IOVA = VA with a 48-bit
+#            IOMMU, PA with QEMU's default 39-bit one), other paths
 #            are refused with their one line, --restore gives them back.
 #   noiommu: vfio no-IOMMU if the kernel has it; Debian's 6.1 does not
 #            (CONFIG_VFIO_NOIOMMU unset): then vfio-pci's refusal and tern's
@@ -12,6 +13,7 @@
 . "$TERN_VM_TOP/test/vm/guest/lib.sh"
 pg=$1
 devbind=$2
+aw=${3:-} # "48": the guest's intel-iommu was given aw-bits=48
 n0=$TERN_VM_NET0
 n1=$TERN_VM_NET1
 ifname() { basename "$(netdev "$1")"; }
@@ -53,7 +55,14 @@ iommu)
 		run "tern-devbind --bind vfio-pci $a" "$devbind" --bind vfio-pci "$a"
 	done
 	"$devbind" --status
-	run "pci_guest through VFIO type1, IOVA = VA" "$pg" "$n0" "$n1"
+	if [ "$aw" = 48 ]; then
+		run "pci_guest through VFIO type1, 48-bit IOMMU: IOVA = VA" "$pg" --expect-iova va "$n0" "$n1"
+	else
+		# QEMU's intel-iommu translates 39 bits by default: user VAs (47 bits) do not fit.
+		run "pci_guest through VFIO type1, 39-bit IOMMU: IOVA = PA" "$pg" --expect-iova pa "$n0" "$n1"
+		run "IOVA mode va refused for a 39-bit IOMMU" "$pg" --iova va \
+			--expect-fail "translates 39-bit addresses" "$n0"
+	fi
 	run "access=sysfs refused on a vfio-pci device" "$pg" --access sysfs --iova pa \
 		--expect-fail "bound to the kernel driver vfio-pci" "$n0"
 	run "access=noiommu refused behind an IOMMU" "$pg" --access noiommu --iova pa \

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Boot a test guest of one variant and run pci_vm.sh in it (suite 'vm').
 
-Usage: vm_pci.py VARIANT PCI_GUEST TERN_DEVBIND [--workdir DIR]
+Usage: vm_pci.py VARIANT PCI_GUEST TERN_DEVBIND [--aw48] [--workdir DIR]
 Exit 0 pass, 1 fail, 77 skip (the rig is not prepared and we are not root).
 """
 import argparse
@@ -16,12 +16,23 @@ sys.path.insert(0, os.path.join(TOP, "test", "vm"))
 import guest  # noqa: E402
 
 
+class Guest48(guest.Guest):
+    """The rig's guest with a 48-bit intel-iommu (aw-bits=48), wide enough for
+    user virtual addresses, so that VFIO type1 can use IOVA = VA."""
+
+    def qemu_args(self):
+        args = super().qemu_args()
+        return [x + ",aw-bits=48" if x.startswith("intel-iommu,") else x for x in args]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("variant", choices=guest.VARIANTS)
     ap.add_argument("pci_guest")
     ap.add_argument("devbind")
     ap.add_argument("--workdir")
+    ap.add_argument("--aw48", action="store_true",
+                    help="give the guest's intel-iommu 48 address bits (QEMU's default is 39)")
     ap.add_argument("--timeout", type=float, default=240)
     a = ap.parse_args()
     prep = os.path.join(TOP, "test", "vm", "prepare.sh")
@@ -36,9 +47,13 @@ def main():
         os.makedirs(a.workdir)
         share = a.workdir
     cmd = ["sh", os.path.join(HERE, "pci_vm.sh"), a.pci_guest, a.devbind]
+    cls = guest.Guest
+    if a.aw48:
+        cmd.append("48")
+        cls = Guest48
     try:
         # Few hugepages: each 100 cost about a second of boot under TCG.
-        with guest.Guest(a.variant, cmd, net=False, timeout=a.timeout, hugepages=16,
+        with cls(a.variant, cmd, net=False, timeout=a.timeout, hugepages=16,
                          share=share) as g:
             r = g.run()
             sys.stdout.write("".join("  guest| " + l + "\n" for l in r.output.splitlines()))
