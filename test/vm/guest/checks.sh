@@ -16,6 +16,10 @@ check "hugepages reserved" sh -c '[ "$(awk "/HugePages_Total/ {print \$2}" /proc
 check "/dev/hugepages is hugetlbfs" sh -c 'grep -q " /dev/hugepages hugetlbfs " /proc/mounts'
 check "python3 runs" python3 -c 'import sys; sys.exit(0)'
 check "dpdk-testpmd is there" test -x /usr/bin/dpdk-testpmd
+# What binaries built for the guest may use (README: build for x86-64-v3).
+check "CPU is x86-64-v3 (AVX2, FMA, BMI2, MOVBE)" sh -c \
+	'/lib64/ld-linux-x86-64.so.2 --help | grep -q "x86-64-v3 (supported"'
+grep -qw avx512f /proc/cpuinfo && echo "note: AVX-512 available" || echo "note: no AVX-512 in this guest CPU"
 
 for a in $(nic_addrs); do
 	d=$(sysdev "$a")
