@@ -12,6 +12,7 @@
 #include "fake_sysfs.h"
 #include "tern_test.h"
 #include "tern_pci.h"
+#include "tern_port.h"
 
 static void setup(void)
 {
@@ -457,4 +458,52 @@ Test(pci, iova_need)
 	cr_expect(strstr(tern_eal_last_error(), "its IOMMU translates 39-bit addresses, fewer than "
 	                                        "the 47 bits") != NULL,
 	          "%s", tern_eal_last_error());
+}
+
+/* -a with a device model and a plugin driver: the whole probe path. */
+Test(pci, probe_model_through_plugin)
+{
+	const char *so = getenv("TERN_TEST_EMULDRV");
+	struct model m = {.regs = {[0] = 0xabcd0001}};
+	uint64_t bars[TERN_PCI_MAX_BARS] = {0x20000};
+	struct tern_pci_addr a = A("0000:42:00.0");
+	struct tern_eal_config cfg;
+	uint16_t port;
+
+	if (so == NULL)
+		cr_skip_test("TERN_TEST_EMULDRV not set (run through meson test)");
+	cr_assert_eq(tern_pci_emul_register(&a, 0x8086, 0x10fb, &model_ops, &m, bars), 0);
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = true;
+	cfg.nb_plugins = 1;
+	strcpy(cfg.plugins[0], so);
+	cfg.nb_pci = 1;
+	strcpy(cfg.pci[0].name, "42:00.0");
+	strcpy(cfg.pci[0].args, "access=auto,mode=ok");
+	cfg.nb_vdev = 1;
+	strcpy(cfg.vdev[0].name, "null0");
+
+	cr_assert_eq(tern_eal_init(&cfg), 0, "%s", tern_eal_last_error());
+	cr_expect_eq(tern_eal_iova_mode(), TERN_IOVA_VA);
+	cr_expect_eq(tern_port_count(), 2);
+	cr_expect_eq(tern_port_by_name("0000:42:00.0", &port), 0);
+	cr_expect_eq(port, 0, "-a ports come first");
+	cr_expect_eq(m.regs[1], 1, "the driver wrote its register at probe");
+	cr_expect_eq(tern_eal_cleanup(), 0);
+	cr_expect_eq(m.regs[2], 0xdead, "the driver's close ran");
+
+	/* The driver refuses: one line, and init leaves nothing behind. */
+	strcpy(cfg.pci[0].args, "mode=refuse");
+	cr_expect_eq(tern_eal_init(&cfg), -EIO);
+	cr_expect(strstr(tern_eal_last_error(), "-a 0000:42:00.0: driver emultest refused it") !=
+	              NULL,
+	          "%s", tern_eal_last_error());
+	/* Given twice. */
+	strcpy(cfg.pci[0].args, "mode=ok");
+	cfg.nb_pci = 2;
+	strcpy(cfg.pci[1].name, "0000:42:00.0");
+	cr_expect_eq(tern_eal_init(&cfg), -EEXIST);
+	cr_expect(strstr(tern_eal_last_error(), "given twice") != NULL, "%s",
+	          tern_eal_last_error());
+	tern_pci_emul_unregister(&a);
 }

@@ -58,6 +58,10 @@ def main():
             r = g.run()
             sys.stdout.write("".join("  guest| " + l + "\n" for l in r.output.splitlines()))
             print("timing: pci %s boot=%.1f total=%.1f" % (a.variant, r.boot_seconds or -1, r.wall_seconds))
+            if "Illegal instruction" in r.output:
+                print("FAIL: the build's instructions do not run under TCG: configure this "
+                      "build dir with -Dcpu_instruction_set=x86-64-v2 for the vm suite")
+                return 1
             lines = r.output.strip().splitlines()
             if r.status != 0 or not lines or lines[-1] != "all checks passed":
                 print("FAIL: guest status %d (want 0 and 'all checks passed' last)" % r.status)
