@@ -100,7 +100,8 @@ struct virtqueue *virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uint16_t
                                   bool tx);
 void virtqueue_free(struct virtqueue *vq);
 void virtqueue_init(struct virtqueue *vq);         /* empty rings, every descriptor free */
-void virtqueue_kick(struct virtqueue *vq);         /* publish avail idx, notify unless NO_NOTIFY */
+void virtqueue_publish(struct virtqueue *vq);      /* 2.4.6 step 4: avail->idx after a release */
+void virtqueue_kick(struct virtqueue *vq);         /* publish, then notify unless NO_NOTIFY */
 void virtqueue_release_pkts(struct virtqueue *vq); /* free every packet sw[] holds */
 
 static inline uint16_t vq_desc_get(struct virtqueue *vq)

@@ -71,7 +71,7 @@ static inline uint64_t counter(_Atomic uint64_t *c)
  * descriptors stay free and the next burst tries again. 2.4.6: one avail
  * idx update and at most one notification for all of it.
  */
-static void rx_refill(struct virtqueue *vq)
+static void rx_refill(struct virtqueue *vq, bool kick)
 {
 	struct tern_pkt *fresh[VIRTIO_RX_REFILL];
 	uint16_t filled = 0;
@@ -98,8 +98,12 @@ static void rx_refill(struct virtqueue *vq)
 		}
 		filled += k;
 	}
-	if (filled > 0)
+	if (filled == 0)
+		return;
+	if (kick)
 		virtqueue_kick(vq);
+	else
+		virtqueue_publish(vq); /* 3.1.1: no notification before DRIVER_OK */
 }
 
 /* Take used entry number `vq->used_last`: its buffer, its length; the descriptor is free again. */
@@ -175,7 +179,7 @@ static uint16_t virtio_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		bytes += head->pkt_len;
 		pkts[got++] = head;
 	}
-	rx_refill(vq);
+	rx_refill(vq, true);
 	if (got > 0) {
 		count(&vq->packets, got);
 		count(&vq->bytes, bytes);
@@ -395,7 +399,7 @@ static int virtio_start(struct tern_port_dev *dev)
 	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
 		struct virtqueue *vq = dev->rxq[i];
 
-		rx_refill(vq);
+		rx_refill(vq, false);
 		if (vq->nb_free == vq->size) {
 			tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: RX queue %u: pool %s is empty",
 			         hw->name, i, tern_mempool_name(vq->mp));
@@ -405,7 +409,7 @@ static int virtio_start(struct tern_port_dev *dev)
 	/* Step 8: DRIVER_OK; then tell every RX queue it has buffers. */
 	hw->ops->set_status(hw, status | VIRTIO_CONFIG_S_DRIVER_OK);
 	for (uint16_t i = 0; i < dev->nb_rxq; i++)
-		hw->ops->notify(hw, dev->rxq[i]);
+		virtqueue_kick(dev->rxq[i]);
 	/* 5.1.6.5.5: with MQ the device starts with one pair; ask for ours. */
 	if (vp->cvq != NULL) {
 		uint16_t pairs = TERN_MAX(dev->nb_rxq, dev->nb_txq);

@@ -281,7 +281,9 @@ static unsigned legacy_config_offset(struct virtio_hw *hw)
 int virtio_pci_init(struct virtio_hw *hw, bool force_legacy)
 {
 	struct tern_pci_dev *pci = hw->pci;
-	bool has_legacy = pci->bar[0].io && pci->bar[0].len >= VIRTIO_PCI_CONFIG_OFF(false);
+	/* A device model (test/virtio) has no I/O flag on its BARs: its BAR 0 stands in. */
+	bool has_legacy = (pci->bar[0].io || pci->emul != NULL) &&
+	                  pci->bar[0].len >= VIRTIO_PCI_CONFIG_OFF(false);
 
 	if (!force_legacy && modern_caps(hw)) {
 		if (map_bar(hw, hw->common_bar) < 0 || map_bar(hw, hw->notify_bar) < 0 ||

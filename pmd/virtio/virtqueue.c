@@ -113,7 +113,7 @@ void virtqueue_init(struct virtqueue *vq)
  * 2.4.6 steps 3-4 and 2.4.7.2: publish the new avail->idx, then notify the
  * device unless it said in used->flags that it does not need it.
  */
-void virtqueue_kick(struct virtqueue *vq)
+void virtqueue_publish(struct virtqueue *vq)
 {
 	/*
 	 * Release: descriptors and avail ring entries are written before the
@@ -122,6 +122,11 @@ void virtqueue_kick(struct virtqueue *vq)
 	 */
 	tern_pci_wmb();
 	*(volatile uint16_t *)&vq->avail->idx = vq->avail_idx;
+}
+
+void virtqueue_kick(struct virtqueue *vq)
+{
+	virtqueue_publish(vq);
 	/*
 	 * Full fence: the idx store must be visible before we load
 	 * used->flags (store then load, which only a full fence orders).
