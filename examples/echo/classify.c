@@ -14,7 +14,7 @@
 #include "proto.h"
 
 static const char *const reason_names[ECHO_R_COUNT] = {
-#define ECHO_REASON_NAME(id, name) [ECHO_R_##id] = name,
+#define ECHO_REASON_NAME(id, name) [ECHO_R_##id] = (name),
     ECHO_DROP_REASONS(ECHO_REASON_NAME) ECHO_IGNORE_REASONS(ECHO_REASON_NAME)
 #undef ECHO_REASON_NAME
 };

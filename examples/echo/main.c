@@ -113,7 +113,8 @@ static int setup(struct echo_app *app, bool *port_open, char *err, size_t errlen
 			         "af_packet0,iface=veth0");
 		else
 			snprintf(err, errlen, "--port %u: no such port (%u ports): give 0 to %u",
-			         app->port, tern_port_count(), tern_port_count() - 1);
+			         app->port, (unsigned)tern_port_count(),
+			         (unsigned)tern_port_count() - 1);
 		return -1;
 	}
 	*port_open = true;
