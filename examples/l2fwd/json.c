@@ -7,6 +7,13 @@
 
 #include "l2fwd.h"
 
+static const char *const role_name[] = {
+    [L2FWD_ROLE_IDLE] = "idle",
+    [L2FWD_ROLE_RTC] = "rtc",
+    [L2FWD_ROLE_RX] = "rx",
+    [L2FWD_ROLE_TX] = "tx",
+};
+
 int l2fwd_json_write(FILE *f, const struct l2fwd_app *app, const struct l2fwd_result *res)
 {
 	struct l2fwd_port_totals tot[TERN_MAX_PORTS];
@@ -17,9 +24,15 @@ int l2fwd_json_write(FILE *f, const struct l2fwd_app *app, const struct l2fwd_re
 	l2fwd_totals(app, tot);
 	fprintf(f,
 	        "{\n  \"duration_s\": %.6f,\n  \"mode\": \"%s\",\n  \"lcores\": %u,\n  "
-	        "\"tsc_hz\": %" PRIu64 ",\n  \"ports\": [",
+	        "\"tsc_hz\": %" PRIu64 ",\n  \"lcore_cpu\": [",
 	        res->duration_s, app->opt.mode == L2FWD_MODE_RTC ? "rtc" : "pipeline",
 	        app->nb_lcores, app->tsc_hz);
+	/* Per lcore, so that a pipeline's RX and TX costs can be told apart. */
+	for (unsigned l = 0; l < app->nb_lcores; l++)
+		fprintf(f, "%s{\"lcore\": %u, \"role\": \"%s\", \"cpu_s\": %.6f}", l ? ", " : "",
+		        app->lcores[l].lcore_id, role_name[app->lcores[l].role],
+		        (double)app->lcores[l].cpu_ns / 1e9);
+	fprintf(f, "],\n  \"ports\": [");
 	for (uint16_t p = 0; p < app->nb_ports; p++) {
 		const struct l2fwd_port_totals *t = &tot[p];
 
