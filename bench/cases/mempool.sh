@@ -69,6 +69,11 @@ for ((run = 0; run < runs; run++)); do
 	cat "$tmp/dpdk.run" >>"$tmp/dpdk.out"
 done
 
+# A row whose lcores were off the CPU for a noticeable part of the run
+# measured the machine's other work as much as the mempool: say so.
+awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^on_cpu=/) { split($i, a, "="); if (a[2] < 0.9) busy++ } }
+END { if (busy) printf "mempool.sh: %d tern rows ran less than 90%% on the CPU: the machine is busy, figures are noisy\n", busy > "/dev/stderr" }' "$tmp/tern.out"
+
 awk -v scale="$scale" '
 function val(line, key,   i, n, kv) {
 	n = split(line, kv, /[ =]/)

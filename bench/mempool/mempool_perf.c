@@ -13,7 +13,10 @@
  *   cache=C cores=K n_get_bulk=G n_put_bulk=P n_keep=N rate_persec=R cycles_per_obj=X
  * where rate_persec is objects got and put per second summed over the lcores
  * (as DPDK prints it) and cycles_per_obj = tsc_hz * cores / rate_persec: the
- * TSC cycles one lcore spends per object.
+ * TSC cycles one lcore spends per object. on_cpu is the smallest share of
+ * the run any of the row's lcores was actually on a CPU (thread CPU time /
+ * wall time): well under 1 means other work on the machine shared the
+ * cores, and the row measures that too (DPDK's rows cannot say).
  *
  * Usage: tern-mempool-perf [EAL options] -- [--time SEC] [--cache C] [--cores K]
  *                          [--bulk B] [--keep N]
@@ -27,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tern_cycles.h"
 #include "tern_eal.h"
@@ -40,7 +44,17 @@
 struct lcore_stat {
 	uint64_t objs;
 	uint64_t cycles;
+	double on_cpu; /* fraction of the run the thread actually ran */
 } TERN_CACHE_ALIGNED;
+
+/* CPU time of the calling thread, in seconds. */
+static double thread_cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static struct {
 	struct tern_mempool *mp;
@@ -77,6 +91,7 @@ static int per_lcore(void *arg)
 	/* Acquire: pairs with main's release store of go; all lcores start together. */
 	while (!atomic_load_explicit(&bench.go, memory_order_acquire))
 		tern_pause();
+	double cpu0 = thread_cpu_seconds();
 	start = tern_rdtsc();
 	do {
 		ret = run_rounds(bench.mp, bench.n_keep, bench.n_get, bench.n_put);
@@ -87,6 +102,9 @@ static int per_lcore(void *arg)
 	} while (now - start < bench.run_cycles);
 	bench.stat[lcore].objs = objs;
 	bench.stat[lcore].cycles = ret < 0 ? 0 : now - start;
+	if (now > start)
+		bench.stat[lcore].on_cpu =
+		    (thread_cpu_seconds() - cpu0) * (double)tern_tsc_hz() / (double)(now - start);
 	return ret;
 }
 
@@ -95,7 +113,7 @@ static int run_row(struct tern_mempool *mp, unsigned cores, unsigned bulk, unsig
 {
 	uint64_t hz = tern_tsc_hz();
 	unsigned lcore, launched = 0, i;
-	double rate = 0;
+	double rate = 0, on_cpu = 1;
 	int ret;
 
 	if (tern_mempool_avail_count(mp) != tern_mempool_size(mp)) {
@@ -142,8 +160,8 @@ static int run_row(struct tern_mempool *mp, unsigned cores, unsigned bulk, unsig
 			        (double)bench.stat[lcore].cycles;
 	}
 	printf("cache=%u cores=%u n_get_bulk=%u n_put_bulk=%u n_keep=%u rate_persec=%.0f "
-	       "cycles_per_obj=%.2f\n",
-	       mp->cache_size, cores, bulk, bulk, keep, rate, (double)hz * cores / rate);
+	       "cycles_per_obj=%.2f on_cpu=%.2f\n",
+	       mp->cache_size, cores, bulk, bulk, keep, rate, (double)hz * cores / rate, on_cpu);
 	fflush(stdout);
 	return 0;
 }
