@@ -457,6 +457,7 @@ static uint16_t afp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	struct afp_txq *q = queue;
 	uint64_t bytes = 0, errors = 0;
 	uint32_t queued = 0;
+	bool full = false;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -469,8 +470,10 @@ static uint16_t afp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		 * (tpacket_destruct_skb sets TP_STATUS_AVAILABLE after its smp_wmb):
 		 * it no longer reads the bytes we are about to overwrite.
 		 */
-		if (status_load(&h->tp_status) != TP_STATUS_AVAILABLE)
-			break; /* ring full: the caller keeps pkts[i..n) */
+		if (status_load(&h->tp_status) != TP_STATUS_AVAILABLE) {
+			full = true; /* the caller keeps pkts[i..n) */
+			break;
+		}
 		if (tern_unlikely(p->pkt_len > q->max_len || p->pkt_len < TERN_ETHER_HDR_LEN)) {
 			errors++; /* taken and freed below, as a NIC would drop it */
 			continue;
@@ -493,10 +496,15 @@ static uint16_t afp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		bytes += p->pkt_len;
 		queued++;
 	}
-	/* One kick for the burst: the kernel sends every SEND_REQUEST frame in order. */
-	if (queued > 0 && sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN &&
-	    errno != ENOBUFS)
-		errors += queued; /* e.g. ENETDOWN: the frames are marked available again */
+	/*
+	 * One kick for the burst: the kernel sends every SEND_REQUEST frame in
+	 * ring order. Also when the ring was full: frames an earlier kick left
+	 * behind (ENOBUFS, or ENETDOWN while the link was down) go now. Frames
+	 * in the ring count as sent, as descriptors handed to a NIC do; the
+	 * kernel skips the ones it cannot send (PACKET_LOSS).
+	 */
+	if (queued > 0 || full)
+		(void)sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
 	tern_pkt_free_bulk(pkts, i);
 	afp_count(&q->packets, queued);
 	afp_count(&q->bytes, bytes);

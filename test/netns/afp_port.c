@@ -419,3 +419,22 @@ Test(afp, mac_set_and_mtu_reach_the_interface)
 	conf.mtu = 9000; /* does not fit a 2048-byte ring frame */
 	cr_expect_eq(tern_port_configure(0, 1, 1, &conf), -EINVAL);
 }
+
+Test(afp, tx_refuses_frames_longer_than_a_ring_frame)
+{
+	struct tern_pkt *a, *b;
+	struct tern_port_stats st;
+
+	start(255, TERN_PKT_DEFAULT_BUF_SIZE);
+	a = tern_pkt_alloc(mp);
+	b = tern_pkt_alloc(mp);
+	cr_assert(a && b);
+	cr_assert_not_null(tern_pkt_append(a, 1500));
+	cr_assert_not_null(tern_pkt_append(b, 1500));
+	cr_assert_eq(tern_pkt_chain(a, b), 0);
+	/* 3000 bytes do not fit a 2048-byte frame: taken, freed, counted. */
+	cr_assert_eq(tern_port_tx_burst(0, 0, &a, 1), 1);
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_eq(st.oerrors, 1);
+	cr_expect_eq(st.opackets, 0);
+}
