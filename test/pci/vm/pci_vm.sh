@@ -63,6 +63,7 @@ iommu)
 		run "IOVA mode va refused for a 39-bit IOMMU" "$pg" --iova va \
 			--expect-fail "translates 39-bit addresses" "$n0"
 	fi
+	run "the IOMMU stops DMA to an IOVA tern did not map" "$pg" --unmapped-iova "$n1"
 	run "access=sysfs refused on a vfio-pci device" "$pg" --access sysfs --iova pa \
 		--expect-fail "bound to the kernel driver vfio-pci" "$n0"
 	run "access=noiommu refused behind an IOMMU" "$pg" --access noiommu --iova pa \
