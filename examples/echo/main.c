@@ -136,7 +136,14 @@ static int setup(struct echo_app *app, bool *port_open, char *err, size_t errlen
 		snprintf(err, errlen, "cannot create the rings: %s", strerror(tern_errno));
 		return -1;
 	}
-	ret = tern_port_configure(app->port, 1, 1, NULL);
+	/*
+	 * MTU 0: the driver's own choice, which for af_packet is the interface's
+	 * MTU as its administrator set it (a NULL conf would force 1500).
+	 * Frames over 1514 bytes are dropped as giants here anyway.
+	 */
+	struct tern_port_conf conf = {.mtu = 0};
+
+	ret = tern_port_configure(app->port, 1, 1, &conf);
 	if (ret == 0)
 		ret = tern_port_rx_queue_setup(
 		    app->port, 0, clamp_desc(ECHO_NB_DESC, info.rx_desc_min, info.rx_desc_max),
