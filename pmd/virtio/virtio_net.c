@@ -38,10 +38,12 @@
 struct virtio_port {
 	struct tern_port_dev dev;
 	struct virtio_hw hw;
-	uint16_t max_pairs;          /* queue pairs the device has (5.1.4 max_virtqueue_pairs) */
-	uint16_t rx_size, tx_size;   /* device sizes of queues 0 and 1 */
-	uint16_t cvq_size;           /* of the control queue */
-	struct virtqueue *cvq;       /* control queue, with MQ only */
+	uint16_t max_pairs;        /* queue pairs the device has (5.1.4 max_virtqueue_pairs) */
+	uint16_t rx_size, tx_size; /* device sizes of queues 0 and 1 */
+	uint16_t cvq_size;         /* of the control queue */
+	struct virtqueue *cvq;     /* control queue, when CTRL_VQ is negotiated */
+	bool started;
+	int promisc;                 /* -1: the device default (QEMU: on), else 0/1 */
 	uint8_t *ctrl;               /* DMA: command header, data, ack */
 	struct tern_port_stats gone; /* counters of released queues */
 };
@@ -411,7 +413,7 @@ static int virtio_start(struct tern_port_dev *dev)
 	for (uint16_t i = 0; i < dev->nb_rxq; i++)
 		virtqueue_kick(dev->rxq[i]);
 	/* 5.1.6.5.5: with MQ the device starts with one pair; ask for ours. */
-	if (vp->cvq != NULL) {
+	if (virtio_has(hw, VIRTIO_NET_F_MQ)) {
 		uint16_t pairs = TERN_MAX(dev->nb_rxq, dev->nb_txq);
 
 		ret = ctrl_cmd(vp, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs,
@@ -419,10 +421,19 @@ static int virtio_start(struct tern_port_dev *dev)
 		if (ret < 0)
 			return virtio_fail(vp, ret);
 	}
+	/* 5.1.6.5.1: promiscuous mode as asked for before start. */
+	if (vp->promisc >= 0 && virtio_has(hw, VIRTIO_NET_F_CTRL_RX)) {
+		uint8_t on = (uint8_t)vp->promisc;
+
+		ret = ctrl_cmd(vp, VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, &on, 1);
+		if (ret < 0)
+			return virtio_fail(vp, ret);
+	}
 	if (hw->ops->get_status(hw) & VIRTIO_CONFIG_S_FAILED) {
 		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: device failed at start", hw->name);
 		return virtio_fail(vp, -EIO);
 	}
+	vp->started = true;
 	return 0;
 }
 
@@ -434,8 +445,30 @@ static int virtio_stop(struct tern_port_dev *dev)
 
 	if (ret < 0)
 		return ret; /* the device may still write into our buffers: keep them */
+	vp->started = false;
 	virtio_release_all(vp);
 	return 0;
+}
+
+/* 5.1.6.5.1: VIRTIO_NET_CTRL_RX_PROMISC; kept for the next start when stopped. */
+static int virtio_promisc_set(struct tern_port_dev *dev, bool on)
+{
+	struct virtio_port *vp = virtio_port(dev);
+	uint8_t v = on;
+	int ret = 0;
+
+	if (!virtio_has(&vp->hw, VIRTIO_NET_F_CTRL_RX)) {
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
+		         "%s: the device offers no CTRL_RX: promiscuous "
+		         "mode stays as the device has it",
+		         vp->hw.name);
+		return -ENOTSUP;
+	}
+	if (vp->started)
+		ret = ctrl_cmd(vp, VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, &v, 1);
+	if (ret == 0)
+		vp->promisc = on;
+	return ret;
 }
 
 static int virtio_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb_txq,
@@ -471,6 +504,8 @@ static void virtio_info_get(struct tern_port_dev *dev, struct tern_port_info *in
 		info->capa |= TERN_PORT_CAPA_MULTI_SEG_RX;
 	if (virtio_has(&vp->hw, VIRTIO_NET_F_STATUS))
 		info->capa |= TERN_PORT_CAPA_RUNTIME_LINK;
+	if (virtio_has(&vp->hw, VIRTIO_NET_F_CTRL_RX))
+		info->capa |= TERN_PORT_CAPA_PROMISC;
 }
 
 static uint16_t queue_size(struct virtio_port *vp, uint16_t want, uint16_t dev_size)
@@ -636,6 +671,7 @@ static const struct tern_port_ops virtio_ops = {
     .start = virtio_start,
     .stop = virtio_stop,
     .close = virtio_close,
+    .promisc_set = virtio_promisc_set,
     .link_get = virtio_link_get,
     .stats_get = virtio_stats_get,
     .queue_stats_get = virtio_queue_stats_get,
@@ -648,7 +684,8 @@ static uint64_t wanted_features(bool modern)
 {
 	uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
 	             1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_CTRL_VQ |
-	             1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_F_ACCESS_PLATFORM;
+	             1ull << VIRTIO_NET_F_CTRL_RX | 1ull << VIRTIO_NET_F_MQ |
+	             1ull << VIRTIO_F_ACCESS_PLATFORM;
 
 	return f | (modern ? 1ull << VIRTIO_F_VERSION_1 : 1ull << VIRTIO_F_ANY_LAYOUT);
 }
@@ -668,8 +705,8 @@ static int virtio_identify(struct virtio_port *vp)
 	/* Step 4: read the device's features; choose ours (written at start). */
 	hw->offered = hw->ops->get_features(hw);
 	hw->features = hw->offered & wanted_features(modern);
-	if (!virtio_has(hw, VIRTIO_NET_F_CTRL_VQ)) /* 5.1.3.1: MQ depends on CTRL_VQ */
-		hw->features &= ~(1ull << VIRTIO_NET_F_MQ);
+	if (!virtio_has(hw, VIRTIO_NET_F_CTRL_VQ)) /* 5.1.3.1: MQ and CTRL_RX need CTRL_VQ */
+		hw->features &= ~(1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_CTRL_RX);
 	/* Under VFIO with an IOMMU, a device that bypasses it would DMA to wrong addresses. */
 	if (hw->pci->access == TERN_PCI_ACCESS_VFIO && !virtio_has(hw, VIRTIO_F_ACCESS_PLATFORM)) {
 		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
@@ -701,7 +738,7 @@ static int virtio_identify(struct virtio_port *vp)
 		         vp->rx_size, vp->tx_size);
 		return -EIO;
 	}
-	if (virtio_has(hw, VIRTIO_NET_F_MQ)) {
+	if (virtio_has(hw, VIRTIO_NET_F_CTRL_VQ)) {
 		uint16_t cidx = 2 * vp->max_pairs; /* 5.1.2: controlq after the last pair */
 
 		vp->cvq_size = hw->ops->get_queue_size(hw, cidx);
@@ -738,6 +775,7 @@ static int virtio_pci_probe(struct tern_pci_dev *pci, const char *args, struct t
 	}
 	vp->hw.pci = pci;
 	vp->hw.name = pci->name;
+	vp->promisc = -1;
 	vp->dev.socket = pci->numa_node >= 0 ? pci->numa_node : TERN_SOCKET_ID_ANY;
 	ret = tern_pci_bus_master(pci, true); /* the device reads and writes our rings */
 	if (ret == 0)

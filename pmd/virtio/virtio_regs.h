@@ -27,6 +27,7 @@
 #define VIRTIO_NET_F_MRG_RXBUF   15
 #define VIRTIO_NET_F_STATUS      16
 #define VIRTIO_NET_F_CTRL_VQ     17
+#define VIRTIO_NET_F_CTRL_RX     18
 #define VIRTIO_NET_F_MQ          22
 #define VIRTIO_F_ANY_LAYOUT      27
 #define VIRTIO_F_VERSION_1       32
@@ -92,7 +93,9 @@
 #define VIRTIO_NET_RXQ(n) (2u * (n))
 #define VIRTIO_NET_TXQ(n) (2u * (n) + 1)
 
-/* 5.1.6.5.5: control virtqueue, multiqueue class. */
+/* 5.1.6.5: control virtqueue: RX mode class (5.1.6.5.1), multiqueue class (5.1.6.5.5). */
+#define VIRTIO_NET_CTRL_RX              0
+#define VIRTIO_NET_CTRL_RX_PROMISC      0
 #define VIRTIO_NET_CTRL_MQ              4
 #define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET 0
 #define VIRTIO_NET_OK                   0

@@ -31,6 +31,11 @@ for a in $n0 $n1; do
 done
 "$devbind" --status
 
+# say NAME WORD: NAME.ready holding WORD, whole when it appears (the host polls for it).
+say() {
+	echo "$2" >"$share/$1.ready.tmp" && mv "$share/$1.ready.tmp" "$share/$1.ready"
+}
+
 # phase NAME PATTERN COMMAND...: run it until the host says NAME.done.
 phase() {
 	name=$1
@@ -47,13 +52,13 @@ phase() {
 		if [ $n -gt 1200 ] || ! kill -0 $pid 2>/dev/null; then
 			cat "$log"
 			fail "$name did not start"
-			echo failed >"$share/$name.ready"
+			say "$name" failed
 			exec 3>&-
 			return 1
 		fi
 		sleep 0.1
 	done
-	echo ready >"$share/$name.ready"
+	say "$name" ready
 	wait_file "$share/$name.done" 200 || fail "$name: the host never finished"
 	case "$name" in
 	testpmd) echo >&3 ;;
