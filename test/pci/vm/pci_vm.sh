@@ -64,6 +64,8 @@ iommu)
 			--expect-fail "translates 39-bit addresses" "$n0"
 	fi
 	run "the IOMMU stops DMA to an IOVA tern did not map" "$pg" --unmapped-iova "$n1"
+	run "an unprivileged user is told about /dev/vfio/N" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$pg" --no-eal --expect-fail "permission denied on /dev/vfio/" "$n0"
 	run "access=sysfs refused on a vfio-pci device" "$pg" --access sysfs --iova pa \
 		--expect-fail "bound to the kernel driver vfio-pci" "$n0"
 	run "access=noiommu refused behind an IOMMU" "$pg" --access noiommu --iova pa \
@@ -100,6 +102,8 @@ noiommu)
 	;;
 sysfs)
 	run "pci_guest through sysfs (auto), IOVA = PA" "$pg" --iova pa "$n0" "$n1"
+	run "an unprivileged user is told the sysfs path needs root" setpriv --reuid=65534 \
+		--regid=65534 --clear-groups "$pg" --no-eal --expect-fail "the sysfs path needs root" "$n0"
 	run "IOVA mode va refused for the sysfs path" "$pg" --iova va \
 		--expect-fail "needs physical addresses" "$n0"
 	run "access=vfio on an unbound device: one line" "$pg" --access vfio \
