@@ -1,0 +1,1216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ixgbe.c - poll-mode driver for the Intel 82599 10 GbE family (82599, X540,
+ * X550-T), in one file that follows the 82599 datasheet from reset to the
+ * last descriptor:
+ *
+ *   -a 0000:03:00.0[,rss_key=<80 hex digits>]
+ *
+ *   probe     4.6.3   reset, EEPROM and DMA done, link (4.6.4), statistics (4.6.5)
+ *   configure         MTU (8.2.3.22.13 MAXFRS), RSS on or off
+ *   queues    7.1/7.2 descriptor rings in DMA memory, one mempool per RX queue
+ *   start     4.6.7   receive: filters, RSS (7.1.2.8), rings, RXEN
+ *             4.6.8   transmit: rings, DMATXCTL.TE, queue enables
+ *   bursts    7.1.6   advanced RX descriptors, refilled in bulk, RDT once per burst
+ *             7.2.3   advanced TX descriptors, cleaned in batches by the DD bit
+ *   stats     8.2.3.23 clear-on-read counters folded into 64-bit totals
+ *
+ * Everything goes through tern_pci_read32/write32 and DMA IOVAs, so the same
+ * code runs over VFIO, no-IOMMU, sysfs, and the register-level 82599 model
+ * the tests use (test/ixgbe_model/). Interrupts stay masked: tern polls.
+ *
+ * Descriptor ownership, both directions: software fills a descriptor, then a
+ * release fence (tern_pci_wmb), then writes the tail register; the NIC owns
+ * everything from head up to (not including) tail, and hands a descriptor
+ * back by writing DD into it; software reads DD, then an acquire fence
+ * (tern_pci_rmb), then the rest of the descriptor.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ixgbe_regs.h"
+#include "tern_cycles.h"
+#include "tern_driver.h"
+#include "tern_log.h"
+#include "tern_memory.h"
+#include "tern_mempool.h"
+#include "tern_pkt.h"
+
+#define IXGBE_LOG            "ixgbe"
+#define IXGBE_MAX_QUEUES     16  /* RSS spreads over 16 (7.1.2.8), and 16 counter sets */
+#define IXGBE_DESC_MIN       128 /* > 40 segments + 31 descriptors waiting for an RS */
+#define IXGBE_DESC_MAX       4096
+#define IXGBE_DESC_DEF       512
+#define IXGBE_MAX_FRAME      9728 /* largest MAXFRS the 82599 forwards, CRC included */
+#define IXGBE_RX_FREE_THRESH 32   /* refill RX descriptors in batches of this many */
+#define IXGBE_TX_RS_THRESH   32   /* ask for a DD write-back every this many descriptors */
+#define IXGBE_STATS_POLLS    1024 /* bursts between looks at the clock for a stats fold */
+
+/* ---- device structures ---------------------------------------------------- */
+
+struct ixgbe_port;
+
+/* 7.1: an RX queue. Only its poller touches it, except nombuf (read by stats). */
+struct ixgbe_rxq {
+	volatile union ixgbe_adv_rx_desc *ring;
+	struct tern_pkt **bufs; /* the buffer posted at each descriptor */
+	const struct tern_pci_dev *pci;
+	struct tern_mempool *mp;
+	struct ixgbe_port *port;
+	uint32_t rdt_reg;
+	uint16_t nb_desc, mask;
+	uint16_t next;    /* next descriptor to look at for DD */
+	uint16_t nb_hold; /* descriptors done but not refilled yet */
+	uint16_t port_id, qid;
+	uint16_t buf_size;             /* bytes the NIC may write per descriptor (SRRCTL) */
+	uint16_t stats_poll;           /* bursts until the next look at the stats clock */
+	struct tern_pkt *first, *last; /* a multi-descriptor packet still open */
+	_Atomic uint64_t nombuf;
+	_Atomic uint64_t errors; /* frames the NIC flagged (RXE), dropped here */
+} TERN_CACHE_ALIGNED;
+
+/* 7.2: a TX queue. */
+struct ixgbe_txq {
+	volatile union ixgbe_adv_tx_desc *ring;
+	struct tern_pkt **bufs; /* at a packet's last descriptor: the packet to free once sent */
+	uint16_t *rs_fifo;      /* descriptors sent with RS, oldest first */
+	const struct tern_pci_dev *pci;
+	struct ixgbe_port *port;
+	uint32_t tdt_reg;
+	uint16_t nb_desc, mask;
+	uint16_t tail;    /* next descriptor to fill */
+	uint16_t clean;   /* oldest descriptor not cleaned yet */
+	uint16_t nb_free; /* descriptors software may fill */
+	uint16_t since_rs;
+	uint16_t rs_head, rs_tail, rs_mask;
+	uint16_t stats_poll;
+	uint16_t qid;
+	_Atomic uint64_t errors; /* packets refused (too many segments) */
+} TERN_CACHE_ALIGNED;
+
+/* 64-bit totals of the NIC's clear-on-read counters (8.2.3.23). */
+struct ixgbe_hw_stats {
+	uint64_t gprc, gptc, gorc, gotc, mpc, crcerrs;
+	uint64_t qprc[IXGBE_NB_QSTATS], qbrc[IXGBE_NB_QSTATS], qprdc[IXGBE_NB_QSTATS];
+	uint64_t qptc[IXGBE_NB_QSTATS], qbtc[IXGBE_NB_QSTATS];
+};
+
+struct ixgbe_port {
+	struct tern_port_dev dev;
+	struct tern_pci_dev *pci;
+	uint32_t max_frame; /* MAXFRS.MFS: MTU + Ethernet header + CRC */
+	bool rss;
+	uint8_t rss_key[IXGBE_RSS_KEY_LEN];
+	/* Counters: folded under stats_lock by stats_get and, now and then, by the pollers. */
+	atomic_flag stats_lock;
+	_Atomic uint64_t stats_next_tsc; /* when a poller should fold next */
+	uint64_t stats_period_tsc;
+	struct ixgbe_hw_stats hw;
+	uint64_t gone_nombuf, gone_rx_errors, gone_tx_errors; /* of released queues */
+};
+
+static inline struct ixgbe_port *ixgbe_port(struct tern_port_dev *dev)
+{
+	return tern_container_of(dev, struct ixgbe_port, dev);
+}
+
+/* ---- register helpers ------------------------------------------------------ */
+
+static inline uint32_t rd32(const struct tern_pci_dev *pci, uint32_t reg)
+{
+	return tern_pci_read32(pci, 0, reg);
+}
+
+static inline void wr32(const struct tern_pci_dev *pci, uint32_t reg, uint32_t val)
+{
+	tern_pci_write32(pci, 0, reg, val);
+}
+
+static void set_bits(const struct tern_pci_dev *pci, uint32_t reg, uint32_t bits)
+{
+	wr32(pci, reg, rd32(pci, reg) | bits);
+}
+
+static void clear_bits(const struct tern_pci_dev *pci, uint32_t reg, uint32_t bits)
+{
+	wr32(pci, reg, rd32(pci, reg) & ~bits);
+}
+
+static void sleep_us(unsigned us)
+{
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Poll until (reg & mask) == want, for up to timeout_ms. 0 or -ETIMEDOUT. */
+static int wait_bits(const struct tern_pci_dev *pci, uint32_t reg, uint32_t mask, uint32_t want,
+                     unsigned timeout_ms)
+{
+	for (unsigned waited = 0; waited <= timeout_ms * 10; waited++) {
+		if ((rd32(pci, reg) & mask) == want)
+			return 0;
+		sleep_us(100);
+	}
+	return -ETIMEDOUT;
+}
+
+/* A single-writer counter (see pmd/null/null.c): plain moves, no lock prefix. */
+static inline void count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+	                      memory_order_relaxed);
+}
+
+static inline uint64_t count_read(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/* ---- 8.2.3.23 statistics ---------------------------------------------------
+ *
+ * The NIC's counters clear when read: GPRC/GPTC and the queue packet counters
+ * are 32 bits, the octet counters 36 (low register, then high). At 10 Gbit/s
+ * a 36-bit octet counter wraps after 2^36 / 1.25e9 = 55 s, a 32-bit packet
+ * counter after 2^32 / 14.88e6 = 289 s. So they are folded into 64-bit totals
+ * at least once a second: by stats_get, and by the pollers, each of which
+ * looks at the clock once every IXGBE_STATS_POLLS bursts (a decrement per
+ * burst; the fold itself is a few dozen register reads). A try-lock keeps
+ * two folds from racing; a poller that loses simply moves on.
+ */
+
+static void stats_fold_locked(struct ixgbe_port *p)
+{
+	const struct tern_pci_dev *pci = p->pci;
+	struct ixgbe_hw_stats *s = &p->hw;
+	unsigned nq = TERN_MAX(p->dev.nb_rxq, p->dev.nb_txq);
+
+	s->gprc += rd32(pci, IXGBE_GPRC);
+	s->gptc += rd32(pci, IXGBE_GPTC);
+	s->gorc += rd32(pci, IXGBE_GORCL); /* 36 bits: the low register, then the high */
+	s->gorc += (uint64_t)(rd32(pci, IXGBE_GORCH) & 0xf) << 32;
+	s->gotc += rd32(pci, IXGBE_GOTCL);
+	s->gotc += (uint64_t)(rd32(pci, IXGBE_GOTCH) & 0xf) << 32;
+	s->crcerrs += rd32(pci, IXGBE_CRCERRS);
+	for (unsigned i = 0; i < 8; i++)
+		s->mpc += rd32(pci, IXGBE_MPC(i));
+	for (unsigned i = 0; i < nq && i < IXGBE_NB_QSTATS; i++) {
+		s->qprc[i] += rd32(pci, IXGBE_QPRC(i));
+		s->qprdc[i] += rd32(pci, IXGBE_QPRDC(i));
+		s->qbrc[i] += rd32(pci, IXGBE_QBRC_L(i));
+		s->qbrc[i] += (uint64_t)(rd32(pci, IXGBE_QBRC_H(i)) & 0xf) << 32;
+		s->qptc[i] += rd32(pci, IXGBE_QPTC(i));
+		s->qbtc[i] += rd32(pci, IXGBE_QBTC_L(i));
+		s->qbtc[i] += (uint64_t)(rd32(pci, IXGBE_QBTC_H(i)) & 0xf) << 32;
+	}
+	atomic_store_explicit(&p->stats_next_tsc, tern_rdtsc() + p->stats_period_tsc,
+	                      memory_order_relaxed);
+}
+
+static void stats_lock(struct ixgbe_port *p)
+{
+	while (atomic_flag_test_and_set_explicit(&p->stats_lock, memory_order_acquire))
+		;
+}
+
+static void stats_unlock(struct ixgbe_port *p)
+{
+	atomic_flag_clear_explicit(&p->stats_lock, memory_order_release);
+}
+
+/* From a poller: fold if a second has passed and nobody else is folding. */
+static void __attribute__((noinline)) stats_maybe_fold(struct ixgbe_port *p)
+{
+	if (tern_rdtsc() < atomic_load_explicit(&p->stats_next_tsc, memory_order_relaxed))
+		return;
+	if (atomic_flag_test_and_set_explicit(&p->stats_lock, memory_order_acquire))
+		return;
+	stats_fold_locked(p);
+	stats_unlock(p);
+}
+
+/* ---- 4.6.3 initialization: probe ------------------------------------------- */
+
+/* 4.6.4 (and ixy's way): 10G serial link mode, XAUI PMA, restart auto-negotiation. */
+static void link_setup(const struct tern_pci_dev *pci)
+{
+	uint32_t autoc = rd32(pci, IXGBE_AUTOC);
+
+	/*
+	 * 8.2.3.22.19 AUTOC.LMS = 10G serial: the mode SFP+ modules (SR, LR,
+	 * direct attach) run in. As in ixy, the module type is not read over
+	 * I2C: these settings bring up every SFP+ module ixy was tested with,
+	 * and backplane/copper parts (KX4, KR, T3, X540, X550-T) negotiate on
+	 * their own once AN is restarted.
+	 */
+	autoc = (autoc & ~IXGBE_AUTOC_LMS_MASK) | IXGBE_AUTOC_LMS_10G_SERIAL;
+	autoc = (autoc & ~IXGBE_AUTOC_10G_PMA_PMD_MASK) | IXGBE_AUTOC_10G_XAUI;
+	wr32(pci, IXGBE_AUTOC, autoc | IXGBE_AUTOC_AN_RESTART);
+}
+
+static int ixgbe_reset_and_init(struct ixgbe_port *p)
+{
+	const struct tern_pci_dev *pci = p->pci;
+	const char *name = pci->name;
+
+	/* 4.6.3.1: mask every interrupt (tern polls; none is ever enabled). */
+	wr32(pci, IXGBE_EIMC, IXGBE_IRQ_CLEAR_MASK);
+
+	/* 4.6.3.2: global reset (device and link), then at least 10 ms before access. */
+	wr32(pci, IXGBE_CTRL, rd32(pci, IXGBE_CTRL) | IXGBE_CTRL_RST_MASK);
+	sleep_us(10000);
+	if (wait_bits(pci, IXGBE_CTRL, IXGBE_CTRL_RST_MASK, 0, 1000) < 0) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: CTRL.RST did not clear after reset", name);
+		return -EIO;
+	}
+
+	/* 4.6.3.1: the reset unmasked interrupts again: mask them again. */
+	wr32(pci, IXGBE_EIMC, IXGBE_IRQ_CLEAR_MASK);
+
+	/* 4.6.3: wait for the EEPROM auto-read (EEC.ARD), then DMA init (RDRXCTL.DMAIDONE). */
+	if (wait_bits(pci, IXGBE_EEC, IXGBE_EEC_ARD, IXGBE_EEC_ARD, 1000) < 0) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: EEPROM auto-read (EEC.ARD) never finished",
+		         name);
+		return -EIO;
+	}
+	if (wait_bits(pci, IXGBE_RDRXCTL, IXGBE_RDRXCTL_DMAIDONE, IXGBE_RDRXCTL_DMAIDONE, 1000) <
+	    0) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: DMA init (RDRXCTL.DMAIDONE) never finished",
+		         name);
+		return -EIO;
+	}
+
+	/* 4.6.4: link setup; the link comes up on its own (LINKS, read in link_get). */
+	link_setup(pci);
+
+	/* 4.6.5: statistics registers are cleared by reading them. */
+	stats_fold_locked(p);
+	memset(&p->hw, 0, sizeof(p->hw));
+	return 0;
+}
+
+/* The MAC address the EEPROM loaded into RAL/RAH(0) (8.2.3.7.9). */
+static void mac_read(const struct tern_pci_dev *pci, struct tern_ether_addr *mac)
+{
+	uint32_t lo = rd32(pci, IXGBE_RAL(0)), hi = rd32(pci, IXGBE_RAH(0));
+
+	for (unsigned i = 0; i < 4; i++)
+		mac->addr[i] = (uint8_t)(lo >> (8 * i));
+	mac->addr[4] = (uint8_t)hi;
+	mac->addr[5] = (uint8_t)(hi >> 8);
+}
+
+static void mac_write(const struct tern_pci_dev *pci, const struct tern_ether_addr *mac)
+{
+	const uint8_t *a = mac->addr;
+
+	wr32(pci, IXGBE_RAL(0),
+	     a[0] | (uint32_t)a[1] << 8 | (uint32_t)a[2] << 16 | (uint32_t)a[3] << 24);
+	wr32(pci, IXGBE_RAH(0), a[4] | (uint32_t)a[5] << 8 | IXGBE_RAH_AV);
+}
+
+/* ---- 7.1 receive: the fast path --------------------------------------------- */
+
+/*
+ * Give the nb_hold descriptors before `next` new buffers, all at once, and
+ * move RDT to the last of them. RDT stays one behind the software head:
+ * descriptor `next - 1` is filled but not the NIC's, so RDT == RDH always
+ * means "ring empty", never "ring full" (7.1.9).
+ */
+static inline void rx_refill(struct ixgbe_rxq *q)
+{
+	struct tern_pkt **bufs;
+	uint16_t n = q->nb_hold, first = (uint16_t)((q->next - n) & q->mask);
+
+	/* The batch may wrap: alloc into the ring's own array in up to two runs. */
+	uint16_t run = (uint16_t)TERN_MIN(n, q->nb_desc - first);
+
+	bufs = &q->bufs[first];
+	if (tern_unlikely(tern_pkt_alloc_bulk(q->mp, bufs, run) < 0)) {
+		/* Pool empty: nothing is dropped, the NIC keeps what it has; retry next burst. */
+		count(&q->nombuf, n);
+		return;
+	}
+	if (run < n && tern_unlikely(tern_pkt_alloc_bulk(q->mp, q->bufs, n - run) < 0)) {
+		tern_mempool_put_bulk(q->mp, (void *const *)bufs, run);
+		count(&q->nombuf, n);
+		return;
+	}
+	for (uint16_t i = 0, idx = first; i < n; i++, idx = (uint16_t)((idx + 1) & q->mask)) {
+		struct tern_pkt *b = q->bufs[idx];
+
+		/* 7.1.6.1 read format: buffer address; header address 0 (no split). */
+		q->ring[idx].read.pkt_addr = tern_pkt_data_iova(b);
+		q->ring[idx].read.hdr_addr = 0;
+	}
+	q->nb_hold = 0;
+	/* Release: the descriptors above before the doorbell; pairs with the NIC's fetch after RDT.
+	 */
+	tern_pci_wmb();
+	wr32(q->pci, q->rdt_reg, (uint16_t)((q->next - 1) & q->mask));
+}
+
+static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+{
+	struct ixgbe_rxq *q = queue;
+	struct tern_pkt *first = q->first, *last = q->last;
+	uint16_t next = q->next, nb_rx = 0, nb_done = 0;
+
+	while (nb_rx < n) {
+		volatile union ixgbe_adv_rx_desc *d = &q->ring[next];
+		uint32_t status = d->wb.status_error;
+		struct tern_pkt *seg;
+
+		if (!(status & IXGBE_RXD_STAT_DD))
+			break;
+		/* Acquire: DD seen, now the rest of the descriptor and the data; pairs with the
+		 * NIC's write-back. */
+		tern_pci_rmb();
+		seg = q->bufs[next];
+		q->bufs[next] = NULL;
+		seg->data_len = d->wb.length;
+		next = (uint16_t)((next + 1) & q->mask);
+		nb_done++;
+
+		/* 7.1.6.2: a frame larger than one buffer spans descriptors; EOP on the last. */
+		if (first == NULL) {
+			first = seg;
+			first->pkt_len = seg->data_len;
+			first->nb_segs = 1;
+		} else {
+			last->next = seg;
+			first->pkt_len += seg->data_len;
+			first->nb_segs++;
+		}
+		last = seg;
+		if (!(status & IXGBE_RXD_STAT_EOP))
+			continue;
+		if (tern_unlikely(status & IXGBE_RXDADV_ERR_RXE)) {
+			count(&q->errors, 1);
+			tern_pkt_free(first);
+			first = NULL;
+			continue;
+		}
+		/* 7.1.2.8.1: the RSS hash, in the descriptor since RXCSUM.PCSD is set. */
+		first->rss_hash = d->wb.rss_hash;
+		first->port = q->port_id;
+		pkts[nb_rx++] = first;
+		first = NULL;
+	}
+	q->next = next;
+	q->first = first;
+	q->last = last;
+	q->nb_hold = (uint16_t)(q->nb_hold + nb_done);
+	if (q->nb_hold >= IXGBE_RX_FREE_THRESH)
+		rx_refill(q);
+	if (tern_unlikely(--q->stats_poll == 0)) {
+		q->stats_poll = IXGBE_STATS_POLLS;
+		stats_maybe_fold(q->port);
+	}
+	return nb_rx;
+}
+
+/* ---- 7.2 transmit: the fast path --------------------------------------------- */
+
+/* Free what the NIC has sent: each RS descriptor whose DD is set ends a batch. */
+static inline void tx_clean(struct ixgbe_txq *q)
+{
+	struct tern_pkt *done[2 * IXGBE_TX_RS_THRESH];
+	unsigned nb = 0;
+
+	while (q->rs_head != q->rs_tail) {
+		uint16_t rs = q->rs_fifo[q->rs_head & q->rs_mask];
+
+		if (!(q->ring[rs].wb.status & IXGBE_ADVTXD_STAT_DD))
+			break;
+		/* Acquire: the NIC is done with these buffers; pairs with its DD write-back. */
+		tern_pci_rmb();
+		q->rs_head++;
+		for (uint16_t i = q->clean;; i = (uint16_t)((i + 1) & q->mask)) {
+			if (q->bufs[i] != NULL) {
+				done[nb++] = q->bufs[i];
+				q->bufs[i] = NULL;
+				if (nb == TERN_DIM(done)) {
+					tern_pkt_free_bulk(done, nb);
+					nb = 0;
+				}
+			}
+			q->nb_free++;
+			if (i == rs)
+				break;
+		}
+		q->clean = (uint16_t)((rs + 1) & q->mask);
+	}
+	tern_pkt_free_bulk(done, nb);
+}
+
+static uint16_t ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+{
+	struct ixgbe_txq *q = queue;
+	uint16_t tail = q->tail, nb_tx;
+
+	if (q->nb_free < 2 * IXGBE_TX_RS_THRESH)
+		tx_clean(q);
+
+	for (nb_tx = 0; nb_tx < n; nb_tx++) {
+		struct tern_pkt *pkt = pkts[nb_tx];
+		uint16_t nb_segs = pkt->nb_segs;
+		uint32_t olinfo = pkt->pkt_len << IXGBE_ADVTXD_PAYLEN_SHIFT;
+		uint16_t eop = tail;
+
+		if (tern_unlikely(nb_segs > IXGBE_TX_MAX_SEGS)) {
+			/* 7.2.3.3: more than 40 descriptors is beyond the NIC: refused. */
+			count(&q->errors, 1);
+			tern_pkt_free(pkt);
+			continue;
+		}
+		if (nb_segs > q->nb_free)
+			break; /* the ring is full: the caller keeps the rest */
+		/* 7.2.3.2.4 advanced data descriptors, one per segment, EOP on the last. */
+		for (struct tern_pkt *seg = pkt; seg != NULL; seg = seg->next) {
+			volatile union ixgbe_adv_tx_desc *d = &q->ring[tail];
+			uint32_t cmd = IXGBE_ADVTXD_DTYP_DATA | IXGBE_ADVTXD_DCMD_DEXT |
+			               IXGBE_ADVTXD_DCMD_IFCS | seg->data_len;
+
+			if (seg->next == NULL)
+				cmd |= IXGBE_ADVTXD_DCMD_EOP;
+			d->read.buffer_addr = tern_pkt_data_iova(seg);
+			d->read.cmd_type_len = cmd;
+			d->read.olinfo_status = olinfo;
+			eop = tail;
+			tail = (uint16_t)((tail + 1) & q->mask);
+		}
+		q->bufs[eop] = pkt;
+		q->nb_free = (uint16_t)(q->nb_free - nb_segs);
+		q->since_rs = (uint16_t)(q->since_rs + nb_segs);
+		/* 7.2.3.2.4 RS: a DD write-back for every RS_THRESH descriptors, at a packet's end.
+		 */
+		if (q->since_rs >= IXGBE_TX_RS_THRESH) {
+			q->ring[eop].read.cmd_type_len |= IXGBE_ADVTXD_DCMD_RS;
+			q->rs_fifo[q->rs_tail++ & q->rs_mask] = eop;
+			q->since_rs = 0;
+		}
+	}
+	if (tail != q->tail) {
+		q->tail = tail;
+		/* Release: descriptors and packet data before TDT; pairs with the NIC's fetch. */
+		tern_pci_wmb();
+		wr32(q->pci, q->tdt_reg, tail);
+	}
+	if (tern_unlikely(--q->stats_poll == 0)) {
+		q->stats_poll = IXGBE_STATS_POLLS;
+		stats_maybe_fold(q->port);
+	}
+	return nb_tx;
+}
+
+/* ---- control path: configure and queues -------------------------------------- */
+
+static int ixgbe_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb_txq,
+                           const struct tern_port_conf *conf)
+{
+	struct ixgbe_port *p = ixgbe_port(dev);
+	uint32_t mtu = conf != NULL && conf->mtu != 0 ? conf->mtu : TERN_ETHER_MTU;
+	uint32_t frame = mtu + TERN_ETHER_HDR_LEN + TERN_ETHER_CRC_LEN;
+
+	(void)nb_txq;
+	if (mtu < 68 || frame > IXGBE_MAX_FRAME) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: MTU %u out of range: 68 to %u", dev->name,
+		         mtu, IXGBE_MAX_FRAME - TERN_ETHER_HDR_LEN - TERN_ETHER_CRC_LEN);
+		return -EINVAL;
+	}
+	p->max_frame = frame;
+	/* Several RX queues only receive anything through RSS: ask or not, it is on then. */
+	p->rss = (conf != NULL && conf->rss) || nb_rxq > 1;
+	return 0;
+}
+
+static void ixgbe_info_get(struct tern_port_dev *dev, struct tern_port_info *info)
+{
+	(void)dev;
+	info->max_rx_queues = IXGBE_MAX_QUEUES;
+	info->max_tx_queues = IXGBE_MAX_QUEUES;
+	info->rx_desc_min = IXGBE_DESC_MIN;
+	info->rx_desc_max = IXGBE_DESC_MAX;
+	info->tx_desc_min = IXGBE_DESC_MIN;
+	info->tx_desc_max = IXGBE_DESC_MAX;
+	info->max_rx_pktlen = IXGBE_MAX_FRAME;
+	info->capa = TERN_PORT_CAPA_MULTI_SEG_TX | TERN_PORT_CAPA_MULTI_SEG_RX |
+	             TERN_PORT_CAPA_RSS_HASH | TERN_PORT_CAPA_PROMISC | TERN_PORT_CAPA_MAC_SET |
+	             TERN_PORT_CAPA_RUNTIME_LINK;
+}
+
+/* nb_desc: 0 for the default, else a power of two (masking instead of division). */
+static int ring_size(struct tern_port_dev *dev, const char *what, uint16_t qid, uint16_t *nb_desc)
+{
+	if (*nb_desc == 0)
+		*nb_desc = IXGBE_DESC_DEF;
+	if ((*nb_desc & (*nb_desc - 1)) != 0) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG,
+		         "%s: %s queue %u: %u descriptors: give a power of two from %u to %u",
+		         dev->name, what, qid, *nb_desc, IXGBE_DESC_MIN, IXGBE_DESC_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A descriptor ring in DMA memory: 128-byte aligned, one IOVA range (7.1.9, 7.2.3.3). */
+static void *ring_alloc(struct tern_port_dev *dev, const char *what, uint16_t qid, uint16_t n,
+                        int socket)
+{
+	size_t len = (size_t)n * 16;
+	void *ring = tern_dma_zalloc(what, len, 128, socket);
+
+	if (ring == NULL) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: %s queue %u: no DMA memory for %zu bytes",
+		         dev->name, what, qid, len);
+		return NULL;
+	}
+	if (!tern_dma_iova_contig(ring, len)) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG,
+		         "%s: %s queue %u: ring of %zu bytes crosses pages: use hugepages",
+		         dev->name, what, qid, len);
+		tern_dma_free(ring);
+		return NULL;
+	}
+	return ring;
+}
+
+static void buf_len_cb(struct tern_mempool *mp, void *opaque, void *obj, unsigned idx)
+{
+	(void)mp;
+	if (idx == 0)
+		*(uint16_t *)opaque = ((struct tern_pkt *)obj)->buf_len;
+}
+
+static void rxq_free(struct ixgbe_rxq *q)
+{
+	if (q == NULL)
+		return;
+	tern_dma_free((void *)q->ring);
+	free(q->bufs);
+	free(q);
+}
+
+static int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
+                                int socket, struct tern_mempool *mp, void **queue)
+{
+	struct ixgbe_port *p = ixgbe_port(dev);
+	struct ixgbe_rxq *q;
+	uint16_t buf_len = 0, room;
+	int ret = ring_size(dev, "RX", qid, &nb_desc);
+
+	if (ret < 0)
+		return ret;
+	/* 8.2.3.7.2 SRRCTL.BSIZEPACKET: the data room after the headroom, in whole KiB. */
+	tern_mempool_obj_iter(mp, buf_len_cb, &buf_len);
+	room = (uint16_t)(buf_len - TERN_MIN((uint16_t)TERN_PKT_HEADROOM, buf_len));
+	if (room < 1024) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG,
+		         "%s: RX queue %u: pool %s has %u bytes of data room, the 82599 needs 1024",
+		         dev->name, qid, tern_mempool_name(mp), room);
+		return -EINVAL;
+	}
+	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
+	if (q == NULL)
+		goto nomem;
+	memset(q, 0, sizeof(*q));
+	q->bufs = calloc(nb_desc, sizeof(*q->bufs));
+	if (socket == TERN_SOCKET_ID_ANY)
+		socket = dev->socket;
+	q->ring = ring_alloc(dev, "ixgbe RX ring", qid, nb_desc, socket);
+	if (q->bufs == NULL || q->ring == NULL) {
+		rxq_free(q);
+		goto nomem;
+	}
+	q->pci = p->pci;
+	q->mp = mp;
+	q->port = p;
+	q->rdt_reg = IXGBE_RDT(qid);
+	q->nb_desc = nb_desc;
+	q->mask = (uint16_t)(nb_desc - 1);
+	q->port_id = dev->port_id;
+	q->qid = qid;
+	q->buf_size = (uint16_t)(TERN_MIN(room, 15u * 1024) & ~1023u);
+	q->stats_poll = IXGBE_STATS_POLLS;
+	*queue = q;
+	return 0;
+nomem:
+	tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
+	return -ENOMEM;
+}
+
+static void txq_free(struct ixgbe_txq *q)
+{
+	if (q == NULL)
+		return;
+	tern_dma_free((void *)q->ring);
+	free(q->bufs);
+	free(q->rs_fifo);
+	free(q);
+}
+
+static int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
+                                int socket, void **queue)
+{
+	struct ixgbe_port *p = ixgbe_port(dev);
+	struct ixgbe_txq *q;
+	int ret = ring_size(dev, "TX", qid, &nb_desc);
+
+	if (ret < 0)
+		return ret;
+	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
+	if (q == NULL)
+		goto nomem;
+	memset(q, 0, sizeof(*q));
+	/* RS points: at most one per RS_THRESH descriptors; a power of two for the mask. */
+	q->rs_mask = (uint16_t)(nb_desc - 1);
+	q->bufs = calloc(nb_desc, sizeof(*q->bufs));
+	q->rs_fifo = calloc(nb_desc, sizeof(*q->rs_fifo));
+	if (socket == TERN_SOCKET_ID_ANY)
+		socket = dev->socket;
+	q->ring = ring_alloc(dev, "ixgbe TX ring", qid, nb_desc, socket);
+	if (q->bufs == NULL || q->rs_fifo == NULL || q->ring == NULL) {
+		txq_free(q);
+		goto nomem;
+	}
+	q->pci = p->pci;
+	q->port = p;
+	q->tdt_reg = IXGBE_TDT(qid);
+	q->nb_desc = nb_desc;
+	q->mask = (uint16_t)(nb_desc - 1);
+	q->qid = qid;
+	q->stats_poll = IXGBE_STATS_POLLS;
+	*queue = q;
+	return 0;
+nomem:
+	tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
+	return -ENOMEM;
+}
+
+static void ixgbe_rx_queue_release(struct tern_port_dev *dev, void *queue)
+{
+	struct ixgbe_port *p = ixgbe_port(dev);
+	struct ixgbe_rxq *q = queue;
+
+	p->gone_nombuf += count_read(&q->nombuf);
+	p->gone_rx_errors += count_read(&q->errors);
+	rxq_free(q);
+}
+
+static void ixgbe_tx_queue_release(struct tern_port_dev *dev, void *queue)
+{
+	struct ixgbe_port *p = ixgbe_port(dev);
+	struct ixgbe_txq *q = queue;
+
+	p->gone_tx_errors += count_read(&q->errors);
+	txq_free(q);
+}
+
+/* ---- 4.6.7 receive initialization -------------------------------------------- */
+
+/* 7.1.2.8: the 40-byte key, the redirection table over nb_rxq queues, the hashed fields. */
+static void rss_setup(struct ixgbe_port *p)
+{
+	const struct tern_pci_dev *pci = p->pci;
+	uint16_t nb_rxq = p->dev.nb_rxq;
+
+	/* 8.2.3.7.4 RXCSUM.PCSD: the descriptor's second dword carries the hash. */
+	set_bits(pci, IXGBE_RXCSUM, IXGBE_RXCSUM_PCSD);
+	/* 8.2.3.7.15 RSSRK: key byte 0 in the low byte of RSSRK(0). */
+	for (unsigned i = 0; i < IXGBE_RSS_KEY_LEN / 4; i++) {
+		const uint8_t *k = &p->rss_key[4 * i];
+
+		wr32(pci, IXGBE_RSSRK(i),
+		     k[0] | (uint32_t)k[1] << 8 | (uint32_t)k[2] << 16 | (uint32_t)k[3] << 24);
+	}
+	/* 8.2.3.7.13 RETA: 128 one-byte entries, entry i -> queue i mod nb_rxq. */
+	for (unsigned r = 0; r < IXGBE_RETA_ENTRIES / 4; r++) {
+		uint32_t v = 0;
+
+		for (unsigned b = 0; b < 4; b++)
+			v |= (uint32_t)((4 * r + b) % nb_rxq) << (8 * b);
+		wr32(pci, IXGBE_RETA(r), v);
+	}
+	/* 8.2.3.7.12 MRQC: RSS only (no DCB, no VT), over IPv4/IPv6 and their TCP/UDP ports. */
+	wr32(pci, IXGBE_MRQC,
+	     IXGBE_MRQC_RSSEN | IXGBE_MRQC_RSS_FIELD_IPV4 | IXGBE_MRQC_RSS_FIELD_IPV4_TCP |
+	         IXGBE_MRQC_RSS_FIELD_IPV4_UDP | IXGBE_MRQC_RSS_FIELD_IPV6 |
+	         IXGBE_MRQC_RSS_FIELD_IPV6_TCP | IXGBE_MRQC_RSS_FIELD_IPV6_UDP);
+}
+
+static void rx_filters(struct ixgbe_port *p, bool promisc)
+{
+	uint32_t fctrl = rd32(p->pci, IXGBE_FCTRL) | IXGBE_FCTRL_BAM;
+
+	/* 8.2.3.7.1 FCTRL: broadcast always; unicast and multicast promiscuous on demand. */
+	if (promisc)
+		fctrl |= IXGBE_FCTRL_UPE | IXGBE_FCTRL_MPE;
+	else
+		fctrl &= ~(IXGBE_FCTRL_UPE | IXGBE_FCTRL_MPE);
+	wr32(p->pci, IXGBE_FCTRL, fctrl);
+}
+
+/* 4.6.7 for one queue: ring, buffer size, fill, enable, then the tail. */
+static int rxq_start(struct ixgbe_port *p, struct ixgbe_rxq *q)
+{
+	const struct tern_pci_dev *pci = p->pci;
+	uint16_t i = q->qid;
+	tern_iova_t iova = tern_dma_virt2iova((const void *)q->ring);
+
+	clear_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE);
+	wr32(pci, IXGBE_RDBAL(i), (uint32_t)iova);
+	wr32(pci, IXGBE_RDBAH(i), (uint32_t)(iova >> 32));
+	wr32(pci, IXGBE_RDLEN(i), (uint32_t)q->nb_desc * 16);
+	/* 8.2.3.7.2: advanced one-buffer descriptors; DROP_EN off: a full ring waits. */
+	wr32(pci, IXGBE_SRRCTL(i),
+	     IXGBE_SRRCTL_DESCTYPE_ADV_ONEBUF | (q->buf_size >> IXGBE_SRRCTL_BSIZEPKT_SHIFT));
+	wr32(pci, IXGBE_RDH(i), 0);
+	wr32(pci, IXGBE_RDT(i), 0);
+
+	/* Every descriptor gets a buffer; the last one is held back (rx_refill). */
+	if (tern_pkt_alloc_bulk(q->mp, q->bufs, q->nb_desc) < 0) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG,
+		         "%s: RX queue %u: pool %s cannot fill %u descriptors: make it larger",
+		         p->dev.name, i, tern_mempool_name(q->mp), q->nb_desc);
+		return -ENOBUFS;
+	}
+	for (uint16_t d = 0; d < q->nb_desc; d++) {
+		q->ring[d].read.pkt_addr = tern_pkt_data_iova(q->bufs[d]);
+		q->ring[d].read.hdr_addr = 0;
+	}
+	q->next = 0;
+	q->nb_hold = 0;
+	q->first = q->last = NULL;
+
+	/* 4.6.7: enable the queue, poll until the NIC says so, only then bump RDT. */
+	set_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE);
+	if (wait_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE, IXGBE_RXDCTL_ENABLE, 100) < 0) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: RX queue %u did not enable", p->dev.name, i);
+		return -EIO;
+	}
+	/* Release: the filled ring before the doorbell; pairs with the NIC's descriptor fetch. */
+	tern_pci_wmb();
+	wr32(pci, IXGBE_RDT(i), (uint32_t)(q->nb_desc - 1));
+	return 0;
+}
+
+static int rx_init(struct ixgbe_port *p)
+{
+	const struct tern_pci_dev *pci = p->pci;
+	struct tern_port_dev *dev = &p->dev;
+	uint32_t hlreg0;
+	int ret;
+
+	/* 4.6.7: receive off while it is set up. */
+	clear_bits(pci, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
+
+	/* 8.2.3.22.8 HLREG0: strip CRC, add CRC and pad on TX, jumbo frames beyond 1518. */
+	hlreg0 = rd32(pci, IXGBE_HLREG0) | IXGBE_HLREG0_RXCRCSTRP | IXGBE_HLREG0_TXCRCEN |
+	         IXGBE_HLREG0_TXPADEN;
+	if (p->max_frame > 1518)
+		hlreg0 |= IXGBE_HLREG0_JUMBOEN;
+	else
+		hlreg0 &= ~IXGBE_HLREG0_JUMBOEN;
+	wr32(pci, IXGBE_HLREG0, hlreg0);
+	wr32(pci, IXGBE_MAXFRS, p->max_frame << IXGBE_MAXFRS_MFS_SHIFT);
+	/* 8.2.3.8.8 RDRXCTL.CRCSTRIP must match HLREG0.RXCRCSTRP. */
+	set_bits(pci, IXGBE_RDRXCTL, IXGBE_RDRXCTL_CRCSTRIP);
+
+	mac_write(pci, &dev->mac);
+	rx_filters(p, dev->promisc);
+	if (p->rss)
+		rss_setup(p);
+	else
+		wr32(pci, IXGBE_MRQC, 0);
+
+	/* 8.2.3.23.71 RQSMR: queue i counts into counter set i. */
+	for (unsigned r = 0; r < IXGBE_NB_QSTATS / 4; r++)
+		wr32(pci, IXGBE_RQSMR(r),
+		     (4 * r) | (4 * r + 1) << 8 | (4 * r + 2) << 16 | (4 * r + 3) << 24);
+
+	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
+		ret = rxq_start(p, dev->rxq[i]);
+		if (ret < 0)
+			return ret;
+	}
+	/* 4.6.7: no-snoop off (8.2.3.1.3), then receive on. */
+	set_bits(pci, IXGBE_CTRL_EXT, IXGBE_CTRL_EXT_NS_DIS);
+	set_bits(pci, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
+	return 0;
+}
+
+/* ---- 4.6.8 transmit initialization ------------------------------------------- */
+
+static int tx_init(struct ixgbe_port *p)
+{
+	const struct tern_pci_dev *pci = p->pci;
+	struct tern_port_dev *dev = &p->dev;
+
+	for (unsigned r = 0; r < IXGBE_NB_QSTATS / 4; r++)
+		wr32(pci, IXGBE_TQSM(r),
+		     (4 * r) | (4 * r + 1) << 8 | (4 * r + 2) << 16 | (4 * r + 3) << 24);
+	for (uint16_t i = 0; i < dev->nb_txq; i++) {
+		struct ixgbe_txq *q = dev->txq[i];
+		tern_iova_t iova = tern_dma_virt2iova((const void *)q->ring);
+
+		/* 8.2.3.9.5-8: ring base, length, empty (head == tail). */
+		wr32(pci, IXGBE_TDBAL(i), (uint32_t)iova);
+		wr32(pci, IXGBE_TDBAH(i), (uint32_t)(iova >> 32));
+		wr32(pci, IXGBE_TDLEN(i), (uint32_t)q->nb_desc * 16);
+		wr32(pci, IXGBE_TDH(i), 0);
+		wr32(pci, IXGBE_TDT(i), 0);
+		/*
+		 * 8.2.3.9.10 TXDCTL: prefetch when 32 are free, host threshold 1,
+		 * write-back threshold 0: DD comes back as soon as an RS descriptor
+		 * is done, which tx_clean relies on.
+		 */
+		wr32(pci, IXGBE_TXDCTL(i),
+		     32u << IXGBE_TXDCTL_PTHRESH_SHIFT | 1u << IXGBE_TXDCTL_HTHRESH_SHIFT);
+		memset((void *)q->ring, 0, (size_t)q->nb_desc * 16);
+		q->tail = q->clean = 0;
+		q->nb_free = (uint16_t)(q->nb_desc - 1); /* TDT == TDH means empty */
+		q->since_rs = 0;
+		q->rs_head = q->rs_tail = 0;
+	}
+	/* 4.6.8: transmit on (DMATXCTL.TE) before any queue is enabled. */
+	set_bits(pci, IXGBE_DMATXCTL, IXGBE_DMATXCTL_TE);
+	for (uint16_t i = 0; i < dev->nb_txq; i++) {
+		set_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE);
+		if (wait_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE, IXGBE_TXDCTL_ENABLE, 100) <
+		    0) {
+			tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: TX queue %u did not enable",
+			         dev->name, i);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* ---- start, stop, close --------------------------------------------------------- */
+
+static void rxq_drain(struct ixgbe_rxq *q)
+{
+	for (uint16_t d = 0; d < q->nb_desc; d++) {
+		tern_pkt_free(q->bufs[d]);
+		q->bufs[d] = NULL;
+	}
+	tern_pkt_free(q->first);
+	q->first = q->last = NULL;
+	q->nb_hold = 0;
+}
+
+static void txq_drain(struct ixgbe_txq *q)
+{
+	for (uint16_t d = 0; d < q->nb_desc; d++) {
+		tern_pkt_free(q->bufs[d]);
+		q->bufs[d] = NULL;
+	}
+}
+
+static int ixgbe_stop(struct tern_port_dev *dev)
+{
+	struct ixgbe_port *p = ixgbe_port(dev);
+	const struct tern_pci_dev *pci = p->pci;
+
+	/* 4.6.7.1 / 4.6.8.1: disable each queue and wait until the NIC has let it go. */
+	clear_bits(pci, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
+	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
+		clear_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE);
+		if (wait_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE, 0, 100) < 0)
+			tern_log(TERN_LOG_WARNING, IXGBE_LOG, "%s: RX queue %u did not stop",
+			         dev->name, i);
+	}
+	for (uint16_t i = 0; i < dev->nb_txq; i++) {
+		clear_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE);
+		if (wait_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE, 0, 100) < 0)
+			tern_log(TERN_LOG_WARNING, IXGBE_LOG, "%s: TX queue %u did not stop",
+			         dev->name, i);
+	}
+	/* The NIC is off the rings: every buffer goes back to its pool. */
+	for (uint16_t i = 0; i < dev->nb_rxq; i++)
+		rxq_drain(dev->rxq[i]);
+	for (uint16_t i = 0; i < dev->nb_txq; i++)
+		txq_drain(dev->txq[i]);
+	return 0;
+}
+
+static int ixgbe_start(struct tern_port_dev *dev)
+{
+	struct ixgbe_port *p = ixgbe_port(dev);
+	int ret = rx_init(p);
+
+	if (ret == 0)
+		ret = tx_init(p);
+	if (ret < 0)
+		ixgbe_stop(dev); /* gives back what rx_init had posted */
+	return ret;
+}
+
+static void ixgbe_close(struct tern_port_dev *dev)
+{
+	struct ixgbe_port *p = ixgbe_port(dev);
+
+	/* Leave the NIC quiet: interrupts masked, receive off (the rings are gone). */
+	wr32(p->pci, IXGBE_EIMC, IXGBE_IRQ_CLEAR_MASK);
+	clear_bits(p->pci, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
+	tern_pci_bus_master(p->pci, false);
+	tern_pci_close(p->pci);
+	free(p);
+}
+
+static int ixgbe_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr *mac)
+{
+	mac_write(ixgbe_port(dev)->pci, mac);
+	return 0;
+}
+
+static int ixgbe_promisc_set(struct tern_port_dev *dev, bool on)
+{
+	rx_filters(ixgbe_port(dev), on);
+	return 0;
+}
+
+/* 8.2.3.22.20 LINKS: up and speed. */
+static int ixgbe_link_get(struct tern_port_dev *dev, struct tern_link *link)
+{
+	uint32_t links = rd32(ixgbe_port(dev)->pci, IXGBE_LINKS);
+
+	*link = (struct tern_link){
+	    .up = (links & IXGBE_LINKS_UP) != 0, .full_duplex = true, .autoneg = true};
+	if (!link->up)
+		return 0;
+	switch (links & IXGBE_LINKS_SPEED_MASK) {
+	case IXGBE_LINKS_SPEED_10G:
+		link->speed_mbps = 10000;
+		break;
+	case IXGBE_LINKS_SPEED_1G:
+		link->speed_mbps = 1000;
+		break;
+	case IXGBE_LINKS_SPEED_100M:
+		link->speed_mbps = 100;
+		break;
+	default:
+		link->speed_mbps = 0;
+	}
+	return 0;
+}
+
+static int ixgbe_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stats)
+{
+	struct ixgbe_port *p = ixgbe_port(dev);
+	const struct ixgbe_hw_stats *s = &p->hw;
+
+	stats_lock(p);
+	stats_fold_locked(p);
+	/* GORC/GOTC count the 4-byte CRC of every frame; the application never sees it. */
+	*stats = (struct tern_port_stats){
+	    .ipackets = s->gprc,
+	    .ibytes = s->gorc - s->gprc * TERN_ETHER_CRC_LEN,
+	    .ierrors = s->crcerrs + p->gone_rx_errors,
+	    .opackets = s->gptc,
+	    .obytes = s->gotc - s->gptc * TERN_ETHER_CRC_LEN,
+	    .oerrors = p->gone_tx_errors,
+	    .rx_nombuf = p->gone_nombuf,
+	    .imissed = s->mpc,
+	};
+	stats_unlock(p);
+	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
+		struct ixgbe_rxq *q = dev->rxq[i];
+
+		if (q != NULL) {
+			stats->rx_nombuf += count_read(&q->nombuf);
+			stats->ierrors += count_read(&q->errors);
+		}
+	}
+	for (uint16_t i = 0; i < dev->nb_txq; i++)
+		if (dev->txq[i] != NULL)
+			stats->oerrors += count_read(&((struct ixgbe_txq *)dev->txq[i])->errors);
+	return 0;
+}
+
+static int ixgbe_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qid,
+                                 struct tern_queue_stats *stats)
+{
+	struct ixgbe_port *p = ixgbe_port(dev);
+
+	memset(stats, 0, sizeof(*stats));
+	stats_lock(p);
+	stats_fold_locked(p);
+	if (rx) {
+		struct ixgbe_rxq *q = dev->rxq[qid];
+
+		stats->packets = p->hw.qprc[qid];
+		stats->bytes = p->hw.qbrc[qid]; /* after CRC strip: what the buffers hold */
+		stats->missed = p->hw.qprdc[qid];
+		stats->nombuf = q != NULL ? count_read(&q->nombuf) : 0;
+		stats->errors = q != NULL ? count_read(&q->errors) : 0;
+	} else {
+		struct ixgbe_txq *q = dev->txq[qid];
+
+		stats->packets = p->hw.qptc[qid];
+		stats->bytes = p->hw.qbtc[qid];
+		stats->errors = q != NULL ? count_read(&q->errors) : 0;
+	}
+	stats_unlock(p);
+	return 0;
+}
+
+static const struct tern_port_ops ixgbe_ops = {
+    .configure = ixgbe_configure,
+    .info_get = ixgbe_info_get,
+    .rx_queue_setup = ixgbe_rx_queue_setup,
+    .tx_queue_setup = ixgbe_tx_queue_setup,
+    .rx_queue_release = ixgbe_rx_queue_release,
+    .tx_queue_release = ixgbe_tx_queue_release,
+    .start = ixgbe_start,
+    .stop = ixgbe_stop,
+    .close = ixgbe_close,
+    .mac_set = ixgbe_mac_set,
+    .promisc_set = ixgbe_promisc_set,
+    .link_get = ixgbe_link_get,
+    .stats_get = ixgbe_stats_get,
+    .queue_stats_get = ixgbe_queue_stats_get,
+};
+
+/* ---- probe ---------------------------------------------------------------------- */
+
+/* Microsoft's default Toeplitz key (also the one the RSS verification suite uses). */
+static const uint8_t ixgbe_default_rss_key[IXGBE_RSS_KEY_LEN] = {
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+    0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+    0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* rss_key=<80 hex digits> (colons allowed between bytes). */
+static int parse_rss_key(const char *name, const char *args, uint8_t key[IXGBE_RSS_KEY_LEN])
+{
+	char buf[3 * IXGBE_RSS_KEY_LEN + 1];
+	unsigned n = 0;
+	int ret = tern_devargs_get(args, "rss_key", buf, sizeof(buf));
+
+	if (ret == -ENOENT)
+		return 0;
+	for (const char *s = buf; ret > 0 && *s != '\0' && n < IXGBE_RSS_KEY_LEN;) {
+		int hi, lo;
+
+		if (*s == ':')
+			s++;
+		hi = hex_nibble(s[0]);
+		lo = hi < 0 ? -1 : hex_nibble(s[1]);
+		if (lo < 0)
+			break;
+		key[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	if (ret < 0 || n != IXGBE_RSS_KEY_LEN) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG,
+		         "%s: rss_key= must be %d bytes in hex (80 digits)", name,
+		         IXGBE_RSS_KEY_LEN);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ixgbe_probe(struct tern_pci_dev *pci, const char *args, struct tern_port_dev **devp)
+{
+	static const char *const known[] = {"rss_key", NULL};
+	struct ixgbe_port *p;
+	void *bar0;
+	int ret;
+
+	ret = tern_devargs_check(IXGBE_LOG, args, known);
+	if (ret < 0)
+		return ret;
+	if (pci->bar[0].len < IXGBE_BAR0_LEN || pci->bar[0].io) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: BAR 0 is not the 82599's 128 KiB registers",
+		         pci->name);
+		return -ENODEV;
+	}
+	ret = tern_pci_map_bar(pci, 0, &bar0);
+	if (ret < 0) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: cannot map BAR 0: %s", pci->name,
+		         tern_eal_last_error());
+		return ret;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: out of memory", pci->name);
+		return -ENOMEM;
+	}
+	p->pci = pci;
+	memcpy(p->rss_key, ixgbe_default_rss_key, sizeof(p->rss_key));
+	ret = parse_rss_key(pci->name, args, p->rss_key);
+	if (ret < 0)
+		goto fail;
+	atomic_flag_clear(&p->stats_lock);
+	p->stats_period_tsc = tern_tsc_hz(); /* fold once a second (see statistics) */
+	p->max_frame = TERN_ETHER_MTU + TERN_ETHER_HDR_LEN + TERN_ETHER_CRC_LEN;
+
+	ret = ixgbe_reset_and_init(p);
+	if (ret < 0)
+		goto fail;
+	/* The NIC reads and writes our rings and buffers from now on. */
+	ret = tern_pci_bus_master(pci, true);
+	if (ret < 0) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: cannot enable bus mastering", pci->name);
+		goto fail;
+	}
+	mac_read(pci, &p->dev.mac);
+	p->dev.ops = &ixgbe_ops;
+	p->dev.rx_burst = ixgbe_rx_burst;
+	p->dev.tx_burst = ixgbe_tx_burst;
+	p->dev.socket = pci->numa_node >= 0 ? pci->numa_node : TERN_SOCKET_ID_ANY;
+	*devp = &p->dev;
+	return 0;
+fail:
+	free(p);
+	return ret;
+}
+
+/* The 82599 family and the X540/X550-T that share its register model (Linux ixgbe_type.h). */
+static const struct tern_pci_id ixgbe_pci_ids[] = {
+    {IXGBE_VENDOR_INTEL, 0x10f7}, /* 82599 KX4 */
+    {IXGBE_VENDOR_INTEL, 0x1514}, /* 82599 KX4 mezzanine */
+    {IXGBE_VENDOR_INTEL, 0x1517}, /* 82599 KR */
+    {IXGBE_VENDOR_INTEL, 0x10f8}, /* 82599 combo backplane */
+    {IXGBE_VENDOR_INTEL, 0x10f9}, /* 82599 CX4 */
+    {IXGBE_VENDOR_INTEL, 0x10fb}, /* 82599 SFP+ */
+    {IXGBE_VENDOR_INTEL, 0x10fc}, /* 82599 XAUI LOM */
+    {IXGBE_VENDOR_INTEL, 0x151c}, /* 82599 T3 LOM */
+    {IXGBE_VENDOR_INTEL, 0x1529}, /* 82599 SFP+ FCoE */
+    {IXGBE_VENDOR_INTEL, 0x152a}, /* 82599 backplane FCoE */
+    {IXGBE_VENDOR_INTEL, 0x1507}, /* 82599 SFP+ EM */
+    {IXGBE_VENDOR_INTEL, 0x154d}, /* 82599 SFP+ SF2 */
+    {IXGBE_VENDOR_INTEL, 0x154a}, /* 82599 SFP+ SF QP */
+    {IXGBE_VENDOR_INTEL, 0x1558}, /* 82599 QSFP+ SF QP */
+    {IXGBE_VENDOR_INTEL, 0x154f}, /* 82599 LS */
+    {IXGBE_VENDOR_INTEL, 0x1557}, /* 82599EN SFP+ */
+    {IXGBE_VENDOR_INTEL, 0x1528}, /* X540-T */
+    {IXGBE_VENDOR_INTEL, 0x1560}, /* X540-T1 */
+    {IXGBE_VENDOR_INTEL, 0x1563}, /* X550-T */
+    {IXGBE_VENDOR_INTEL, 0x15d1}, /* X550-T1 */
+    {0, 0},
+};
+
+const struct tern_driver tern_ixgbe_driver = {
+    .abi_version = TERN_DRIVER_ABI_VERSION,
+    .name = "ixgbe",
+    .bus = TERN_BUS_PCI,
+    .pci_ids = ixgbe_pci_ids,
+    .pci_probe = ixgbe_probe,
+};
