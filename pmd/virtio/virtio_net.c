@@ -296,6 +296,10 @@ static int ctrl_cmd(struct virtio_port *vp, uint8_t cls, uint8_t cmd, const void
 	tern_iova_t iova = tern_dma_virt2iova(vp->ctrl);
 	uint16_t d0, d1, d2;
 
+	if (vq->nb_free < 3) { /* a command that timed out still holds its descriptors */
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: control queue busy", vp->hw.name);
+		return -EBUSY;
+	}
 	/* 5.1.6.5: header {class, command}, then data, then the ack the device writes. */
 	vp->ctrl[0] = cls;
 	vp->ctrl[1] = cmd;
@@ -694,6 +698,7 @@ static int virtio_identify(struct virtio_port *vp)
 {
 	struct virtio_hw *hw = &vp->hw;
 	bool modern = hw->modern;
+	uint16_t dev_pairs = 1;
 	int ret;
 
 	/* 3.1.1 steps 1-3. */
@@ -723,13 +728,9 @@ static int virtio_identify(struct virtio_port *vp)
 		             hw->pci->addr.bus << 8 ^ hw->pci->addr.dev;
 		tern_ether_addr_local(&vp->dev.mac, r);
 	}
-	vp->max_pairs = 1;
-	if (virtio_has(hw, VIRTIO_NET_F_MQ)) {
-		uint16_t pairs;
-
-		hw->ops->read_config(hw, VIRTIO_NET_CFG_MAX_PAIRS, &pairs, sizeof(pairs));
-		vp->max_pairs = TERN_MAX(1, TERN_MIN(pairs, TERN_MAX_QUEUES_PER_PORT));
-	}
+	if (virtio_has(hw, VIRTIO_NET_F_MQ))
+		hw->ops->read_config(hw, VIRTIO_NET_CFG_MAX_PAIRS, &dev_pairs, sizeof(dev_pairs));
+	vp->max_pairs = TERN_MAX(1, TERN_MIN(dev_pairs, TERN_MAX_QUEUES_PER_PORT));
 	vp->rx_size = hw->ops->get_queue_size(hw, VIRTIO_NET_RXQ(0));
 	vp->tx_size = hw->ops->get_queue_size(hw, VIRTIO_NET_TXQ(0));
 	if (vp->rx_size == 0 || vp->tx_size == 0 || (vp->rx_size & (vp->rx_size - 1)) ||
@@ -739,7 +740,8 @@ static int virtio_identify(struct virtio_port *vp)
 		return -EIO;
 	}
 	if (virtio_has(hw, VIRTIO_NET_F_CTRL_VQ)) {
-		uint16_t cidx = 2 * vp->max_pairs; /* 5.1.2: controlq after the last pair */
+		uint16_t cidx =
+		    2 * TERN_MAX(dev_pairs, 1); /* 5.1.2: controlq after the last pair */
 
 		vp->cvq_size = hw->ops->get_queue_size(hw, cidx);
 		vp->ctrl = tern_dma_zalloc("virtio ctrl", 64, 64, vp->dev.socket);

@@ -23,7 +23,7 @@
 #include "tern_pci.h"
 #include "virtio_regs.h"
 
-#define FAKE_NQ       3
+#define FAKE_NQ       5 /* two pairs and the control queue */
 #define FAKE_QSIZE    256
 #define FAKE_NOTIFY   0x3000
 #define FAKE_DEVCFG   0x2000
@@ -47,9 +47,12 @@ struct fake {
 	unsigned notifies[FAKE_NQ];
 	unsigned early_notifies; /* notifications before DRIVER_OK (3.1.1 forbids them) */
 	unsigned resets;
-	uint8_t devcfg[16];  /* struct virtio_net_config: mac, status */
-	unsigned rx_dropped; /* frames the device had no buffer for */
-	unsigned bad;        /* malformed descriptors seen */
+	uint8_t devcfg[16];   /* struct virtio_net_config: mac, status */
+	unsigned rx_dropped;  /* frames the device had no buffer for */
+	uint16_t max_pairs;   /* with MQ: config max_virtqueue_pairs */
+	uint8_t ctrl_last[8]; /* class, command, first data bytes of the last control command */
+	unsigned ctrl_cmds;
+	unsigned bad; /* malformed descriptors seen */
 };
 
 static inline uint64_t fake_get(const void *p, unsigned width)
@@ -81,8 +84,14 @@ static void fake_set_status(struct fake *f, uint8_t st)
 	f->status = st;
 }
 
+static void fake_ctrl(struct fake *f);
+
 static void fake_notify(struct fake *f, uint32_t q)
 {
+	uint16_t cq = f->dev_features >> VIRTIO_NET_F_MQ & 1 ? 2 * f->max_pairs : 2;
+
+	if (q == cq && (f->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		fake_ctrl(f); /* control commands are answered at once, as QEMU does */
 	if (q < FAKE_NQ)
 		f->notifies[q]++;
 	if (!(f->status & VIRTIO_CONFIG_S_DRIVER_OK))
@@ -97,7 +106,7 @@ static uint32_t fake_common_read(struct fake *f, uint64_t off, unsigned width)
 	case VIRTIO_PCI_COMMON_DF:
 		return (uint32_t)(f->dev_features >> (f->dfsel ? 32 : 0));
 	case VIRTIO_PCI_COMMON_NUMQ:
-		return FAKE_NQ;
+		return f->dev_features >> VIRTIO_NET_F_MQ & 1 ? 2u * f->max_pairs + 1 : 3;
 	case VIRTIO_PCI_COMMON_STATUS:
 		return f->status;
 	case VIRTIO_PCI_COMMON_CFGGENERATION:
@@ -296,6 +305,8 @@ static void fake_init(struct fake *f, uint64_t features)
 	fake_cap(f, 0x74, 0, VIRTIO_PCI_CAP_DEVICE_CFG, FAKE_DEVCFG, 16, 16);
 	memcpy(f->devcfg, mac, 6);
 	f->devcfg[VIRTIO_NET_CFG_STATUS] = VIRTIO_NET_S_LINK_UP;
+	f->max_pairs = 2;
+	f->devcfg[VIRTIO_NET_CFG_MAX_PAIRS] = 2;
 	f->dev_features = features;
 	fake_reset(f);
 	f->resets = 0;
@@ -336,6 +347,40 @@ static unsigned fake_hdr_len(const struct fake *f)
 	bool mrg = f->drv_features >> VIRTIO_NET_F_MRG_RXBUF & 1;
 
 	return v1 || mrg ? VIRTIO_NET_HDR_LEN_MRG : VIRTIO_NET_HDR_LEN_LEGACY;
+}
+
+/* 5.1.6.5: one command chain: header, data, ack; answered VIRTIO_NET_OK. */
+static void fake_ctrl(struct fake *f)
+{
+	struct fake_queue *q = &f->q[f->dev_features >> VIRTIO_NET_F_MQ & 1 ? 2 * f->max_pairs : 2];
+
+	while (fake_avail_count(q) > 0) {
+		uint16_t head = fq_avail(q)->ring[q->last_avail++ & (q->size - 1)], id = head;
+		unsigned got = 0, hops = 0;
+		struct vring_used_elem *e;
+
+		memset(f->ctrl_last, 0, sizeof(f->ctrl_last));
+		for (;;) {
+			struct vring_desc *d = &fq_desc(q)[id];
+			uint8_t *b = (uint8_t *)(uintptr_t)d->addr;
+
+			if (d->flags & VRING_DESC_F_WRITE) {
+				*b = VIRTIO_NET_OK;
+			} else {
+				for (uint32_t i = 0; i < d->len && got < sizeof(f->ctrl_last); i++)
+					f->ctrl_last[got++] = b[i];
+			}
+			if (!(d->flags & VRING_DESC_F_NEXT) || ++hops > 4)
+				break;
+			id = d->next;
+		}
+		f->ctrl_cmds++;
+		e = &fq_used(q)->ring[q->used_idx++ & (q->size - 1)];
+		e->id = head;
+		e->len = 1;
+		atomic_thread_fence(memory_order_release);
+		fq_used(q)->idx = q->used_idx;
+	}
 }
 
 /*

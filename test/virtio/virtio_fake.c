@@ -334,3 +334,54 @@ Test(virtio_fake, features_ok_refused)
 	tern_mempool_free(mp);
 	tern_eal_cleanup();
 }
+
+/* CTRL_VQ + MQ + CTRL_RX: the pair count is set at start, promiscuous mode on request. */
+Test(virtio_fake, control_queue)
+{
+	struct tern_mempool *mp;
+	struct tern_port_info info;
+
+	cr_assert_eq(setup_eal(features_modern | 1ull << VIRTIO_NET_F_CTRL_VQ |
+	                           1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_CTRL_RX,
+	                       NULL),
+	             0, "%s", tern_eal_last_error());
+	tern_port_info_get(0, &info);
+	cr_expect_eq(info.max_rx_queues, 2);
+	cr_expect(info.capa & TERN_PORT_CAPA_PROMISC);
+	mp =
+	    tern_pktpool_create("vfake", 2048, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE, TERN_SOCKET_ID_ANY);
+	cr_assert_eq(tern_port_configure(0, 2, 2, NULL), 0);
+	for (uint16_t q = 0; q < 2; q++) {
+		cr_assert_eq(tern_port_rx_queue_setup(0, q, 0, TERN_SOCKET_ID_ANY, mp), 0);
+		cr_assert_eq(tern_port_tx_queue_setup(0, q, 0, TERN_SOCKET_ID_ANY), 0);
+	}
+	cr_assert_eq(tern_port_promisc_set(0, true), 0); /* stopped: kept for start */
+	cr_expect_eq(dev.ctrl_cmds, 0);
+	cr_assert_eq(tern_port_start(0), 0, "%s", tern_eal_last_error());
+	cr_expect(dev.q[0].enabled && dev.q[1].enabled && dev.q[2].enabled && dev.q[3].enabled &&
+	          dev.q[4].enabled);
+	cr_expect_eq(dev.ctrl_cmds, 2, "VQ_PAIRS_SET, then PROMISC");
+	cr_expect_eq(dev.ctrl_last[0], VIRTIO_NET_CTRL_RX);
+	cr_expect_eq(dev.ctrl_last[2], 1);
+	cr_assert_eq(tern_port_promisc_set(0, false), 0);
+	cr_expect_eq(dev.ctrl_cmds, 3);
+	cr_expect_eq(dev.ctrl_last[2], 0);
+	finish(mp);
+}
+
+Test(virtio_fake, mq_pairs_command)
+{
+	struct tern_mempool *mp;
+
+	cr_assert_eq(
+	    setup_eal(features_modern | 1ull << VIRTIO_NET_F_CTRL_VQ | 1ull << VIRTIO_NET_F_MQ,
+	              NULL),
+	    0, "%s", tern_eal_last_error());
+	mp = start_port(1024, 0);
+	cr_expect_eq(dev.ctrl_cmds, 1);
+	cr_expect_eq(dev.ctrl_last[0], VIRTIO_NET_CTRL_MQ);
+	cr_expect_eq(dev.ctrl_last[1], VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET);
+	cr_expect_eq(dev.ctrl_last[2] | dev.ctrl_last[3] << 8, 1, "one pair configured");
+	cr_expect(dev.q[4].enabled, "control queue after the last pair");
+	finish(mp);
+}
