@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 #include "mp_test.h"
+#include "tern_pkt.h"
 #include "tern_ring.h"
 
 /* Objects per test: 4 Mi; 256 Ki under TSan (~20x slower) or TERN_TEST_SHORT=1. */
@@ -196,6 +197,82 @@ MP_TEST(two_lcores_get_and_put_at_once_without_cache)
 	churn_two_lcores(0);
 }
 
+struct shared {
+	struct tern_mempool *mp;
+	struct tern_ring *to_worker;
+};
+
+/* Worker: drop its reference to every packet main shares with it. */
+static int drop_refs(void *arg)
+{
+	struct shared *sh = arg;
+	struct tern_pkt *pkts[BURST];
+	uint32_t done = 0;
+
+	while (done < OBJS_TOTAL / 4) {
+		unsigned n = tern_ring_sc_dequeue_burst(sh->to_worker, (void **)pkts, BURST, NULL);
+
+		tern_pkt_free_bulk(pkts, n);
+		done += n;
+	}
+	return 0;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Two owners on two lcores free each packet at once: it goes back exactly once. */
+MP_TEST(shared_packets_freed_by_two_lcores_come_back_once)
+{
+	mp_eal_up("0-1", TERN_IOVA_DC);
+	unsigned worker = tern_lcore_next(-1, true);
+	cr_assert_lt(worker, TERN_MAX_LCORE);
+
+	struct shared sh;
+	sh.mp = tern_pktpool_create("shared", 1024, 64, 0, 256, TERN_SOCKET_ID_ANY);
+	cr_assert_not_null(sh.mp);
+	sh.to_worker = tern_ring_create("sh_xfer", 512, TERN_SOCKET_ID_ANY,
+	                                TERN_RING_F_SP_ENQ | TERN_RING_F_SC_DEQ);
+	cr_assert_not_null(sh.to_worker);
+	cr_assert_eq(tern_lcore_launch(worker, drop_refs, &sh), 0);
+
+	struct tern_pkt *pkts[BURST];
+	for (uint32_t sent = 0; sent < OBJS_TOTAL / 4; sent += BURST) {
+		while (tern_pkt_alloc_bulk(sh.mp, pkts, BURST) != 0)
+			tern_pause(); /* the worker still holds them */
+		for (unsigned i = 0; i < BURST; i++)
+			tern_pkt_refcnt_update(pkts[i], 1);
+		unsigned done = 0;
+		while (done < BURST)
+			done += tern_ring_sp_enqueue_burst(sh.to_worker, (void **)&pkts[done],
+			                                   BURST - done, NULL);
+		tern_pkt_free_bulk(pkts, BURST); /* main's reference */
+	}
+	cr_assert_eq(tern_lcore_wait(worker), 0);
+	cr_assert_eq(tern_mempool_cache_flush(sh.mp, worker), 0);
+	cr_assert_eq(tern_mempool_cache_flush(sh.mp, tern_lcore_id()), 0);
+	cr_assert_eq(tern_ring_count(sh.mp->ring), 1024, "a packet came back twice or never");
+
+	/* Every buffer once: take them all and look for duplicates. */
+	static void *all[1024];
+	cr_assert_eq(tern_mempool_get_bulk(sh.mp, all, 1024), 0);
+	qsort(all, 1024, sizeof(void *), cmp_ptr);
+	for (unsigned i = 1; i < 1024; i++)
+		cr_assert(all[i] != all[i - 1], "buffer %p in the pool twice", all[i]);
+	for (unsigned i = 0; i < 1024; i++)
+		cr_assert_eq(tern_pkt_refcnt_read(all[i]), 1);
+	tern_mempool_put_bulk(sh.mp, all, 1024);
+	mp_assert_all_back(sh.mp);
+
+	tern_ring_free(sh.to_worker);
+	tern_mempool_free(sh.mp);
+	mp_eal_down();
+}
+
 #if MP_UNDER_TSAN
 int main(void)
 {
@@ -205,6 +282,8 @@ int main(void)
 	printf("mempool_mt::two_lcores_get_and_put_at_once_through_caches: passed\n");
 	two_lcores_get_and_put_at_once_without_cache();
 	printf("mempool_mt::two_lcores_get_and_put_at_once_without_cache: passed\n");
+	shared_packets_freed_by_two_lcores_come_back_once();
+	printf("mempool_mt::shared_packets_freed_by_two_lcores_come_back_once: passed\n");
 	return 0;
 }
 #endif
