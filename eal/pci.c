@@ -181,10 +181,18 @@ static void read_bars(const char *dir, struct tern_pci_dev *dev)
 	if (f == NULL)
 		return;
 	while (i < TERN_PCI_MAX_BARS && fgets(line, sizeof(line), f) != NULL) {
-		unsigned long long start, end, flags;
+		char *p = line, *q;
+		unsigned long long v[3] = {0, 0, 0};
+		unsigned n;
 
-		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) == 3 && end > start &&
-		    (flags & (IORESOURCE_IO | IORESOURCE_MEM))) {
+		for (n = 0; n < 3; n++, p = q) {
+			errno = 0;
+			v[n] = strtoull(p, &q, 16);
+			if (q == p || errno)
+				break;
+		}
+		unsigned long long start = v[0], end = v[1], flags = v[2];
+		if (n == 3 && end > start && (flags & (IORESOURCE_IO | IORESOURCE_MEM))) {
 			dev->bar[i].phys = start;
 			dev->bar[i].len = end - start + 1;
 			dev->bar[i].io = (flags & IORESOURCE_IO) != 0;
@@ -623,8 +631,9 @@ int tern_pci_map_bar(struct tern_pci_dev *dev, unsigned idx, void **va)
 	return 0;
 }
 
-/* Exact pread/pwrite of a region; -EIO for a short transfer. */
-static int region_rw(const struct pci_region *r, void *buf, size_t len, uint64_t off, bool wr)
+/* Exact pread (rbuf) or pwrite (wbuf) of a region; -EIO for a short transfer. */
+static int region_rw(const struct pci_region *r, void *rbuf, const void *wbuf, size_t len,
+                     uint64_t off)
 {
 	ssize_t n;
 
@@ -632,8 +641,8 @@ static int region_rw(const struct pci_region *r, void *buf, size_t len, uint64_t
 		return -ENODEV;
 	if (r->size && (off > r->size || len > r->size - off))
 		return -ERANGE;
-	n = wr ? pwrite(r->fd, buf, len, (off_t)(r->off + off))
-	       : pread(r->fd, buf, len, (off_t)(r->off + off));
+	n = wbuf ? pwrite(r->fd, wbuf, len, (off_t)(r->off + off))
+	         : pread(r->fd, rbuf, len, (off_t)(r->off + off));
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EIO;
@@ -646,7 +655,7 @@ int tern_pci_cfg_read(struct tern_pci_dev *dev, void *buf, size_t len, uint64_t 
 	if (dev->emul != NULL)
 		return dev->emul->cfg_read ? dev->emul->cfg_read(dev->emul_ctx, buf, len, off)
 		                           : pci_emul_cfg_read(dev, buf, len, off);
-	return region_rw(&((struct pci_priv *)dev->priv)->cfg, buf, len, off, false);
+	return region_rw(&((struct pci_priv *)dev->priv)->cfg, buf, NULL, len, off);
 }
 
 int tern_pci_cfg_write(struct tern_pci_dev *dev, const void *buf, size_t len, uint64_t off)
@@ -661,8 +670,7 @@ int tern_pci_cfg_write(struct tern_pci_dev *dev, const void *buf, size_t len, ui
 		memcpy((char *)dev->priv + off, buf, len);
 		return 0;
 	}
-	return region_rw(&((struct pci_priv *)dev->priv)->cfg, (void *)(uintptr_t)buf, len, off,
-	                 true);
+	return region_rw(&((struct pci_priv *)dev->priv)->cfg, NULL, buf, len, off);
 }
 
 int tern_pci_bus_master(struct tern_pci_dev *dev, bool on)
@@ -724,7 +732,7 @@ static uint32_t io_read(struct tern_pci_dev *dev, unsigned bar, uint64_t off, un
 	if (dev->emul != NULL)
 		return dev->emul->read(dev->emul_ctx, bar, off, width);
 	if (bar >= TERN_PCI_MAX_BARS ||
-	    region_rw(&((struct pci_priv *)dev->priv)->bar[bar], &v, width, off, false) != 0) {
+	    region_rw(&((struct pci_priv *)dev->priv)->bar[bar], &v, NULL, width, off) != 0) {
 		tern_log(TERN_LOG_DEBUG, PCI_LOG, "%s: I/O read of BAR %u at 0x%" PRIx64 " failed",
 		         dev->name, bar, off);
 		return UINT32_MAX;
@@ -740,7 +748,7 @@ static void io_write(struct tern_pci_dev *dev, unsigned bar, uint64_t off, unsig
 		return;
 	}
 	if (bar >= TERN_PCI_MAX_BARS ||
-	    region_rw(&((struct pci_priv *)dev->priv)->bar[bar], &v, width, off, true) != 0)
+	    region_rw(&((struct pci_priv *)dev->priv)->bar[bar], NULL, &v, width, off) != 0)
 		tern_log(TERN_LOG_DEBUG, PCI_LOG, "%s: I/O write of BAR %u at 0x%" PRIx64 " failed",
 		         dev->name, bar, off);
 }

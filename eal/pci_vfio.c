@@ -72,7 +72,7 @@ int pci_vfio_group_kind(const struct tern_pci_addr *addr, int *group)
 		return -ENOENT;
 	target[n] = '\0';
 	const char *slash = strrchr(target, '/');
-	*group = atoi(slash ? slash + 1 : target);
+	*group = (int)strtol(slash ? slash + 1 : target, NULL, 10);
 	/*
 	 * A no-IOMMU group (vfio's enable_unsafe_noiommu_mode) is a fake group
 	 * whose character device is /dev/vfio/noiommu-N; its iommu_group
@@ -457,6 +457,8 @@ int pci_vfio_open(struct tern_pci_dev *dev, struct pci_priv *p, bool noiommu)
 		return -ENOMEM;
 	pthread_mutex_lock(&vfio_lock);
 	ret = group_get(dev->name, num, noiommu, &g);
+	if (ret == 0 && g == NULL)
+		ret = -EIO;
 	if (ret == 0) {
 		fd = ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, dev->name);
 		if (fd < 0) {
