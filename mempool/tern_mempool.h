@@ -166,10 +166,13 @@ int tern_mempool_get_slow_(struct tern_mempool *mp, struct tern_mempool_cache *c
 int tern_mempool_ring_get_(struct tern_mempool *mp, void **objs, unsigned n);
 void tern_mempool_put_slow_(struct tern_mempool *mp, void *const *objs, unsigned n);
 
-static TERN_ALWAYS_INLINE void tern_mempool_put_bulk(struct tern_mempool *mp, void *const *objs,
-                                                     unsigned n)
+/*
+ * Put n objects through cache `c` (tern_mempool_cache_get() of the calling
+ * lcore, looked up once outside a loop; NULL: straight to the ring).
+ */
+static TERN_ALWAYS_INLINE void tern_mempool_generic_put(struct tern_mempool *mp, void *const *objs,
+                                                        unsigned n, struct tern_mempool_cache *c)
 {
-	struct tern_mempool_cache *c = tern_mempool_cache_get(mp);
 	uint32_t len;
 
 	/* No cache, or a put bigger than the cache: straight to the ring. */
@@ -195,10 +198,10 @@ static TERN_ALWAYS_INLINE void tern_mempool_put_bulk(struct tern_mempool *mp, vo
 	atomic_store_explicit(&c->len, len, memory_order_relaxed);
 }
 
-static TERN_ALWAYS_INLINE int tern_mempool_get_bulk(struct tern_mempool *mp, void **objs,
-                                                    unsigned n)
+/* Get n objects, all or none (0 or -ENOBUFS), through cache `c` as above. */
+static TERN_ALWAYS_INLINE int tern_mempool_generic_get(struct tern_mempool *mp, void **objs,
+                                                       unsigned n, struct tern_mempool_cache *c)
 {
-	struct tern_mempool_cache *c = tern_mempool_cache_get(mp);
 	uint32_t len, i;
 
 	if (c == NULL || n > c->size) {
@@ -233,6 +236,20 @@ static TERN_ALWAYS_INLINE int tern_mempool_get_bulk(struct tern_mempool *mp, voi
 		objs[i] = c->objs[len + i];
 	atomic_store_explicit(&c->len, len, memory_order_relaxed);
 	return 0;
+}
+
+/* Through the calling lcore's cache, if it has one. */
+static TERN_ALWAYS_INLINE void tern_mempool_put_bulk(struct tern_mempool *mp, void *const *objs,
+                                                     unsigned n)
+{
+	tern_mempool_generic_put(mp, objs, n, tern_mempool_cache_get(mp));
+}
+
+/* n objects or none: 0 or -ENOBUFS. Through the calling lcore's cache, if any. */
+static TERN_ALWAYS_INLINE int tern_mempool_get_bulk(struct tern_mempool *mp, void **objs,
+                                                    unsigned n)
+{
+	return tern_mempool_generic_get(mp, objs, n, tern_mempool_cache_get(mp));
 }
 
 static TERN_ALWAYS_INLINE int tern_mempool_get(struct tern_mempool *mp, void **obj)
