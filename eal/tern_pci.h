@@ -90,8 +90,9 @@ void tern_pci_addr_format(const struct tern_pci_addr *addr, char *buf, size_t le
 
 /*
  * Every PCI device sysfs lists, read-only (identity, BAR sizes, bound kernel
- * driver; nothing is opened). *list is malloc'ed; free it with free().
- * Returns the count or a negative errno.
+ * driver; nothing is opened), in address order. *list is malloc'ed; free it
+ * with free(). Returns the count or a negative errno. Device models are not
+ * listed ($TERN_SYSFS_ROOT replaces /sys, for tests).
  */
 int tern_pci_scan(struct tern_pci_dev **list);
 
@@ -121,11 +122,17 @@ enum tern_iova_mode tern_pci_iova_need(const struct tern_pci_addr *addr,
 /* "vfio", "noiommu", "sysfs" or "auto". */
 const char *tern_pci_access_name(enum tern_pci_access access);
 
-/* Map memory BAR `idx` (once; later calls return the same mapping). */
+/*
+ * Map memory BAR `idx` (once; later calls return the same mapping; unmapped
+ * by tern_pci_close). -ENOENT: BAR not implemented; -EINVAL: an I/O BAR (use
+ * tern_pci_io_*); -ENOTSUP: the path cannot map it. A device model returns 0
+ * with *va NULL: its registers are reached through tern_pci_read32() & co.
+ */
 int tern_pci_map_bar(struct tern_pci_dev *dev, unsigned idx, void **va);
 
 int tern_pci_cfg_read(struct tern_pci_dev *dev, void *buf, size_t len, uint64_t off);
 int tern_pci_cfg_write(struct tern_pci_dev *dev, const void *buf, size_t len, uint64_t off);
+/* Command register bit 2 (PCI 3.0 6.2.2): on before the device may DMA. */
 int tern_pci_bus_master(struct tern_pci_dev *dev, bool on);
 
 /* Walk the capability list; returns the config offset of capability `id` after `from` (0: start),
