@@ -140,12 +140,19 @@ void echo_stack_kick(struct echo_stack *st)
 	 * store of prod_tail) comes before the load of `pending` below.
 	 */
 	atomic_thread_fence(memory_order_seq_cst);
-	/* Relaxed first look: the common case under load is "already pending". */
+	/*
+	 * Relaxed is enough after the fence: if drain() missed our frame, the
+	 * fence pair guarantees this load sees its clear. Under load the flag
+	 * is usually still set: a drain is queued and will see the frame.
+	 */
 	if (atomic_load_explicit(&st->pending, memory_order_relaxed))
 		return;
-	/* seq_cst: one of the two fence pairs' sides; only one kick posts the message. */
-	if (atomic_exchange_explicit(&st->pending, true, memory_order_seq_cst))
-		return;
+	/*
+	 * Relaxed: only this thread sets the flag, and posting the message
+	 * (lwIP's mailbox lock, released here and taken by the tcpip thread)
+	 * orders this store before the clear in the drain it starts.
+	 */
+	atomic_store_explicit(&st->pending, true, memory_order_relaxed);
 	/* The tcpip mailbox full: clear and let the next loop try again. */
 	if (tcpip_callbackmsg_trycallback(st->drain_msg) != ERR_OK)
 		atomic_store_explicit(&st->pending, false, memory_order_relaxed);
