@@ -397,7 +397,7 @@ static uint16_t afp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 {
 	struct afp_rxq *q = queue;
 	struct afp_bufs b;
-	uint32_t ready, i;
+	uint32_t ready, max, i;
 	uint16_t nb = 0;
 	uint64_t bytes = 0;
 	int ret;
@@ -413,8 +413,13 @@ static uint16_t afp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		if (q->pend_cnt > 0 || nb == n)
 			goto out;
 	}
-	/* How many frames are ready, so that one bulk get covers them (all or nothing). */
-	for (ready = 0, i = q->head; ready < (uint32_t)(n - nb) && rx_ready(q, i); ready++)
+	/*
+	 * How many frames are ready, so that one bulk get covers them (all or
+	 * nothing); never more than the ring, or a full ring would be counted
+	 * twice round.
+	 */
+	max = TERN_MIN((uint32_t)(n - nb), q->nb_frames);
+	for (ready = 0, i = q->head; ready < max && rx_ready(q, i); ready++)
 		i = i + 1 == q->nb_frames ? 0 : i + 1;
 	if (ready == 0)
 		goto out;

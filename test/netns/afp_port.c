@@ -9,6 +9,7 @@
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -59,13 +60,13 @@ static int init(const char *vdev_args)
 	return tern_eal_init(&cfg);
 }
 
-/* tern on v0 with a pool of n buffers of buf_size bytes, one queue pair, started. */
-static void start(unsigned n, uint16_t buf_size)
+/* tern on v0 (devargs args) with a pool of n buffers of buf_size bytes, one queue pair, started. */
+static void start_args(const char *args, unsigned n, uint16_t buf_size)
 {
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETYPE)};
 
 	netns();
-	cr_assert_eq(init("iface=v0"), 0, "init: %s", tern_eal_last_error());
+	cr_assert_eq(init(args), 0, "init: %s", tern_eal_last_error());
 	mp = tern_pktpool_create("afp_test", n, 0, 0, buf_size, TERN_SOCKET_ID_ANY);
 	cr_assert_not_null(mp);
 	cr_assert_eq(tern_port_configure(0, 1, 1, NULL), 0);
@@ -76,6 +77,11 @@ static void start(unsigned n, uint16_t buf_size)
 	cr_assert_geq(peer_fd, 0);
 	sll.sll_ifindex = (int)if_nametoindex("v1");
 	cr_assert_eq(bind(peer_fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+}
+
+static void start(unsigned n, uint16_t buf_size)
+{
+	start_args("iface=v0", n, buf_size);
 }
 
 static void fini(void)
@@ -437,4 +443,34 @@ Test(afp, tx_refuses_frames_longer_than_a_ring_frame)
 	cr_assert_eq(tern_port_stats_get(0, &st), 0);
 	cr_expect_eq(st.oerrors, 1);
 	cr_expect_eq(st.opackets, 0);
+}
+
+Test(afp, kernel_drops_show_as_imissed)
+{
+	struct tern_pkt *pkts[32];
+	struct tern_port_stats st;
+	unsigned got = 0, n;
+
+	/* A 16-frame RX ring, 100 frames sent before the first poll. */
+	start_args("iface=v0,framecnt=16", 255, TERN_PKT_DEFAULT_BUF_SIZE);
+	for (uint32_t i = 0; i < 100; i++)
+		peer_send(i, 64);
+	usleep(100000);
+	while ((n = tern_port_rx_burst(0, 0, pkts, 32)) > 0) {
+		for (unsigned k = 0; k < n; k++) {
+			uint32_t seq;
+
+			memcpy(&seq, tern_pkt_mtod_offset(pkts[k], uint8_t *, 14), 4);
+			cr_expect_eq(seq, got + k, "each frame once, in order");
+		}
+		got += n;
+		tern_pkt_free_bulk(pkts, n);
+	}
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_eq(got, 16, "the ring held 16 frames, got %u", got);
+	cr_expect_eq(st.ipackets, got);
+	cr_expect_eq(st.imissed, 100 - got,
+	             "the kernel dropped the rest: imissed %" PRIu64 " got %u", st.imissed, got);
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_eq(st.imissed, 100 - got, "imissed is kept across reads of PACKET_STATISTICS");
 }
