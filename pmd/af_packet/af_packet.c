@@ -103,7 +103,8 @@ struct afp_rxq {
 	uint8_t **frames;
 	uint32_t nb_frames;
 	struct tern_mempool *mp;
-	uint16_t room; /* data bytes per buffer */
+	uint16_t room;      /* data bytes per buffer */
+	uint32_t pool_size; /* buffers in mp: a frame needing more waits forever */
 	uint16_t port_id;
 	uint16_t qid;
 	struct tern_pkt **pend; /* segments waiting for the next burst */
@@ -276,7 +277,7 @@ static int rx_gso(struct afp_rxq *q, struct afp_bufs *b, const struct virtio_net
 	else
 		for (i = 0; i < g.nb_segs; i++)
 			need += bufs_for(q, g.hdr_len + TERN_MIN(g.mss, g.payload_len - i * g.mss));
-	if (need > AFP_MAX_BURST) { /* more buffers than a burst holds: it would never fit */
+	if (need > AFP_MAX_BURST || need > q->pool_size) { /* it could never fit: drop it */
 		afp_count(&q->errors, 1);
 		return 0;
 	}
@@ -375,7 +376,12 @@ static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket2_hdr *
 		np = 3;
 	}
 	const uint32_t total = len + (tagp != NULL ? AFP_VLAN_TAG_LEN : 0);
-	if (bufs_ensure(q, b, bufs_for(q, total)) < 0)
+	const unsigned need = bufs_for(q, total);
+	if (tern_unlikely(need > q->pool_size || need > AFP_MAX_BURST)) {
+		afp_count(&q->errors, 1); /* more buffers than there are: it could never fit */
+		return 0;
+	}
+	if (bufs_ensure(q, b, need) < 0)
 		return -ENOBUFS;
 	out[0] = emit(q, b, pc, np, total);
 	return 1;
@@ -698,6 +704,7 @@ static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 		goto fail;
 	}
 	q->mp = mp;
+	q->pool_size = tern_mempool_size(mp);
 	q->port_id = dev->port_id;
 	q->qid = qid;
 	ret = ring_socket(ap, PACKET_RX_RING, &q->ring);
