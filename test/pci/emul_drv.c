@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * emul_drv.c - a test plugin driver for PCI device 8086:10fb that does just
+ * emul_drv.c - a test plugin driver for PCI device 1234:feed that does just
  * enough to prove the -a probe path: it gets the open device and its devargs
  * (without access=), touches registers through tern_pci_read32/write32, and
  * closes the device in its close op. Only ever matched by a device model.
@@ -55,7 +55,7 @@ static int emul_probe(struct tern_pci_dev *pci, const char *args, struct tern_po
 	return 0;
 }
 
-static const struct tern_pci_id emul_ids[] = {{0x8086, 0x10fb}, {0, 0}};
+static const struct tern_pci_id emul_ids[] = {{0x1234, 0xfeed}, {0, 0}};
 
 static const struct tern_driver emul_driver = {
     .abi_version = TERN_DRIVER_ABI_VERSION,

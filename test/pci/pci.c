@@ -472,7 +472,7 @@ Test(pci, probe_model_through_plugin)
 
 	if (so == NULL)
 		cr_skip_test("TERN_TEST_EMULDRV not set (run through meson test)");
-	cr_assert_eq(tern_pci_emul_register(&a, 0x8086, 0x10fb, &model_ops, &m, bars), 0);
+	cr_assert_eq(tern_pci_emul_register(&a, 0x1234, 0xfeed, &model_ops, &m, bars), 0);
 	tern_eal_config_init(&cfg);
 	cfg.no_huge = true;
 	cfg.nb_plugins = 1;
