@@ -507,3 +507,26 @@ Test(pci, probe_model_through_plugin)
 	          tern_eal_last_error());
 	tern_pci_emul_unregister(&a);
 }
+
+/* A no-IOMMU group (vfio's enable_unsafe_noiommu_mode): told apart from sysfs alone. */
+Test(pci, noiommu_group)
+{
+	struct tern_pci_addr a = A("0000:00:04.0");
+	char dir[600];
+
+	if (access("/dev/vfio", F_OK) == 0)
+		cr_skip_test("/dev/vfio exists here");
+	fake_device("0000:00:04.0", 0x1af4, 0x1000, 0x020000, "vfio-pci", 0, -1);
+	/* The kernel names such a group "vfio-noiommu" (drivers/vfio/group.c). */
+	snprintf(dir, sizeof(dir), "%s/kernel/iommu_groups/0", fake_root);
+	fake_mkdirs(dir);
+	fake_write("kernel/iommu_groups/0/name", "vfio-noiommu\n");
+	cr_expect_eq(tern_pci_iova_need(&a, TERN_PCI_ACCESS_AUTO), TERN_IOVA_PA);
+	expect_open_fails(
+	    "0000:00:04.0", TERN_PCI_ACCESS_VFIO, EPERM,
+	    "is in a no-IOMMU group (noiommu-0): there is no IOMMU to protect memory; "
+	    "say access=noiommu");
+	/* AUTO takes the no-IOMMU path, and names the module parameter when vfio is absent. */
+	expect_open_fails("0000:00:04.0", TERN_PCI_ACCESS_AUTO, ENOENT,
+	                  "run 'modprobe vfio-pci' with vfio.enable_unsafe_noiommu_mode=1");
+}
