@@ -148,6 +148,9 @@ static uint16_t virtio_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 			                                    p->data_off - vq->hdr_len);
 
 			nbuf = h->num_buffers != 0 ? h->num_buffers : 1;
+			if (tern_unlikely(nbuf > vq->size))
+				nbuf =
+				    1; /* a device bug: never wait for more than the ring holds */
 			if (nbuf > pending)
 				break;
 		}
