@@ -81,7 +81,21 @@ def main():
         check("vfio-pci not loaded is said", rc == 1 and "driver vfio-pci is not loaded: run 'modprobe vfio-pci'" in err, err)
 
         mk(root, "bus/pci/drivers/vfio-pci")
+        # 00:04.0 shares IOMMU group 3 with a device a kernel driver holds.
+        mk(root, "kernel/iommu_groups/3/devices")
+        os.symlink(os.path.join(root, "kernel/iommu_groups/3"),
+                   os.path.join(root, "bus/pci/devices/0000:00:04.0/iommu_group"))
+        os.symlink(os.path.join(root, "bus/pci/devices/0000:00:04.0"),
+                   os.path.join(root, "kernel/iommu_groups/3/devices/0000:00:04.0"))
+        mk(root, "bus/pci/devices/0000:00:04.1")
+        mk(root, "bus/pci/drivers/snd_hda_intel")
+        os.symlink(os.path.join(root, "bus/pci/drivers/snd_hda_intel"),
+                   os.path.join(root, "bus/pci/devices/0000:00:04.1/driver"))
+        os.symlink(os.path.join(root, "bus/pci/devices/0000:00:04.1"),
+                   os.path.join(root, "kernel/iommu_groups/3/devices/0000:00:04.1"))
         rc, out, err = run(root, state, "--bind", "vfio-pci", "--force", "0000:00:04.0")
+        check("a group peer on a kernel driver is named",
+              "the IOMMU group of 0000:00:04.0 also holds 0000:00:04.1 (driver snd_hda_intel)" in out, out)
         check("--force goes ahead: old driver unbound", read(root, "bus/pci/drivers/virtio-pci/unbind") == "0000:00:04.0", err)
         check("--force goes ahead: driver_override set", read(root, "bus/pci/devices/0000:00:04.0/driver_override") == "vfio-pci")
         check("--force goes ahead: drivers_probe asked", read(root, "bus/pci/drivers_probe") == "0000:00:04.0")
