@@ -1,0 +1,528 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ixgbe_test.c - the ixgbe PMD against the register-level 82599 model
+ * (test/ixgbe_model/): init sequence, forwarding 60..9000-byte frames both
+ * ways, RSS against Microsoft's Toeplitz verification table, pool
+ * exhaustion, stop/start, link down/up, close and re-probe. Criterion runs
+ * each test in its own process: every test starts with tern stopped.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "ixgbe_model.h"
+#include "ixgbe_regs.h"
+#include "tern_cycles.h"
+#include "tern_pkt.h"
+#include "tern_port.h"
+#include "tern_test.h"
+
+#define ADDR0 "0000:e0:00.0"
+#define ADDR1 "0000:e0:00.1"
+
+static struct ixm *model;
+static struct ixm_port *mport[2];
+static struct tern_mempool *pool;
+static const uint8_t mac[2][6] = {{0x02, 0, 0, 0, 0x82, 0x01}, {0x02, 0, 0, 0, 0x82, 0x02}};
+
+static void eal_up(unsigned nports)
+{
+	struct tern_eal_config cfg;
+
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = !tern_test_use_huge();
+	cfg.nb_pci = nports;
+	strcpy(cfg.pci[0].name, ADDR0);
+	strcpy(cfg.pci[1].name, ADDR1);
+	cr_assert_eq(tern_eal_init(&cfg), 0, "eal init: %s", tern_eal_last_error());
+	cr_assert_eq(tern_port_count(), nports);
+}
+
+/* Two model ports, nothing on the wire between them (each sends to its sink). */
+static void model_up(void)
+{
+	model = ixm_create();
+	cr_assert_not_null(model);
+	mport[0] = ixm_port_add(model, ADDR0, 0x10fb, mac[0]);
+	mport[1] = ixm_port_add(model, ADDR1, 0x10fb, mac[1]);
+	cr_assert(mport[0] != NULL && mport[1] != NULL);
+}
+
+static void port_up(uint16_t port, uint16_t nb_rxq, uint32_t mtu, bool rss, uint16_t nb_desc)
+{
+	struct tern_port_conf conf = {.mtu = mtu, .rss = rss};
+
+	cr_assert_eq(tern_port_configure(port, nb_rxq, 1, &conf), 0, "%s", tern_eal_last_error());
+	for (uint16_t q = 0; q < nb_rxq; q++)
+		cr_assert_eq(tern_port_rx_queue_setup(port, q, nb_desc, TERN_SOCKET_ID_ANY, pool),
+		             0, "%s", tern_eal_last_error());
+	cr_assert_eq(tern_port_tx_queue_setup(port, 0, nb_desc, TERN_SOCKET_ID_ANY), 0);
+	cr_assert_eq(tern_port_start(port), 0, "%s", tern_eal_last_error());
+}
+
+static void teardown(void)
+{
+	for (uint16_t p = 0; p < tern_port_count(); p++)
+		if (tern_port_is_valid(p))
+			tern_port_close(p);
+	if (pool != NULL)
+		cr_expect_eq(tern_mempool_in_use_count(pool), 0, "buffers not returned");
+	tern_mempool_free(pool);
+	pool = NULL;
+	tern_eal_cleanup();
+	ixm_destroy(model);
+	model = NULL;
+}
+
+/* Frame `seq` of direction d: to the port's MAC, a length from 60 to 9000, a known pattern. */
+static size_t make_frame(uint8_t *f, unsigned d, unsigned seq, size_t len)
+{
+	memcpy(f, mac[d], 6);
+	memcpy(f + 6, mac[1 - d], 6);
+	f[12] = 0x88;
+	f[13] = 0xb5; /* local experimental ethertype */
+	for (size_t i = 14; i < len; i++)
+		f[i] = (uint8_t)(seq * 7 + i + d);
+	memcpy(f + 14, &seq, sizeof(seq));
+	return len;
+}
+
+static size_t frame_len(unsigned seq, size_t max)
+{
+	return 60 + (seq * 997u) % (max - 59);
+}
+
+/*
+ * l2fwd's loop without MAC rewriting: port 0 <-> port 1, frames injected on
+ * each model wire, taken from the other port's sink and compared.
+ */
+static void forward(unsigned n, size_t max_len, uint64_t bytes[2])
+{
+	static uint8_t want[IXM_MAX_FRAME], got[IXM_MAX_FRAME];
+	unsigned sent[2] = {0, 0}, recvd[2] = {0, 0};
+	uint64_t deadline = tern_time_ns() + 120ull * 1000000000;
+
+	bytes[0] = bytes[1] = 0;
+	while ((recvd[0] < n || recvd[1] < n) && tern_time_ns() < deadline) {
+		for (unsigned d = 0; d < 2; d++) {
+			struct tern_pkt *pkts[32];
+			uint16_t nb, tx;
+			size_t len;
+
+			for (unsigned k = 0; k < 8 && sent[d] < n; k++) {
+				len = make_frame(want, d, sent[d], frame_len(sent[d], max_len));
+				if (ixm_inject(mport[d], want, len) < 0)
+					break;
+				bytes[d] += len;
+				sent[d]++;
+			}
+			nb = tern_port_rx_burst((uint16_t)d, 0, pkts, 32);
+			/* Jumbo frames take 5 descriptors: wait for the NIC rather than drop. */
+			tx = tern_port_tx_burst((uint16_t)(1 - d), 0, pkts, nb);
+			while (tx < nb && tern_time_ns() < deadline) {
+				sched_yield();
+				tx += tern_port_tx_burst((uint16_t)(1 - d), 0, &pkts[tx],
+				                         (uint16_t)(nb - tx));
+			}
+			cr_assert_eq(tx, nb, "TX ring full with %u of %u taken", tx, nb);
+			while ((len = ixm_sink_pop(mport[1 - d], got, sizeof(got))) > 0) {
+				size_t wlen =
+				    make_frame(want, d, recvd[d], frame_len(recvd[d], max_len));
+
+				cr_assert_eq(len, wlen, "dir %u frame %u: %zu bytes, want %zu", d,
+				             recvd[d], len, wlen);
+				cr_assert(memcmp(got, want, len) == 0, "dir %u frame %u differs", d,
+				          recvd[d]);
+				recvd[d]++;
+			}
+		}
+	}
+	cr_assert_eq(recvd[0], n, "0->1: %u of %u frames", recvd[0], n);
+	cr_assert_eq(recvd[1], n, "1->0: %u of %u frames", recvd[1], n);
+}
+
+static void pool_create(unsigned n, unsigned cache)
+{
+	pool = tern_pktpool_create("ixgbe_test", n, cache, 0, TERN_PKT_DEFAULT_BUF_SIZE,
+	                           TERN_SOCKET_ID_ANY);
+	cr_assert_not_null(pool);
+}
+
+TestSuite(ixgbe, .fini = teardown, .timeout = 240);
+
+Test(ixgbe, init_sequence_in_datasheet_order)
+{
+	model_up();
+	eal_up(1);
+	pool_create(1024, 32);
+	port_up(0, 1, 0, false, 256);
+	cr_assert_null(ixm_init_error(mport[0]), "%s", ixm_init_error(mport[0]));
+	cr_assert_eq(ixm_init_step(mport[0]), 9);
+}
+
+Test(ixgbe, wrong_sequence_reset_before_mask)
+{
+	model_up();
+	ixm_reg_write(mport[0], IXGBE_CTRL, IXGBE_CTRL_RST);
+	cr_assert_not_null(ixm_init_error(mport[0]));
+	cr_assert(strstr(ixm_init_error(mport[0]), "step 2 (global reset") != NULL, "%s",
+	          ixm_init_error(mport[0]));
+	cr_assert(strstr(ixm_init_error(mport[0]), "before step 1") != NULL);
+}
+
+Test(ixgbe, wrong_sequence_link_before_eeprom)
+{
+	model_up();
+	ixm_reg_write(mport[0], IXGBE_EIMC, IXGBE_IRQ_CLEAR_MASK);
+	ixm_reg_write(mport[0], IXGBE_CTRL, IXGBE_CTRL_RST);
+	ixm_reg_write(mport[0], IXGBE_EIMC, IXGBE_IRQ_CLEAR_MASK);
+	cr_assert_null(ixm_init_error(mport[0]));
+	ixm_reg_write(mport[0], IXGBE_AUTOC, IXGBE_AUTOC_AN_RESTART); /* EEC.ARD never read */
+	cr_assert(strstr(ixm_init_error(mport[0]) ?: "",
+	                 "step 6 (link setup (AUTOC, 4.6.4)) came before step 4") != NULL,
+	          "%s", ixm_init_error(mport[0]));
+}
+
+Test(ixgbe, wrong_sequence_tx_queue_before_te)
+{
+	model_up();
+	ixm_reg_write(mport[0], IXGBE_TXDCTL(3), IXGBE_TXDCTL_ENABLE);
+	cr_assert(strstr(ixm_init_error(mport[0]) ?: "", "TXDCTL[3].ENABLE set before DMATXCTL.TE"),
+	          "%s", ixm_init_error(mport[0]));
+}
+
+Test(ixgbe, forward_60_to_9000_both_ways)
+{
+	const unsigned n = 2000;
+	struct tern_port_stats st[2];
+	struct tern_queue_stats qs;
+	uint64_t bytes[2];
+
+	model_up();
+	eal_up(2);
+	pool_create(4096, 64);
+	port_up(0, 1, 9000, false, 512);
+	port_up(1, 1, 9000, false, 512);
+	forward(n, 9000, bytes);
+
+	cr_assert_eq(tern_port_stats_get(0, &st[0]), 0);
+	cr_assert_eq(tern_port_stats_get(1, &st[1]), 0);
+	for (unsigned d = 0; d < 2; d++) {
+		cr_expect_eq(st[d].ipackets, n, "port %u ipackets %lu", d, st[d].ipackets);
+		cr_expect_eq(st[d].ibytes, bytes[d], "port %u ibytes %lu want %lu", d, st[d].ibytes,
+		             bytes[d]);
+		cr_expect_eq(st[1 - d].opackets, n);
+		cr_expect_eq(st[1 - d].obytes, bytes[d]);
+		cr_expect_eq(st[d].imissed, 0);
+		cr_expect_eq(st[d].ierrors, 0);
+		cr_assert_eq(tern_port_rxq_stats_get((uint16_t)d, 0, &qs), 0);
+		cr_expect_eq(qs.packets, n);
+		cr_expect_eq(qs.bytes, bytes[d]);
+		cr_assert_eq(tern_port_txq_stats_get((uint16_t)(1 - d), 0, &qs), 0);
+		cr_expect_eq(qs.packets, n);
+		cr_expect_eq(qs.bytes, bytes[d]);
+	}
+	tern_port_stop(0);
+	tern_port_stop(1);
+	cr_assert_eq(tern_mempool_in_use_count(pool), 0, "%u buffers not returned",
+	             tern_mempool_in_use_count(pool));
+}
+
+/* ---- RSS: Microsoft's verification suite for the default key ---------------------- */
+
+static const uint8_t ms_key[40] = {
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+    0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+    0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+struct rss_case {
+	bool v6;
+	const char *dst, *src;
+	uint16_t dport, sport;
+	uint32_t hash_l3, hash_l4; /* "IP only" and "with TCP" columns */
+};
+
+/* "Verifying the RSS Hash Calculation" (Microsoft NDIS documentation). */
+static const struct rss_case ms_table[] = {
+    {false, "161.142.100.80", "66.9.149.187", 1766, 2794, 0x323e8fc2, 0x51ccc178},
+    {false, "65.69.140.83", "199.92.111.2", 4739, 14230, 0xd718262a, 0xc626b0ea},
+    {false, "12.22.207.184", "24.19.198.95", 38024, 12898, 0xd2d0a5de, 0x5c2b394a},
+    {false, "209.142.163.6", "38.27.205.30", 2217, 48228, 0x82989176, 0xafc7327f},
+    {false, "202.188.127.2", "153.39.163.191", 1303, 44251, 0x5d1809c5, 0x10e828a2},
+    {true, "3ffe:2501:200:3::1", "3ffe:2501:200:1fff::7", 1766, 2794, 0x2cc18cd5, 0x40207d3d},
+    {true, "ff02::1", "3ffe:501:8::260:97ff:fe40:efab", 4739, 14230, 0x0f0c461c, 0xdde51bbf},
+    {true, "fe80::200:f8ff:fe21:67cf", "3ffe:1900:4545:3:200:f8ff:fe21:67cf", 38024, 44251,
+     0x4b61e985, 0x02d1feef},
+};
+
+/* The hash input: src, dst addresses, then src, dst ports (7.1.2.8.1). */
+static size_t rss_input(const struct rss_case *c, bool l4, uint8_t *in)
+{
+	size_t alen = c->v6 ? 16 : 4;
+	int af = c->v6 ? AF_INET6 : AF_INET;
+
+	cr_assert_eq(inet_pton(af, c->src, in), 1);
+	cr_assert_eq(inet_pton(af, c->dst, in + alen), 1);
+	if (!l4)
+		return 2 * alen;
+	in[2 * alen] = (uint8_t)(c->sport >> 8);
+	in[2 * alen + 1] = (uint8_t)c->sport;
+	in[2 * alen + 2] = (uint8_t)(c->dport >> 8);
+	in[2 * alen + 3] = (uint8_t)c->dport;
+	return 2 * alen + 4;
+}
+
+Test(ixgbe, toeplitz_model_matches_published_table)
+{
+	for (unsigned i = 0; i < TERN_DIM(ms_table); i++) {
+		uint8_t in[36];
+		size_t n;
+
+		n = rss_input(&ms_table[i], false, in);
+		cr_expect_eq(ixm_toeplitz(ms_key, in, n), ms_table[i].hash_l3, "case %u L3", i);
+		n = rss_input(&ms_table[i], true, in);
+		cr_expect_eq(ixm_toeplitz(ms_key, in, n), ms_table[i].hash_l4, "case %u L4", i);
+	}
+}
+
+/* An IPv4/IPv6 frame for a case: proto 6 (TCP), 17 (UDP) or 1/59 (no ports). */
+static size_t rss_frame(uint8_t *f, const struct rss_case *c, uint8_t proto, uint16_t tag)
+{
+	uint8_t in[36];
+	size_t alen = c->v6 ? 16 : 4, l3 = c->v6 ? 40 : 20, len = 14 + l3 + 20 + 2;
+
+	memset(f, 0, 64);
+	memcpy(f, mac[0], 6);
+	memcpy(f + 6, mac[1], 6);
+	rss_input(c, true, in);
+	if (c->v6) {
+		f[12] = 0x86, f[13] = 0xdd;
+		f[14] = 0x60;
+		f[14 + 4] = 0, f[14 + 5] = 22;
+		f[14 + 6] = proto;
+		f[14 + 7] = 64;
+		memcpy(f + 14 + 8, in, 32);
+	} else {
+		f[12] = 0x08, f[13] = 0x00;
+		f[14] = 0x45;
+		f[14 + 3] = (uint8_t)(l3 + 22);
+		f[14 + 8] = 64;
+		f[14 + 9] = proto;
+		memcpy(f + 14 + 12, in, 8);
+	}
+	memcpy(f + 14 + l3, in + 2 * alen, 4); /* ports */
+	memcpy(f + len - 2, &tag, 2);
+	return len < 60 ? 60 : len;
+}
+
+Test(ixgbe, rss_hash_and_queues)
+{
+	enum { NQ = 4 };
+	struct {
+		uint32_t hash;
+		bool seen;
+	} want[3 * TERN_DIM(ms_table)];
+	uint8_t f[128];
+	unsigned n = 0, got = 0;
+	uint64_t deadline;
+	struct tern_port_info info;
+
+	model_up();
+	eal_up(1);
+	pool_create(2048, 32);
+	cr_assert_eq(tern_port_info_get(0, &info), 0);
+	cr_assert(info.capa & TERN_PORT_CAPA_RSS_HASH);
+	port_up(0, NQ, 0, true, 128);
+	cr_assert_null(ixm_init_error(mport[0]), "%s", ixm_init_error(mport[0]));
+
+	for (unsigned i = 0; i < TERN_DIM(ms_table); i++) {
+		const struct rss_case *c = &ms_table[i];
+		size_t len;
+
+		len = rss_frame(f, c, 6, (uint16_t)n); /* TCP: the 4-tuple column */
+		want[n++].hash = c->hash_l4;
+		cr_assert_eq(ixm_inject(mport[0], f, len), 0);
+		len = rss_frame(f, c, 17, (uint16_t)n); /* UDP: the same input */
+		want[n++].hash = c->hash_l4;
+		cr_assert_eq(ixm_inject(mport[0], f, len), 0);
+		len = rss_frame(f, c, c->v6 ? 59 : 1, (uint16_t)n); /* no ports: the L3 column */
+		want[n++].hash = c->hash_l3;
+		cr_assert_eq(ixm_inject(mport[0], f, len), 0);
+	}
+	for (unsigned i = 0; i < n; i++)
+		want[i].seen = false;
+	deadline = tern_time_ns() + 30ull * 1000000000;
+	while (got < n && tern_time_ns() < deadline)
+		for (uint16_t q = 0; q < NQ; q++) {
+			struct tern_pkt *pkts[32];
+			uint16_t nb = tern_port_rx_burst(0, q, pkts, 32);
+
+			for (uint16_t k = 0; k < nb; k++) {
+				struct tern_pkt *p = pkts[k];
+				uint16_t tag;
+
+				memcpy(&tag, tern_pkt_mtod_offset(p, uint8_t *, p->pkt_len - 2), 2);
+				if (p->pkt_len == 60) /* padded IPv4: tag sits before the pad */
+					memcpy(&tag,
+					       tern_pkt_mtod_offset(p, uint8_t *, 14 + 20 + 20), 2);
+				cr_assert_lt(tag, n);
+				cr_expect_eq(p->rss_hash, want[tag].hash,
+				             "frame %u: hash %08x, want %08x", tag, p->rss_hash,
+				             want[tag].hash);
+				/* RETA entry i names queue i mod NQ; the entry is hash bits 6:0. */
+				cr_expect_eq(q, (want[tag].hash & 127) % NQ,
+				             "frame %u on queue %u, RETA says %u", tag, q,
+				             (want[tag].hash & 127) % NQ);
+				cr_expect_not(want[tag].seen);
+				want[tag].seen = true;
+				got++;
+				tern_pkt_free(p);
+			}
+		}
+	cr_assert_eq(got, n, "%u of %u frames", got, n);
+}
+
+Test(ixgbe, rss_key_devarg)
+{
+	struct tern_eal_config cfg;
+
+	model_up();
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = !tern_test_use_huge();
+	cfg.nb_pci = 1;
+	strcpy(cfg.pci[0].name, ADDR0);
+	strcpy(cfg.pci[0].args, "rss_key=0123");
+	cr_assert_neq(tern_eal_init(&cfg), 0, "a short key must be refused");
+	tern_eal_cleanup();
+}
+
+/* ---- pool exhaustion, stop/start, link, close ------------------------------------- */
+
+Test(ixgbe, pool_empty_counts_nombuf_and_drops_nothing)
+{
+	enum { RING = 128, N = 300 };
+	struct tern_pkt *held[N];
+	unsigned nheld = 0, got = 0;
+	struct tern_port_stats st;
+	uint8_t f[64];
+	uint64_t deadline;
+
+	model_up();
+	eal_up(1);
+	pool_create(RING + 40, 0); /* the ring and 40 more: refills run dry */
+	port_up(0, 1, 0, false, RING);
+	for (unsigned i = 0; i < N; i++)
+		cr_assert_eq(ixm_inject(mport[0], f, make_frame(f, 0, i, 64)), 0);
+
+	/* Hold every packet: the pool empties, the ring is not refilled. */
+	deadline = tern_time_ns() + 3ull * 1000000000;
+	while (tern_time_ns() < deadline) {
+		uint16_t nb =
+		    tern_port_rx_burst(0, 0, &held[nheld], (uint16_t)TERN_MIN(32, N - nheld));
+
+		nheld += nb;
+	}
+	cr_assert_lt(nheld, N);
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_gt(st.rx_nombuf, 0);
+	cr_expect_eq(st.imissed, 0);
+	cr_expect_gt(ixm_rx_pending(mport[0]), 0, "the rest waits in the NIC");
+
+	/* Give them back: reception resumes, in order, nothing lost. */
+	for (unsigned i = 0; i < nheld; i++) {
+		unsigned seq;
+
+		memcpy(&seq, tern_pkt_mtod_offset(held[i], uint8_t *, 14), sizeof(seq));
+		cr_assert_eq(seq, got++);
+		tern_pkt_free(held[i]);
+	}
+	deadline = tern_time_ns() + 30ull * 1000000000;
+	while (got < N && tern_time_ns() < deadline) {
+		struct tern_pkt *pkts[32];
+		uint16_t nb = tern_port_rx_burst(0, 0, pkts, 32);
+
+		for (uint16_t i = 0; i < nb; i++) {
+			unsigned seq;
+
+			memcpy(&seq, tern_pkt_mtod_offset(pkts[i], uint8_t *, 14), sizeof(seq));
+			cr_assert_eq(seq, got++);
+			tern_pkt_free(pkts[i]);
+		}
+	}
+	cr_assert_eq(got, N);
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_eq(st.ipackets, N);
+	cr_expect_eq(st.imissed, 0);
+}
+
+Test(ixgbe, stop_start)
+{
+	uint64_t bytes[2];
+
+	model_up();
+	eal_up(2);
+	pool_create(4096, 64);
+	port_up(0, 1, 0, false, 256);
+	port_up(1, 1, 0, false, 256);
+	forward(300, 1514, bytes);
+	for (int round = 0; round < 3; round++) {
+		cr_assert_eq(tern_port_stop(0), 0);
+		cr_assert_eq(tern_port_stop(1), 0);
+		cr_assert_eq(tern_mempool_in_use_count(pool), 0);
+		cr_assert_eq(tern_port_start(0), 0);
+		cr_assert_eq(tern_port_start(1), 0);
+		forward(300, 1514, bytes);
+	}
+	cr_assert_null(ixm_init_error(mport[0]), "%s", ixm_init_error(mport[0]));
+}
+
+Test(ixgbe, link_down_and_up)
+{
+	struct tern_link link;
+	uint64_t bytes[2];
+
+	model_up();
+	eal_up(2);
+	pool_create(4096, 64);
+	port_up(0, 1, 0, false, 256);
+	port_up(1, 1, 0, false, 256);
+	cr_assert_eq(tern_port_link_get(0, &link), 0);
+	cr_expect(link.up);
+	cr_expect_eq(link.speed_mbps, 10000);
+	ixm_link_set(mport[0], false);
+	cr_assert_eq(tern_port_link_get(0, &link), 0);
+	cr_expect_not(link.up);
+	cr_expect_eq(link.speed_mbps, 0);
+	ixm_link_set(mport[0], true);
+	cr_assert_eq(tern_port_link_get(0, &link), 0);
+	cr_expect(link.up);
+	cr_expect_eq(link.speed_mbps, 10000);
+	forward(200, 1514, bytes); /* traffic flows again */
+}
+
+Test(ixgbe, close_and_reprobe)
+{
+	uint64_t bytes[2];
+
+	model_up();
+	eal_up(2);
+	pool_create(4096, 64);
+	port_up(0, 1, 0, false, 256);
+	port_up(1, 1, 0, false, 256);
+	forward(100, 1514, bytes);
+	cr_assert_eq(tern_port_close(0), 0);
+	cr_assert_eq(tern_port_close(1), 0);
+	cr_assert_eq(tern_mempool_in_use_count(pool), 0);
+	tern_mempool_free(pool);
+	pool = NULL;
+	cr_assert_eq(tern_eal_cleanup(), 0);
+
+	eal_up(2); /* the same addresses probe again: reset and init from the start */
+	pool_create(4096, 64);
+	port_up(0, 1, 0, false, 256);
+	port_up(1, 1, 0, false, 256);
+	cr_assert_null(ixm_init_error(mport[0]), "%s", ixm_init_error(mport[0]));
+	cr_assert_eq(ixm_init_step(mport[0]), 9);
+	forward(100, 1514, bytes);
+}
