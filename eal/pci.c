@@ -724,6 +724,33 @@ int tern_pci_find_cap(struct tern_pci_dev *dev, uint8_t id, int from)
 	return 0;
 }
 
+int tern_pci_find_ext_cap(struct tern_pci_dev *dev, uint16_t id, int from)
+{
+	uint32_t hdr;
+	int pos = 0x100;
+
+	/*
+	 * PCIe 3.0 7.9.1: each header is ID (15:0), version (19:16), next
+	 * (31:20, dword aligned, 0 ends); a list that starts with ID 0 and next 0
+	 * is empty. Config space past 0x100 exists only on PCI Express devices.
+	 */
+	if (from != 0) {
+		if (from < 0x100 || from > 0xffc ||
+		    tern_pci_cfg_read(dev, &hdr, sizeof(hdr), (uint64_t)from) != 0)
+			return 0;
+		pos = (int)(hdr >> 20) & 0xffc;
+	}
+	for (unsigned n = 0; n < (4096 - 256) / 8 && pos >= 0x100; n++) {
+		if (tern_pci_cfg_read(dev, &hdr, sizeof(hdr), (uint64_t)pos) != 0 || hdr == 0 ||
+		    hdr == UINT32_MAX)
+			return 0;
+		if ((hdr & 0xffff) == id)
+			return pos;
+		pos = (int)(hdr >> 20) & 0xffc;
+	}
+	return 0;
+}
+
 /* I/O BAR access; a failed read returns all ones, as a master abort would. */
 static uint32_t io_read(struct tern_pci_dev *dev, unsigned bar, uint64_t off, unsigned width)
 {

@@ -139,6 +139,13 @@ int tern_pci_bus_master(struct tern_pci_dev *dev, bool on);
  * or 0. */
 int tern_pci_find_cap(struct tern_pci_dev *dev, uint8_t id, int from);
 
+/*
+ * Walk the PCI Express extended capability list (config space from 0x100,
+ * PCIe 3.0 7.9.1); returns the offset of capability `id` after `from` (0:
+ * start), or 0 (also for conventional PCI devices and device models).
+ */
+int tern_pci_find_ext_cap(struct tern_pci_dev *dev, uint16_t id, int from);
+
 /* I/O port BARs (legacy virtio): by VFIO region or sysfs resourceN pread/pwrite. */
 uint8_t tern_pci_io_read8(struct tern_pci_dev *dev, unsigned bar, uint64_t off);
 uint16_t tern_pci_io_read16(struct tern_pci_dev *dev, unsigned bar, uint64_t off);

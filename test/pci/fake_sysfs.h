@@ -117,7 +117,7 @@ static inline void fake_device(const char *addr, unsigned vendor, unsigned devic
                                const char *drv, int group, int numa)
 {
 	char dir[300], path[700], target[700];
-	uint8_t cfg[256] = {0};
+	uint8_t cfg[4096] = {0};
 
 	snprintf(dir, sizeof(dir), "bus/pci/devices/%s", addr);
 	snprintf(path, sizeof(path), "%s/%s", fake_root, dir);
@@ -156,6 +156,12 @@ static inline void fake_device(const char *addr, unsigned vendor, unsigned devic
 	cfg[0x51] = 0x60;
 	cfg[0x60] = 0x09;
 	cfg[0x61] = 0x00;
+	/* PCIe extended capabilities: AER (0x0001) at 0x100 -> ATS (0x000f) at 0x140. */
+	cfg[0x100] = 0x01;
+	cfg[0x102] = 0x01; /* version 1 */
+	cfg[0x103] = 0x14; /* next 0x140 in bits 31:20 */
+	cfg[0x140] = 0x0f;
+	cfg[0x142] = 0x01;
 	snprintf(path, sizeof(path), "%s/config", dir);
 	fake_write_bytes(path, cfg, sizeof(cfg));
 	{

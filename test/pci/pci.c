@@ -213,6 +213,10 @@ Test(pci, sysfs_path_on_files)
 	cr_expect_eq(tern_pci_find_cap(dev, 0x09, 0x50), 0x60);
 	cr_expect_eq(tern_pci_find_cap(dev, 0x09, 0x60), 0);
 	cr_expect_eq(tern_pci_find_cap(dev, 0x05, 0), 0);
+	cr_expect_eq(tern_pci_find_ext_cap(dev, 0x0001, 0), 0x100);
+	cr_expect_eq(tern_pci_find_ext_cap(dev, 0x000f, 0), 0x140);
+	cr_expect_eq(tern_pci_find_ext_cap(dev, 0x000f, 0x140), 0);
+	cr_expect_eq(tern_pci_find_ext_cap(dev, 0x0010, 0), 0);
 
 	/* Bus master: command bit 2 set, then cleared, other bits kept. */
 	cr_expect_eq(tern_pci_bus_master(dev, true), 0);
@@ -383,6 +387,7 @@ Test(pci, emul_device_model)
 	tern_pci_cfg_read(dev, &cmd, 2, 4);
 	cr_expect(cmd & 0x4);
 	cr_expect_eq(tern_pci_find_cap(dev, 0x09, 0), 0);
+	cr_expect_eq(tern_pci_find_ext_cap(dev, 0x000f, 0), 0, "models are conventional PCI");
 	cr_expect_eq(tern_pci_cfg_read(dev, ids, 4, 254), -ERANGE);
 	cr_expect_eq(tern_pci_map_bar(dev, 0, &va), 0);
 	cr_expect_null(va, "models have no mapping");

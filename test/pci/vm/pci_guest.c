@@ -42,6 +42,7 @@
 static int fails;
 /* --unmapped-iova: give the device ring addresses 1 GiB past ours (VFIO type1 only). */
 static bool unmapped_iova;
+static bool expect_ats; /* --expect-ats: the device has a PCIe ATS extended capability */
 /* 16 KiB of DMA memory allocated before any device is open; NULL once used. */
 static char *early_mem;
 
@@ -294,6 +295,13 @@ static void one_device(const char *name, enum tern_pci_access access, const char
 	      "%s: %d virtio vendor capabilities (0x09), common config in BAR %d at 0x%x", name,
 	      ncaps, common_bar, common_off);
 
+	/* PCIe extended capabilities: the iommu variant's NICs (behind root ports) have ATS. */
+	int ats = tern_pci_find_ext_cap(dev, 0x000f, 0);
+	printf("  PCIe ATS extended capability (0x000f): %s at 0x%x\n", ats ? "found" : "none",
+	       ats);
+	if (expect_ats)
+		CHECK(ats >= 0x100, "%s: ATS extended capability at 0x%x", name, ats);
+
 	if (common_bar >= 0 && common_bar < TERN_PCI_MAX_BARS) {
 		void *va = NULL;
 		int ret = tern_pci_map_bar(dev, (unsigned)common_bar, &va);
@@ -360,6 +368,9 @@ int main(int argc, char **argv)
 			cfg.iova_mode = strcmp(v, "pa") == 0   ? TERN_IOVA_PA
 			                : strcmp(v, "va") == 0 ? TERN_IOVA_VA
 			                                       : TERN_IOVA_DC;
+		} else if (strcmp(argv[i], "--expect-ats") == 0) {
+			expect_ats = true;
+			continue;
 		} else if (strcmp(argv[i], "--no-eal") == 0) {
 			no_eal = true;
 			continue;

@@ -56,7 +56,8 @@ iommu)
 	done
 	"$devbind" --status
 	if [ "$aw" = 48 ]; then
-		run "pci_guest through VFIO type1, 48-bit IOMMU: IOVA = VA" "$pg" --expect-iova va "$n0" "$n1"
+		run "pci_guest through VFIO type1, 48-bit IOMMU: IOVA = VA" "$pg" --expect-iova va \
+			--expect-ats "$n0" "$n1"
 	else
 		# QEMU's intel-iommu translates 39 bits by default: user VAs (47 bits) do not fit.
 		run "pci_guest through VFIO type1, 39-bit IOMMU: IOVA = PA" "$pg" --expect-iova pa "$n0" "$n1"
