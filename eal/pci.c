@@ -486,8 +486,11 @@ struct tern_pci_dev *tern_pci_open(const struct tern_pci_addr *addr, enum tern_p
 		return open_fail(NULL, ENOMEM);
 
 	/* A device model in a test takes the address over, whatever sysfs says. */
-	if (pci_emul_lookup(addr, dev) == 0)
+	ret = pci_emul_lookup(addr, dev);
+	if (ret == 0)
 		return dev;
+	if (ret == -ENOMEM)
+		return open_fail(dev, ENOMEM);
 	if (access == TERN_PCI_ACCESS_EMUL) {
 		tern_eal_set_error(PCI_LOG, "%s: no device model is registered at this address",
 		                   name);
