@@ -143,7 +143,7 @@ Test(mempool, accounting_exact_with_cache, WITH_EAL)
 
 Test(mempool, bulk_get_is_all_or_nothing_at_exhaustion, WITH_EAL)
 {
-	void *objs[104]; /* room for the refused gets too */
+	void *objs[128]; /* room for what the refused gets would have written */
 	struct tern_mempool *mp =
 	    tern_mempool_create("aon", 100, 64, 0, TERN_SOCKET_ID_ANY, 0, NULL, NULL);
 
@@ -161,7 +161,7 @@ Test(mempool, bulk_get_is_all_or_nothing_at_exhaustion, WITH_EAL)
 
 Test(mempool, bulk_get_with_cache_uses_what_ring_and_cache_hold_together, WITH_EAL)
 {
-	void *objs[104]; /* room for the refused gets too */
+	void *objs[128]; /* room for what the refused gets would have written */
 	struct tern_mempool *mp =
 	    tern_mempool_create("aonc", 100, 64, 16, TERN_SOCKET_ID_ANY, 0, NULL, NULL);
 
