@@ -231,7 +231,7 @@ static uint16_t virtio_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 {
 	struct virtqueue *vq = queue;
 	uint64_t bytes = 0;
-	uint16_t sent;
+	uint16_t sent, dropped = 0;
 
 	tx_reclaim(vq);
 	for (sent = 0; sent < n; sent++) {
@@ -243,6 +243,12 @@ static uint16_t virtio_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		uint16_t head, id;
 		struct vring_desc *d;
 
+		if (tern_unlikely(need > vq->size)) {
+			/* More segments than the ring has descriptors: it can never go. */
+			tern_pkt_free(p);
+			dropped++;
+			continue;
+		}
 		if (tern_unlikely(need > vq->nb_free)) {
 			tx_reclaim(vq);
 			if (need > vq->nb_free)
@@ -281,11 +287,13 @@ static uint16_t virtio_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		vq->sw[head] = p;
 		vq->avail->ring[vq->avail_idx++ & vq->mask] = head; /* 2.4.6 step 2 */
 	}
-	if (sent > 0) {
+	if (sent > dropped) {
 		virtqueue_kick(vq); /* one idx update, at most one notification per burst */
-		count(&vq->packets, sent);
+		count(&vq->packets, sent - dropped);
 		count(&vq->bytes, bytes);
 	}
+	if (tern_unlikely(dropped > 0))
+		count(&vq->errors, dropped);
 	return sent;
 }
 
@@ -605,6 +613,7 @@ static void virtio_tx_queue_release(struct tern_port_dev *dev, void *queue)
 
 	vp->gone.opackets += counter(&vq->packets);
 	vp->gone.obytes += counter(&vq->bytes);
+	vp->gone.oerrors += counter(&vq->errors);
 	virtqueue_free(vq);
 }
 
@@ -652,6 +661,7 @@ static int virtio_stats_get(struct tern_port_dev *dev, struct tern_port_stats *s
 			continue;
 		stats->opackets += counter(&vq->packets);
 		stats->obytes += counter(&vq->bytes);
+		stats->oerrors += counter(&vq->errors);
 	}
 	return 0;
 }

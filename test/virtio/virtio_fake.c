@@ -385,3 +385,29 @@ Test(virtio_fake, mq_pairs_command)
 	cr_expect(dev.q[4].enabled, "control queue after the last pair");
 	finish(mp);
 }
+
+/* A chain with more segments than the ring has descriptors is dropped, counted in oerrors. */
+Test(virtio_fake, tx_chain_longer_than_ring)
+{
+	struct tern_mempool *mp;
+	struct tern_pkt *head, *pkts[2];
+	struct tern_port_stats st;
+	unsigned n0;
+
+	cr_assert_eq(setup_eal(features_modern, NULL), 0, "%s", tern_eal_last_error());
+	mp = start_port(1024, 64);
+	head = make_pkt(mp, 60, 0);
+	for (unsigned i = 0; i < 64; i++)
+		cr_assert_eq(tern_pkt_chain(head, make_pkt(mp, 10, i)), 0);
+	pkts[0] = head;
+	pkts[1] = make_pkt(mp, 100, 1);
+	n0 = dev.notifies[1];
+	cr_assert_eq(tern_port_tx_burst(0, 0, pkts, 2), 2);
+	cr_expect_eq(dev.notifies[1], n0 + 1);
+	cr_assert_eq(fake_tx_pull(&dev, frames, lens, 4), 1);
+	cr_expect_eq(lens[0], 100);
+	tern_port_stats_get(0, &st);
+	cr_expect_eq(st.oerrors, 1);
+	cr_expect_eq(st.opackets, 1);
+	finish(mp);
+}
