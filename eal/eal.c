@@ -56,6 +56,14 @@ void tern_eal_set_error(const char *component, const char *fmt, ...)
 	/* The analyzer loses track of va_start here (a false positive). */
 	vsnprintf(msg, sizeof(msg), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
 	va_end(ap);
+	/*
+	 * One line, whatever the caller quoted: a control character from user
+	 * input (an argument holding a newline) would split it. Found by
+	 * fuzz/fuzz_eal_args.c; replayed from fuzz/regressions/eal_args/.
+	 */
+	for (char *c = msg; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	/* "component: message", as the default sink prints it after "tern: ". */
 	strlcpy(eal_last_error, component ? component : "tern", sizeof(eal_last_error));
 	strlcat(eal_last_error, ": ", sizeof(eal_last_error));
