@@ -86,6 +86,7 @@ struct ixm_port {
 	struct frame sink[PB_FRAMES];
 	unsigned sink_head, sink_count;
 	uint64_t filtered;
+	uint64_t rx_frames; /* frames written into host memory, ever */
 	/* Init sequence check. */
 	int step;
 	char error[160];
@@ -627,6 +628,7 @@ static bool rx_frame(struct ixm_port *p, unsigned q, const struct frame *fr, uin
 		head = (head + 1) % len;
 	}
 	reg_set(p, IXGBE_RDH(q), head);
+	p->rx_frames++;
 	count(p, IXGBE_GPRC, 1);
 	p->gorc += fr->len + CRC;
 	count(p, IXGBE_QPRC(qstat_map(p, IXGBE_RQSMR(0), q)), 1);
@@ -835,6 +837,16 @@ uint64_t ixm_rx_filtered(struct ixm_port *p)
 
 	pthread_mutex_lock(&p->m->lock);
 	n = p->filtered;
+	pthread_mutex_unlock(&p->m->lock);
+	return n;
+}
+
+uint64_t ixm_rx_frames(struct ixm_port *p)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&p->m->lock);
+	n = p->rx_frames;
 	pthread_mutex_unlock(&p->m->lock);
 	return n;
 }

@@ -45,7 +45,8 @@ struct ixm_port *ixm_port_add(struct ixm *m, const char *addr, uint16_t device_i
 /* Join two ports with a wire: what one sends, the other receives. */
 void ixm_connect(struct ixm_port *a, struct ixm_port *b);
 
-/* A frame arrives from the wire (no CRC). 0, or -ENOBUFS when the packet buffer is full. */
+/* A frame arrives from the wire (no CRC). 0, or -ENOBUFS when the packet buffer is full
+ * (then nothing was queued: retry later). */
 int ixm_inject(struct ixm_port *p, const void *frame, size_t len);
 /* The oldest frame the port sent to its sink: its length, 0 if none. */
 size_t ixm_sink_pop(struct ixm_port *p, void *buf, size_t cap);
@@ -53,6 +54,9 @@ size_t ixm_sink_pop(struct ixm_port *p, void *buf, size_t cap);
 size_t ixm_rx_pending(struct ixm_port *p);
 /* Frames the port received and dropped by its filters (address, size, disabled queue). */
 uint64_t ixm_rx_filtered(struct ixm_port *p);
+
+/* Frames the port has written into host memory (RX descriptors done), since it was added. */
+uint64_t ixm_rx_frames(struct ixm_port *p);
 
 /* The cable: LINKS.UP follows it (once the driver set the link up). */
 void ixm_link_set(struct ixm_port *p, bool up);
