@@ -103,7 +103,7 @@ int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
                         const struct tern_port_conf *conf)
 {
 	struct tern_port_dev *dev = port_get(port, "configure");
-	struct tern_port_conf defaults = {.mtu = TERN_ETHER_MTU};
+	struct tern_port_conf defaults = {.mtu = 0}; /* leave the MTU as the device has it */
 	struct tern_port_info info;
 	int ret;
 
