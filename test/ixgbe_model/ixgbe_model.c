@@ -87,6 +87,7 @@ struct ixm_port {
 	unsigned sink_head, sink_count;
 	uint64_t filtered;
 	uint64_t rx_frames; /* frames written into host memory, ever */
+	uint64_t rxq_frames[NQ];
 	/* Init sequence check. */
 	int step;
 	char error[160];
@@ -629,6 +630,7 @@ static bool rx_frame(struct ixm_port *p, unsigned q, const struct frame *fr, uin
 	}
 	reg_set(p, IXGBE_RDH(q), head);
 	p->rx_frames++;
+	p->rxq_frames[q]++;
 	count(p, IXGBE_GPRC, 1);
 	p->gorc += fr->len + CRC;
 	count(p, IXGBE_QPRC(qstat_map(p, IXGBE_RQSMR(0), q)), 1);
@@ -847,6 +849,16 @@ uint64_t ixm_rx_frames(struct ixm_port *p)
 
 	pthread_mutex_lock(&p->m->lock);
 	n = p->rx_frames;
+	pthread_mutex_unlock(&p->m->lock);
+	return n;
+}
+
+uint64_t ixm_rxq_frames(struct ixm_port *p, unsigned q)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&p->m->lock);
+	n = q < NQ ? p->rxq_frames[q] : 0;
 	pthread_mutex_unlock(&p->m->lock);
 	return n;
 }

@@ -57,6 +57,8 @@ uint64_t ixm_rx_filtered(struct ixm_port *p);
 
 /* Frames the port has written into host memory (RX descriptors done), since it was added. */
 uint64_t ixm_rx_frames(struct ixm_port *p);
+/* The same, for RX queue q only. */
+uint64_t ixm_rxq_frames(struct ixm_port *p, unsigned q);
 
 /* The cable: LINKS.UP follows it (once the driver set the link up). */
 void ixm_link_set(struct ixm_port *p, bool up);
