@@ -89,8 +89,9 @@ int tern_devargs_check(const char *drv, const char *args, const char *const know
 			strlcat(list, known[i], sizeof(list));
 		}
 		if (!found) {
-			tern_log(TERN_LOG_ERR, drv, "unknown device argument '%.*s': %s takes %s",
-			         (int)klen, k, drv, list[0] != '\0' ? list : "none");
+			/* The caller's probe fails with this: make it the error line too. */
+			tern_eal_set_error(drv, "unknown device argument '%.*s': %s takes %s",
+			                   (int)klen, k, drv, list[0] != '\0' ? list : "none");
 			return -EINVAL;
 		}
 	}

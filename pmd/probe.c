@@ -74,6 +74,7 @@ static int probe_vdev(const struct tern_eal_devarg *da)
 {
 	const struct tern_driver *drv = vdev_driver(da->name);
 	struct tern_port_dev *dev = NULL;
+	char before[512]; /* the last error line before probe, to see if the driver set one */
 	uint16_t dup;
 	int ret;
 
@@ -90,10 +91,23 @@ static int probe_vdev(const struct tern_eal_devarg *da)
 		                   da->name, dup);
 		return -EEXIST;
 	}
+	strlcpy(before, tern_eal_last_error(), sizeof(before));
 	ret = drv->probe(da->name, da->args, &dev);
 	if (ret < 0 || dev == NULL) {
-		tern_eal_set_error(PORT_LOG, "--vdev %s,%s: driver %s refused it: %s", da->name,
-		                   da->args, drv->name, strerror(ret < 0 ? -ret : EINVAL));
+		const char *why = tern_eal_last_error();
+		const char *sep = strstr(why, ": ");
+
+		if (strcmp(why, before) != 0 && sep != NULL) {
+			/* The driver said why (tern_eal_set_error): say it for this device. */
+			strlcpy(before, sep + 2, sizeof(before));
+			tern_eal_set_error(PORT_LOG, "--vdev %s%s%s: driver %s refused it: %s",
+			                   da->name, da->args[0] != '\0' ? "," : "", da->args,
+			                   drv->name, before);
+		} else {
+			tern_eal_set_error(PORT_LOG, "--vdev %s%s%s: driver %s refused it: %s",
+			                   da->name, da->args[0] != '\0' ? "," : "", da->args,
+			                   drv->name, strerror(ret < 0 ? -ret : EINVAL));
+		}
 		return ret < 0 ? ret : -EINVAL;
 	}
 	strlcpy(dev->name, da->name, sizeof(dev->name));

@@ -338,8 +338,8 @@ static int null_probe(const char *name, const char *args, struct tern_port_dev *
 		return ret;
 	ret = tern_devargs_get_u32(args, "size", &size);
 	if (ret == -EINVAL || (ret == 0 && (size < NULL_MIN_SIZE || size > NULL_MAX_SIZE))) {
-		tern_log(TERN_LOG_ERR, NULL_LOG, "%s: size= must be a number from %d to %d", name,
-		         NULL_MIN_SIZE, NULL_MAX_SIZE);
+		tern_eal_set_error(NULL_LOG, "size= must be a number of bytes from %d to %d",
+		                   NULL_MIN_SIZE, NULL_MAX_SIZE);
 		return -EINVAL;
 	}
 	np = calloc(1, sizeof(*np));
