@@ -40,6 +40,8 @@ static void sh(const char *cmd)
 /* A new network namespace for this process, with v0 <-> v1 up. */
 static void netns(void)
 {
+	if (geteuid() != 0)
+		cr_skip_test("network namespaces and veth pairs need root");
 	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s (root needed)",
 	             strerror(errno));
 	sh("ip link add v0 type veth peer name v1 && ip link set v0 address " PEER_MAC
