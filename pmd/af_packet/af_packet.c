@@ -20,9 +20,10 @@
  *      super-frame) arrives truncated with TP_STATUS_COPY, and the kernel
  *      queues a whole copy on the socket (PACKET_COPY_THRESH): we read it
  *      with recv() into the queue's bounce buffer, in ring order. (TPACKET_V3
- *      blocks would hold super-frames too, but a block is only handed over
- *      when full or when its timer fires, at least a jiffy: a ping through
- *      tern took 10 ms.) PACKET_FANOUT_HASH spreads flows over the RX
+ *      blocks would hold super-frames too, but packet_mmap.rst: a block is
+ *      handed over only when full or when its retire timer fires, at least
+ *      one jiffy: at low rates every frame would wait for the timer.)
+ *      PACKET_FANOUT_HASH spreads flows over the RX
  *      queues when there are several; PACKET_IGNORE_OUTGOING keeps our own
  *      transmissions out.
  *  TX  TPACKET_V2: framecnt frames (512 by default). A burst fills frames
