@@ -526,3 +526,56 @@ Test(ixgbe, close_and_reprobe)
 	cr_assert_eq(ixm_init_step(mport[0]), 9);
 	forward(100, 1514, bytes);
 }
+
+/* Receive and free up to `want` packets on queue 0 (want 0: listen for half a second). */
+static unsigned drain(uint16_t port, unsigned want)
+{
+	uint64_t deadline = tern_time_ns() + (want > 0 ? 2000000000ull : 500000000ull);
+	unsigned got = 0;
+
+	while (tern_time_ns() < deadline && (want == 0 || got < want)) {
+		struct tern_pkt *pkts[32];
+		uint16_t nb = tern_port_rx_burst(port, 0, pkts, 32);
+
+		tern_pkt_free_bulk(pkts, nb);
+		got += nb;
+	}
+	return got;
+}
+
+Test(ixgbe, mac_filter_promisc_broadcast_mtu)
+{
+	const struct tern_ether_addr other = {{0x02, 0, 0, 0, 0x99, 0x99}};
+	uint8_t f[1600];
+
+	model_up();
+	eal_up(1);
+	pool_create(1024, 32);
+	port_up(0, 1, 0, false, 128);
+	cr_assert_eq(tern_port_promisc_set(0, false), 0);
+
+	make_frame(f, 0, 1, 60); /* to the port's MAC: accepted */
+	cr_assert_eq(ixm_inject(mport[0], f, 60), 0);
+	cr_expect_eq(drain(0, 1), 1);
+	memcpy(f, other.addr, 6); /* to another MAC, promiscuous off: filtered */
+	cr_assert_eq(ixm_inject(mport[0], f, 60), 0);
+	cr_expect_eq(drain(0, 0), 0);
+	cr_expect_eq(ixm_rx_filtered(mport[0]), 1);
+	memset(f, 0xff, 6); /* broadcast: FCTRL.BAM */
+	cr_assert_eq(ixm_inject(mport[0], f, 60), 0);
+	cr_expect_eq(drain(0, 1), 1);
+
+	cr_assert_eq(tern_port_mac_set(0, &other), 0); /* RAL/RAH(0) */
+	memcpy(f, other.addr, 6);
+	cr_assert_eq(ixm_inject(mport[0], f, 60), 0);
+	cr_expect_eq(drain(0, 1), 1);
+	memcpy(f, mac[1], 6); /* promiscuous on: anything */
+	cr_assert_eq(tern_port_promisc_set(0, true), 0);
+	cr_assert_eq(ixm_inject(mport[0], f, 60), 0);
+	cr_expect_eq(drain(0, 1), 1);
+
+	/* MTU 1500: a 1600-byte frame is over MAXFRS and dropped by the NIC. */
+	cr_assert_eq(ixm_inject(mport[0], f, sizeof(f)), 0);
+	cr_expect_eq(drain(0, 0), 0);
+	cr_expect_eq(ixm_rx_filtered(mport[0]), 2);
+}
