@@ -315,37 +315,44 @@ static void mac_write(const struct tern_pci_dev *pci, const struct tern_ether_ad
 /* ---- 7.1 receive: the fast path --------------------------------------------- */
 
 /*
+ * Post buffer b at descriptor idx (7.1.6.1 read format: buffer address,
+ * header address 0 as there is no header split). Only data_off is set here:
+ * rx_burst writes the other fields a received packet needs, so each header
+ * is written once per trip, not twice.
+ */
+static inline void rx_post(struct ixgbe_rxq *q, uint16_t idx, struct tern_pkt *b)
+{
+	b->data_off = TERN_PKT_HEADROOM; /* buffers hold more (rx_queue_setup checks) */
+	q->ring[idx].read.pkt_addr = b->buf_iova + TERN_PKT_HEADROOM;
+	q->ring[idx].read.hdr_addr = 0;
+}
+
+/*
  * Give the nb_hold descriptors before `next` new buffers, all at once, and
  * move RDT to the last of them. RDT stays one behind the software head:
  * descriptor `next - 1` is filled but not the NIC's, so RDT == RDH always
  * means "ring empty", never "ring full" (7.1.9).
  */
-static inline void rx_refill(struct ixgbe_rxq *q)
+/* Out of line, as tx_clean: once per 32 descriptors. */
+static __attribute__((noinline)) void rx_refill(struct ixgbe_rxq *q)
 {
-	struct tern_pkt **bufs;
 	uint16_t n = q->nb_hold, first = (uint16_t)((q->next - n) & q->mask);
-
-	/* The batch may wrap: alloc into the ring's own array in up to two runs. */
+	/* The batch may wrap: get into the ring's own array in up to two runs. */
 	uint16_t run = (uint16_t)TERN_MIN(n, q->nb_desc - first);
+	void **bufs = (void **)&q->bufs[first];
 
-	bufs = &q->bufs[first];
-	if (tern_unlikely(tern_pkt_alloc_bulk(q->mp, bufs, run) < 0)) {
+	if (tern_unlikely(tern_mempool_get_bulk(q->mp, bufs, run) < 0)) {
 		/* Pool empty: nothing is dropped, the NIC keeps what it has; retry next burst. */
 		count(&q->nombuf, n);
 		return;
 	}
-	if (run < n && tern_unlikely(tern_pkt_alloc_bulk(q->mp, q->bufs, n - run) < 0)) {
-		tern_mempool_put_bulk(q->mp, (void *const *)bufs, run);
+	if (run < n && tern_unlikely(tern_mempool_get_bulk(q->mp, (void **)q->bufs, n - run) < 0)) {
+		tern_mempool_put_bulk(q->mp, bufs, run);
 		count(&q->nombuf, n);
 		return;
 	}
-	for (uint16_t i = 0, idx = first; i < n; i++, idx = (uint16_t)((idx + 1) & q->mask)) {
-		struct tern_pkt *b = q->bufs[idx];
-
-		/* 7.1.6.1 read format: buffer address; header address 0 (no split). */
-		q->ring[idx].read.pkt_addr = tern_pkt_data_iova(b);
-		q->ring[idx].read.hdr_addr = 0;
-	}
+	for (uint16_t i = 0, idx = first; i < n; i++, idx = (uint16_t)((idx + 1) & q->mask))
+		rx_post(q, idx, q->bufs[idx]);
 	q->nb_hold = 0;
 	/* Release: the descriptors above before the doorbell; pairs with the NIC's fetch after RDT.
 	 */
@@ -380,6 +387,8 @@ static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 			first = seg;
 			first->pkt_len = seg->data_len;
 			first->nb_segs = 1;
+			first->ol_flags = 0;
+			first->vlan_tci = 0;
 		} else {
 			last->next = seg;
 			first->pkt_len += seg->data_len;
@@ -416,9 +425,13 @@ static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 /* ---- 7.2 transmit: the fast path --------------------------------------------- */
 
 /* Free what the NIC has sent: each RS descriptor whose DD is set ends a batch. */
-static inline void tx_clean(struct ixgbe_txq *q)
+/* Out of line: it runs once per RS batch, and inlined it would crowd the burst's registers. */
+static __attribute__((noinline)) void tx_clean(struct ixgbe_txq *q)
 {
 	struct tern_pkt *done[2 * IXGBE_TX_RS_THRESH];
+	struct tern_pkt **bufs = q->bufs;
+	const uint16_t mask = q->mask;
+	uint16_t clean = q->clean, nb_free = q->nb_free;
 	unsigned nb = 0;
 
 	while (q->rs_head != q->rs_tail) {
@@ -429,71 +442,86 @@ static inline void tx_clean(struct ixgbe_txq *q)
 		/* Acquire: the NIC is done with these buffers; pairs with its DD write-back. */
 		tern_pci_rmb();
 		q->rs_head++;
-		for (uint16_t i = q->clean;; i = (uint16_t)((i + 1) & q->mask)) {
-			if (q->bufs[i] != NULL) {
-				done[nb++] = q->bufs[i];
-				q->bufs[i] = NULL;
+		/* Descriptors clean..rs: the packets end at the ones with a buffer set. */
+		nb_free = (uint16_t)(nb_free + ((rs - clean) & mask) + 1);
+		for (uint16_t i = clean;; i = (uint16_t)((i + 1) & mask)) {
+			if (bufs[i] != NULL) {
+				done[nb++] = bufs[i];
+				bufs[i] = NULL;
 				if (nb == TERN_DIM(done)) {
 					tern_pkt_free_bulk(done, nb);
 					nb = 0;
 				}
 			}
-			q->nb_free++;
 			if (i == rs)
 				break;
 		}
-		q->clean = (uint16_t)((rs + 1) & q->mask);
+		clean = (uint16_t)((rs + 1) & mask);
 	}
+	q->clean = clean;
+	q->nb_free = nb_free;
 	tern_pkt_free_bulk(done, nb);
+}
+
+/* 7.2.3.3: more than 40 descriptors per packet is beyond the NIC: refused and freed. */
+static __attribute__((noinline, cold)) void tx_refuse(struct ixgbe_txq *q, struct tern_pkt *pkt)
+{
+	count(&q->errors, 1);
+	tern_pkt_free(pkt);
 }
 
 static uint16_t ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 {
 	struct ixgbe_txq *q = queue;
-	uint16_t tail = q->tail, nb_tx;
+	volatile union ixgbe_adv_tx_desc *ring = q->ring;
+	struct tern_pkt **bufs = q->bufs;
+	const uint16_t mask = q->mask;
+	uint16_t tail = q->tail, nb_free, since_rs, nb_tx;
 
 	if (q->nb_free < 2 * IXGBE_TX_RS_THRESH)
 		tx_clean(q);
+	/* In locals: the stores into the ring cannot then make the compiler reload them. */
+	nb_free = q->nb_free;
+	since_rs = q->since_rs;
 
 	for (nb_tx = 0; nb_tx < n; nb_tx++) {
 		struct tern_pkt *pkt = pkts[nb_tx];
 		uint16_t nb_segs = pkt->nb_segs;
 		uint32_t olinfo = pkt->pkt_len << IXGBE_ADVTXD_PAYLEN_SHIFT;
+		uint32_t last_cmd = IXGBE_ADVTXD_DCMD_EOP;
 		uint16_t eop = tail;
 
 		if (tern_unlikely(nb_segs > IXGBE_TX_MAX_SEGS)) {
-			/* 7.2.3.3: more than 40 descriptors is beyond the NIC: refused. */
-			count(&q->errors, 1);
-			tern_pkt_free(pkt);
+			tx_refuse(q, pkt);
 			continue;
 		}
-		if (nb_segs > q->nb_free)
+		if (nb_segs > nb_free)
 			break; /* the ring is full: the caller keeps the rest */
+		/* 7.2.3.2.4 RS: a DD write-back every RS_THRESH descriptors, at a packet's end. */
+		since_rs = (uint16_t)(since_rs + nb_segs);
+		if (since_rs >= IXGBE_TX_RS_THRESH)
+			last_cmd |= IXGBE_ADVTXD_DCMD_RS;
 		/* 7.2.3.2.4 advanced data descriptors, one per segment, EOP on the last. */
 		for (struct tern_pkt *seg = pkt; seg != NULL; seg = seg->next) {
-			volatile union ixgbe_adv_tx_desc *d = &q->ring[tail];
+			volatile union ixgbe_adv_tx_desc *d = &ring[tail];
 			uint32_t cmd = IXGBE_ADVTXD_DTYP_DATA | IXGBE_ADVTXD_DCMD_DEXT |
 			               IXGBE_ADVTXD_DCMD_IFCS | seg->data_len;
 
-			if (seg->next == NULL)
-				cmd |= IXGBE_ADVTXD_DCMD_EOP;
 			d->read.buffer_addr = tern_pkt_data_iova(seg);
-			d->read.cmd_type_len = cmd;
+			d->read.cmd_type_len = seg->next == NULL ? cmd | last_cmd : cmd;
 			d->read.olinfo_status = olinfo;
 			eop = tail;
-			tail = (uint16_t)((tail + 1) & q->mask);
+			tail = (uint16_t)((tail + 1) & mask);
 		}
-		q->bufs[eop] = pkt;
-		q->nb_free = (uint16_t)(q->nb_free - nb_segs);
-		q->since_rs = (uint16_t)(q->since_rs + nb_segs);
-		/* 7.2.3.2.4 RS: a DD write-back for every RS_THRESH descriptors, at a packet's end.
-		 */
-		if (q->since_rs >= IXGBE_TX_RS_THRESH) {
-			q->ring[eop].read.cmd_type_len |= IXGBE_ADVTXD_DCMD_RS;
+		bufs[eop] = pkt;
+		nb_free = (uint16_t)(nb_free - nb_segs);
+		if (last_cmd & IXGBE_ADVTXD_DCMD_RS) {
 			q->rs_fifo[q->rs_tail++ & q->rs_mask] = eop;
-			q->since_rs = 0;
+			since_rs = 0;
 		}
 	}
+	q->nb_free = nb_free;
+	q->since_rs = since_rs;
 	if (tail != q->tail) {
 		q->tail = tail;
 		/* Release: descriptors and packet data before TDT; pairs with the NIC's fetch. */
@@ -772,16 +800,14 @@ static int rxq_start(struct ixgbe_port *p, struct ixgbe_rxq *q)
 	wr32(pci, IXGBE_RDT(i), 0);
 
 	/* Every descriptor gets a buffer; the last one is held back (rx_refill). */
-	if (tern_pkt_alloc_bulk(q->mp, q->bufs, q->nb_desc) < 0) {
+	if (tern_mempool_get_bulk(q->mp, (void **)q->bufs, q->nb_desc) < 0) {
 		tern_log(TERN_LOG_ERR, IXGBE_LOG,
 		         "%s: RX queue %u: pool %s cannot fill %u descriptors: make it larger",
 		         p->dev.name, i, tern_mempool_name(q->mp), q->nb_desc);
 		return -ENOBUFS;
 	}
-	for (uint16_t d = 0; d < q->nb_desc; d++) {
-		q->ring[d].read.pkt_addr = tern_pkt_data_iova(q->bufs[d]);
-		q->ring[d].read.hdr_addr = 0;
-	}
+	for (uint16_t d = 0; d < q->nb_desc; d++)
+		rx_post(q, d, q->bufs[d]);
 	q->next = 0;
 	q->nb_hold = 0;
 	q->first = q->last = NULL;
