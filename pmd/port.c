@@ -114,7 +114,8 @@ int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
 		         "port %u (%s): configure while started: stop it first", port, dev->name);
 		return -EBUSY;
 	}
-	tern_port_info_get(port, &info);
+	if (tern_port_info_get(port, &info) < 0)
+		return -EINVAL;
 	if (nb_rxq == 0 || nb_txq == 0 || nb_rxq > info.max_rx_queues ||
 	    nb_txq > info.max_tx_queues) {
 		tern_log(
@@ -190,7 +191,8 @@ static struct tern_port_dev *queue_setup_check(uint16_t port, uint16_t queue, ui
 		         port, dev->name, what, queue, nb_q - 1);
 		return NULL;
 	}
-	tern_port_info_get(port, &info);
+	if (tern_port_info_get(port, &info) < 0)
+		return NULL;
 	lo = rx ? info.rx_desc_min : info.tx_desc_min;
 	hi = rx ? info.rx_desc_max : info.tx_desc_max;
 	if (nb_desc != 0 && (nb_desc < lo || nb_desc > hi)) {
