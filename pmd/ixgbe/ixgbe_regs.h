@@ -101,7 +101,6 @@
 #define IXGBE_TXDCTL_ENABLE        (1u << 25)
 #define IXGBE_TXDCTL_PTHRESH_SHIFT 0
 #define IXGBE_TXDCTL_HTHRESH_SHIFT 8
-#define IXGBE_TXDCTL_WTHRESH_SHIFT 16
 #define IXGBE_DMATXCTL             0x04a80
 #define IXGBE_DMATXCTL_TE          (1u << 0)
 
@@ -142,7 +141,6 @@ union ixgbe_adv_rx_desc {
 #define IXGBE_RXD_STAT_DD             (1u << 0)
 #define IXGBE_RXD_STAT_EOP            (1u << 1)
 #define IXGBE_RXDADV_ERR_RXE          (1u << 29) /* any MAC error: CRC, length, symbol */
-#define IXGBE_RXDADV_RSSTYPE_MASK     0x0000000fu
 #define IXGBE_RXDADV_RSSTYPE_IPV4_TCP 0x1u
 #define IXGBE_RXDADV_RSSTYPE_IPV4     0x2u
 #define IXGBE_RXDADV_RSSTYPE_IPV6_TCP 0x3u
