@@ -579,3 +579,46 @@ Test(ixgbe, mac_filter_promisc_broadcast_mtu)
 	cr_expect_eq(drain(0, 0), 0);
 	cr_expect_eq(ixm_rx_filtered(mport[0]), 2);
 }
+
+Test(ixgbe, counters_fold_36_bits_and_by_the_poller)
+{
+	const uint64_t octets = (1ull << 35) + 12345; /* more than 32 bits: GORCH matters */
+	struct tern_port_stats st;
+	struct tern_pkt *chain, *seg, *pkts[32];
+	uint64_t until;
+
+	model_up();
+	eal_up(1);
+	pool_create(1024, 32);
+	port_up(0, 1, 0, false, 128);
+
+	ixm_count_rx(mport[0], 1000, octets);
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_eq(st.ipackets, 1000);
+	cr_expect_eq(st.ibytes, octets - 1000 * 4, "ibytes %lu", st.ibytes);
+
+	/* Nobody asks for stats: the poller itself folds within about a second. */
+	ixm_count_rx(mport[0], 7, 700);
+	until = tern_time_ns() + 2500000000ull;
+	while (tern_time_ns() < until && ixm_reg_peek(mport[0], IXGBE_GPRC) != 0)
+		tern_pkt_free_bulk(pkts, tern_port_rx_burst(0, 0, pkts, 32));
+	cr_expect_eq(ixm_reg_peek(mport[0], IXGBE_GPRC), 0, "the poller did not fold GPRC");
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_eq(st.ipackets, 1007);
+
+	/* 7.2.3.3: a chain of 41 segments is refused, counted, freed. */
+	chain = tern_pkt_alloc(pool);
+	cr_assert_not_null(chain);
+	tern_pkt_append(chain, 60);
+	for (int i = 1; i < 41; i++) {
+		seg = tern_pkt_alloc(pool);
+		cr_assert_not_null(seg);
+		tern_pkt_append(seg, 1);
+		cr_assert_eq(tern_pkt_chain(chain, seg), 0);
+	}
+	cr_assert_eq(chain->nb_segs, 41);
+	cr_expect_eq(tern_port_tx_burst(0, 0, &chain, 1), 1);
+	cr_assert_eq(tern_port_stats_get(0, &st), 0);
+	cr_expect_eq(st.oerrors, 1);
+	cr_expect_eq(st.opackets, 0);
+}

@@ -853,6 +853,24 @@ uint64_t ixm_rx_frames(struct ixm_port *p)
 	return n;
 }
 
+uint32_t ixm_reg_peek(struct ixm_port *p, uint32_t off)
+{
+	uint32_t v;
+
+	pthread_mutex_lock(&p->m->lock);
+	v = off < IXGBE_BAR0_LEN ? reg(p, off & ~3u) : 0;
+	pthread_mutex_unlock(&p->m->lock);
+	return v;
+}
+
+void ixm_count_rx(struct ixm_port *p, uint32_t packets, uint64_t octets)
+{
+	pthread_mutex_lock(&p->m->lock);
+	count(p, IXGBE_GPRC, packets);
+	p->gorc += octets;
+	pthread_mutex_unlock(&p->m->lock);
+}
+
 uint64_t ixm_rxq_frames(struct ixm_port *p, unsigned q)
 {
 	uint64_t n;

@@ -72,6 +72,11 @@ int ixm_init_step(struct ixm_port *p);
 uint32_t ixm_reg_read(struct ixm_port *p, uint32_t off);
 void ixm_reg_write(struct ixm_port *p, uint32_t off, uint32_t val);
 
+/* A register's value without its read side effects (counters are not cleared). */
+uint32_t ixm_reg_peek(struct ixm_port *p, uint32_t off);
+/* Count traffic that never was: GPRC += packets, GORC += octets (CRC included). */
+void ixm_count_rx(struct ixm_port *p, uint32_t packets, uint64_t octets);
+
 /* The Toeplitz hash (7.1.2.8.1) of `len` bytes (at most 36) under a 40-byte key. */
 uint32_t ixm_toeplitz(const uint8_t key[40], const uint8_t *data, size_t len);
 
