@@ -6,6 +6,8 @@
  *
  *   -a 0000:03:00.0[,rss_key=<80 hex digits>]
  *
+ * In the order of this file:
+ *   stats     8.2.3.23 clear-on-read counters folded into 64-bit totals
  *   probe     4.6.3   reset, EEPROM and DMA done, link (4.6.4), statistics (4.6.5)
  *   configure         MTU (8.2.3.22.13 MAXFRS), RSS on or off
  *   queues    7.1/7.2 descriptor rings in DMA memory, one mempool per RX queue
@@ -13,7 +15,7 @@
  *             4.6.8   transmit: rings, DMATXCTL.TE, queue enables
  *   bursts    7.1.6   advanced RX descriptors, refilled in bulk, RDT once per burst
  *             7.2.3   advanced TX descriptors, cleaned in batches by the DD bit
- *   stats     8.2.3.23 clear-on-read counters folded into 64-bit totals
+ *   probe()           the entry point: devargs, BAR 0, the steps above, the ids
  *
  * Everything goes through tern_pci_read32/write32 and DMA IOVAs, so the same
  * code runs over VFIO, no-IOMMU, sysfs, and the register-level 82599 model
@@ -312,229 +314,6 @@ static void mac_write(const struct tern_pci_dev *pci, const struct tern_ether_ad
 	wr32(pci, IXGBE_RAH(0), a[4] | (uint32_t)a[5] << 8 | IXGBE_RAH_AV);
 }
 
-/* ---- 7.1 receive: the fast path --------------------------------------------- */
-
-/*
- * Post buffer b at descriptor idx (7.1.6.1 read format: buffer address,
- * header address 0 as there is no header split). Only data_off is set here:
- * rx_burst writes the other fields a received packet needs, so each header
- * is written once per trip, not twice.
- */
-static inline void rx_post(struct ixgbe_rxq *q, uint16_t idx, struct tern_pkt *b)
-{
-	b->data_off = TERN_PKT_HEADROOM; /* buffers hold more (rx_queue_setup checks) */
-	q->ring[idx].read.pkt_addr = b->buf_iova + TERN_PKT_HEADROOM;
-	q->ring[idx].read.hdr_addr = 0;
-}
-
-/*
- * Give the nb_hold descriptors before `next` new buffers, all at once, and
- * move RDT to the last of them. RDT stays one behind the software head:
- * descriptor `next - 1` is filled but not the NIC's, so RDT == RDH always
- * means "ring empty", never "ring full" (7.1.9).
- */
-/* Out of line, as tx_clean: once per 32 descriptors. */
-static __attribute__((noinline)) void rx_refill(struct ixgbe_rxq *q)
-{
-	uint16_t n = q->nb_hold, first = (uint16_t)((q->next - n) & q->mask);
-	/* The batch may wrap: get into the ring's own array in up to two runs. */
-	uint16_t run = (uint16_t)TERN_MIN(n, q->nb_desc - first);
-	void **bufs = (void **)&q->bufs[first];
-
-	if (tern_unlikely(tern_mempool_get_bulk(q->mp, bufs, run) < 0)) {
-		/* Pool empty: nothing is dropped, the NIC keeps what it has; retry next burst. */
-		count(&q->nombuf, n);
-		return;
-	}
-	if (run < n && tern_unlikely(tern_mempool_get_bulk(q->mp, (void **)q->bufs, n - run) < 0)) {
-		tern_mempool_put_bulk(q->mp, bufs, run);
-		count(&q->nombuf, n);
-		return;
-	}
-	for (uint16_t i = 0, idx = first; i < n; i++, idx = (uint16_t)((idx + 1) & q->mask))
-		rx_post(q, idx, q->bufs[idx]);
-	q->nb_hold = 0;
-	/* Release: the descriptors above before the doorbell; pairs with the NIC's fetch after RDT.
-	 */
-	tern_pci_wmb();
-	wr32(q->pci, q->rdt_reg, (uint16_t)((q->next - 1) & q->mask));
-}
-
-static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
-{
-	struct ixgbe_rxq *q = queue;
-	struct tern_pkt *first = q->first, *last = q->last;
-	uint16_t next = q->next, nb_rx = 0, nb_done = 0;
-
-	while (nb_rx < n) {
-		volatile union ixgbe_adv_rx_desc *d = &q->ring[next];
-		uint32_t status = d->wb.status_error;
-		struct tern_pkt *seg;
-
-		if (!(status & IXGBE_RXD_STAT_DD))
-			break;
-		/* Acquire: DD seen, now the rest of the descriptor and the data; pairs with the
-		 * NIC's write-back. */
-		tern_pci_rmb();
-		seg = q->bufs[next];
-		q->bufs[next] = NULL;
-		seg->data_len = d->wb.length;
-		next = (uint16_t)((next + 1) & q->mask);
-		nb_done++;
-
-		/* 7.1.6.2: a frame larger than one buffer spans descriptors; EOP on the last. */
-		if (first == NULL) {
-			first = seg;
-			first->pkt_len = seg->data_len;
-			first->nb_segs = 1;
-			first->ol_flags = 0;
-			first->vlan_tci = 0;
-		} else {
-			last->next = seg;
-			first->pkt_len += seg->data_len;
-			first->nb_segs++;
-		}
-		last = seg;
-		if (!(status & IXGBE_RXD_STAT_EOP))
-			continue;
-		if (tern_unlikely(status & IXGBE_RXDADV_ERR_RXE)) {
-			count(&q->errors, 1);
-			tern_pkt_free(first);
-			first = NULL;
-			continue;
-		}
-		/* 7.1.2.8.1: the RSS hash, in the descriptor since RXCSUM.PCSD is set. */
-		first->rss_hash = d->wb.rss_hash;
-		first->port = q->port_id;
-		pkts[nb_rx++] = first;
-		first = NULL;
-	}
-	q->next = next;
-	q->first = first;
-	q->last = last;
-	q->nb_hold = (uint16_t)(q->nb_hold + nb_done);
-	if (q->nb_hold >= IXGBE_RX_FREE_THRESH)
-		rx_refill(q);
-	if (tern_unlikely(--q->stats_poll == 0)) {
-		q->stats_poll = IXGBE_STATS_POLLS;
-		stats_maybe_fold(q->port);
-	}
-	return nb_rx;
-}
-
-/* ---- 7.2 transmit: the fast path --------------------------------------------- */
-
-/* Free what the NIC has sent: each RS descriptor whose DD is set ends a batch. */
-/* Out of line: it runs once per RS batch, and inlined it would crowd the burst's registers. */
-static __attribute__((noinline)) void tx_clean(struct ixgbe_txq *q)
-{
-	struct tern_pkt *done[2 * IXGBE_TX_RS_THRESH];
-	struct tern_pkt **bufs = q->bufs;
-	const uint16_t mask = q->mask;
-	uint16_t clean = q->clean, nb_free = q->nb_free;
-	unsigned nb = 0;
-
-	while (q->rs_head != q->rs_tail) {
-		uint16_t rs = q->rs_fifo[q->rs_head & q->rs_mask];
-
-		if (!(q->ring[rs].wb.status & IXGBE_ADVTXD_STAT_DD))
-			break;
-		/* Acquire: the NIC is done with these buffers; pairs with its DD write-back. */
-		tern_pci_rmb();
-		q->rs_head++;
-		/* Descriptors clean..rs: the packets end at the ones with a buffer set. */
-		nb_free = (uint16_t)(nb_free + ((rs - clean) & mask) + 1);
-		for (uint16_t i = clean;; i = (uint16_t)((i + 1) & mask)) {
-			if (bufs[i] != NULL) {
-				done[nb++] = bufs[i];
-				bufs[i] = NULL;
-				if (nb == TERN_DIM(done)) {
-					tern_pkt_free_bulk(done, nb);
-					nb = 0;
-				}
-			}
-			if (i == rs)
-				break;
-		}
-		clean = (uint16_t)((rs + 1) & mask);
-	}
-	q->clean = clean;
-	q->nb_free = nb_free;
-	tern_pkt_free_bulk(done, nb);
-}
-
-/* 7.2.3.3: more than 40 descriptors per packet is beyond the NIC: refused and freed. */
-static __attribute__((noinline, cold)) void tx_refuse(struct ixgbe_txq *q, struct tern_pkt *pkt)
-{
-	count(&q->errors, 1);
-	tern_pkt_free(pkt);
-}
-
-static uint16_t ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
-{
-	struct ixgbe_txq *q = queue;
-	volatile union ixgbe_adv_tx_desc *ring = q->ring;
-	struct tern_pkt **bufs = q->bufs;
-	const uint16_t mask = q->mask;
-	uint16_t tail = q->tail, nb_free, since_rs, nb_tx;
-
-	if (q->nb_free < 2 * IXGBE_TX_RS_THRESH)
-		tx_clean(q);
-	/* In locals: the stores into the ring cannot then make the compiler reload them. */
-	nb_free = q->nb_free;
-	since_rs = q->since_rs;
-
-	for (nb_tx = 0; nb_tx < n; nb_tx++) {
-		struct tern_pkt *pkt = pkts[nb_tx];
-		uint16_t nb_segs = pkt->nb_segs;
-		uint32_t olinfo = pkt->pkt_len << IXGBE_ADVTXD_PAYLEN_SHIFT;
-		uint32_t last_cmd = IXGBE_ADVTXD_DCMD_EOP;
-		uint16_t eop = tail;
-
-		if (tern_unlikely(nb_segs > IXGBE_TX_MAX_SEGS)) {
-			tx_refuse(q, pkt);
-			continue;
-		}
-		if (nb_segs > nb_free)
-			break; /* the ring is full: the caller keeps the rest */
-		/* 7.2.3.2.4 RS: a DD write-back every RS_THRESH descriptors, at a packet's end. */
-		since_rs = (uint16_t)(since_rs + nb_segs);
-		if (since_rs >= IXGBE_TX_RS_THRESH)
-			last_cmd |= IXGBE_ADVTXD_DCMD_RS;
-		/* 7.2.3.2.4 advanced data descriptors, one per segment, EOP on the last. */
-		for (struct tern_pkt *seg = pkt; seg != NULL; seg = seg->next) {
-			volatile union ixgbe_adv_tx_desc *d = &ring[tail];
-			uint32_t cmd = IXGBE_ADVTXD_DTYP_DATA | IXGBE_ADVTXD_DCMD_DEXT |
-			               IXGBE_ADVTXD_DCMD_IFCS | seg->data_len;
-
-			d->read.buffer_addr = tern_pkt_data_iova(seg);
-			d->read.cmd_type_len = seg->next == NULL ? cmd | last_cmd : cmd;
-			d->read.olinfo_status = olinfo;
-			eop = tail;
-			tail = (uint16_t)((tail + 1) & mask);
-		}
-		bufs[eop] = pkt;
-		nb_free = (uint16_t)(nb_free - nb_segs);
-		if (last_cmd & IXGBE_ADVTXD_DCMD_RS) {
-			q->rs_fifo[q->rs_tail++ & q->rs_mask] = eop;
-			since_rs = 0;
-		}
-	}
-	q->nb_free = nb_free;
-	q->since_rs = since_rs;
-	if (tail != q->tail) {
-		q->tail = tail;
-		/* Release: descriptors and packet data before TDT; pairs with the NIC's fetch. */
-		tern_pci_wmb();
-		wr32(q->pci, q->tdt_reg, tail);
-	}
-	if (tern_unlikely(--q->stats_poll == 0)) {
-		q->stats_poll = IXGBE_STATS_POLLS;
-		stats_maybe_fold(q->port);
-	}
-	return nb_tx;
-}
-
 /* ---- control path: configure and queues -------------------------------------- */
 
 static int ixgbe_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb_txq,
@@ -739,6 +518,19 @@ static void ixgbe_tx_queue_release(struct tern_port_dev *dev, void *queue)
 }
 
 /* ---- 4.6.7 receive initialization -------------------------------------------- */
+
+/*
+ * Post buffer b at descriptor idx (7.1.6.1 read format: buffer address,
+ * header address 0 as there is no header split). Only data_off is set here:
+ * rx_burst writes the other fields a received packet needs, so each header
+ * is written once per trip, not twice.
+ */
+static inline void rx_post(struct ixgbe_rxq *q, uint16_t idx, struct tern_pkt *b)
+{
+	b->data_off = TERN_PKT_HEADROOM; /* buffers hold more (rx_queue_setup checks) */
+	q->ring[idx].read.pkt_addr = b->buf_iova + TERN_PKT_HEADROOM;
+	q->ring[idx].read.hdr_addr = 0;
+}
 
 /* 7.1.2.8: the 40-byte key, the redirection table over nb_rxq queues, the hashed fields. */
 static void rss_setup(struct ixgbe_port *p)
@@ -1101,6 +893,216 @@ static const struct tern_port_ops ixgbe_ops = {
     .stats_get = ixgbe_stats_get,
     .queue_stats_get = ixgbe_queue_stats_get,
 };
+
+/* ---- 7.1 receive: the fast path --------------------------------------------- */
+
+/*
+ * Give the nb_hold descriptors before `next` new buffers, all at once, and
+ * move RDT to the last of them. RDT stays one behind the software head:
+ * descriptor `next - 1` is filled but not the NIC's, so RDT == RDH always
+ * means "ring empty", never "ring full" (7.1.9).
+ */
+/* Out of line, as tx_clean: once per 32 descriptors. */
+static __attribute__((noinline)) void rx_refill(struct ixgbe_rxq *q)
+{
+	uint16_t n = q->nb_hold, first = (uint16_t)((q->next - n) & q->mask);
+	/* The batch may wrap: get into the ring's own array in up to two runs. */
+	uint16_t run = (uint16_t)TERN_MIN(n, q->nb_desc - first);
+	void **bufs = (void **)&q->bufs[first];
+
+	if (tern_unlikely(tern_mempool_get_bulk(q->mp, bufs, run) < 0)) {
+		/* Pool empty: nothing is dropped, the NIC keeps what it has; retry next burst. */
+		count(&q->nombuf, n);
+		return;
+	}
+	if (run < n && tern_unlikely(tern_mempool_get_bulk(q->mp, (void **)q->bufs, n - run) < 0)) {
+		tern_mempool_put_bulk(q->mp, bufs, run);
+		count(&q->nombuf, n);
+		return;
+	}
+	for (uint16_t i = 0, idx = first; i < n; i++, idx = (uint16_t)((idx + 1) & q->mask))
+		rx_post(q, idx, q->bufs[idx]);
+	q->nb_hold = 0;
+	/* Release: the descriptors above before the doorbell; pairs with the NIC's fetch after RDT.
+	 */
+	tern_pci_wmb();
+	wr32(q->pci, q->rdt_reg, (uint16_t)((q->next - 1) & q->mask));
+}
+
+static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+{
+	struct ixgbe_rxq *q = queue;
+	struct tern_pkt *first = q->first, *last = q->last;
+	uint16_t next = q->next, nb_rx = 0, nb_done = 0;
+
+	while (nb_rx < n) {
+		volatile union ixgbe_adv_rx_desc *d = &q->ring[next];
+		uint32_t status = d->wb.status_error;
+		struct tern_pkt *seg;
+
+		if (!(status & IXGBE_RXD_STAT_DD))
+			break;
+		/* Acquire: DD seen, now the rest of the descriptor and the data; pairs with the
+		 * NIC's write-back. */
+		tern_pci_rmb();
+		seg = q->bufs[next];
+		q->bufs[next] = NULL;
+		seg->data_len = d->wb.length;
+		next = (uint16_t)((next + 1) & q->mask);
+		nb_done++;
+
+		/* 7.1.6.2: a frame larger than one buffer spans descriptors; EOP on the last. */
+		if (first == NULL) {
+			first = seg;
+			first->pkt_len = seg->data_len;
+			first->nb_segs = 1;
+			first->ol_flags = 0;
+			first->vlan_tci = 0;
+		} else {
+			last->next = seg;
+			first->pkt_len += seg->data_len;
+			first->nb_segs++;
+		}
+		last = seg;
+		if (!(status & IXGBE_RXD_STAT_EOP))
+			continue;
+		if (tern_unlikely(status & IXGBE_RXDADV_ERR_RXE)) {
+			count(&q->errors, 1);
+			tern_pkt_free(first);
+			first = NULL;
+			continue;
+		}
+		/* 7.1.2.8.1: the RSS hash, in the descriptor since RXCSUM.PCSD is set. */
+		first->rss_hash = d->wb.rss_hash;
+		first->port = q->port_id;
+		pkts[nb_rx++] = first;
+		first = NULL;
+	}
+	q->next = next;
+	q->first = first;
+	q->last = last;
+	q->nb_hold = (uint16_t)(q->nb_hold + nb_done);
+	if (q->nb_hold >= IXGBE_RX_FREE_THRESH)
+		rx_refill(q);
+	if (tern_unlikely(--q->stats_poll == 0)) {
+		q->stats_poll = IXGBE_STATS_POLLS;
+		stats_maybe_fold(q->port);
+	}
+	return nb_rx;
+}
+
+/* ---- 7.2 transmit: the fast path --------------------------------------------- */
+
+/* Free what the NIC has sent: each RS descriptor whose DD is set ends a batch. */
+/* Out of line: it runs once per RS batch, and inlined it would crowd the burst's registers. */
+static __attribute__((noinline)) void tx_clean(struct ixgbe_txq *q)
+{
+	struct tern_pkt *done[2 * IXGBE_TX_RS_THRESH];
+	struct tern_pkt **bufs = q->bufs;
+	const uint16_t mask = q->mask;
+	uint16_t clean = q->clean, nb_free = q->nb_free;
+	unsigned nb = 0;
+
+	while (q->rs_head != q->rs_tail) {
+		uint16_t rs = q->rs_fifo[q->rs_head & q->rs_mask];
+
+		if (!(q->ring[rs].wb.status & IXGBE_ADVTXD_STAT_DD))
+			break;
+		/* Acquire: the NIC is done with these buffers; pairs with its DD write-back. */
+		tern_pci_rmb();
+		q->rs_head++;
+		/* Descriptors clean..rs: the packets end at the ones with a buffer set. */
+		nb_free = (uint16_t)(nb_free + ((rs - clean) & mask) + 1);
+		for (uint16_t i = clean;; i = (uint16_t)((i + 1) & mask)) {
+			if (bufs[i] != NULL) {
+				done[nb++] = bufs[i];
+				bufs[i] = NULL;
+				if (nb == TERN_DIM(done)) {
+					tern_pkt_free_bulk(done, nb);
+					nb = 0;
+				}
+			}
+			if (i == rs)
+				break;
+		}
+		clean = (uint16_t)((rs + 1) & mask);
+	}
+	q->clean = clean;
+	q->nb_free = nb_free;
+	tern_pkt_free_bulk(done, nb);
+}
+
+/* 7.2.3.3: more than 40 descriptors per packet is beyond the NIC: refused and freed. */
+static __attribute__((noinline, cold)) void tx_refuse(struct ixgbe_txq *q, struct tern_pkt *pkt)
+{
+	count(&q->errors, 1);
+	tern_pkt_free(pkt);
+}
+
+static uint16_t ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+{
+	struct ixgbe_txq *q = queue;
+	volatile union ixgbe_adv_tx_desc *ring = q->ring;
+	struct tern_pkt **bufs = q->bufs;
+	const uint16_t mask = q->mask;
+	uint16_t tail = q->tail, nb_free, since_rs, nb_tx;
+
+	if (q->nb_free < 2 * IXGBE_TX_RS_THRESH)
+		tx_clean(q);
+	/* In locals: the stores into the ring cannot then make the compiler reload them. */
+	nb_free = q->nb_free;
+	since_rs = q->since_rs;
+
+	for (nb_tx = 0; nb_tx < n; nb_tx++) {
+		struct tern_pkt *pkt = pkts[nb_tx];
+		uint16_t nb_segs = pkt->nb_segs;
+		uint32_t olinfo = pkt->pkt_len << IXGBE_ADVTXD_PAYLEN_SHIFT;
+		uint32_t last_cmd = IXGBE_ADVTXD_DCMD_EOP;
+		uint16_t eop = tail;
+
+		if (tern_unlikely(nb_segs > IXGBE_TX_MAX_SEGS)) {
+			tx_refuse(q, pkt);
+			continue;
+		}
+		if (nb_segs > nb_free)
+			break; /* the ring is full: the caller keeps the rest */
+		/* 7.2.3.2.4 RS: a DD write-back every RS_THRESH descriptors, at a packet's end. */
+		since_rs = (uint16_t)(since_rs + nb_segs);
+		if (since_rs >= IXGBE_TX_RS_THRESH)
+			last_cmd |= IXGBE_ADVTXD_DCMD_RS;
+		/* 7.2.3.2.4 advanced data descriptors, one per segment, EOP on the last. */
+		for (struct tern_pkt *seg = pkt; seg != NULL; seg = seg->next) {
+			volatile union ixgbe_adv_tx_desc *d = &ring[tail];
+			uint32_t cmd = IXGBE_ADVTXD_DTYP_DATA | IXGBE_ADVTXD_DCMD_DEXT |
+			               IXGBE_ADVTXD_DCMD_IFCS | seg->data_len;
+
+			d->read.buffer_addr = tern_pkt_data_iova(seg);
+			d->read.cmd_type_len = seg->next == NULL ? cmd | last_cmd : cmd;
+			d->read.olinfo_status = olinfo;
+			eop = tail;
+			tail = (uint16_t)((tail + 1) & mask);
+		}
+		bufs[eop] = pkt;
+		nb_free = (uint16_t)(nb_free - nb_segs);
+		if (last_cmd & IXGBE_ADVTXD_DCMD_RS) {
+			q->rs_fifo[q->rs_tail++ & q->rs_mask] = eop;
+			since_rs = 0;
+		}
+	}
+	q->nb_free = nb_free;
+	q->since_rs = since_rs;
+	if (tail != q->tail) {
+		q->tail = tail;
+		/* Release: descriptors and packet data before TDT; pairs with the NIC's fetch. */
+		tern_pci_wmb();
+		wr32(q->pci, q->tdt_reg, tail);
+	}
+	if (tern_unlikely(--q->stats_poll == 0)) {
+		q->stats_poll = IXGBE_STATS_POLLS;
+		stats_maybe_fold(q->port);
+	}
+	return nb_tx;
+}
 
 /* ---- probe ---------------------------------------------------------------------- */
 
