@@ -236,20 +236,33 @@ static void __attribute__((noinline)) stats_maybe_fold(struct ixgbe_port *p)
 
 /* ---- 4.6.3 initialization: probe ------------------------------------------- */
 
-/* 4.6.4 (and ixy's way): 10G serial link mode, XAUI PMA, restart auto-negotiation. */
+/* SFP+ parts: the link mode is ours to set (ixy's way); the others' EEPROM set it. */
+static bool is_sfp(uint16_t device_id)
+{
+	static const uint16_t sfp[] = {0x10fb, 0x1529, 0x1507, 0x154d, 0x154a, 0x1558, 0x1557};
+
+	for (unsigned i = 0; i < TERN_DIM(sfp); i++)
+		if (sfp[i] == device_id)
+			return true;
+	return false;
+}
+
+/* 4.6.4: link mode, then restart auto-negotiation. */
 static void link_setup(const struct tern_pci_dev *pci)
 {
 	uint32_t autoc = rd32(pci, IXGBE_AUTOC);
 
 	/*
-	 * 8.2.3.22.19 AUTOC.LMS = 10G serial: the mode SFP+ modules (SR, LR,
-	 * direct attach) run in. As in ixy, the module type is not read over
-	 * I2C: these settings bring up every SFP+ module ixy was tested with,
-	 * and backplane/copper parts (KX4, KR, T3, X540, X550-T) negotiate on
-	 * their own once AN is restarted.
+	 * 8.2.3.22.19 AUTOC.LMS = 10G serial, XAUI PMA: the mode SFP+ modules
+	 * (SR, LR, direct attach) run in. As in ixy, the module type is not
+	 * read over I2C. Backplane (KX4, KR), CX4, XAUI and copper (T3, X540,
+	 * X550-T) parts keep the mode their EEPROM loaded, which is the one
+	 * their board is wired for, and only restart AN.
 	 */
-	autoc = (autoc & ~IXGBE_AUTOC_LMS_MASK) | IXGBE_AUTOC_LMS_10G_SERIAL;
-	autoc = (autoc & ~IXGBE_AUTOC_10G_PMA_PMD_MASK) | IXGBE_AUTOC_10G_XAUI;
+	if (is_sfp(pci->device_id)) {
+		autoc = (autoc & ~IXGBE_AUTOC_LMS_MASK) | IXGBE_AUTOC_LMS_10G_SERIAL;
+		autoc = (autoc & ~IXGBE_AUTOC_10G_PMA_PMD_MASK) | IXGBE_AUTOC_10G_XAUI;
+	}
 	wr32(pci, IXGBE_AUTOC, autoc | IXGBE_AUTOC_AN_RESTART);
 }
 

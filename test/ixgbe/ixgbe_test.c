@@ -622,3 +622,24 @@ Test(ixgbe, counters_fold_36_bits_and_by_the_poller)
 	cr_expect_eq(st.oerrors, 1);
 	cr_expect_eq(st.opackets, 0);
 }
+
+Test(ixgbe, x540_and_kr_keep_their_link_mode)
+{
+	struct tern_link link;
+
+	model = ixm_create();
+	cr_assert_not_null(model);
+	mport[0] = ixm_port_add(model, ADDR0, 0x1528, mac[0]); /* X540-T */
+	mport[1] = ixm_port_add(model, ADDR1, 0x1517, mac[1]); /* 82599 KR */
+	cr_assert(mport[0] != NULL && mport[1] != NULL);
+	eal_up(2);
+	pool_create(1024, 32);
+	for (uint16_t p = 0; p < 2; p++) {
+		port_up(p, 1, 0, false, 128);
+		cr_assert_null(ixm_init_error(mport[p]), "%s", ixm_init_error(mport[p]));
+		cr_assert_eq(tern_port_link_get(p, &link), 0);
+		cr_expect(link.up);
+		/* AUTOC.LMS as the EEPROM left it (0 in the model), AN restarted. */
+		cr_expect_eq(ixm_reg_peek(mport[p], IXGBE_AUTOC) & IXGBE_AUTOC_LMS_MASK, 0);
+	}
+}
