@@ -77,7 +77,19 @@ mkdir -p $R/dev/pts $R/dev/shm $R/dev/hugepages
 mount -t devpts devpts $R/dev/pts
 mount -t tmpfs tmpfs $R/dev/shm
 mount -t hugetlbfs hugetlbfs $R/dev/hugepages
+# The chroot gets a private /tmp. A project tree that lives under the host's
+# /tmp (a CI clone may) must stay visible: keep a handle on the host's /tmp,
+# then bind the tree back into the new one.
+mkdir -p /hosttmp
+mount --bind $R/tmp /hosttmp || die "cannot keep the host's /tmp"
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp || die "tmp in chroot"
+case "$TERN_VM_TOP" in
+/tmp/*)
+	mkdir -p "$R$TERN_VM_TOP"
+	mount --bind "/hosttmp${TERN_VM_TOP#/tmp}" "$R$TERN_VM_TOP" ||
+		die "cannot show the tree $TERN_VM_TOP inside the guest's /tmp"
+	;;
+esac
 mount -t tmpfs -o mode=755 tmpfs $R/run || die "run in chroot"
 # The share appears at its own host path (mkdir works when that is under /tmp).
 mkdir -p "$R$TERN_VM_SHARE" 2>/dev/null
