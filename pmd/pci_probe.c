@@ -16,8 +16,6 @@
 #include "eal_pci.h"
 #include "port_internal.h"
 
-int pmd_pci_probe(const struct tern_eal_devarg *da);
-
 static bool ids_match(const struct tern_driver *drv, uint16_t vendor, uint16_t device)
 {
 	if (drv->bus != TERN_BUS_PCI || drv->pci_ids == NULL || drv->pci_probe == NULL)

@@ -47,4 +47,7 @@ void plugin_unload_all(void);
 unsigned plugin_count(void);
 const struct tern_driver *plugin_driver(unsigned i);
 
+/* pci_probe.c: open one -a device, find its driver, make it a port. */
+int pmd_pci_probe(const struct tern_eal_devarg *da);
+
 #endif /* TERN_PORT_INTERNAL_H */

@@ -67,9 +67,6 @@ static void known_drivers(char *buf, size_t len)
 		strlcpy(buf, "(none)", len);
 }
 
-/* pci_probe.c: the port for one -a device. */
-int pmd_pci_probe(const struct tern_eal_devarg *da);
-
 static int probe_vdev(const struct tern_eal_devarg *da)
 {
 	const struct tern_driver *drv = vdev_driver(da->name);
