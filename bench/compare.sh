@@ -41,7 +41,9 @@ NF >= 5 {
 	t = $2 + 0; d = $3 + 0
 	if (t <= 0 || d <= 0) { printf "%-44s %14s %14s %-10s %8s\n", $1, $2, $3, $4, "n/a"; next }
 	s = ($5 == "higher") ? t / d : d / t
-	printf "%-44s %14.2f %14.2f %-10s %8.2f\n", $1, t, d, $4, s
+	# Three decimals below 1 (e.g. Mpps over af_packet), two above.
+	fmt = (t < 1 || d < 1) ? "%-44s %14.3f %14.3f %-10s %8.2f\n" : "%-44s %14.2f %14.2f %-10s %8.2f\n"
+	printf fmt, $1, t, d, $4, s
 	logsum += log(s); n++
 }
 END {

@@ -31,8 +31,9 @@
 
 enum tern_iova_mode {
 	/*
-	 * Don't care: resolves to VA today, since nothing in tern needs physical
-	 * addresses yet; PCI support will pick PA for a device without an IOMMU.
+	 * Don't care: VA, unless a -a device is reached without an IOMMU
+	 * (no-IOMMU VFIO, sysfs) or through one narrower than user addresses;
+	 * then PA.
 	 */
 	TERN_IOVA_DC = 0,
 	TERN_IOVA_PA = 1, /* physical addresses from /proc/self/pagemap (needs root) */
