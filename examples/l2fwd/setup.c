@@ -242,6 +242,8 @@ int l2fwd_setup(struct l2fwd_app *app, char *err, size_t errlen)
 		mp = pool_for(app, s, per_socket[s] + shared, err, errlen);
 		if (mp == NULL)
 			return -ENOMEM;
+		/* Several lcores poll this port: spread its flows over their queues. */
+		conf.rss = app->nb_rxq[p] > 1;
 		ret = tern_port_configure(p, app->nb_rxq[p], app->nb_txq[p], &conf);
 		if (ret < 0)
 			return fail(err, errlen, "port %u: configure with %u RX, %u TX queues: %s",
