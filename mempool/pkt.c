@@ -67,7 +67,7 @@ void tern_pkt_free_bulk_slow(struct tern_pkt **pkts, unsigned n)
 				seg->next = NULL;
 				seg->nb_segs = 1;
 				if (seg->pool != mp || nb == TERN_DIM(pend)) {
-					if (nb > 0)
+					if (nb > 0 && mp != NULL)
 						tern_mempool_put_bulk(mp, pend, nb);
 					mp = seg->pool;
 					nb = 0;
@@ -77,7 +77,11 @@ void tern_pkt_free_bulk_slow(struct tern_pkt **pkts, unsigned n)
 			seg = next;
 		}
 	}
-	if (nb > 0)
+	/*
+	 * mp is NULL only for segments without a pool, which no allocation
+	 * makes: they have nowhere to go back to (the analyzer follows that path).
+	 */
+	if (nb > 0 && mp != NULL)
 		tern_mempool_put_bulk(mp, pend, nb);
 }
 
