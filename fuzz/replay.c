@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional, as in libFuzzer: one-time setup before the first input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static int run_file(const char *path)
 {
@@ -44,6 +46,9 @@ static int run_file(const char *path)
 int main(int argc, char **argv)
 {
 	unsigned ran = 0, bad = 0;
+
+	if (LLVMFuzzerInitialize != NULL)
+		LLVMFuzzerInitialize(&argc, &argv);
 
 	for (int i = 1; i < argc; i++) {
 		struct stat st;

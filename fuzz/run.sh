@@ -54,14 +54,14 @@ for h in "${names[@]}"; do
 	scratch=$(mktemp -d)
 	art=$src/fuzz/artifacts/$h
 	mkdir -p "$art"
-	log=$scratch/log
+	log=$(mktemp)
 	# -seed fixed: the same run finds the same things; -max_len: frames and argv fit.
 	"$exe" -runs="$runs" -seed=1 -max_len=2048 -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$art/" -print_final_stats=1 \
 		"$scratch" "$src/fuzz/corpus/$h" >"$log" 2>&1
 	rc=$?
 	done_line=$(grep -E '^Done [0-9]+ runs' "$log" | tail -n 1)
-	units=$(find "$scratch" -maxdepth 1 -type f ! -name log | wc -l)
+	units=$(find "$scratch" -maxdepth 1 -type f | wc -l)
 	if [ $rc = 0 ]; then
 		echo "fuzz $h: ${done_line#Done }, $units new corpus units, OK"
 		rmdir "$art" 2>/dev/null
@@ -70,6 +70,6 @@ for h in "${names[@]}"; do
 		grep -E 'ERROR|runtime error|SUMMARY|deadly signal' "$log" | head -n 5
 		status=1
 	fi
-	rm -rf "$scratch"
+	rm -rf "$scratch" "$log"
 done
 exit $status
