@@ -379,6 +379,16 @@ void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
 		return fail(ENOMEM);
 	}
 	map_len = TERN_ALIGN_CEIL(len, page_sz);
+	/*
+	 * More than the machine has can never be locked: say so now, before
+	 * sizing the per-page IOVA table by it.
+	 */
+	if (map_len / 4096 > (size_t)sysconf(_SC_PHYS_PAGES)) {
+		tern_log(TERN_LOG_ERR, EAL_LOG,
+		         "cannot allocate '%s': %zu bytes is more than this machine's memory", name,
+		         len);
+		return fail(ENOMEM);
+	}
 
 	a = calloc(1, sizeof(*a));
 	if (a)
