@@ -32,6 +32,18 @@ int l2fwd_rx_loop(struct l2fwd_app *app, struct l2fwd_lcore *lc, bool is_main)
 			const struct l2fwd_rx_task *t = &lc->rx[i];
 			unsigned n, queued;
 
+			/*
+			 * Back-pressure: take from the port only what the ring can
+			 * hold, as a NIC-fed pipeline must; when the TX lcore lags,
+			 * frames wait in the port (a NIC counts them as missed).
+			 * Spinning on a full ring would also keep pulling the
+			 * consumer's tail line away from the TX lcore, slowing the
+			 * very stage we wait for: pause between looks.
+			 */
+			if (tern_ring_free_count(t->ring) < burst) {
+				tern_pause();
+				continue;
+			}
 			n = tern_port_rx_burst(t->port, t->queue, pkts, burst);
 			if (n == 0)
 				continue;
