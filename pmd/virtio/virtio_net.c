@@ -156,7 +156,12 @@ static uint16_t virtio_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		}
 		pending -= nbuf;
 		head = rx_take(vq, &len);
-		if (tern_unlikely(head == NULL || len < vq->hdr_len)) {
+		/*
+		 * virtio 1.0 2.4.8: the device writes at most the buffer's length. A used
+		 * length outside [header, buffer] is a device bug (or a hostile
+		 * device): trust nothing of that frame.
+		 */
+		if (tern_unlikely(head == NULL || len < vq->hdr_len || len > vq->rx_buf_len)) {
 			/* Bad entry: drop the frame, every buffer of it. */
 			tern_pkt_free(head);
 			for (uint16_t s = 1; s < nbuf; s++)
@@ -172,14 +177,25 @@ static uint16_t virtio_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 			/* Following buffers carry no header: data starts at the descriptor. */
 			struct tern_pkt *seg = rx_take(vq, &len);
 
-			if (tern_unlikely(seg == NULL))
+			if (tern_unlikely(seg == NULL || len > vq->rx_buf_len)) {
+				/* A bad buffer mid-frame: drop the frame and its other buffers. */
+				tern_pkt_free(seg);
+				for (uint16_t r = s + 1; r < nbuf; r++)
+					tern_pkt_free(rx_take(vq, &len));
+				tern_pkt_free(head);
+				head = NULL;
 				break;
+			}
 			seg->data_off -= vq->hdr_len;
 			seg->data_len = (uint16_t)len;
 			prev->next = seg;
 			prev = seg;
 			head->nb_segs++;
 			head->pkt_len += len;
+		}
+		if (tern_unlikely(head == NULL)) {
+			errors++;
+			continue;
 		}
 		bytes += head->pkt_len;
 		pkts[got++] = head;
