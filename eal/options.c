@@ -59,24 +59,13 @@ static int opt_cores(struct tern_eal_config *cfg, const char *opt, const char *v
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Read exactly n hex digits. */
 static bool hex_field(const char **p, unsigned n, unsigned *out)
 {
 	unsigned v = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		int h = hexval((*p)[i]);
+		int h = tern_hexval((*p)[i]);
 
 		if (h < 0)
 			return false;

@@ -46,6 +46,18 @@ static inline uint32_t tern_align32pow2(uint32_t x)
 	return 1u << (32 - __builtin_clz(x - 1));
 }
 
+/* The value of a hexadecimal digit, or -1 for any other character. */
+static inline int tern_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Hint to the CPU that we are spinning. */
 static inline void tern_pause(void)
 {

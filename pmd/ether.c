@@ -2,18 +2,8 @@
 /* ether.c - Ethernet address parsing (the rest of tern_ether.h is inline). */
 #include <errno.h>
 
+#include "tern_common.h"
 #include "tern_ether.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int tern_ether_addr_parse(const char *s, struct tern_ether_addr *ea)
 {
@@ -23,7 +13,7 @@ int tern_ether_addr_parse(const char *s, struct tern_ether_addr *ea)
 		return -EINVAL;
 	/* Exactly "xx:xx:xx:xx:xx:xx": two digits per byte, ':' between bytes. */
 	for (int i = 0; i < TERN_ETHER_ADDR_LEN; i++) {
-		int hi = hexval(s[3 * i]), lo = hi < 0 ? -1 : hexval(s[3 * i + 1]);
+		int hi = tern_hexval(s[3 * i]), lo = hi < 0 ? -1 : tern_hexval(s[3 * i + 1]);
 		char sep = lo < 0 ? 'x' : s[3 * i + 2];
 
 		if (hi < 0 || lo < 0 || sep != (i == TERN_ETHER_ADDR_LEN - 1 ? '\0' : ':'))

@@ -1126,17 +1126,6 @@ static const uint8_t ixgbe_default_rss_key[IXGBE_RSS_KEY_LEN] = {
     0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 };
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* rss_key=<80 hex digits> (colons allowed between bytes). */
 static int parse_rss_key(const char *name, const char *args, uint8_t key[IXGBE_RSS_KEY_LEN])
 {
@@ -1151,8 +1140,8 @@ static int parse_rss_key(const char *name, const char *args, uint8_t key[IXGBE_R
 
 		if (*s == ':')
 			s++;
-		hi = hex_nibble(s[0]);
-		lo = hi < 0 ? -1 : hex_nibble(s[1]);
+		hi = tern_hexval(s[0]);
+		lo = hi < 0 ? -1 : tern_hexval(s[1]);
 		if (lo < 0)
 			break;
 		key[n++] = (uint8_t)(hi << 4 | lo);
