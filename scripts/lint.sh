@@ -14,12 +14,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-lint}
 [ $# -gt 0 ] && shift
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 if [ ! -f "$build/compile_commands.json" ]; then
 	meson setup "$build" -Ddrivers=null,af_packet,virtio,ixgbe -Dcpu_instruction_set=generic \
-		>"$build.setup.log" 2>&1 || { cat "$build.setup.log"; exit 2; }
+		>"$log" 2>&1 || { cat "$log"; exit 2; }
 fi
 # Generated sources (the driver table) must exist for clang-tidy to parse.
-ninja -C "$build" >"$build.lint-ninja.log" 2>&1 || { tail -n 30 "$build.lint-ninja.log"; exit 2; }
+ninja -C "$build" >"$log" 2>&1 || { tail -n 30 "$log"; exit 2; }
 
 if [ $# -gt 0 ]; then
 	srcs=("$@")
