@@ -70,8 +70,9 @@ struct ixgbe_rxq {
 	uint16_t buf_size;             /* bytes the NIC may write per descriptor (SRRCTL) */
 	uint16_t stats_poll;           /* bursts until the next look at the stats clock */
 	struct tern_pkt *first, *last; /* a multi-descriptor packet still open */
+	bool discard;                  /* dropping the rest of a bad frame, up to its EOP */
 	_Atomic uint64_t nombuf;
-	_Atomic uint64_t errors; /* frames the NIC flagged (RXE), dropped here */
+	_Atomic uint64_t errors; /* frames the NIC flagged (RXE) or that broke the rules, dropped */
 } TERN_CACHE_ALIGNED;
 
 /* 7.2: a TX queue. */
@@ -438,7 +439,8 @@ static int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_
 	if (q == NULL)
 		goto nomem;
 	memset(q, 0, sizeof(*q));
-	q->bufs = calloc(nb_desc, sizeof(*q->bufs));
+	/* An array of pointers, sized by the pointer type on purpose. */
+	q->bufs = calloc(nb_desc, sizeof(*q->bufs)); // NOLINT(bugprone-sizeof-expression)
 	if (socket == TERN_SOCKET_ID_ANY)
 		socket = dev->socket;
 	q->ring = ring_alloc(dev, "ixgbe RX ring", qid, nb_desc, socket);
@@ -488,7 +490,8 @@ static int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_
 	memset(q, 0, sizeof(*q));
 	/* RS points: at most one per RS_THRESH descriptors; a power of two for the mask. */
 	q->rs_mask = (uint16_t)(nb_desc - 1);
-	q->bufs = calloc(nb_desc, sizeof(*q->bufs));
+	/* An array of pointers, sized by the pointer type on purpose. */
+	q->bufs = calloc(nb_desc, sizeof(*q->bufs)); // NOLINT(bugprone-sizeof-expression)
 	q->rs_fifo = calloc(nb_desc, sizeof(*q->rs_fifo));
 	if (socket == TERN_SOCKET_ID_ANY)
 		socket = dev->socket;
@@ -616,6 +619,7 @@ static int rxq_start(struct ixgbe_port *p, struct ixgbe_rxq *q)
 	q->next = 0;
 	q->nb_hold = 0;
 	q->first = q->last = NULL;
+	q->discard = false;
 
 	/* 4.6.7: enable the queue, poll until the NIC says so, only then bump RDT. */
 	set_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE);
@@ -731,6 +735,7 @@ static void rxq_drain(struct ixgbe_rxq *q)
 	}
 	tern_pkt_free(q->first);
 	q->first = q->last = NULL;
+	q->discard = false;
 	q->nb_hold = 0;
 }
 
@@ -959,11 +964,23 @@ static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		 * NIC's write-back. */
 		tern_pci_rmb();
 		seg = q->bufs[next];
+		/*
+		 * DD on a descriptor that holds no buffer of ours (past RDT) is a
+		 * device fault: leave it, as if not done, rather than follow it.
+		 */
+		if (tern_unlikely(seg == NULL))
+			break;
 		q->bufs[next] = NULL;
 		seg->data_len = d->wb.length;
 		next = (uint16_t)((next + 1) & q->mask);
 		nb_done++;
 
+		if (tern_unlikely(q->discard)) {
+			/* The rest of a frame already dropped: free up to its EOP. */
+			tern_pkt_free(seg);
+			q->discard = !(status & IXGBE_RXD_STAT_EOP);
+			continue;
+		}
 		/* 7.1.6.2: a frame larger than one buffer spans descriptors; EOP on the last. */
 		if (first == NULL) {
 			first = seg;
@@ -977,6 +994,19 @@ static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 			first->nb_segs++;
 		}
 		last = seg;
+		/*
+		 * The NIC writes at most buf_size (SRRCTL) per descriptor and at
+		 * most MAXFRS per frame: a length past either, or a frame whose EOP
+		 * never comes, is a device fault. Drop the frame, never run past a
+		 * buffer or chain without end.
+		 */
+		if (tern_unlikely(seg->data_len > q->buf_size || first->pkt_len > IXGBE_MAX_FRAME)) {
+			count(&q->errors, 1);
+			tern_pkt_free(first);
+			first = NULL;
+			q->discard = !(status & IXGBE_RXD_STAT_EOP);
+			continue;
+		}
 		if (!(status & IXGBE_RXD_STAT_EOP))
 			continue;
 		if (tern_unlikely(status & IXGBE_RXDADV_ERR_RXE)) {

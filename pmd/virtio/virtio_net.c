@@ -824,7 +824,7 @@ static int virtio_pci_probe(struct tern_pci_dev *pci, const char *args, struct t
 	tern_log(TERN_LOG_INFO, VIRTIO_LOG,
 	         "%s: virtio-net %04x:%04x, %s interface, %s access, features 0x%llx of 0x%llx, "
 	         "%u queue pair(s), queue sizes %u/%u",
-	         pci->name, pci->vendor_id, pci->device_id, vp->hw.ops->name,
+	         pci->name, pci->vendor_id, pci->device_id, vp->hw.ops ? vp->hw.ops->name : "?",
 	         tern_pci_access_name(pci->access), (unsigned long long)vp->hw.features,
 	         (unsigned long long)vp->hw.offered, vp->max_pairs, vp->rx_size, vp->tx_size);
 	vp->dev.ops = &virtio_ops;

@@ -47,7 +47,8 @@ struct virtqueue *virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uint16_t
 	vq->index = index;
 	vq->size = size;
 	vq->mask = size - 1;
-	vq->sw = calloc(size, sizeof(*vq->sw));
+	/* An array of pointers, sized by the pointer type on purpose. */
+	vq->sw = calloc(size, sizeof(*vq->sw)); // NOLINT(bugprone-sizeof-expression)
 	snprintf(name, sizeof(name), "virtio %s vq%u", hw->name, index);
 	vq->mem = tern_dma_zalloc(name, len, VIRTIO_PCI_VRING_ALIGN, socket);
 	if (vq->sw == NULL || vq->mem == NULL)
