@@ -2,9 +2,10 @@
 # ./test.sh - install what is missing, build, and run every test.
 #
 #   ./test.sh            release build (warnings are errors) + every suite (unit,
-#                        concurrency, e2e, netns, vm, model, valgrind), then the
-#                        unit and e2e suites under AddressSanitizer+UBSan and the
-#                        concurrency suite under ThreadSanitizer
+#                        concurrency, e2e, netns, vm, model, valgrind, fault), then
+#                        unit, e2e and fault under AddressSanitizer+UBSan, the
+#                        concurrency suite under ThreadSanitizer, the fuzz
+#                        harnesses (clang, libFuzzer) and cppcheck + clang-tidy
 #   ./test.sh --fast     the release build and its suites only
 #
 # Build trees: build/ (release), build-asan/, build-tsan/. Ends with one line
@@ -102,7 +103,7 @@ if [ "$fast" = 0 ]; then
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	if stage asan build-asan -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dcpu_instruction_set=generic; then
-		run_tests asan build-asan --suite unit --suite e2e --timeout-multiplier 4
+		run_tests asan build-asan --suite unit --suite e2e --suite fault --timeout-multiplier 4
 	fi
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 
@@ -113,6 +114,26 @@ if [ "$fast" = 0 ]; then
 		TERN_TEST_SHORT=1 run_tests tsan build-tsan --suite concurrency --timeout-multiplier 6
 	fi
 	unset TSAN_OPTIONS
+
+	# libFuzzer (clang): replay every regression and corpus input, then a short
+	# smoke pass per harness. Longer runs: fuzz/run.sh --runs N.
+	export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
+	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	if CC=clang stage fuzz build-fuzz -Dfuzz=true -Dtests=false -Dwerror=true -Dbuildtype=debug \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dcpu_instruction_set=generic \
+		-Dc_args=-fsanitize=fuzzer-no-link; then
+		run_tests fuzz build-fuzz --suite fuzz --timeout-multiplier 4
+	fi
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+
+	# Static analysis: cppcheck and clang-tidy over the library and examples.
+	echo "== lint: scripts/lint.sh"
+	if scripts/lint.sh build-lint; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures+=("lint")
+	fi
 fi
 
 echo
