@@ -56,16 +56,25 @@ run_tests() {
 	counts=$(python3 - "$log" "$label" <<'PY'
 import json, sys
 ok = bad = 0
-for line in open(sys.argv[1]):
-    t = json.loads(line)
-    if t["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
+for line in open(sys.argv[1], errors="replace", newline="\n"):  # a raw \r in output is no line end
+    if not line.strip():
+        continue
+    try:
+        t = json.loads(line)
+    except ValueError:
+        bad += 1
+        print("FAILED %s: unreadable line in the test log" % sys.argv[2], file=sys.stderr)
+        continue
+    if t.get("result") in ("OK", "EXPECTEDFAIL", "SKIP"):
         ok += 1
     else:
         bad += 1
-        print("FAILED %s: %s (%s)" % (sys.argv[2], t["name"], t["result"]), file=sys.stderr)
+        print("FAILED %s: %s (%s)" % (sys.argv[2], t.get("name"), t.get("result")), file=sys.stderr)
 print(ok, bad)
 PY
 )
+	# Whatever went wrong in counting is a failure, never a silent pass.
+	[[ "$counts" =~ ^[0-9]+\ [0-9]+$ ]] || counts="0 1"
 	passed=$((passed + ${counts% *}))
 	if [ "${counts#* }" != 0 ]; then
 		failed=$((failed + ${counts#* }))
