@@ -26,7 +26,11 @@ ninja -C "$build" >"$log" 2>&1 || { tail -n 30 "$log"; exit 2; }
 if [ $# -gt 0 ]; then
 	srcs=("$@")
 else
-	mapfile -t srcs < <(git ls-files '*.c' | grep -Ev '^(test|bench|fuzz)/')
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		mapfile -t srcs < <(git ls-files '*.c' | grep -Ev '^(test|bench|fuzz)/')
+	else # an exported tree (git archive): the same files, found on disk
+		mapfile -t srcs < <(find eal ring mempool pmd examples -name '*.c' | sort)
+	fi
 fi
 # Only files the build compiles (a driver folder the build does not enable
 # cannot be analyzed with the right flags).
