@@ -18,6 +18,7 @@
 #include <tern_ring.h>
 
 #include "echo.h"
+#include "held_log.h"
 
 atomic_bool echo_quit;
 
@@ -38,34 +39,6 @@ static int install_signals(void)
 	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
 		return -errno;
 	return 0;
-}
-
-/*
- * As tern-l2fwd: hold tern's ERR lines while it parses and starts, so that a
- * failure is one line (ours), not the same message twice.
- */
-static struct {
-	char lines[8][256];
-	unsigned n;
-} held_logs;
-
-static void hold_errors(void *arg, enum tern_log_level level, const char *component,
-                        const char *msg)
-{
-	(void)arg;
-	if (level <= TERN_LOG_ERR && held_logs.n < TERN_DIM(held_logs.lines))
-		snprintf(held_logs.lines[held_logs.n++], sizeof(held_logs.lines[0]), "tern: %s: %s",
-		         component, msg);
-	else if (level > TERN_LOG_ERR)
-		fprintf(stderr, "tern: %s: %s\n", component, msg);
-}
-
-static void release_logs(bool print)
-{
-	for (unsigned i = 0; print && i < held_logs.n; i++)
-		fprintf(stderr, "%s\n", held_logs.lines[i]);
-	held_logs.n = 0;
-	tern_log_set_callback(NULL, NULL);
 }
 
 /* Give back the port, rings and pool (each may be absent). */
@@ -253,7 +226,7 @@ int main(int argc, char **argv)
 	bool port_open;
 	int n, first, ret;
 
-	tern_log_set_callback(hold_errors, NULL);
+	hold_logs();
 	tern_eal_config_init(&cfg);
 	n = tern_eal_parse_args(&cfg, argc, argv);
 	if (n < 0) {

@@ -16,6 +16,7 @@
 #include <tern_lcore.h>
 
 #include "l2fwd.h"
+#include "held_log.h"
 
 atomic_bool l2fwd_quit;
 
@@ -116,36 +117,6 @@ static void print_plan(const struct l2fwd_app *app)
 		printf("\n");
 	}
 	fflush(stdout);
-}
-
-/*
- * While tern parses options and starts, hold back its ERR lines: if it fails,
- * the user sees one line (ours, with tern_eal_last_error()) rather than the
- * same message twice; if it succeeds they are printed then. Other levels go
- * straight to stderr in tern's default format.
- */
-static struct {
-	char lines[8][256];
-	unsigned n;
-} held_logs;
-
-static void hold_errors(void *arg, enum tern_log_level level, const char *component,
-                        const char *msg)
-{
-	(void)arg;
-	if (level <= TERN_LOG_ERR && held_logs.n < TERN_DIM(held_logs.lines))
-		snprintf(held_logs.lines[held_logs.n++], sizeof(held_logs.lines[0]), "tern: %s: %s",
-		         component, msg);
-	else if (level > TERN_LOG_ERR)
-		fprintf(stderr, "tern: %s: %s\n", component, msg);
-}
-
-static void release_logs(bool print)
-{
-	for (unsigned i = 0; print && i < held_logs.n; i++)
-		fprintf(stderr, "%s\n", held_logs.lines[i]);
-	held_logs.n = 0;
-	tern_log_set_callback(NULL, NULL);
 }
 
 /* Bad input: one line, everything given back, status 2. */
@@ -254,7 +225,7 @@ int main(int argc, char **argv)
 	int n, first, ret;
 	unsigned l;
 
-	tern_log_set_callback(hold_errors, NULL);
+	hold_logs();
 	tern_eal_config_init(&cfg);
 	n = tern_eal_parse_args(&cfg, argc, argv);
 	if (n < 0) {
