@@ -28,12 +28,17 @@
  *
  * Thread safety: mp/mc functions may run concurrently on any number of
  * threads; sp/sc functions must be called by one thread at a time per side.
- * A ring is not meant to be shared by processes.
+ * A ring is not meant to be shared by processes. An mp/mc thread preempted
+ * between its reservation and its tail update holds up the threads behind it
+ * on its side; they yield the CPU after TERN_RING_YIELD_SPINS pauses instead
+ * of spinning out their time slice, so more threads than cores stay correct
+ * and merely slower (DPDK's rte_ring spins on; it offers RTS/HTS modes).
  */
 #ifndef TERN_RING_H
 #define TERN_RING_H
 
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,6 +50,8 @@
 #define TERN_RING_F_SC_DEQ 0x2 /* default dequeue is single-consumer */
 #define TERN_RING_NAMESIZE 32
 #define TERN_RING_SZ_MAX   (1u << 30) /* most slots (signed 32-bit room arithmetic) */
+/* mp/mc: pauses spent waiting for the thread ahead before yielding the CPU to it. */
+#define TERN_RING_YIELD_SPINS 256
 
 /* Distance between fields written by different sides (see the layout note above). */
 #define TERN_RING_GUARD_SIZE (2 * TERN_CACHE_LINE_SIZE)
@@ -381,8 +388,22 @@ static TERN_ALWAYS_INLINE void tern_ring_publish_(_Atomic uint32_t *tail, uint32
 		 * reserved just before us; its slot accesses then happen before
 		 * our release, so the other side, acquiring our tail, sees them too.
 		 */
-		while (atomic_load_explicit(tail, memory_order_acquire) != old)
-			tern_pause();
+		unsigned spins = 0;
+
+		while (atomic_load_explicit(tail, memory_order_acquire) != old) {
+			/*
+			 * The thread ahead of us is copying at most a burst of
+			 * pointers: nanoseconds. Still waiting after this many
+			 * pauses (some microseconds) means it was preempted in
+			 * the middle (more threads than cores, a host
+			 * application's threads, a descheduled vCPU): hand over
+			 * the CPU instead of spinning out a whole time slice.
+			 */
+			if (tern_unlikely(++spins % TERN_RING_YIELD_SPINS == 0))
+				sched_yield();
+			else
+				tern_pause();
+		}
 	}
 	/*
 	 * release: for producers, publishes the slots written above to the
