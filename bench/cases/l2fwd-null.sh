@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# bench/cases/l2fwd-null.sh [--quick]: tern-l2fwd against dpdk-testpmd (io
-# forwarding), both between two null ports, ONE forwarding core each, in the
-# same run, interleaved (tern rtc, tern pipeline, testpmd) 3 times; medians.
+# bench/cases/l2fwd-null.sh [--quick]: tern-l2fwd against DPDK, both between
+# two null ports, in the same run, interleaved (tern rtc, tern pipeline, DPDK
+# pipeline, testpmd) 3 times; medians. Each mode has a peer doing the same work:
 #
 #   tern rtc:      -l 1 -- -q 2        one lcore (pinned to CPU 1) polls both ports
+#   dpdk rtc:      testpmd -l 0-1      lcore 0 is testpmd's console, lcore 1 forwards
 #   tern pipeline: -l 0-1              lcore 0 receives both ports, lcore 1 sends
-#   dpdk:          testpmd -l 0-1      lcore 0 is testpmd's console, lcore 1 forwards
+#   dpdk pipeline: dpdk-pipeline-fwd   the same with mbufs and rte_rings
+#                                      (bench/l2fwd_pipeline_dpdk/)
 #
 # Rates are steady state for both: the per-second figures each program
 # prints, the first one (start-up, first touch of --no-huge memory) left
 # out, median of the rest. cycles/packet = CPU time of the forwarding
-# threads (tern: CLOCK_THREAD_CPUTIME_ID of its lcores, in the JSON; testpmd:
-# /proc schedstat of its forwarding thread) x TSC Hz / packets sent: unlike
-# Hz / pps it stays right when other processes share the cores.
+# threads (tern and dpdk-pipeline-fwd: CLOCK_THREAD_CPUTIME_ID of their
+# lcores; testpmd: /proc schedstat of its forwarding thread) x TSC Hz /
+# packets sent: unlike Hz / pps it stays right when other processes share
+# the cores. The pipeline spends 2 lcores on what rtc does with one: the
+# pipeline/rtc ratio of total Mpps (stderr) shows what the second one buys.
 # Rows (see bench/compare.sh): label, tern, dpdk, unit, higher|lower.
 set -euo pipefail
 
@@ -36,6 +40,9 @@ if [ ! -x "$l2fwd" ]; then
 	exit 2
 fi
 command -v dpdk-testpmd >/dev/null || { echo "l2fwd-null: dpdk-testpmd not installed (apt-get install dpdk)" >&2; exit 2; }
+pkg-config --exists libdpdk || { echo "l2fwd-null: no libdpdk pkg-config, so no DPDK pipeline peer (apt-get install dpdk-dev, then reconfigure the build)" >&2; exit 2; }
+peer=$TERN_BUILD/bench/l2fwd_pipeline_dpdk/dpdk-pipeline-fwd
+[ -x "$peer" ] || { echo "l2fwd-null: no $peer: libdpdk came after the build was set up: meson setup --reconfigure $TERN_BUILD" >&2; exit 2; }
 
 # Steady-state total Mpps from tern-l2fwd's periodic lines: sum the ports' tx
 # per timestamp, drop the first second, median of the rest.
@@ -116,27 +123,56 @@ run_dpdk() {
 		acc && /TX-packets:/ { if ($2 > 0) printf "%.2f", ns / 1e9 * hz / $2; else print 0; exit }' "$out")
 }
 
+# dpdk-pipeline-fwd: prints "steady-Mpps cycles/packet" like run_tern. Its
+# per-second lines are "[ T s] total: rx X Mpps | tx Y Mpps | ...".
+run_dpdk_pipe() {
+	local out=$tmp/pipe.out
+	"$peer" --no-huge -m 1024 --no-pci -l 0-1 --vdev net_null0 --vdev net_null1 \
+		--file-prefix tern-bench-pipe -- --duration "$dur" >"$out" 2>&1 ||
+		{ echo "l2fwd-null: dpdk-pipeline-fwd failed (exit 3: mbufs lost):" >&2; tail -20 "$out" >&2; exit 1; }
+	awk -v hz="$hz" '/^\[ *[0-9.]+ s\] total:/ { for (i = 1; i <= NF; i++) if ($i == "tx") v[m++] = $(i + 1) }
+	/^totals over/ { for (i = 1; i <= NF; i++) if ($i == "tx") pkts = $(i + 1) }
+	/^cpu:/ { for (i = 1; i <= NF; i++) if ($i == "=") cpu = $(i + 1) }
+	END {
+		n = 0; for (i = (m > 1 ? 1 : 0); i < m; i++) w[n++] = v[i]
+		for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (w[j] < w[i]) { x = w[i]; w[i] = w[j]; w[j] = x }
+		# Parenthesised: a bare > among the printf arguments is a redirection.
+		printf "%s %.2f\n", (n ? ((n % 2) ? w[int(n / 2)] : (w[n / 2 - 1] + w[n / 2]) / 2) : 0),
+			(pkts > 0 ? cpu * hz / pkts : 0)
+	}' "$out"
+}
+
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-rtc=() rtc_c=() pipe=() pipe_c=() dpdk=() dpdk_c=()
+# A failing run exits its $(...) subshell: `r=$(...) || exit 1` passes that on
+# (read <<<"$(...)" would take the empty output and carry on).
+rtc=() rtc_c=() pipe=() pipe_c=() dpipe=() dpipe_c=() dpdk=() dpdk_c=()
 hz=
 for i in $(seq $runs); do
 	app_args=(-q 2)
-	read -r m c <<<"$(run_tern rtc -l 1)"
+	r=$(run_tern rtc -l 1) || exit 1
+	read -r m c <<<"$r"
 	rtc+=("$m") rtc_c+=("$c")
 	# TSC Hz as tern-l2fwd measured it: the unit of every cycles figure.
 	[ -n "$hz" ] || hz=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tsc_hz"])' "$tmp/tern.json")
 	app_args=()
-	read -r m c <<<"$(run_tern pipeline -l 0-1)"
+	r=$(run_tern pipeline -l 0-1) || exit 1
+	read -r m c <<<"$r"
 	pipe+=("$m") pipe_c+=("$c")
+	r=$(run_dpdk_pipe) || exit 1
+	read -r m c <<<"$r"
+	dpipe+=("$m") dpipe_c+=("$c")
 	run_dpdk
 	dpdk+=("$dpdk_val") dpdk_c+=("$dpdk_cpp")
 	echo "l2fwd-null: run $i: Mpps (cycles/packet): tern rtc ${rtc[-1]} (${rtc_c[-1]})," \
-		"pipeline ${pipe[-1]} (${pipe_c[-1]}), dpdk ${dpdk[-1]} (${dpdk_c[-1]}); load $(cut -d' ' -f1 /proc/loadavg)" >&2
+		"pipeline ${pipe[-1]} (${pipe_c[-1]}); dpdk rtc ${dpdk[-1]} (${dpdk_c[-1]})," \
+		"pipeline ${dpipe[-1]} (${dpipe_c[-1]}); load $(cut -d' ' -f1 /proc/loadavg)" >&2
 done
-d=$(median "${dpdk[@]}")
-dc=$(median "${dpdk_c[@]}")
-printf 'l2fwd rtc total Mpps\t%s\t%s\tMpps\thigher\n' "$(median "${rtc[@]}")" "$d"
-printf 'l2fwd rtc cycles/packet\t%s\t%s\tcycles\tlower\n' "$(median "${rtc_c[@]}")" "$dc"
-printf 'l2fwd pipeline total Mpps (2 lcores)\t%s\t%s\tMpps\thigher\n' "$(median "${pipe[@]}")" "$d"
-printf 'l2fwd pipeline cycles/packet (2 lcores)\t%s\t%s\tcycles\tlower\n' "$(median "${pipe_c[@]}")" "$dc"
+tr=$(median "${rtc[@]}") tp=$(median "${pipe[@]}")
+dr=$(median "${dpdk[@]}") dp=$(median "${dpipe[@]}")
+awk -v tr="$tr" -v tp="$tp" -v dr="$dr" -v dp="$dp" 'function r(p, q) { return q > 0 ? sprintf("%.2f", p / q) : "n/a" }
+	BEGIN { print "l2fwd-null: pipeline/rtc total Mpps (medians): tern " r(tp, tr) ", dpdk " r(dp, dr) }' >&2
+printf 'l2fwd rtc total Mpps\t%s\t%s\tMpps\thigher\n' "$tr" "$dr"
+printf 'l2fwd rtc cycles/packet\t%s\t%s\tcycles\tlower\n' "$(median "${rtc_c[@]}")" "$(median "${dpdk_c[@]}")"
+printf 'l2fwd pipeline total Mpps (2 lcores)\t%s\t%s\tMpps\thigher\n' "$tp" "$dp"
+printf 'l2fwd pipeline cycles/packet (2 lcores)\t%s\t%s\tcycles\tlower\n' "$(median "${pipe_c[@]}")" "$(median "${dpipe_c[@]}")"
