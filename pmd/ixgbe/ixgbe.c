@@ -16,6 +16,7 @@
  *   bursts    7.1.6   advanced RX descriptors, refilled in bulk, RDT once per burst
  *             7.2.3   advanced TX descriptors, cleaned in batches by the DD bit
  *   probe()           the entry point: devargs, BAR 0, the steps above, the ids
+ *   removal           a device that reads all ones is gone: port down, buffers back
  *
  * Everything goes through tern_pci_read32/write32 and DMA IOVAs, so the same
  * code runs over VFIO, no-IOMMU, sysfs, and the register-level 82599 model
@@ -113,6 +114,8 @@ struct ixgbe_port {
 	uint64_t stats_period_tsc;
 	struct ixgbe_hw_stats hw;
 	uint64_t gone_nombuf, gone_rx_errors, gone_tx_errors; /* of released queues */
+	/* The device stopped answering (see "removal" below); set once, never cleared. */
+	atomic_bool removed;
 };
 
 static inline struct ixgbe_port *ixgbe_port(struct tern_port_dev *dev)
@@ -149,12 +152,80 @@ static void sleep_us(unsigned us)
 	nanosleep(&ts, NULL);
 }
 
-/* Poll until (reg & mask) == want, for up to timeout_ms. 0 or -ETIMEDOUT. */
-static int wait_bits(const struct tern_pci_dev *pci, uint32_t reg, uint32_t mask, uint32_t want,
+/* ---- removal: a device that stops answering ----------------------------------
+ *
+ * A read from a PCIe function that is no longer there (pulled, slot powered
+ * off, link down, or wedged after a fatal error) is completed by the root
+ * port with all ones, as Linux's ixgbe_read_reg and DPDK's removal event
+ * (RTE_ETH_EVENT_INTR_RMV) rely on. The control path already reads
+ * registers (link, counters, enables it waits for); each such read that
+ * comes back all ones is confirmed by a second look at STATUS (8.2.3.1.2),
+ * whose reserved bits read 0 on a live 82599, so a counter that happens to
+ * hold 0xffffffff is not taken for a removal.
+ *
+ * Once confirmed, the port is marked removed, with one log line: link_get
+ * says down, stats keep the last good totals, start and queue setup refuse
+ * with -ENODEV, stop and close give every buffer back without waiting on
+ * the device, and the bursts return 0 (one load and a predictable branch
+ * per burst; the descriptors a gone device never writes are not polled).
+ * The flag is never cleared: a device that comes back has lost its state
+ * (rings, filters, MAC), so it needs a close and a new probe.
+ */
+static inline bool port_removed(struct ixgbe_port *p)
+{
+	/* Relaxed: the flag guards no other data; a poller that sees it a burst late only
+	 * looks once more at a ring the device no longer writes. */
+	return atomic_load_explicit(&p->removed, memory_order_relaxed);
+}
+
+/* Is the device gone? One STATUS read (none once known); logs the removal once. */
+static __attribute__((noinline)) bool removal_check(struct ixgbe_port *p)
+{
+	if (port_removed(p))
+		return true;
+	if (rd32(p->pci, IXGBE_STATUS) != UINT32_MAX)
+		return false;
+	/* The exchange: a poller's stats fold and the control thread may see it together;
+	 * relaxed, as in port_removed(). */
+	if (atomic_exchange_explicit(&p->removed, true, memory_order_relaxed))
+		return true;
+	tern_log(TERN_LOG_ERR, IXGBE_LOG,
+	         "%s (port %u): device stopped answering (registers read all ones): port down; "
+	         "close it and re-probe once the device is back",
+	         p->pci->name, p->dev.port_id);
+	return true;
+}
+
+/* A control-path register read that notices a device gone. */
+static inline uint32_t rd32c(struct ixgbe_port *p, uint32_t reg)
+{
+	uint32_t v = rd32(p->pci, reg);
+
+	if (tern_unlikely(v == UINT32_MAX))
+		removal_check(p);
+	return v;
+}
+
+/* A control call that needs the device: refused with one line once it is gone. */
+static bool refuse_if_removed(struct ixgbe_port *p, const char *what)
+{
+	if (!removal_check(p))
+		return false;
+	tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s (port %u): %s refused: the device was removed",
+	         p->pci->name, p->dev.port_id, what);
+	return true;
+}
+
+/* Poll until (reg & mask) == want, for up to timeout_ms. 0, -ETIMEDOUT, or -ENODEV if gone. */
+static int wait_bits(struct ixgbe_port *p, uint32_t reg, uint32_t mask, uint32_t want,
                      unsigned timeout_ms)
 {
 	for (unsigned waited = 0; waited <= timeout_ms * 10; waited++) {
-		if ((rd32(pci, reg) & mask) == want)
+		uint32_t v = rd32c(p, reg);
+
+		if (port_removed(p))
+			return -ENODEV; /* all ones would match any `want` made of ones */
+		if ((v & mask) == want)
 			return 0;
 		sleep_us(100);
 	}
@@ -187,28 +258,33 @@ static inline uint64_t count_read(_Atomic uint64_t *c)
 
 static void stats_fold_locked(struct ixgbe_port *p)
 {
-	const struct tern_pci_dev *pci = p->pci;
-	struct ixgbe_hw_stats *s = &p->hw;
+	struct ixgbe_hw_stats sum = p->hw, *s = &sum;
 	unsigned nq = TERN_MAX(p->dev.nb_rxq, p->dev.nb_txq);
 
-	s->gprc += rd32(pci, IXGBE_GPRC);
-	s->gptc += rd32(pci, IXGBE_GPTC);
-	s->gorc += rd32(pci, IXGBE_GORCL); /* 36 bits: the low register, then the high */
-	s->gorc += (uint64_t)(rd32(pci, IXGBE_GORCH) & 0xf) << 32;
-	s->gotc += rd32(pci, IXGBE_GOTCL);
-	s->gotc += (uint64_t)(rd32(pci, IXGBE_GOTCH) & 0xf) << 32;
-	s->crcerrs += rd32(pci, IXGBE_CRCERRS);
+	if (port_removed(p))
+		return; /* the totals stay the last good ones */
+	s->gprc += rd32c(p, IXGBE_GPRC);
+	s->gptc += rd32c(p, IXGBE_GPTC);
+	s->gorc += rd32c(p, IXGBE_GORCL); /* 36 bits: the low register, then the high */
+	s->gorc += (uint64_t)(rd32c(p, IXGBE_GORCH) & 0xf) << 32;
+	s->gotc += rd32c(p, IXGBE_GOTCL);
+	s->gotc += (uint64_t)(rd32c(p, IXGBE_GOTCH) & 0xf) << 32;
+	s->crcerrs += rd32c(p, IXGBE_CRCERRS);
 	for (unsigned i = 0; i < 8; i++)
-		s->mpc += rd32(pci, IXGBE_MPC(i));
+		s->mpc += rd32c(p, IXGBE_MPC(i));
 	for (unsigned i = 0; i < nq && i < IXGBE_NB_QSTATS; i++) {
-		s->qprc[i] += rd32(pci, IXGBE_QPRC(i));
-		s->qprdc[i] += rd32(pci, IXGBE_QPRDC(i));
-		s->qbrc[i] += rd32(pci, IXGBE_QBRC_L(i));
-		s->qbrc[i] += (uint64_t)(rd32(pci, IXGBE_QBRC_H(i)) & 0xf) << 32;
-		s->qptc[i] += rd32(pci, IXGBE_QPTC(i));
-		s->qbtc[i] += rd32(pci, IXGBE_QBTC_L(i));
-		s->qbtc[i] += (uint64_t)(rd32(pci, IXGBE_QBTC_H(i)) & 0xf) << 32;
+		s->qprc[i] += rd32c(p, IXGBE_QPRC(i));
+		s->qprdc[i] += rd32c(p, IXGBE_QPRDC(i));
+		s->qbrc[i] += rd32c(p, IXGBE_QBRC_L(i));
+		s->qbrc[i] += (uint64_t)(rd32c(p, IXGBE_QBRC_H(i)) & 0xf) << 32;
+		s->qptc[i] += rd32c(p, IXGBE_QPTC(i));
+		s->qbtc[i] += rd32c(p, IXGBE_QBTC_L(i));
+		s->qbtc[i] += (uint64_t)(rd32c(p, IXGBE_QBTC_H(i)) & 0xf) << 32;
 	}
+	/* All ones from a device that went away during the fold are not traffic: drop it. */
+	if (port_removed(p))
+		return;
+	p->hw = sum;
 	atomic_store_explicit(&p->stats_next_tsc, tern_rdtsc() + p->stats_period_tsc,
 	                      memory_order_relaxed);
 }
@@ -272,13 +348,22 @@ static int ixgbe_reset_and_init(struct ixgbe_port *p)
 	const struct tern_pci_dev *pci = p->pci;
 	const char *name = pci->name;
 
+	/* All ones before anything was written: nothing answers at this address. */
+	if (rd32(pci, IXGBE_STATUS) == UINT32_MAX) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG,
+		         "%s: device does not answer (registers read all ones): is it present and "
+		         "powered?",
+		         name);
+		return -ENODEV;
+	}
+
 	/* 4.6.3.1: mask every interrupt (tern polls; none is ever enabled). */
 	wr32(pci, IXGBE_EIMC, IXGBE_IRQ_CLEAR_MASK);
 
 	/* 4.6.3.2: global reset (device and link), then at least 10 ms before access. */
 	wr32(pci, IXGBE_CTRL, rd32(pci, IXGBE_CTRL) | IXGBE_CTRL_RST_MASK);
 	sleep_us(10000);
-	if (wait_bits(pci, IXGBE_CTRL, IXGBE_CTRL_RST_MASK, 0, 1000) < 0) {
+	if (wait_bits(p, IXGBE_CTRL, IXGBE_CTRL_RST_MASK, 0, 1000) < 0) {
 		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: CTRL.RST did not clear after reset", name);
 		return -EIO;
 	}
@@ -287,13 +372,12 @@ static int ixgbe_reset_and_init(struct ixgbe_port *p)
 	wr32(pci, IXGBE_EIMC, IXGBE_IRQ_CLEAR_MASK);
 
 	/* 4.6.3: wait for the EEPROM auto-read (EEC.ARD), then DMA init (RDRXCTL.DMAIDONE). */
-	if (wait_bits(pci, IXGBE_EEC, IXGBE_EEC_ARD, IXGBE_EEC_ARD, 1000) < 0) {
+	if (wait_bits(p, IXGBE_EEC, IXGBE_EEC_ARD, IXGBE_EEC_ARD, 1000) < 0) {
 		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: EEPROM auto-read (EEC.ARD) never finished",
 		         name);
 		return -EIO;
 	}
-	if (wait_bits(pci, IXGBE_RDRXCTL, IXGBE_RDRXCTL_DMAIDONE, IXGBE_RDRXCTL_DMAIDONE, 1000) <
-	    0) {
+	if (wait_bits(p, IXGBE_RDRXCTL, IXGBE_RDRXCTL_DMAIDONE, IXGBE_RDRXCTL_DMAIDONE, 1000) < 0) {
 		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: DMA init (RDRXCTL.DMAIDONE) never finished",
 		         name);
 		return -EIO;
@@ -426,6 +510,8 @@ static int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_
 
 	if (ret < 0)
 		return ret;
+	if (refuse_if_removed(p, "RX queue setup"))
+		return -ENODEV;
 	/* 8.2.3.7.2 SRRCTL.BSIZEPACKET: the data room after the headroom, in whole KiB. */
 	tern_mempool_obj_iter(mp, buf_len_cb, &buf_len);
 	room = (uint16_t)(buf_len - TERN_MIN((uint16_t)TERN_PKT_HEADROOM, buf_len));
@@ -484,6 +570,8 @@ static int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_
 
 	if (ret < 0)
 		return ret;
+	if (refuse_if_removed(p, "TX queue setup"))
+		return -ENODEV;
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 	if (q == NULL)
 		goto nomem;
@@ -596,6 +684,7 @@ static int rxq_start(struct ixgbe_port *p, struct ixgbe_rxq *q)
 	const struct tern_pci_dev *pci = p->pci;
 	uint16_t i = q->qid;
 	tern_iova_t iova = tern_dma_virt2iova((const void *)q->ring);
+	int ret;
 
 	clear_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE);
 	wr32(pci, IXGBE_RDBAL(i), (uint32_t)iova);
@@ -623,7 +712,10 @@ static int rxq_start(struct ixgbe_port *p, struct ixgbe_rxq *q)
 
 	/* 4.6.7: enable the queue, poll until the NIC says so, only then bump RDT. */
 	set_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE);
-	if (wait_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE, IXGBE_RXDCTL_ENABLE, 100) < 0) {
+	ret = wait_bits(p, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE, IXGBE_RXDCTL_ENABLE, 100);
+	if (ret == -ENODEV)
+		return ret; /* removal_check logged it */
+	if (ret < 0) {
 		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: RX queue %u did not enable", p->dev.name, i);
 		return -EIO;
 	}
@@ -714,9 +806,13 @@ static int tx_init(struct ixgbe_port *p)
 	/* 4.6.8: transmit on (DMATXCTL.TE) before any queue is enabled. */
 	set_bits(pci, IXGBE_DMATXCTL, IXGBE_DMATXCTL_TE);
 	for (uint16_t i = 0; i < dev->nb_txq; i++) {
+		int ret;
+
 		set_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE);
-		if (wait_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE, IXGBE_TXDCTL_ENABLE, 100) <
-		    0) {
+		ret = wait_bits(p, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE, IXGBE_TXDCTL_ENABLE, 100);
+		if (ret == -ENODEV)
+			return ret; /* removal_check logged it */
+		if (ret < 0) {
 			tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: TX queue %u did not enable",
 			         dev->name, i);
 			return -EIO;
@@ -747,25 +843,48 @@ static void txq_drain(struct ixgbe_txq *q)
 	}
 }
 
-static int ixgbe_stop(struct tern_port_dev *dev)
+/* 4.6.7.1 / 4.6.8.1: disable each queue and wait until the NIC has let it go. */
+static void queues_disable(struct ixgbe_port *p)
 {
-	struct ixgbe_port *p = ixgbe_port(dev);
 	const struct tern_pci_dev *pci = p->pci;
+	struct tern_port_dev *dev = &p->dev;
 
-	/* 4.6.7.1 / 4.6.8.1: disable each queue and wait until the NIC has let it go. */
 	clear_bits(pci, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
 	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
 		clear_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE);
-		if (wait_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE, 0, 100) < 0)
+		int ret = wait_bits(p, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE, 0, 100);
+
+		if (ret == -ENODEV)
+			return;
+		if (ret < 0)
 			tern_log(TERN_LOG_WARNING, IXGBE_LOG, "%s: RX queue %u did not stop",
 			         dev->name, i);
 	}
 	for (uint16_t i = 0; i < dev->nb_txq; i++) {
 		clear_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE);
-		if (wait_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE, 0, 100) < 0)
+		int ret = wait_bits(p, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE, 0, 100);
+
+		if (ret == -ENODEV)
+			return;
+		if (ret < 0)
 			tern_log(TERN_LOG_WARNING, IXGBE_LOG, "%s: TX queue %u did not stop",
 			         dev->name, i);
 	}
+}
+
+static int ixgbe_stop(struct tern_port_dev *dev)
+{
+	struct ixgbe_port *p = ixgbe_port(dev);
+
+	if (!removal_check(p))
+		queues_disable(p);
+	/*
+	 * Removed: nothing to wait for, a gone device writes no more. Bus
+	 * mastering off (best effort, silent): if it is wedged rather than
+	 * gone, that is the one switch still keeping it off our memory.
+	 */
+	if (port_removed(p))
+		tern_pci_bus_master(p->pci, false);
 	/* The NIC is off the rings: every buffer goes back to its pool. */
 	for (uint16_t i = 0; i < dev->nb_rxq; i++)
 		rxq_drain(dev->rxq[i]);
@@ -777,10 +896,16 @@ static int ixgbe_stop(struct tern_port_dev *dev)
 static int ixgbe_start(struct tern_port_dev *dev)
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
-	int ret = rx_init(p);
+	int ret;
 
+	if (refuse_if_removed(p, "start"))
+		return -ENODEV;
+	ret = rx_init(p);
 	if (ret == 0)
 		ret = tx_init(p);
+	/* Gone during the start: its register writes went nowhere. */
+	if (ret == 0 && removal_check(p))
+		ret = -ENODEV;
 	if (ret < 0)
 		ixgbe_stop(dev); /* gives back what rx_init had posted */
 	return ret;
@@ -791,8 +916,10 @@ static void ixgbe_close(struct tern_port_dev *dev)
 	struct ixgbe_port *p = ixgbe_port(dev);
 
 	/* Leave the NIC quiet: interrupts masked, receive off (the rings are gone). */
-	wr32(p->pci, IXGBE_EIMC, IXGBE_IRQ_CLEAR_MASK);
-	clear_bits(p->pci, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
+	if (!removal_check(p)) {
+		wr32(p->pci, IXGBE_EIMC, IXGBE_IRQ_CLEAR_MASK);
+		clear_bits(p->pci, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
+	}
 	tern_pci_bus_master(p->pci, false);
 	tern_pci_close(p->pci);
 	free(p);
@@ -800,12 +927,16 @@ static void ixgbe_close(struct tern_port_dev *dev)
 
 static int ixgbe_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr *mac)
 {
+	if (refuse_if_removed(ixgbe_port(dev), "MAC address change"))
+		return -ENODEV;
 	mac_write(ixgbe_port(dev)->pci, mac);
 	return 0;
 }
 
 static int ixgbe_promisc_set(struct tern_port_dev *dev, bool on)
 {
+	if (refuse_if_removed(ixgbe_port(dev), "promiscuous mode change"))
+		return -ENODEV;
 	rx_filters(ixgbe_port(dev), on);
 	return 0;
 }
@@ -813,7 +944,11 @@ static int ixgbe_promisc_set(struct tern_port_dev *dev, bool on)
 /* 8.2.3.22.20 LINKS: up and speed. */
 static int ixgbe_link_get(struct tern_port_dev *dev, struct tern_link *link)
 {
-	uint32_t links = rd32(ixgbe_port(dev)->pci, IXGBE_LINKS);
+	struct ixgbe_port *p = ixgbe_port(dev);
+	uint32_t links = port_removed(p) ? 0 : rd32c(p, IXGBE_LINKS);
+
+	if (port_removed(p))
+		links = 0; /* all ones from a device that is gone: down */
 
 	*link = (struct tern_link){
 	    .up = (links & IXGBE_LINKS_UP) != 0, .full_duplex = true, .autoneg = true};
@@ -953,6 +1088,10 @@ static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	struct tern_pkt *first = q->first, *last = q->last;
 	uint16_t next = q->next, nb_rx = 0, nb_done = 0;
 
+	/* A device gone writes no more descriptors: nothing to poll (see removal). */
+	if (tern_unlikely(port_removed(q->port)))
+		return 0;
+
 	while (nb_rx < n) {
 		volatile union ixgbe_adv_rx_desc *d = &q->ring[next];
 		uint32_t status = d->wb.status_error;
@@ -1000,7 +1139,8 @@ static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		 * never comes, is a device fault. Drop the frame, never run past a
 		 * buffer or chain without end.
 		 */
-		if (tern_unlikely(seg->data_len > q->buf_size || first->pkt_len > IXGBE_MAX_FRAME)) {
+		if (tern_unlikely(seg->data_len > q->buf_size ||
+		                  first->pkt_len > IXGBE_MAX_FRAME)) {
 			count(&q->errors, 1);
 			tern_pkt_free(first);
 			first = NULL;
@@ -1090,6 +1230,9 @@ static uint16_t ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	const uint16_t mask = q->mask;
 	uint16_t tail = q->tail, nb_free, since_rs, nb_tx;
 
+	/* Removed: nothing would ever be sent or cleaned; the caller keeps (frees) them all. */
+	if (tern_unlikely(port_removed(q->port)))
+		return 0;
 	if (q->nb_free < 2 * IXGBE_TX_RS_THRESH)
 		tx_clean(q);
 	/* In locals: the stores into the ring cannot then make the compiler reload them. */

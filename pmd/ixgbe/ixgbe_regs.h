@@ -18,6 +18,7 @@
 #define IXGBE_CTRL_LNK_RST    (1u << 3)  /* link reset */
 #define IXGBE_CTRL_RST        (1u << 26) /* device (global) reset, self-clearing */
 #define IXGBE_CTRL_RST_MASK   (IXGBE_CTRL_LNK_RST | IXGBE_CTRL_RST)
+#define IXGBE_STATUS          0x00008 /* 8.2.3.1.2: never all ones on a live device */
 #define IXGBE_CTRL_EXT        0x00018
 #define IXGBE_CTRL_EXT_NS_DIS (1u << 16) /* no-snoop disable */
 

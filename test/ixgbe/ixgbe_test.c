@@ -7,6 +7,9 @@
  * each test in its own process: every test starts with tern stopped.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -642,4 +645,224 @@ Test(ixgbe, x540_and_kr_keep_their_link_mode)
 		/* AUTOC.LMS as the EEPROM left it (0 in the model), AN restarted. */
 		cr_expect_eq(ixm_reg_peek(mport[p], IXGBE_AUTOC) & IXGBE_AUTOC_LMS_MASK, 0);
 	}
+}
+
+/* ---- surprise removal -------------------------------------------------------------- */
+
+#define GONE_LINE "device stopped answering"
+
+static atomic_uint gone_lines;
+static char gone_msg[256];
+
+/* Counts the removal line (and keeps it), passes every line on to stderr. */
+static void log_watch(void *arg, enum tern_log_level level, const char *component, const char *msg)
+{
+	(void)arg;
+	(void)level;
+	if (strstr(msg, GONE_LINE) != NULL && atomic_fetch_add(&gone_lines, 1) == 0)
+		snprintf(gone_msg, sizeof(gone_msg), "%s", msg);
+	fprintf(stderr, "tern: %s: %s\n", component, msg);
+}
+
+/* l2fwd's loop on its own thread: port 0 <-> port 1, what TX refuses is freed. */
+struct poller {
+	pthread_t tid;
+	atomic_bool stop;
+	_Atomic uint64_t rx[2], loops;
+};
+
+static void *poll_loop(void *arg)
+{
+	struct poller *pl = arg;
+
+	while (!atomic_load_explicit(&pl->stop, memory_order_acquire)) {
+		for (unsigned d = 0; d < 2; d++) {
+			struct tern_pkt *pkts[32];
+			uint16_t nb = tern_port_rx_burst((uint16_t)d, 0, pkts, 32);
+			uint16_t tx = tern_port_tx_burst((uint16_t)(1 - d), 0, pkts, nb);
+
+			tern_pkt_free_bulk(pkts + tx, (unsigned)(nb - tx));
+			atomic_fetch_add_explicit(&pl->rx[d], nb, memory_order_relaxed);
+		}
+		atomic_fetch_add_explicit(&pl->loops, 1, memory_order_relaxed);
+	}
+	return NULL;
+}
+
+/* Wait up to 20 s for *c to reach want; its value. */
+static uint64_t wait_count(_Atomic uint64_t *c, uint64_t want)
+{
+	uint64_t deadline = tern_time_ns() + 20ull * 1000000000;
+
+	while (atomic_load(c) < want && tern_time_ns() < deadline)
+		sched_yield();
+	return atomic_load(c);
+}
+
+static void inject_frames(unsigned d, unsigned n)
+{
+	uint8_t f[64];
+
+	for (unsigned i = 0; i < n; i++) {
+		make_frame(f, d, i, 60);
+		while (ixm_inject(mport[d], f, 60) < 0)
+			sched_yield();
+	}
+}
+
+/*
+ * The card behind port 1 is pulled while both ports forward: the process
+ * (this test) keeps running, the error is logged once, port 1 says link
+ * down, keeps its last totals, refuses start and queue setup, its bursts
+ * return 0 at once; port 0 keeps working; stop and close give every buffer
+ * back.
+ */
+Test(ixgbe, unplug_mid_run_port_down_rest_keeps_working)
+{
+	struct tern_port_stats before, after, again, st0;
+	struct tern_link link;
+	struct tern_pkt *pkts[8];
+	struct poller pl = {0};
+	uint64_t loops, rx0;
+
+	tern_log_set_callback(log_watch, NULL);
+	model_up();
+	ixm_connect(mport[0], mport[1]);
+	eal_up(2);
+	pool_create(4096, 64);
+	port_up(0, 1, 0, false, 256);
+	port_up(1, 1, 0, false, 256);
+	cr_assert_eq(pthread_create(&pl.tid, NULL, poll_loop, &pl), 0);
+	inject_frames(0, 64); /* circulate 0 -> 1 -> wire -> 0 */
+	inject_frames(1, 64);
+	cr_assert_geq(wait_count(&pl.rx[0], 5000), 5000, "port 0 did not forward");
+	cr_assert_geq(wait_count(&pl.rx[1], 5000), 5000, "port 1 did not forward");
+	cr_assert_eq(tern_port_stats_get(1, &before), 0);
+	cr_assert_gt(before.ipackets, 0);
+
+	ixm_unplug(mport[1]);
+	/* The poller runs on: its bursts on port 1 must not hang or crash. */
+	loops = atomic_load(&pl.loops);
+	cr_assert_geq(wait_count(&pl.loops, loops + 10000), loops + 10000, "poller stuck");
+	cr_assert_eq(tern_port_link_get(1, &link), 0);
+	cr_expect_not(link.up, "a removed port reports link down");
+	cr_expect_eq(link.speed_mbps, 0);
+	cr_assert_eq(tern_port_stats_get(1, &after), 0);
+	cr_assert_eq(tern_port_stats_get(1, &again), 0);
+	cr_expect_geq(after.ipackets, before.ipackets, "totals went back");
+	cr_expect_geq(after.opackets, before.opackets, "totals went back");
+	cr_expect_eq(after.ipackets, again.ipackets, "totals of a removed port keep moving");
+	cr_expect_eq(after.opackets, again.opackets);
+	cr_expect_eq(after.ibytes, again.ibytes);
+	cr_expect_lt(after.ipackets, 1ull << 40, "all-ones reads counted as traffic");
+	cr_assert_eq(tern_port_link_get(1, &link), 0);
+	cr_expect_not(link.up);
+
+	/* Port 0 still receives. */
+	rx0 = atomic_load(&pl.rx[0]);
+	inject_frames(0, 100);
+	cr_assert_geq(wait_count(&pl.rx[0], rx0 + 100), rx0 + 100, "port 0 stopped receiving");
+	atomic_store_explicit(&pl.stop, true, memory_order_release);
+	pthread_join(pl.tid, NULL);
+
+	/* Bursts on the removed port return 0; TX leaves the packets to the caller. */
+	cr_expect_eq(tern_port_rx_burst(1, 0, pkts, 8), 0);
+	cr_assert_eq(tern_pkt_alloc_bulk(pool, pkts, 8), 0);
+	for (unsigned i = 0; i < 8; i++)
+		tern_pkt_append(pkts[i], 60);
+	cr_expect_eq(tern_port_tx_burst(1, 0, pkts, 8), 0);
+	/* Port 0 still sends (its peer is gone, but the NIC counts what it put on the wire). */
+	cr_assert_eq(tern_port_stats_get(0, &st0), 0);
+	cr_expect_eq(tern_port_tx_burst(0, 0, pkts, 8), 8);
+	{
+		struct tern_port_stats s;
+		uint64_t deadline = tern_time_ns() + 20ull * 1000000000;
+
+		do {
+			cr_assert_eq(tern_port_stats_get(0, &s), 0);
+		} while (s.opackets < st0.opackets + 8 && tern_time_ns() < deadline);
+		cr_expect_geq(s.opackets, st0.opackets + 8, "port 0 stopped sending");
+	}
+
+	/* Control calls that need the device are refused; stop and close succeed. */
+	cr_expect_eq(tern_port_stop(1), 0);
+	cr_expect_eq(tern_port_start(1), -ENODEV);
+	cr_expect_eq(tern_port_rx_queue_setup(1, 0, 256, TERN_SOCKET_ID_ANY, pool), -ENODEV);
+	cr_expect_eq(tern_port_tx_queue_setup(1, 0, 256, TERN_SOCKET_ID_ANY), -ENODEV);
+	cr_expect_eq(tern_port_stop(0), 0);
+	cr_expect_eq(tern_port_close(1), 0);
+	cr_expect_eq(tern_port_close(0), 0);
+	cr_expect_eq(tern_mempool_in_use_count(pool), 0, "%u buffers not returned",
+	             tern_mempool_in_use_count(pool));
+
+	cr_expect_eq(atomic_load(&gone_lines), 1, "the removal was logged %u times",
+	             atomic_load(&gone_lines));
+	cr_expect(strstr(gone_msg, ADDR1) != NULL && strstr(gone_msg, "port 1") != NULL,
+	          "the line names neither the device nor the port: %s", gone_msg);
+	tern_log_set_callback(NULL, NULL);
+}
+
+/* Pulled while stopped, put back: start refuses; after close, a new probe works again. */
+Test(ixgbe, unplug_replug_reprobe)
+{
+	uint64_t bytes[2];
+
+	tern_log_set_callback(log_watch, NULL);
+	model_up();
+	eal_up(2);
+	pool_create(4096, 64);
+	port_up(0, 1, 0, false, 256);
+	port_up(1, 1, 0, false, 256);
+	forward(50, 1514, bytes);
+	cr_assert_eq(tern_port_stop(1), 0);
+	ixm_unplug(mport[1]);
+	cr_expect_eq(tern_port_start(1), -ENODEV);
+	cr_expect_eq(atomic_load(&gone_lines), 1);
+	ixm_replug(mport[1]); /* back, but as after power-on: the old port stays down */
+	cr_expect_eq(tern_port_start(1), -ENODEV);
+	cr_assert_eq(tern_port_close(0), 0);
+	cr_assert_eq(tern_port_close(1), 0);
+	cr_assert_eq(tern_mempool_in_use_count(pool), 0);
+	tern_mempool_free(pool);
+	pool = NULL;
+	cr_assert_eq(tern_eal_cleanup(), 0);
+
+	eal_up(2);
+	pool_create(4096, 64);
+	port_up(0, 1, 0, false, 256);
+	port_up(1, 1, 0, false, 256);
+	cr_assert_null(ixm_init_error(mport[1]), "%s", ixm_init_error(mport[1]));
+	forward(100, 1514, bytes);
+	cr_expect_eq(atomic_load(&gone_lines), 1);
+	tern_log_set_callback(NULL, NULL);
+}
+
+/* A probe of a device that is already gone fails cleanly: -ENODEV, one line saying why. */
+static atomic_uint absent_lines;
+
+static void log_absent(void *arg, enum tern_log_level level, const char *component, const char *msg)
+{
+	(void)arg;
+	(void)level;
+	if (strstr(msg, "0000:e0:00.0: device does not answer") != NULL)
+		atomic_fetch_add(&absent_lines, 1);
+	fprintf(stderr, "tern: %s: %s\n", component, msg);
+}
+
+Test(ixgbe, probe_of_a_gone_device_fails)
+{
+	struct tern_eal_config cfg;
+
+	tern_log_set_callback(log_absent, NULL);
+	model_up();
+	ixm_unplug(mport[0]);
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = !tern_test_use_huge();
+	cfg.nb_pci = 1;
+	strcpy(cfg.pci[0].name, ADDR0);
+	cr_expect_neq(tern_eal_init(&cfg), 0, "probe of a gone device succeeded");
+	cr_expect(strstr(tern_eal_last_error(), "No such device") != NULL, "%s",
+	          tern_eal_last_error());
+	cr_expect_eq(atomic_load(&absent_lines), 1);
+	tern_log_set_callback(NULL, NULL);
 }

@@ -12,6 +12,17 @@
  * driver's acquire fence after it sees DD).
  *
  * DMA: the EAL gives emulated devices IOVA = VA, so an IOVA is a pointer.
+ *
+ * Unplug (ixm_unplug): from then on every register read returns all ones
+ * and writes are lost, as for a PCIe function that is gone, and the engine
+ * no longer touches the port's host memory. The flag is set under the lock
+ * the engine holds for a whole pass, so once ixm_unplug() returns no DMA
+ * into that port's rings or buffers is under way or will follow.
+ *
+ * Step mode (ixm_create_stepped): no engine thread; the test calls
+ * ixm_engine_step() for one pass, or writes descriptors itself into the
+ * rings the driver gave the device (ixm_rx_ring), e.g. to play a hostile
+ * device from fuzz input.
  */
 #include "ixgbe_model.h"
 
@@ -91,6 +102,7 @@ struct ixm_port {
 	/* Init sequence check. */
 	int step;
 	char error[160];
+	atomic_bool unplugged; /* gone from the bus: reads all ones, writes lost, no DMA */
 	struct ixm_port *next;
 	const struct tern_pci_emul *ops;
 };
@@ -98,6 +110,7 @@ struct ixm_port {
 struct ixm {
 	pthread_mutex_t lock;
 	pthread_t engine;
+	bool stepped; /* no engine thread: ixm_engine_step() */
 	atomic_bool stop;
 	struct ixm_port *ports;
 };
@@ -112,6 +125,13 @@ static inline uint32_t reg(struct ixm_port *p, uint32_t off)
 static inline void reg_set(struct ixm_port *p, uint32_t off, uint32_t v)
 {
 	atomic_store_explicit(&p->regs[off / 4], v, memory_order_relaxed);
+}
+
+static bool unplugged(struct ixm_port *p)
+{
+	/* Relaxed: set and read under the model's lock, except by the doorbell writes,
+	 * which then only store into a register no one reads until a replug resets it. */
+	return atomic_load_explicit(&p->unplugged, memory_order_relaxed);
 }
 
 static void fail(struct ixm_port *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -319,8 +339,8 @@ static void hook_write(void *ctx, unsigned bar, uint64_t off, unsigned width, ui
 	struct ixm_port *p = ctx;
 	unsigned q;
 
-	if (bar != 0 || width != 4)
-		return;
+	if (bar != 0 || width != 4 || unplugged(p))
+		return; /* a posted write to a gone function is lost */
 	if (off >= IXGBE_RDT(0) && off < IXGBE_TDT(NQ)) {
 		bool rdt = is_queue_reg((uint32_t)off, IXGBE_RDT(0), 0x40, NQ, &q);
 
@@ -337,7 +357,8 @@ static void hook_write(void *ctx, unsigned bar, uint64_t off, unsigned width, ui
 		}
 	}
 	pthread_mutex_lock(&p->m->lock);
-	reg_write_locked(p, (uint32_t)off, v);
+	if (!unplugged(p))
+		reg_write_locked(p, (uint32_t)off, v);
 	pthread_mutex_unlock(&p->m->lock);
 }
 
@@ -349,7 +370,8 @@ static uint32_t hook_read(void *ctx, unsigned bar, uint64_t off, unsigned width)
 	if (bar != 0 || width != 4)
 		return 0xffffffffu;
 	pthread_mutex_lock(&p->m->lock);
-	v = reg_read_locked(p, (uint32_t)off);
+	/* What the root port completes a read to a gone function with. */
+	v = unplugged(p) ? 0xffffffffu : reg_read_locked(p, (uint32_t)off);
 	pthread_mutex_unlock(&p->m->lock);
 	return v;
 }
@@ -487,6 +509,10 @@ static void count(struct ixm_port *p, uint32_t off, uint32_t n)
 
 static void wire_deliver(struct ixm_port *to, struct frame fr)
 {
+	if (unplugged(to)) {
+		free(fr.data); /* nothing at the other end of the cable */
+		return;
+	}
 	if (!to->cable_up || to->pb_count == PB_FRAMES || to->pb_bytes + fr.len > PB_BYTES) {
 		/* 8.2.3.23.4 MPC: no room in the packet buffer. */
 		if (to->cable_up)
@@ -509,8 +535,8 @@ static bool tx_queue(struct ixm_port *p, unsigned q)
 	unsigned sent = 0;
 	bool work = false;
 
-	if (len == 0 || tail >= len)
-		return false;
+	if (len == 0 || tail >= len || head >= len)
+		return false; /* a ring the driver set up wrong: the queue hangs, as on a card */
 	while (head != tail && sent < BATCH) {
 		uint8_t *buf = malloc(IXM_MAX_FRAME);
 		uint32_t n = 0, h = head;
@@ -605,7 +631,7 @@ static bool rx_frame(struct ixm_port *p, unsigned q, const struct frame *fr, uin
 	uint32_t bsize = (reg(p, IXGBE_SRRCTL(q)) & 0x1f) * 1024;
 	uint32_t need, avail, off = 0;
 
-	if (len == 0 || tail >= len || bsize == 0)
+	if (len == 0 || tail >= len || head >= len || bsize == 0)
 		return false;
 	need = (fr->len + bsize - 1) / bsize;
 	avail = (tail + len - head) % len;
@@ -682,6 +708,8 @@ static bool engine_pass(struct ixm *m)
 	bool work = false;
 
 	for (struct ixm_port *p = m->ports; p != NULL; p = p->next) {
+		if (unplugged(p))
+			continue; /* gone: its rings are not ours to touch */
 		if (p->cable_up && p->link_setup && (reg(p, IXGBE_DMATXCTL) & IXGBE_DMATXCTL_TE))
 			for (unsigned q = 0; q < NQ; q++)
 				if (reg(p, IXGBE_TXDCTL(q)) & IXGBE_TXDCTL_ENABLE)
@@ -717,26 +745,49 @@ static void *engine(void *arg)
 
 /* ---- the test's side ---------------------------------------------------------- */
 
-struct ixm *ixm_create(void)
+static struct ixm *create(bool stepped)
 {
 	struct ixm *m = calloc(1, sizeof(*m));
 
 	if (m == NULL)
 		return NULL;
 	pthread_mutex_init(&m->lock, NULL);
-	if (pthread_create(&m->engine, NULL, engine, m) != 0) {
+	m->stepped = stepped;
+	if (!stepped && pthread_create(&m->engine, NULL, engine, m) != 0) {
 		free(m);
 		return NULL;
 	}
 	return m;
 }
 
+struct ixm *ixm_create(void)
+{
+	return create(false);
+}
+
+struct ixm *ixm_create_stepped(void)
+{
+	return create(true);
+}
+
+bool ixm_engine_step(struct ixm *m)
+{
+	bool work;
+
+	pthread_mutex_lock(&m->lock);
+	work = engine_pass(m);
+	pthread_mutex_unlock(&m->lock);
+	return work;
+}
+
 void ixm_destroy(struct ixm *m)
 {
 	if (m == NULL)
 		return;
-	atomic_store(&m->stop, true);
-	pthread_join(m->engine, NULL);
+	if (!m->stepped) {
+		atomic_store(&m->stop, true);
+		pthread_join(m->engine, NULL);
+	}
 	while (m->ports != NULL) {
 		struct ixm_port *p = m->ports;
 
@@ -906,4 +957,38 @@ int ixm_init_step(struct ixm_port *p)
 	s = p->step;
 	pthread_mutex_unlock(&p->m->lock);
 	return s;
+}
+
+void ixm_unplug(struct ixm_port *p)
+{
+	pthread_mutex_lock(&p->m->lock);
+	atomic_store_explicit(&p->unplugged, true, memory_order_relaxed); /* see unplugged() */
+	frame_free_all(p->pb, p->pb_head, &p->pb_count);
+	p->pb_bytes = 0;
+	pthread_mutex_unlock(&p->m->lock);
+}
+
+void ixm_replug(struct ixm_port *p)
+{
+	pthread_mutex_lock(&p->m->lock);
+	/* Back on the bus after losing power: as at power-on, the init sequence from the start. */
+	reset(p);
+	p->step = STEP_NONE;
+	p->error[0] = '\0';
+	atomic_store_explicit(&p->unplugged, false, memory_order_relaxed);
+	pthread_mutex_unlock(&p->m->lock);
+}
+
+volatile void *ixm_rx_ring(struct ixm_port *p, unsigned q, unsigned *nb_desc)
+{
+	volatile void *ring = NULL;
+
+	pthread_mutex_lock(&p->m->lock);
+	*nb_desc = 0;
+	if (q < NQ && !unplugged(p)) {
+		*nb_desc = reg(p, IXGBE_RDLEN(q)) / 16;
+		ring = dma(ring_base(p, IXGBE_RDBAL(q), IXGBE_RDBAH(q)));
+	}
+	pthread_mutex_unlock(&p->m->lock);
+	return *nb_desc > 0 ? ring : NULL;
 }

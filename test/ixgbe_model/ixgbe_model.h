@@ -32,6 +32,14 @@ struct ixm_port;
 
 /* A model and its engine thread. NULL on failure. */
 struct ixm *ixm_create(void);
+/*
+ * A model without an engine thread, for tests that move the device one step
+ * at a time (a fuzz harness): ixm_engine_step() does one engine pass (each
+ * port: send what TDT holds, write what the packet buffer holds into the
+ * RX rings) and returns whether it did anything.
+ */
+struct ixm *ixm_create_stepped(void);
+bool ixm_engine_step(struct ixm *m);
 /* Stop the engine, unregister every port, free everything. */
 void ixm_destroy(struct ixm *m);
 
@@ -62,6 +70,23 @@ uint64_t ixm_rxq_frames(struct ixm_port *p, unsigned q);
 
 /* The cable: LINKS.UP follows it (once the driver set the link up). */
 void ixm_link_set(struct ixm_port *p, bool up);
+
+/*
+ * Surprise removal: from ixm_unplug() on, the port's register reads return
+ * 0xffffffff, writes are lost, frames for it are dropped, and the engine no
+ * longer touches its host memory (rings, buffers): when the call returns, no
+ * DMA of it is under way. ixm_replug() puts it back as after power-on (all
+ * registers reset, the init-sequence check from the start): re-probe it.
+ */
+void ixm_unplug(struct ixm_port *p);
+void ixm_replug(struct ixm_port *p);
+
+/*
+ * RX queue q's descriptor ring as the driver programmed it (RDBAL/RDBAH,
+ * RDLEN), for a test that writes write-backs itself; its size in *nb_desc.
+ * NULL if the queue has no ring.
+ */
+volatile void *ixm_rx_ring(struct ixm_port *p, unsigned q, unsigned *nb_desc);
 
 /* The first init-sequence error seen ("4.6.3 step ..."), or NULL if all was in order. */
 const char *ixm_init_error(struct ixm_port *p);
