@@ -66,15 +66,19 @@ void l2fwd_stats_print_period(struct l2fwd_app *app)
 	for (uint16_t p = 0; p < app->nb_ports; p++) {
 		const struct l2fwd_port_totals *a = &now[p], *b = &app->prev[p];
 
+		struct tern_link link;
+
 		if (app->pair[p] == L2FWD_NO_PAIR)
 			continue;
+		/* A link that went down (cable, or a device removed) says so at the line's end. */
 		printf("[%7.1f s] port %u: rx %8.3f Mpps %9.1f Mbit/s | tx %8.3f Mpps %9.1f "
-		       "Mbit/s | dropped %" PRIu64 "\n",
+		       "Mbit/s | dropped %" PRIu64 "%s\n",
 		       elapsed, p, (double)(a->rx - b->rx) / s / 1e6,
 		       mbits(a->ibytes - b->ibytes, a->ipackets - b->ipackets, s),
 		       (double)(a->tx - b->tx) / s / 1e6,
 		       mbits(a->obytes - b->obytes, a->opackets - b->opackets, s),
-		       a->dropped - b->dropped);
+		       a->dropped - b->dropped,
+		       tern_port_link_get(p, &link) == 0 && !link.up ? " | link down" : "");
 	}
 	fflush(stdout);
 	for (uint16_t p = 0; p < app->nb_ports; p++)

@@ -11,12 +11,18 @@
  * 5-tuples are put on the wire; forwarded back and forth by the application,
  * they keep circulating, spread by RSS over the RX queues. At exit the
  * model's own counts are printed to stderr.
+ *
+ * TERN_IXM_UNPLUG=P:MS pulls port P (0 or 1) out MS milliseconds after both
+ * ports started: a surprise removal under the running application
+ * (ixm_unplug: registers read all ones, no more DMA).
  */
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ixgbe_model.h"
 #include "ixgbe_regs.h"
@@ -25,6 +31,17 @@ static struct ixm *model;
 static struct ixm_port *port[2];
 static pthread_t feeder;
 static const uint8_t mac[2][6] = {{2, 0, 0, 0, 0x82, 1}, {2, 0, 0, 0, 0x82, 2}};
+
+static int unplug_port = -1;
+static unsigned unplug_ms;
+static bool unplugged;
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
 
 static void *feed(void *arg)
 {
@@ -56,11 +73,24 @@ static void *feed(void *arg)
 		while (ixm_inject(port[d], f, 60) < 0)
 			sched_yield();
 	}
+	if (unplug_port >= 0) {
+		sleep_ms(unplug_ms);
+		ixm_unplug(port[unplug_port]);
+		unplugged = true;
+		fprintf(stderr, "ixgbe model: port %d unplugged after %u ms\n", unplug_port,
+		        unplug_ms);
+	}
 	return NULL;
 }
 
 __attribute__((constructor)) static void preload_init(void)
 {
+	const char *unplug = getenv("TERN_IXM_UNPLUG");
+
+	if (unplug != NULL && sscanf(unplug, "%d:%u", &unplug_port, &unplug_ms) != 2)
+		unplug_port = -1;
+	if (unplug_port > 1)
+		unplug_port = -1;
 	model = ixm_create();
 	if (model == NULL)
 		return;
@@ -85,4 +115,6 @@ __attribute__((destructor)) static void preload_fini(void)
 		        (unsigned long long)ixm_rxq_frames(port[p], 0),
 		        (unsigned long long)ixm_rxq_frames(port[p], 1),
 		        ixm_init_error(port[p]) ? ixm_init_error(port[p]) : "in datasheet order");
+	if (unplugged)
+		fprintf(stderr, "ixgbe model: port %d was unplugged\n", unplug_port);
 }
