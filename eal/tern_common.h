@@ -69,6 +69,31 @@ static inline void tern_pause(void)
 }
 
 /*
+ * Start fetching a cache line that will soon be read (tern_prefetch) or
+ * written (tern_prefetch_w, which asks for the line exclusive, so a store to
+ * a line another core last held does not wait for it). Hints only: no fault
+ * on any address, no effect on correctness.
+ */
+static inline void tern_prefetch(const void *p)
+{
+	__builtin_prefetch(p, 0, 3);
+}
+
+static inline void tern_prefetch_w(const void *p)
+{
+#if defined(__x86_64__)
+	/*
+	 * PREFETCHW itself, whatever -march says: compilers only emit it for
+	 * __builtin_prefetch(p, 1) when told the CPU has it (not x86-64-v3),
+	 * and x86-64 CPUs without it (Intel before Broadwell) run it as a NOP.
+	 */
+	__asm__ volatile("prefetchw %0" : : "m"(*(const volatile char *)p));
+#else
+	__builtin_prefetch(p, 1, 3);
+#endif
+}
+
+/*
  * Errors: functions that return a pointer return NULL and set tern_errno to a
  * positive errno value; functions that return int return a negative errno.
  */

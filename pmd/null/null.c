@@ -87,6 +87,8 @@ static uint16_t null_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		null_count(&q->nombuf, n);
 		return 0;
 	}
+	for (uint16_t i = 0; i < n; i++)
+		tern_prefetch_w(pkts[i]);
 	for (uint16_t i = 0; i < n; i++) {
 		struct tern_pkt *p = pkts[i];
 
@@ -106,6 +108,8 @@ static uint16_t null_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	uint64_t bytes = 0;
 
 	/* pkt_len covers the whole chain: chains are one frame each. */
+	for (uint16_t i = 0; i < n; i++)
+		tern_prefetch(pkts[i]);
 	for (uint16_t i = 0; i < n; i++)
 		bytes += pkts[i]->pkt_len;
 	tern_pkt_free_bulk(pkts, n);
