@@ -29,20 +29,26 @@ int l2fwd_rx_loop(struct l2fwd_app *app, struct l2fwd_lcore *lc, bool is_main)
 
 	while (!l2fwd_should_quit()) {
 		for (unsigned i = 0; i < lc->nb_rx; i++) {
-			const struct l2fwd_rx_task *t = &lc->rx[i];
+			struct l2fwd_rx_task *t = &lc->rx[i];
 			unsigned n, queued;
 
 			/*
 			 * Back-pressure: take from the port only what the ring can
 			 * hold, as a NIC-fed pipeline must; when the TX lcore lags,
 			 * frames wait in the port (a NIC counts them as missed).
-			 * Spinning on a full ring would also keep pulling the
-			 * consumer's tail line away from the TX lcore, slowing the
-			 * very stage we wait for: pause between looks.
+			 * t->room is a lower bound of the free slots (only we
+			 * fill the ring): the consumer's tail, on the TX lcore's
+			 * cache line, is read only when it runs out - once per
+			 * ring's worth, not once per burst. Pause between looks
+			 * at a full ring, not to pull that line away from the
+			 * very stage we wait for.
 			 */
-			if (tern_ring_free_count(t->ring) < burst) {
-				tern_pause();
-				continue;
+			if (t->room < burst) {
+				t->room = tern_ring_free_count(t->ring);
+				if (t->room < burst) {
+					tern_pause();
+					continue;
+				}
 			}
 			n = tern_port_rx_burst(t->port, t->queue, pkts, burst);
 			if (n == 0)
@@ -52,6 +58,7 @@ int l2fwd_rx_loop(struct l2fwd_app *app, struct l2fwd_lcore *lc, bool is_main)
 				l2fwd_mac_update_burst(pkts, (uint16_t)n, t->dst_port,
 				                       &app->mac[t->dst_port]);
 			queued = tern_ring_sp_enqueue_burst(t->ring, (void *const *)pkts, n, NULL);
+			t->room -= queued;
 			if (tern_unlikely(queued < n)) {
 				tern_pkt_free_bulk(&pkts[queued], n - queued);
 				l2fwd_ctr_add(&lc->ctr[t->dst_port].dropped, n - queued);

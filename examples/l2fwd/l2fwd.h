@@ -97,6 +97,7 @@ struct l2fwd_rx_task {
 	uint16_t dst_port;      /* the paired port */
 	uint16_t dst_txq;       /* rtc: this lcore's TX queue on dst_port */
 	struct tern_ring *ring; /* pipeline: to the TX lcore that owns dst_port */
+	unsigned room;          /* pipeline: free slots in ring, at least (see fwd_pipeline.c) */
 };
 
 /* Pipeline: a ring a TX lcore drains into one port. */
