@@ -42,7 +42,7 @@ fi
 command -v dpdk-testpmd >/dev/null || { echo "l2fwd-null: dpdk-testpmd not installed (apt-get install dpdk)" >&2; exit 2; }
 pkg-config --exists libdpdk || { echo "l2fwd-null: no libdpdk pkg-config, so no DPDK pipeline peer (apt-get install dpdk-dev, then reconfigure the build)" >&2; exit 2; }
 peer=$TERN_BUILD/bench/l2fwd_pipeline_dpdk/dpdk-pipeline-fwd
-[ -x "$peer" ] || { echo "l2fwd-null: no $peer: libdpdk came after the build was set up: meson setup --reconfigure $TERN_BUILD" >&2; exit 2; }
+[ -x "$peer" ] || { echo "l2fwd-null: no $peer: run ninja -C $TERN_BUILD (after meson setup --reconfigure $TERN_BUILD if dpdk-dev came after the build was set up)" >&2; exit 2; }
 
 # Steady-state total Mpps from tern-l2fwd's periodic lines: sum the ports' tx
 # per timestamp, drop the first second, median of the rest.
