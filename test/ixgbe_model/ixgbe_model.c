@@ -992,3 +992,11 @@ volatile void *ixm_rx_ring(struct ixm_port *p, unsigned q, unsigned *nb_desc)
 	pthread_mutex_unlock(&p->m->lock);
 	return *nb_desc > 0 ? ring : NULL;
 }
+
+void ixm_rx_flush(struct ixm_port *p)
+{
+	pthread_mutex_lock(&p->m->lock);
+	frame_free_all(p->pb, p->pb_head, &p->pb_count);
+	p->pb_bytes = 0;
+	pthread_mutex_unlock(&p->m->lock);
+}

@@ -60,6 +60,8 @@ int ixm_inject(struct ixm_port *p, const void *frame, size_t len);
 size_t ixm_sink_pop(struct ixm_port *p, void *buf, size_t cap);
 /* Frames waiting in the port's receive packet buffer (not yet in host memory). */
 size_t ixm_rx_pending(struct ixm_port *p);
+/* Drop every frame waiting in the receive packet buffer (the cable lost them). */
+void ixm_rx_flush(struct ixm_port *p);
 /* Frames the port received and dropped by its filters (address, size, disabled queue). */
 uint64_t ixm_rx_filtered(struct ixm_port *p);
 
