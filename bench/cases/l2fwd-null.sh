@@ -142,6 +142,8 @@ run_dpdk_pipe() {
 	}' "$out"
 }
 
+# P/Q to 2 places: the pipeline/rtc ratio; n/a when rtc gave nothing.
+ratio() { awk -v p="$1" -v q="$2" 'BEGIN { if (q > 0) printf "%.2f", p / q; else printf "n/a" }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # A failing run exits its $(...) subshell: `r=$(...) || exit 1` passes that on
@@ -166,12 +168,12 @@ for i in $(seq $runs); do
 	dpdk+=("$dpdk_val") dpdk_c+=("$dpdk_cpp")
 	echo "l2fwd-null: run $i: Mpps (cycles/packet): tern rtc ${rtc[-1]} (${rtc_c[-1]})," \
 		"pipeline ${pipe[-1]} (${pipe_c[-1]}); dpdk rtc ${dpdk[-1]} (${dpdk_c[-1]})," \
-		"pipeline ${dpipe[-1]} (${dpipe_c[-1]}); load $(cut -d' ' -f1 /proc/loadavg)" >&2
+		"pipeline ${dpipe[-1]} (${dpipe_c[-1]}); pipeline/rtc: tern $(ratio "${pipe[-1]}" "${rtc[-1]}")," \
+		"dpdk $(ratio "${dpipe[-1]}" "${dpdk[-1]}"); load $(cut -d' ' -f1 /proc/loadavg)" >&2
 done
 tr=$(median "${rtc[@]}") tp=$(median "${pipe[@]}")
 dr=$(median "${dpdk[@]}") dp=$(median "${dpipe[@]}")
-awk -v tr="$tr" -v tp="$tp" -v dr="$dr" -v dp="$dp" 'function r(p, q) { return q > 0 ? sprintf("%.2f", p / q) : "n/a" }
-	BEGIN { print "l2fwd-null: pipeline/rtc total Mpps (medians): tern " r(tp, tr) ", dpdk " r(dp, dr) }' >&2
+echo "l2fwd-null: pipeline/rtc total Mpps (medians): tern $(ratio "$tp" "$tr"), dpdk $(ratio "$dp" "$dr")" >&2
 printf 'l2fwd rtc total Mpps\t%s\t%s\tMpps\thigher\n' "$tr" "$dr"
 printf 'l2fwd rtc cycles/packet\t%s\t%s\tcycles\tlower\n' "$(median "${rtc_c[@]}")" "$(median "${dpdk_c[@]}")"
 printf 'l2fwd pipeline total Mpps (2 lcores)\t%s\t%s\tMpps\thigher\n' "$tp" "$dp"
