@@ -18,6 +18,7 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ static const uint8_t mac[2][6] = {{2, 0, 0, 0, 0x82, 1}, {2, 0, 0, 0, 0x82, 2}};
 
 static int unplug_port = -1;
 static unsigned unplug_ms;
-static bool unplugged;
+static atomic_bool unplugged; /* the feeder sets it, the exit report reads it */
 
 static void sleep_ms(unsigned ms)
 {
@@ -76,7 +77,7 @@ static void *feed(void *arg)
 	if (unplug_port >= 0) {
 		sleep_ms(unplug_ms);
 		ixm_unplug(port[unplug_port]);
-		unplugged = true;
+		atomic_store(&unplugged, true);
 		fprintf(stderr, "ixgbe model: port %d unplugged after %u ms\n", unplug_port,
 		        unplug_ms);
 	}
@@ -115,6 +116,6 @@ __attribute__((destructor)) static void preload_fini(void)
 		        (unsigned long long)ixm_rxq_frames(port[p], 0),
 		        (unsigned long long)ixm_rxq_frames(port[p], 1),
 		        ixm_init_error(port[p]) ? ixm_init_error(port[p]) : "in datasheet order");
-	if (unplugged)
+	if (atomic_load(&unplugged))
 		fprintf(stderr, "ixgbe model: port %d was unplugged\n", unplug_port);
 }
