@@ -14,7 +14,10 @@
  *      lengths up to the buffer size, the error bits from the input
  *   3  the application: rx_burst(1-32); the packets are checked, then freed
  *      or held (up to 64) to catch a buffer handed out twice
- *   4  RDH written with any value; the device's head jumps anywhere
+ *   4  RDH written with any value; the device's head jumps anywhere; with
+ *      byte 7 = 0x55 the card is pulled (ixm_unplug) instead: from then on
+ *      link down, frozen stats, bursts return 0; after the input the port
+ *      is closed, the EAL cleaned up, the card put back and probed again
  *   5  an old write-back changes again (flags that never settle): a
  *      descriptor behind the head gets new status bits, DD on or off
  *   6  the model proper: a frame from the wire and/or a tx_burst of 1-8
@@ -26,11 +29,13 @@
  * <= buf_len), pkt_len the sum of its segments' data_len, nb_segs their
  * count, no buffer handed out twice (in one burst, or while the
  * application still holds it); and after stop every buffer is back in the
- * pool (none lost, none freed twice). Each input starts from a freshly
- * started port.
+ * pool (none lost, none freed twice) - also when the card was pulled
+ * mid-input, with packets half assembled, TX not cleaned and the pool dry.
+ * Each input starts from a freshly started port.
  *
  * Found so far: nothing in the driver.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,20 +120,11 @@ static void die(const char *what)
 	exit(1);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* EAL, pool and port 0 with one RX and one TX queue (at start, and after a re-probe). */
+static void port_setup(void)
 {
-	static const uint8_t mac[6] = {0x02, 0, 0, 0, 0x82, 0x42};
 	struct tern_eal_config cfg;
 
-	(void)argc;
-	(void)argv;
-	tern_log_set_callback(quiet, NULL);
-	model = ixm_create_stepped();
-	if (model == NULL)
-		die("model");
-	port = ixm_port_add(model, ADDR, 0x10fb, mac);
-	if (port == NULL)
-		die("model port");
 	tern_eal_config_init(&cfg);
 	cfg.no_huge = true;
 	cfg.nb_pci = 1;
@@ -142,9 +138,59 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    tern_port_rx_queue_setup(0, 0, NB_DESC, TERN_SOCKET_ID_ANY, mp) != 0 ||
 	    tern_port_tx_queue_setup(0, 0, NB_DESC, TERN_SOCKET_ID_ANY) != 0)
 		die("set the port up");
+	nb_addr = 0;
 	tern_mempool_obj_iter(mp, addr_cb, NULL);
 	qsort(buf_addr, nb_addr, sizeof(buf_addr[0]), cmp_u64);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const uint8_t mac[6] = {0x02, 0, 0, 0, 0x82, 0x42};
+
+	(void)argc;
+	(void)argv;
+	tern_log_set_callback(quiet, NULL);
+	model = ixm_create_stepped();
+	if (model == NULL)
+		die("model");
+	port = ixm_port_add(model, ADDR, 0x10fb, mac);
+	if (port == NULL)
+		die("model port");
+	port_setup();
 	return 0;
+}
+
+static bool unplugged;
+
+/* The card is pulled: the port must say so, keep its totals, and hand out nothing. */
+static void unplug(void)
+{
+	struct tern_port_stats a, b;
+	struct tern_link link;
+
+	ixm_unplug(port);
+	unplugged = true;
+	if (tern_port_link_get(0, &link) != 0 || link.up)
+		__builtin_trap(); /* a removed port must say link down */
+	if (tern_port_stats_get(0, &a) != 0 || tern_port_stats_get(0, &b) != 0 ||
+	    a.ipackets != b.ipackets || a.opackets != b.opackets || a.ibytes != b.ibytes)
+		__builtin_trap(); /* a removed port's totals must stay put */
+}
+
+/* After an input that pulled the card: close, clean up, put it back, probe again. */
+static void reprobe(void)
+{
+	if (tern_port_start(0) != -ENODEV)
+		__builtin_trap(); /* a removed port must refuse to start */
+	if (tern_port_close(0) != 0)
+		die("close a removed port");
+	tern_mempool_free(mp);
+	mp = NULL;
+	if (tern_eal_cleanup() != 0)
+		die("cleanup");
+	ixm_replug(port);
+	unplugged = false;
+	port_setup();
 }
 
 static uint32_t rd32(const uint8_t *p)
@@ -228,8 +274,8 @@ static void burst(uint16_t want, bool hold)
 	struct tern_pkt *pkts[32];
 	uint16_t n = tern_port_rx_burst(0, 0, pkts, want);
 
-	if (n > want)
-		__builtin_trap();
+	if (n > want || (unplugged && n != 0))
+		__builtin_trap(); /* more than asked, or packets from a removed port */
 	check_burst(pkts, n);
 	for (uint16_t i = 0; i < n; i++) {
 		if (hold && nb_held < HELD)
@@ -323,7 +369,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 3:
 			burst((uint16_t)(r[1] % 32 + 1), r[2] & 1);
 			break;
-		case 4: /* RDH out of range, the head anywhere */
+		case 4: /* RDH out of range, the head anywhere; or the card pulled */
+			if (r[7] == 0x55) {
+				if (!unplugged)
+					unplug();
+				break;
+			}
 			ixm_reg_write(port, IXGBE_RDH(0), rd32(r + 1));
 			if (r[5] & 1)
 				head = r[6] % nb;
@@ -367,5 +418,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		        tern_mempool_avail_count(mp), tern_mempool_size(mp));
 		__builtin_trap();
 	}
+	if (unplugged)
+		reprobe();
 	return 0;
 }
