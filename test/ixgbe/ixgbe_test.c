@@ -866,3 +866,46 @@ Test(ixgbe, probe_of_a_gone_device_fails)
 	cr_expect_eq(atomic_load(&absent_lines), 1);
 	tern_log_set_callback(NULL, NULL);
 }
+
+/* A chip that hangs in its reset: its probe fails after a bounded wait, the other port works. */
+static atomic_uint wedged_lines;
+
+static void log_wedged(void *arg, enum tern_log_level level, const char *component, const char *msg)
+{
+	(void)arg;
+	(void)level;
+	if (strstr(msg, "0000:e0:00.1: CTRL.RST did not clear after reset") != NULL)
+		atomic_fetch_add(&wedged_lines, 1);
+	fprintf(stderr, "tern: %s: %s\n", component, msg);
+}
+
+Test(ixgbe, probe_of_a_wedged_device_fails_the_other_works)
+{
+	struct tern_eal_config cfg;
+	uint64_t t0;
+
+	tern_log_set_callback(log_wedged, NULL);
+	model_up();
+	ixm_wedge_reset(mport[1], true);
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = !tern_test_use_huge();
+	cfg.nb_pci = 1;
+	strcpy(cfg.pci[0].name, ADDR1);
+	t0 = tern_time_ns();
+	cr_expect_neq(tern_eal_init(&cfg), 0, "probe of a wedged device succeeded");
+	cr_expect_lt(tern_time_ns() - t0, 20ull * 1000000000, "the probe waited too long");
+	cr_expect_eq(atomic_load(&wedged_lines), 1);
+	tern_eal_cleanup();
+	/* The same process, the good port: probes, passes the init check, receives. */
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = !tern_test_use_huge();
+	cfg.nb_pci = 1;
+	strcpy(cfg.pci[0].name, ADDR0);
+	cr_assert_eq(tern_eal_init(&cfg), 0, "%s", tern_eal_last_error());
+	pool_create(1024, 0);
+	port_up(0, 1, 0, false, 256);
+	cr_expect_null(ixm_init_error(mport[0]), "%s", ixm_init_error(mport[0]));
+	inject_frames(0, 10);
+	cr_expect_eq(drain(0, 10), 10);
+	tern_log_set_callback(NULL, NULL);
+}

@@ -103,6 +103,7 @@ struct ixm_port {
 	int step;
 	char error[160];
 	atomic_bool unplugged; /* gone from the bus: reads all ones, writes lost, no DMA */
+	bool wedge_reset;      /* CTRL.RST never clears: a chip that hangs in reset */
 	struct ixm_port *next;
 	const struct tern_pci_emul *ops;
 };
@@ -291,7 +292,9 @@ static void reg_write_locked(struct ixm_port *p, uint32_t off, uint32_t v)
 			p->step = STEP_RESET;
 			reset(p);
 		}
-		reg_set(p, off, v & ~IXGBE_CTRL_RST_MASK); /* self-clearing */
+		/* Self-clearing, unless the test made the chip hang in its reset. */
+		reg_set(p, off,
+		        p->wedge_reset && (v & IXGBE_CTRL_RST) ? v : v & ~IXGBE_CTRL_RST_MASK);
 		return;
 	case IXGBE_AUTOC:
 		if (v & IXGBE_AUTOC_AN_RESTART) {
@@ -998,5 +1001,12 @@ void ixm_rx_flush(struct ixm_port *p)
 	pthread_mutex_lock(&p->m->lock);
 	frame_free_all(p->pb, p->pb_head, &p->pb_count);
 	p->pb_bytes = 0;
+	pthread_mutex_unlock(&p->m->lock);
+}
+
+void ixm_wedge_reset(struct ixm_port *p, bool on)
+{
+	pthread_mutex_lock(&p->m->lock);
+	p->wedge_reset = on;
 	pthread_mutex_unlock(&p->m->lock);
 }

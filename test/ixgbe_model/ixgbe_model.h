@@ -82,6 +82,8 @@ void ixm_link_set(struct ixm_port *p, bool up);
  */
 void ixm_unplug(struct ixm_port *p);
 void ixm_replug(struct ixm_port *p);
+/* A chip that hangs in reset: from now on a CTRL.RST write never self-clears. */
+void ixm_wedge_reset(struct ixm_port *p, bool on);
 
 /*
  * RX queue q's descriptor ring as the driver programmed it (RDBAL/RDBAH,
