@@ -744,6 +744,14 @@ Test(ixgbe, unplug_mid_run_port_down_rest_keeps_working)
 	/* The poller runs on: its bursts on port 1 must not hang or crash. */
 	loops = atomic_load(&pl.loops);
 	cr_assert_geq(wait_count(&pl.loops, loops + 10000), loops + 10000, "poller stuck");
+	/* With no control call at all, the poller's own once-a-second stats fold notices. */
+	{
+		uint64_t deadline = tern_time_ns() + 10ull * 1000000000;
+
+		while (atomic_load(&gone_lines) == 0 && tern_time_ns() < deadline)
+			sched_yield();
+		cr_expect_eq(atomic_load(&gone_lines), 1, "the poller did not notice the removal");
+	}
 	cr_assert_eq(tern_port_link_get(1, &link), 0);
 	cr_expect_not(link.up, "a removed port reports link down");
 	cr_expect_eq(link.speed_mbps, 0);
