@@ -7,7 +7,6 @@
  *             [-T S] [--json FILE]                      (see doc/echo.md)
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,28 +17,10 @@
 #include <tern_ring.h>
 
 #include "echo.h"
+#include "app_opts.h"
 #include "held_log.h"
 
 atomic_bool echo_quit;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	/* Relaxed: the flag carries no data. A lock-free atomic store is async-signal-safe. */
-	atomic_store_explicit(&echo_quit, true, memory_order_relaxed);
-}
-
-static int install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
-		return -errno;
-	return 0;
-}
 
 /* Give back the port, rings and pool (each may be absent). */
 static void release(struct echo_app *app, bool port_open)
@@ -257,7 +238,7 @@ int main(int argc, char **argv)
 		return usage_error(NULL, false, false, tern_eal_last_error());
 	}
 	release_logs(true);
-	ret = install_signals();
+	ret = app_stop_on_signals(&echo_quit);
 	if (ret < 0) {
 		fprintf(stderr, ECHO_PROG ": sigaction: %s\n", strerror(-ret));
 		tern_eal_cleanup();

@@ -1,34 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * options.c - tern-echo's own options (those after "--"). Hand-written, as
- * tern-l2fwd's, so that every mistake is exactly one line saying how to
- * fix it.
+ * options.c - tern-echo's own options (those after "--"): the table and
+ * the values' checks. The walk through argv, which makes every mistake
+ * exactly one line saying how to fix it, is examples/common/app_opts.c,
+ * shared with tern-l2fwd.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_opts.h"
 #include "echo.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	/*
-	 * clang-tidy 14 reports `ap` uninitialized here when it analyses
-	 * several files in one run (alone, this file is clean): va_start is
-	 * right above.
-	 */
-	vsnprintf(err, errlen, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* A whole string as a decimal number <= max; false on anything else. */
 static bool parse_dec(const char *s, unsigned long max, unsigned long *v)
@@ -87,12 +70,7 @@ void echo_usage(FILE *f)
 
 enum opt_id { OPT_IP, OPT_PORT, OPT_DURATION, OPT_PERIOD, OPT_JSON, OPT_HELP };
 
-static const struct {
-	const char *name;
-	enum opt_id id;
-	bool has_arg;
-	const char *example;
-} opt_defs[] = {
+static const struct app_opt opt_defs[] = {
     {"--ip", OPT_IP, true, "--ip 10.0.0.2/24"},
     {"--port", OPT_PORT, true, "--port 0"},
     {"--duration", OPT_DURATION, true, "--duration 10"},
@@ -102,52 +80,54 @@ static const struct {
     {"--help", OPT_HELP, false, NULL},
 };
 
-static int apply(struct echo_options *opt, enum opt_id id, const char *val, char *err,
-                 size_t errlen)
+/* app_parse_args() calls this for each option found. */
+static int apply(void *ctx, int opt_id, const char *val, char *err, size_t errlen)
 {
+	struct echo_options *opt = ctx;
+	const enum opt_id id = (enum opt_id)opt_id;
 	unsigned long v;
 
 	if (val == NULL && id != OPT_HELP)
-		return fail(err, errlen, "internal error: option without a value");
+		return app_fail(err, errlen, "internal error: option without a value");
 	switch (id) {
 	case OPT_IP:
 		if (!parse_cidr(val, opt->ip, &opt->prefix))
-			return fail(err, errlen,
-			            "--ip '%s': not an IPv4 address with a prefix length: give "
-			            "e.g. --ip 10.0.0.2/24",
-			            val);
+			return app_fail(err, errlen,
+			                "--ip '%s': not an IPv4 address with a prefix length: give "
+			                "e.g. --ip 10.0.0.2/24",
+			                val);
 		if (opt->ip[0] == 0 || opt->ip[0] == 127 || opt->ip[0] >= 224)
-			return fail(err, errlen,
-			            "--ip '%s': not a unicast address a host can have: give "
-			            "e.g. --ip 10.0.0.2/24",
-			            val);
+			return app_fail(err, errlen,
+			                "--ip '%s': not a unicast address a host can have: give "
+			                "e.g. --ip 10.0.0.2/24",
+			                val);
 		opt->have_ip = true;
 		break;
 	case OPT_PORT:
 		if (!parse_dec(val, TERN_MAX_PORTS - 1, &v))
-			return fail(err, errlen, "--port '%s': not a port id: give 0 to %d", val,
-			            TERN_MAX_PORTS - 1);
+			return app_fail(err, errlen, "--port '%s': not a port id: give 0 to %d",
+			                val, TERN_MAX_PORTS - 1);
 		opt->port = (uint16_t)v;
 		break;
 	case OPT_DURATION:
 		if (!parse_dec(val, UINT32_MAX, &v))
-			return fail(err, errlen,
-			            "--duration '%s': not a number of seconds: give 0 (until "
-			            "SIGINT) or more",
-			            val);
+			return app_fail(err, errlen,
+			                "--duration '%s': not a number of seconds: give 0 (until "
+			                "SIGINT) or more",
+			                val);
 		opt->duration_s = (unsigned)v;
 		break;
 	case OPT_PERIOD:
 		if (!parse_dec(val, ECHO_MAX_PERIOD_S, &v))
-			return fail(err, errlen,
-			            "-T '%s': not a number of seconds: give 0 (off) to %u", val,
-			            ECHO_MAX_PERIOD_S);
+			return app_fail(err, errlen,
+			                "-T '%s': not a number of seconds: give 0 (off) to %u", val,
+			                ECHO_MAX_PERIOD_S);
 		opt->period_s = (unsigned)v;
 		break;
 	case OPT_JSON:
 		if (*val == '\0')
-			return fail(err, errlen,
-			            "--json: empty file name: give e.g. --json out.json");
+			return app_fail(err, errlen,
+			                "--json: empty file name: give e.g. --json out.json");
 		opt->json_path = val;
 		break;
 	case OPT_HELP:
@@ -160,49 +140,15 @@ static int apply(struct echo_options *opt, enum opt_id id, const char *val, char
 int echo_parse_options(struct echo_options *opt, int argc, char *const argv[], char *err,
                        size_t errlen)
 {
+	int ret;
+
 	memset(opt, 0, sizeof(*opt));
-	for (int i = 0; i < argc; i++) {
-		const char *arg = argv[i], *val = NULL;
-		size_t k;
-		int ret;
-
-		for (k = 0; k < TERN_DIM(opt_defs); k++) {
-			size_t len = strlen(opt_defs[k].name);
-
-			if (strncmp(arg, opt_defs[k].name, len) != 0)
-				continue;
-			if (arg[len] == '\0')
-				break;
-			if (opt_defs[k].has_arg && arg[1] == '-' && arg[len] == '=') {
-				val = arg + len + 1;
-				break;
-			}
-			if (opt_defs[k].has_arg && arg[1] != '-') {
-				val = arg + len;
-				break;
-			}
-		}
-		if (k == TERN_DIM(opt_defs)) {
-			if (arg[0] != '-')
-				return fail(err, errlen,
-				            "unexpected argument '%s': options start with '-' (see "
-				            "--help)",
-				            arg);
-			return fail(err, errlen, "unknown option '%s': see " ECHO_PROG " -- --help",
-			            arg);
-		}
-		if (opt_defs[k].has_arg && val == NULL) {
-			if (i + 1 >= argc)
-				return fail(err, errlen, "option '%s' needs a value: e.g. %s",
-				            opt_defs[k].name, opt_defs[k].example);
-			val = argv[++i];
-		}
-		ret = apply(opt, opt_defs[k].id, val, err, errlen);
-		if (ret < 0)
-			return ret;
-	}
+	ret = app_parse_args(opt_defs, TERN_DIM(opt_defs), ECHO_PROG, argc, argv, apply, opt, err,
+	                     errlen);
+	if (ret < 0)
+		return ret;
 	if (!opt->help && !opt->have_ip)
-		return fail(
+		return app_fail(
 		    err, errlen,
 		    "no address to answer for: give --ip A.B.C.D/NN, e.g. --ip 10.0.0.2/24");
 	return 0;

@@ -6,7 +6,6 @@
  *   tern-l2fwd [EAL options] -- [options]     (see l2fwd_usage or doc/l2fwd.md)
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,28 +15,10 @@
 #include <tern_lcore.h>
 
 #include "l2fwd.h"
+#include "app_opts.h"
 #include "held_log.h"
 
 atomic_bool l2fwd_quit;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	/* Relaxed: see l2fwd_should_quit(). A lock-free atomic store is async-signal-safe. */
-	atomic_store_explicit(&l2fwd_quit, true, memory_order_relaxed);
-}
-
-static int install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
-		return -errno;
-	return 0;
-}
 
 /* Runs on the main lcore when next_tick_tsc has passed: stats and --duration. */
 static bool tick(struct l2fwd_app *app)
@@ -257,7 +238,7 @@ int main(int argc, char **argv)
 		return usage_error(NULL, false, tern_eal_last_error());
 	}
 	release_logs(true);
-	ret = install_signals();
+	ret = app_stop_on_signals(&l2fwd_quit);
 	if (ret < 0) {
 		snprintf(err, sizeof(err), "sigaction: %s", strerror(-ret));
 		fprintf(stderr, L2FWD_PROG ": %s\n", err);

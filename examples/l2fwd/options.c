@@ -2,44 +2,17 @@
 /*
  * options.c - tern-l2fwd's own options (those after "--"), DPDK l2fwd's names.
  *
- * A small hand-written parser rather than getopt_long: every mistake must
- * come out as exactly one line that says how to fix it, and getopt prints its
- * own wording first.
+ * The table and the values' checks are here; the walk through argv, shared
+ * with tern-echo, is in examples/common/app_opts.c.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_opts.h"
 #include "l2fwd.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	/* The analyzer loses track of va_start here (a false positive, as in eal/eal.c). */
-	vsnprintf(err, errlen, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
-	va_end(ap);
-	return -EINVAL;
-}
-
-/* A whole string as an unsigned number in `base`; false on anything else. */
-static bool parse_u64(const char *s, int base, uint64_t *v)
-{
-	char *end;
-
-	if (s == NULL || *s == '\0' || isspace((unsigned char)*s) || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, base);
-	return errno == 0 && *end == '\0';
-}
 
 /* "(0,1)(2,3)", spaces allowed between tokens. */
 static int parse_portmap(struct l2fwd_options *opt, const char *s, char *err, size_t errlen)
@@ -77,18 +50,20 @@ static int parse_portmap(struct l2fwd_options *opt, const char *s, char *err, si
 			goto syntax;
 		p++;
 		if (a >= TERN_MAX_PORTS || b >= TERN_MAX_PORTS)
-			return fail(err, errlen,
-			            "--portmap '%s': port %lu is out of range: ports are 0 to %d",
-			            s, a >= TERN_MAX_PORTS ? a : b, TERN_MAX_PORTS - 1);
+			return app_fail(
+			    err, errlen,
+			    "--portmap '%s': port %lu is out of range: ports are 0 to %d", s,
+			    a >= TERN_MAX_PORTS ? a : b, TERN_MAX_PORTS - 1);
 		if (a == b)
-			return fail(err, errlen,
-			            "--portmap '%s': port %lu is paired with itself: pair two "
-			            "different ports",
-			            s, a);
+			return app_fail(err, errlen,
+			                "--portmap '%s': port %lu is paired with itself: pair two "
+			                "different ports",
+			                s, a);
 		if (seen[a] || seen[b])
-			return fail(err, errlen,
-			            "--portmap '%s': port %lu is in two pairs: name each port once",
-			            s, seen[a] ? a : b);
+			return app_fail(
+			    err, errlen,
+			    "--portmap '%s': port %lu is in two pairs: name each port once", s,
+			    seen[a] ? a : b);
 		seen[a] = seen[b] = true;
 		opt->pairs[opt->nb_pairs][0] = (uint16_t)a;
 		opt->pairs[opt->nb_pairs][1] = (uint16_t)b;
@@ -98,10 +73,10 @@ static int parse_portmap(struct l2fwd_options *opt, const char *s, char *err, si
 		goto syntax;
 	return 0;
 syntax:
-	return fail(err, errlen,
-	            "--portmap '%s': expected pairs '(A,B)': give e.g. --portmap "
-	            "\"(0,1)(2,3)\"",
-	            s);
+	return app_fail(err, errlen,
+	                "--portmap '%s': expected pairs '(A,B)': give e.g. --portmap "
+	                "\"(0,1)(2,3)\"",
+	                s);
 }
 
 static const char *const usage_text =
@@ -142,14 +117,7 @@ enum opt_id {
 	OPT_HELP,
 };
 
-struct opt_def {
-	const char *name; /* "-p" or "--portmap" */
-	enum opt_id id;
-	bool has_arg;
-	const char *example; /* for "needs a value" */
-};
-
-static const struct opt_def opt_defs[] = {
+static const struct app_opt opt_defs[] = {
     {"-p", OPT_PORTMASK, true, "-p 0x3"},
     {"-q", OPT_QUEUES, true, "-q 1"},
     {"--portmap", OPT_PORTMAP, true, "--portmap \"(0,1)\""},
@@ -168,38 +136,10 @@ static const struct opt_def opt_defs[] = {
     {"--help", OPT_HELP, false, NULL},
 };
 
-/*
- * Find the option `arg` names. Sets *inline_val for "--name=value" and
- * "-pVALUE"; NULL if the value (if any) is the next argument.
- */
-static const struct opt_def *find_opt(const char *arg, const char **inline_val)
+/* app_parse_args() calls this for each option found. */
+static int apply_opt(void *ctx, int id, const char *val, char *err, size_t errlen)
 {
-	*inline_val = NULL;
-	for (size_t i = 0; i < TERN_DIM(opt_defs); i++) {
-		const struct opt_def *d = &opt_defs[i];
-		size_t len = strlen(d->name);
-
-		if (strncmp(arg, d->name, len) != 0)
-			continue;
-		if (arg[len] == '\0')
-			return d;
-		if (!d->has_arg)
-			continue;
-		if (d->name[1] == '-' && arg[len] == '=') {
-			*inline_val = arg + len + 1;
-			return d;
-		}
-		if (d->name[1] != '-') {
-			*inline_val = arg + len;
-			return d;
-		}
-	}
-	return NULL;
-}
-
-static int apply_opt(struct l2fwd_options *opt, const struct opt_def *d, const char *val, char *err,
-                     size_t errlen)
-{
+	struct l2fwd_options *opt = ctx;
 	uint64_t v;
 
 	/*
@@ -208,33 +148,33 @@ static int apply_opt(struct l2fwd_options *opt, const struct opt_def *d, const c
 	 */
 	if (val == NULL)
 		val = "";
-	switch (d->id) {
+	switch ((enum opt_id)id) {
 	case OPT_PORTMASK:
-		if (!parse_u64(val, 16, &v))
-			return fail(err, errlen, "-p '%s': not a hex port mask: give e.g. -p 0x3",
-			            val);
+		if (!app_parse_u64(val, 16, &v))
+			return app_fail(err, errlen,
+			                "-p '%s': not a hex port mask: give e.g. -p 0x3", val);
 		if (v == 0)
-			return fail(err, errlen,
-			            "-p '%s': the mask selects no port: give e.g. -p 0x3", val);
+			return app_fail(err, errlen,
+			                "-p '%s': the mask selects no port: give e.g. -p 0x3", val);
 		if (v >> TERN_MAX_PORTS)
-			return fail(err, errlen,
-			            "-p '%s': names ports above %d: give a mask within 0x%llx", val,
-			            TERN_MAX_PORTS - 1, (1ull << TERN_MAX_PORTS) - 1);
+			return app_fail(err, errlen,
+			                "-p '%s': names ports above %d: give a mask within 0x%llx",
+			                val, TERN_MAX_PORTS - 1, (1ull << TERN_MAX_PORTS) - 1);
 		opt->portmask = v;
 		break;
 	case OPT_QUEUES:
-		if (!parse_u64(val, 10, &v) || v < 1 || v > L2FWD_MAX_Q_PER_LCORE)
-			return fail(err, errlen, "-q '%s': not a queue count: give 1 to %d", val,
-			            L2FWD_MAX_Q_PER_LCORE);
+		if (!app_parse_u64(val, 10, &v) || v < 1 || v > L2FWD_MAX_Q_PER_LCORE)
+			return app_fail(err, errlen, "-q '%s': not a queue count: give 1 to %d",
+			                val, L2FWD_MAX_Q_PER_LCORE);
 		opt->q_per_lcore = (unsigned)v;
 		break;
 	case OPT_PORTMAP:
 		return parse_portmap(opt, val, err, errlen);
 	case OPT_PERIOD:
-		if (!parse_u64(val, 10, &v) || v > L2FWD_MAX_PERIOD_S)
-			return fail(err, errlen,
-			            "-T '%s': not a number of seconds: give 0 (off) to %u", val,
-			            L2FWD_MAX_PERIOD_S);
+		if (!app_parse_u64(val, 10, &v) || v > L2FWD_MAX_PERIOD_S)
+			return app_fail(err, errlen,
+			                "-T '%s': not a number of seconds: give 0 (off) to %u", val,
+			                L2FWD_MAX_PERIOD_S);
 		opt->period_s = (unsigned)v;
 		break;
 	case OPT_MAC:
@@ -250,12 +190,12 @@ static int apply_opt(struct l2fwd_options *opt, const struct opt_def *d, const c
 		opt->promisc = false;
 		break;
 	case OPT_BURST:
-		if (!parse_u64(val, 10, &v))
-			return fail(err, errlen, "--burst '%s': not a number: give 1 to %d", val,
-			            L2FWD_MAX_BURST);
+		if (!app_parse_u64(val, 10, &v))
+			return app_fail(err, errlen, "--burst '%s': not a number: give 1 to %d",
+			                val, L2FWD_MAX_BURST);
 		if (v < 1 || v > L2FWD_MAX_BURST)
-			return fail(err, errlen, "--burst %s: out of range: give 1 to %d", val,
-			            L2FWD_MAX_BURST);
+			return app_fail(err, errlen, "--burst %s: out of range: give 1 to %d", val,
+			                L2FWD_MAX_BURST);
 		opt->burst = (unsigned)v;
 		break;
 	case OPT_MODE:
@@ -264,31 +204,32 @@ static int apply_opt(struct l2fwd_options *opt, const struct opt_def *d, const c
 		else if (strcmp(val, "pipeline") == 0)
 			opt->mode = L2FWD_MODE_PIPELINE;
 		else
-			return fail(err, errlen, "--mode '%s': unknown mode: give rtc or pipeline",
-			            val);
+			return app_fail(err, errlen,
+			                "--mode '%s': unknown mode: give rtc or pipeline", val);
 		break;
 	case OPT_RING_SIZE:
-		if (!parse_u64(val, 10, &v) || v < 32 || v > L2FWD_RING_SIZE_MAX ||
+		if (!app_parse_u64(val, 10, &v) || v < 32 || v > L2FWD_RING_SIZE_MAX ||
 		    !tern_is_power_of_2(v))
-			return fail(err, errlen,
-			            "--ring-size '%s': not a power of two from 32 to %u: give e.g. "
-			            "--ring-size 4096",
-			            val, L2FWD_RING_SIZE_MAX);
+			return app_fail(
+			    err, errlen,
+			    "--ring-size '%s': not a power of two from 32 to %u: give e.g. "
+			    "--ring-size 4096",
+			    val, L2FWD_RING_SIZE_MAX);
 		opt->ring_size = (unsigned)v;
 		break;
 	case OPT_DURATION:
-		if (!parse_u64(val, 10, &v) || v > UINT32_MAX)
-			return fail(err, errlen,
-			            "--duration '%s': not a number of seconds: give 0 (until "
-			            "SIGINT) or more",
-			            val);
+		if (!app_parse_u64(val, 10, &v) || v > UINT32_MAX)
+			return app_fail(err, errlen,
+			                "--duration '%s': not a number of seconds: give 0 (until "
+			                "SIGINT) or more",
+			                val);
 		opt->duration_s = (unsigned)v;
 		break;
 	case OPT_JSON:
 		if (*val == '\0')
-			return fail(err, errlen,
-			            "--json: empty file name: give e.g. --json "
-			            "out.json");
+			return app_fail(err, errlen,
+			                "--json: empty file name: give e.g. --json "
+			                "out.json");
 		opt->json_path = val;
 		break;
 	case OPT_HELP:
@@ -310,31 +251,8 @@ int l2fwd_parse_options(struct l2fwd_options *opt, int argc, char *const argv[],
 	opt->mode = L2FWD_MODE_RTC;
 	opt->ring_size = L2FWD_RING_SIZE;
 
-	for (int i = 0; i < argc; i++) {
-		const char *arg = argv[i];
-		const char *val;
-		const struct opt_def *d;
-		int ret;
-
-		if (arg[0] != '-' || arg[1] == '\0')
-			return fail(err, errlen,
-			            "unexpected argument '%s': options start with '-' (see --help)",
-			            arg);
-		d = find_opt(arg, &val);
-		if (d == NULL)
-			return fail(err, errlen,
-			            "unknown option '%s': see " L2FWD_PROG " -- --help", arg);
-		if (d->has_arg && val == NULL) {
-			if (i + 1 >= argc)
-				return fail(err, errlen, "option '%s' needs a value: e.g. %s",
-				            d->name, d->example);
-			val = argv[++i];
-		}
-		ret = apply_opt(opt, d, val, err, errlen);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	return app_parse_args(opt_defs, TERN_DIM(opt_defs), L2FWD_PROG, argc, argv, apply_opt, opt,
+	                      err, errlen);
 }
 
 int l2fwd_resolve_ports(const struct l2fwd_options *opt, uint16_t nb_ports,
@@ -348,16 +266,16 @@ int l2fwd_resolve_ports(const struct l2fwd_options *opt, uint16_t nb_ports,
 	for (unsigned p = 0; p < TERN_MAX_PORTS; p++)
 		pair[p] = L2FWD_NO_PAIR;
 	if (nb_ports == 0)
-		return fail(err, errlen,
-		            "no ports: name some with EAL options, e.g. --vdev null0 "
-		            "--vdev null1");
+		return app_fail(err, errlen,
+		                "no ports: name some with EAL options, e.g. --vdev null0 "
+		                "--vdev null1");
 	if (enabled & ~present) {
 		unsigned p = (unsigned)__builtin_ctzll(enabled & ~present);
 
-		return fail(err, errlen,
-		            "-p 0x%" PRIx64 ": port %u does not exist (%u ports): give a mask "
-		            "within 0x%" PRIx64,
-		            opt->portmask, p, nb_ports, present);
+		return app_fail(err, errlen,
+		                "-p 0x%" PRIx64 ": port %u does not exist (%u ports): give a mask "
+		                "within 0x%" PRIx64,
+		                opt->portmask, p, nb_ports, present);
 	}
 	nb_enabled = (unsigned)__builtin_popcountll(enabled);
 
@@ -367,33 +285,36 @@ int l2fwd_resolve_ports(const struct l2fwd_options *opt, uint16_t nb_ports,
 				uint16_t p = opt->pairs[i][k];
 
 				if (p >= nb_ports)
-					return fail(err, errlen,
-					            "--portmap: port %u does not exist (%u ports): "
-					            "pair ports 0 to %u",
-					            p, nb_ports, nb_ports - 1);
+					return app_fail(
+					    err, errlen,
+					    "--portmap: port %u does not exist (%u ports): "
+					    "pair ports 0 to %u",
+					    p, nb_ports, nb_ports - 1);
 				if (!(enabled & (1ull << p)))
-					return fail(err, errlen,
-					            "--portmap: port %u is not in the -p mask: add "
-					            "it to -p or leave it out of --portmap",
-					            p);
+					return app_fail(
+					    err, errlen,
+					    "--portmap: port %u is not in the -p mask: add "
+					    "it to -p or leave it out of --portmap",
+					    p);
 			}
 			pair[opt->pairs[i][0]] = opt->pairs[i][1];
 			pair[opt->pairs[i][1]] = opt->pairs[i][0];
 		}
 		for (unsigned p = 0; p < nb_ports; p++)
 			if ((enabled & (1ull << p)) && pair[p] == L2FWD_NO_PAIR)
-				return fail(err, errlen,
-				            "port %u is enabled but in no --portmap pair: add it "
-				            "to a pair or leave it out of -p",
-				            p);
+				return app_fail(
+				    err, errlen,
+				    "port %u is enabled but in no --portmap pair: add it "
+				    "to a pair or leave it out of -p",
+				    p);
 		return 0;
 	}
 
 	if (nb_enabled % 2)
-		return fail(err, errlen,
-		            "%u ports enabled, an odd number: pair them with --portmap or "
-		            "leave one out with -p",
-		            nb_enabled);
+		return app_fail(err, errlen,
+		                "%u ports enabled, an odd number: pair them with --portmap or "
+		                "leave one out with -p",
+		                nb_enabled);
 	for (unsigned p = 0; p < nb_ports; p++) {
 		if (!(enabled & (1ull << p)))
 			continue;
