@@ -29,6 +29,14 @@
 #define TERN_PKT_MAX_SEGS         UINT16_MAX
 #define TERN_PKT_PRIV_ALIGN       8 /* priv_size must be a multiple of this */
 
+/*
+ * ol_flags bits a driver sets on the first segment of a received packet
+ * (a fresh or reset packet has none). As DPDK's RTE_MBUF_F_RX_RSS_HASH:
+ * test the flag before using rss_hash, since a NIC computes no hash for
+ * some frames (not IP, or RSS off), and software ports never do.
+ */
+#define TERN_PKT_F_RX_RSS_HASH (1ull << 0) /* rss_hash holds the NIC's hash */
+
 struct tern_pkt {
 	void *buf_addr;            /* start of the buffer (headroom included) */
 	tern_iova_t buf_iova;      /* IOVA of buf_addr */
@@ -39,10 +47,10 @@ struct tern_pkt {
 	uint32_t pkt_len;          /* bytes in the whole chain (first segment only) */
 	uint16_t data_len;         /* bytes in this segment */
 	uint16_t buf_len;          /* bytes of the buffer, headroom included */
-	uint64_t ol_flags;         /* offload flags, set by drivers */
-	uint32_t rss_hash;         /* RSS hash from the NIC, if ol_flags says so */
+	uint64_t ol_flags;         /* TERN_PKT_F_*, set by drivers on RX */
+	uint32_t rss_hash;         /* the NIC's RSS hash, if TERN_PKT_F_RX_RSS_HASH */
 	uint16_t priv_size;        /* bytes of the private area after this header */
-	uint16_t vlan_tci;         /* VLAN tag, if ol_flags says so */
+	uint16_t vlan_tci;         /* reserved: no driver strips VLAN tags yet (0) */
 	struct tern_pkt *next;     /* next segment, NULL on the last */
 	struct tern_mempool *pool; /* where this buffer goes back to */
 };

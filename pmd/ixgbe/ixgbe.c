@@ -1155,8 +1155,13 @@ static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 			first = NULL;
 			continue;
 		}
-		/* 7.1.2.8.1: the RSS hash, in the descriptor since RXCSUM.PCSD is set. */
+		/*
+		 * 7.1.2.8.1: the RSS hash, in the descriptor since RXCSUM.PCSD is
+		 * set; RSS type 0 says the NIC hashed nothing (not IP, RSS off).
+		 */
 		first->rss_hash = d->wb.rss_hash;
+		if (d->wb.pkt_info & IXGBE_RXDADV_RSSTYPE_MASK)
+			first->ol_flags = TERN_PKT_F_RX_RSS_HASH;
 		first->port = q->port_id;
 		pkts[nb_rx++] = first;
 		first = NULL;

@@ -142,6 +142,7 @@ union ixgbe_adv_rx_desc {
 #define IXGBE_RXD_STAT_DD             (1u << 0)
 #define IXGBE_RXD_STAT_EOP            (1u << 1)
 #define IXGBE_RXDADV_ERR_RXE          (1u << 29) /* any MAC error: CRC, length, symbol */
+#define IXGBE_RXDADV_RSSTYPE_MASK     0xfu       /* 0: no hash for this frame */
 #define IXGBE_RXDADV_RSSTYPE_IPV4_TCP 0x1u
 #define IXGBE_RXDADV_RSSTYPE_IPV4     0x2u
 #define IXGBE_RXDADV_RSSTYPE_IPV6_TCP 0x3u

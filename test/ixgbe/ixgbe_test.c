@@ -120,6 +120,10 @@ static void forward(unsigned n, size_t max_len, uint64_t bytes[2])
 				sent[d]++;
 			}
 			nb = tern_port_rx_burst((uint16_t)d, 0, pkts, 32);
+			/* RSS is off on these ports: no frame may claim a hash. */
+			for (uint16_t k = 0; k < nb; k++)
+				cr_assert_not(pkts[k]->ol_flags & TERN_PKT_F_RX_RSS_HASH,
+				              "a hash flagged with RSS off");
 			/* Jumbo frames take 5 descriptors: wait for the NIC rather than drop. */
 			tx = tern_port_tx_burst((uint16_t)(1 - d), 0, pkts, nb);
 			while (tx < nb && tern_time_ns() < deadline) {
@@ -370,6 +374,9 @@ Test(ixgbe, rss_hash_and_queues)
 					memcpy(&tag,
 					       tern_pkt_mtod_offset(p, uint8_t *, 14 + 20 + 20), 2);
 				cr_assert_lt(tag, n);
+				cr_expect(p->ol_flags & TERN_PKT_F_RX_RSS_HASH,
+				          "frame %u: hashed but TERN_PKT_F_RX_RSS_HASH not set",
+				          tag);
 				cr_expect_eq(p->rss_hash, want[tag].hash,
 				             "frame %u: hash %08x, want %08x", tag, p->rss_hash,
 				             want[tag].hash);
