@@ -74,7 +74,6 @@ static void ring_set_indices(struct tern_ring *r, uint32_t start)
 	 * store) orders these stores before their first use.
 	 */
 	atomic_store_explicit(&r->prod.head, start, memory_order_relaxed);
-	atomic_store_explicit(&r->prod.other_tail, start, memory_order_relaxed);
 	atomic_store_explicit(&r->prod_tail, start, memory_order_relaxed);
 	atomic_store_explicit(&r->cons.head, start, memory_order_relaxed);
 	atomic_store_explicit(&r->cons.other_tail, start, memory_order_relaxed);
