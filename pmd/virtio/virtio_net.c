@@ -43,6 +43,8 @@ struct virtio_port {
 	uint16_t cvq_size;         /* of the control queue */
 	struct virtqueue *cvq;     /* control queue, when CTRL_VQ is negotiated */
 	bool started;
+	bool removed;                /* the function reads all ones: gone from the bus */
+	bool needs_reset_said;       /* DEVICE_NEEDS_RESET reported since the last start */
 	int promisc;                 /* -1: the device default (QEMU: on), else 0/1 */
 	uint8_t *ctrl;               /* DMA: command header, data, ack */
 	struct tern_port_stats gone; /* counters of released queues */
@@ -372,6 +374,32 @@ static void virtio_release_all(struct virtio_port *vp)
 			virtqueue_release_pkts(vp->dev.txq[i]);
 }
 
+/*
+ * Whether the device has left the bus (surprise removal, or dead): a PCI
+ * function that is gone reads all ones, and status 0xff is no state a
+ * device can be in (FAILED together with DRIVER_OK and every other bit). A
+ * device that is gone can no longer DMA, so its buffers are ours again.
+ * Checked where the control path reads the device anyway; said once.
+ */
+static bool virtio_gone(struct virtio_port *vp)
+{
+	if (!vp->removed && vp->hw.ops->get_status(&vp->hw) == 0xff) {
+		vp->removed = true;
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
+		         "%s (port %u): device stopped answering (status reads 0xff): port down; "
+		         "close it and re-probe once the device is back",
+		         vp->hw.name, vp->dev.port_id);
+	}
+	return vp->removed;
+}
+
+static int virtio_refuse_gone(struct virtio_port *vp, const char *what)
+{
+	tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s (port %u): %s: the device is gone: close the port",
+	         vp->hw.name, vp->dev.port_id, what);
+	return -ENODEV;
+}
+
 /* 3.1.1 step 8 on failure: FAILED; then reset so that no DMA is left in flight. */
 static int virtio_fail(struct virtio_port *vp, int ret)
 {
@@ -394,6 +422,9 @@ static int virtio_start(struct tern_port_dev *dev)
 	uint8_t status;
 	int ret;
 
+	if (virtio_gone(vp))
+		return virtio_refuse_gone(vp, "start");
+	vp->needs_reset_said = false;
 	/* 3.1.1 steps 1-3: reset, ACKNOWLEDGE (we saw it), DRIVER (we can drive it). */
 	ret = virtio_reset(hw);
 	if (ret < 0)
@@ -472,8 +503,10 @@ static int virtio_start(struct tern_port_dev *dev)
 static int virtio_stop(struct tern_port_dev *dev)
 {
 	struct virtio_port *vp = virtio_port(dev);
-	int ret = virtio_reset(&vp->hw);
+	int ret;
 
+	/* A device that is gone cannot write into our buffers any more: take them back. */
+	ret = virtio_gone(vp) ? 0 : virtio_reset(&vp->hw);
 	if (ret < 0)
 		return ret; /* the device may still write into our buffers: keep them */
 	vp->started = false;
@@ -637,7 +670,8 @@ static void virtio_close(struct tern_port_dev *dev)
 {
 	struct virtio_port *vp = virtio_port(dev);
 
-	virtio_reset(&vp->hw);
+	if (!virtio_gone(vp))
+		virtio_reset(&vp->hw);
 	virtqueue_free(vp->cvq);
 	tern_dma_free(vp->ctrl);
 	tern_pci_bus_master(vp->hw.pci, false);
@@ -648,9 +682,26 @@ static void virtio_close(struct tern_port_dev *dev)
 /* 5.1.4: link status from the config space when STATUS was negotiated, else always up. */
 static int virtio_link_get(struct tern_port_dev *dev, struct tern_link *link)
 {
-	struct virtio_hw *hw = &virtio_port(dev)->hw;
+	struct virtio_port *vp = virtio_port(dev);
+	struct virtio_hw *hw = &vp->hw;
 	uint16_t status = VIRTIO_NET_S_LINK_UP;
 
+	if (virtio_gone(vp)) {
+		*link = (struct tern_link){.up = false, .full_duplex = true};
+		return 0;
+	}
+	/* 2.1.2: the device stopped serving the queues until it is reset. */
+	if (vp->started && (hw->ops->get_status(hw) & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		if (!vp->needs_reset_said)
+			tern_log(
+			    TERN_LOG_ERR, VIRTIO_LOG,
+			    "%s (port %u): device needs a reset (DEVICE_NEEDS_RESET): port down; "
+			    "stop and start the port",
+			    hw->name, vp->dev.port_id);
+		vp->needs_reset_said = true;
+		*link = (struct tern_link){.up = false, .full_duplex = true};
+		return 0;
+	}
 	if (virtio_has(hw, VIRTIO_NET_F_STATUS))
 		hw->ops->read_config(hw, VIRTIO_NET_CFG_STATUS, &status, sizeof(status));
 	*link = (struct tern_link){.up = (status & VIRTIO_NET_S_LINK_UP) != 0, .full_duplex = true};

@@ -53,6 +53,7 @@ struct fake {
 	uint8_t ctrl_last[8]; /* class, command, first data bytes of the last control command */
 	unsigned ctrl_cmds;
 	unsigned bad; /* malformed descriptors seen */
+	bool gone;    /* pulled from the bus: reads all ones, writes go nowhere */
 };
 
 static inline uint64_t fake_get(const void *p, unsigned width)
@@ -221,6 +222,9 @@ static uint32_t fake_read(void *ctx, unsigned bar, uint64_t off, unsigned width)
 {
 	struct fake *f = ctx;
 
+	if (f->gone)
+		return width >= 4 ? UINT32_MAX : (1u << (8 * width)) - 1;
+
 	if (bar == 0)
 		return fake_legacy_read(f, off, width);
 	if (off < 0x1000)
@@ -235,6 +239,8 @@ static void fake_write(void *ctx, unsigned bar, uint64_t off, unsigned width, ui
 	struct fake *f = ctx;
 
 	(void)width;
+	if (f->gone)
+		return;
 	if (bar == 0)
 		fake_legacy_write(f, off, val);
 	else if (off < 0x1000)
@@ -252,7 +258,10 @@ static int fake_cfg_read(void *ctx, void *buf, size_t len, uint64_t off)
 
 	if (off > sizeof(f->cfg) || len > sizeof(f->cfg) - off)
 		return -ERANGE;
-	memcpy(buf, f->cfg + off, len);
+	if (f->gone)
+		memset(buf, 0xff, len);
+	else
+		memcpy(buf, f->cfg + off, len);
 	return 0;
 }
 

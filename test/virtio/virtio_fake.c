@@ -7,12 +7,15 @@
  * stop returning every buffer, both transports.
  */
 #include <criterion/criterion.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fake_virtio.h"
+#include "tern_cycles.h"
 #include "tern_driver.h"
+#include "tern_log.h"
 #include "tern_eal.h"
 #include "tern_mempool.h"
 #include "tern_pkt.h"
@@ -307,6 +310,80 @@ Test(virtio_fake, stop_start)
 	cr_assert_eq(fake_rx_put(&dev, frames[0], 100, 0, true), 1);
 	cr_assert_eq(tern_port_rx_burst(0, 0, pkts, 32), 1);
 	tern_pkt_free(pkts[0]);
+	finish(mp);
+}
+
+/* Counts virtio's "stopped answering" lines; passes every line on to stderr. */
+static atomic_uint gone_lines, reset_lines;
+
+static void log_watch(void *arg, enum tern_log_level level, const char *component, const char *msg)
+{
+	(void)arg;
+	(void)level;
+	if (strstr(msg, "(port 0): device stopped answering (status reads 0xff): port down") !=
+	    NULL)
+		atomic_fetch_add(&gone_lines, 1);
+	if (strstr(msg, "(port 0): device needs a reset (DEVICE_NEEDS_RESET): port down") != NULL)
+		atomic_fetch_add(&reset_lines, 1);
+	fprintf(stderr, "tern: %s: %s\n", component, msg);
+}
+
+/*
+ * Pulled from the bus with packets in its rings: reported once, link down,
+ * start refused, and stop gives every buffer back at once (a gone device
+ * cannot DMA; waiting for its reset would keep them forever).
+ */
+Test(virtio_fake, device_gone)
+{
+	struct tern_mempool *mp;
+	struct tern_pkt *pkts[16];
+	struct tern_link link;
+	uint64_t t0;
+
+	tern_log_set_callback(log_watch, NULL);
+	cr_assert_eq(setup_eal(features_modern, NULL), 0, "%s", tern_eal_last_error());
+	mp = start_port(1024, 0);
+	for (unsigned i = 0; i < 16; i++)
+		pkts[i] = make_pkt(mp, 128, i);
+	cr_assert_eq(tern_port_tx_burst(0, 0, pkts, 16), 16); /* left in the TX ring */
+	cr_assert_lt(tern_mempool_avail_count(mp), tern_mempool_size(mp));
+
+	dev.gone = true;
+	cr_assert_eq(tern_port_link_get(0, &link), 0);
+	cr_expect(!link.up);
+	cr_assert_eq(tern_port_link_get(0, &link), 0);
+	cr_expect_eq(atomic_load(&gone_lines), 1, "said once, not per call");
+	cr_expect_eq(tern_port_rx_burst(0, 0, pkts, 16), 0);
+	t0 = tern_time_ns();
+	cr_expect_eq(tern_port_stop(0), 0);
+	cr_expect_lt(tern_time_ns() - t0, 500000000ull, "stop waited for a gone device");
+	cr_expect_eq(tern_mempool_avail_count(mp), tern_mempool_size(mp), "every buffer back");
+	cr_expect_eq(tern_port_start(0), -ENODEV);
+	tern_port_close(0);
+	tern_mempool_free(mp);
+	tern_eal_cleanup();
+	tern_log_set_callback(NULL, NULL);
+}
+
+/* 2.1.2: DEVICE_NEEDS_RESET takes the link down until the port is stopped and started. */
+Test(virtio_fake, device_needs_reset)
+{
+	struct tern_mempool *mp;
+	struct tern_link link;
+
+	tern_log_set_callback(log_watch, NULL);
+	cr_assert_eq(setup_eal(features_modern, NULL), 0, "%s", tern_eal_last_error());
+	mp = start_port(1024, 0);
+	dev.status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	cr_assert_eq(tern_port_link_get(0, &link), 0);
+	cr_expect(!link.up);
+	tern_port_link_get(0, &link);
+	cr_expect_eq(atomic_load(&reset_lines), 1, "said once");
+	cr_assert_eq(tern_port_stop(0), 0);
+	cr_assert_eq(tern_port_start(0), 0, "%s", tern_eal_last_error());
+	cr_assert_eq(tern_port_link_get(0, &link), 0);
+	cr_expect(link.up, "up again after the reset");
+	tern_log_set_callback(NULL, NULL);
 	finish(mp);
 }
 
