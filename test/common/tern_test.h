@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "tern_eal.h"
 #include "tern_lcore.h"
+#include "tern_log.h"
 #include "tern_memory.h"
 
 /* 2 MiB hugepages that are free right now, over all nodes (0 if none or unknown). */
@@ -128,6 +130,37 @@ static inline size_t tern_test_mapped_bytes(void)
 		pages = 0;
 	fclose(f);
 	return pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Watch tern's log for the lines that contain `needle`: count them and keep
+ * the first (read it once the threads that may log have stopped). Every
+ * line still goes to stderr. It replaces the log callback: one watch at a
+ * time, ended by tern_log_set_callback(NULL, NULL).
+ */
+struct tern_test_log_watch {
+	const char *needle;
+	atomic_uint hits;
+	char first[256];
+};
+
+static inline void tern_test_log_watch_cb(void *arg, enum tern_log_level level,
+                                          const char *component, const char *msg)
+{
+	struct tern_test_log_watch *w = arg;
+
+	(void)level;
+	if (strstr(msg, w->needle) != NULL && atomic_fetch_add(&w->hits, 1) == 0)
+		snprintf(w->first, sizeof(w->first), "%s", msg);
+	fprintf(stderr, "tern: %s: %s\n", component, msg);
+}
+
+static inline void tern_test_log_watch(struct tern_test_log_watch *w, const char *needle)
+{
+	w->needle = needle;
+	atomic_store(&w->hits, 0);
+	w->first[0] = '\0';
+	tern_log_set_callback(tern_test_log_watch_cb, w);
 }
 
 #endif /* TERN_TEST_H */

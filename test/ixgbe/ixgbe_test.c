@@ -658,18 +658,7 @@ Test(ixgbe, x540_and_kr_keep_their_link_mode)
 
 #define GONE_LINE "device stopped answering"
 
-static atomic_uint gone_lines;
-static char gone_msg[256];
-
-/* Counts the removal line (and keeps it), passes every line on to stderr. */
-static void log_watch(void *arg, enum tern_log_level level, const char *component, const char *msg)
-{
-	(void)arg;
-	(void)level;
-	if (strstr(msg, GONE_LINE) != NULL && atomic_fetch_add(&gone_lines, 1) == 0)
-		snprintf(gone_msg, sizeof(gone_msg), "%s", msg);
-	fprintf(stderr, "tern: %s: %s\n", component, msg);
-}
+static struct tern_test_log_watch gone;
 
 /* l2fwd's loop on its own thread: port 0 <-> port 1, what TX refuses is freed. */
 struct poller {
@@ -732,7 +721,7 @@ Test(ixgbe, unplug_mid_run_port_down_rest_keeps_working)
 	struct poller pl = {0};
 	uint64_t loops, rx0;
 
-	tern_log_set_callback(log_watch, NULL);
+	tern_test_log_watch(&gone, GONE_LINE);
 	model_up();
 	ixm_connect(mport[0], mport[1]);
 	eal_up(2);
@@ -755,9 +744,9 @@ Test(ixgbe, unplug_mid_run_port_down_rest_keeps_working)
 	{
 		uint64_t deadline = tern_time_ns() + 10ull * 1000000000;
 
-		while (atomic_load(&gone_lines) == 0 && tern_time_ns() < deadline)
+		while (atomic_load(&gone.hits) == 0 && tern_time_ns() < deadline)
 			sched_yield();
-		cr_expect_eq(atomic_load(&gone_lines), 1, "the poller did not notice the removal");
+		cr_expect_eq(atomic_load(&gone.hits), 1, "the poller did not notice the removal");
 	}
 	cr_assert_eq(tern_port_link_get(1, &link), 0);
 	cr_expect_not(link.up, "a removed port reports link down");
@@ -810,10 +799,10 @@ Test(ixgbe, unplug_mid_run_port_down_rest_keeps_working)
 	cr_expect_eq(tern_mempool_in_use_count(pool), 0, "%u buffers not returned",
 	             tern_mempool_in_use_count(pool));
 
-	cr_expect_eq(atomic_load(&gone_lines), 1, "the removal was logged %u times",
-	             atomic_load(&gone_lines));
-	cr_expect(strstr(gone_msg, ADDR1) != NULL && strstr(gone_msg, "port 1") != NULL,
-	          "the line names neither the device nor the port: %s", gone_msg);
+	cr_expect_eq(atomic_load(&gone.hits), 1, "the removal was logged %u times",
+	             atomic_load(&gone.hits));
+	cr_expect(strstr(gone.first, ADDR1) != NULL && strstr(gone.first, "port 1") != NULL,
+	          "the line names neither the device nor the port: %s", gone.first);
 	tern_log_set_callback(NULL, NULL);
 }
 
@@ -822,7 +811,7 @@ Test(ixgbe, unplug_replug_reprobe)
 {
 	uint64_t bytes[2];
 
-	tern_log_set_callback(log_watch, NULL);
+	tern_test_log_watch(&gone, GONE_LINE);
 	model_up();
 	eal_up(2);
 	pool_create(4096, 64);
@@ -832,7 +821,7 @@ Test(ixgbe, unplug_replug_reprobe)
 	cr_assert_eq(tern_port_stop(1), 0);
 	ixm_unplug(mport[1]);
 	cr_expect_eq(tern_port_start(1), -ENODEV);
-	cr_expect_eq(atomic_load(&gone_lines), 1);
+	cr_expect_eq(atomic_load(&gone.hits), 1);
 	ixm_replug(mport[1]); /* back, but as after power-on: the old port stays down */
 	cr_expect_eq(tern_port_start(1), -ENODEV);
 	cr_assert_eq(tern_port_close(0), 0);
@@ -848,27 +837,18 @@ Test(ixgbe, unplug_replug_reprobe)
 	port_up(1, 1, 0, false, 256);
 	cr_assert_null(ixm_init_error(mport[1]), "%s", ixm_init_error(mport[1]));
 	forward(100, 1514, bytes);
-	cr_expect_eq(atomic_load(&gone_lines), 1);
+	cr_expect_eq(atomic_load(&gone.hits), 1);
 	tern_log_set_callback(NULL, NULL);
 }
 
 /* A probe of a device that is already gone fails cleanly: -ENODEV, one line saying why. */
-static atomic_uint absent_lines;
-
-static void log_absent(void *arg, enum tern_log_level level, const char *component, const char *msg)
-{
-	(void)arg;
-	(void)level;
-	if (strstr(msg, "0000:e0:00.0: device does not answer") != NULL)
-		atomic_fetch_add(&absent_lines, 1);
-	fprintf(stderr, "tern: %s: %s\n", component, msg);
-}
+static struct tern_test_log_watch absent;
 
 Test(ixgbe, probe_of_a_gone_device_fails)
 {
 	struct tern_eal_config cfg;
 
-	tern_log_set_callback(log_absent, NULL);
+	tern_test_log_watch(&absent, "0000:e0:00.0: device does not answer");
 	model_up();
 	ixm_unplug(mport[0]);
 	tern_eal_config_init(&cfg);
@@ -878,28 +858,19 @@ Test(ixgbe, probe_of_a_gone_device_fails)
 	cr_expect_neq(tern_eal_init(&cfg), 0, "probe of a gone device succeeded");
 	cr_expect(strstr(tern_eal_last_error(), "No such device") != NULL, "%s",
 	          tern_eal_last_error());
-	cr_expect_eq(atomic_load(&absent_lines), 1);
+	cr_expect_eq(atomic_load(&absent.hits), 1);
 	tern_log_set_callback(NULL, NULL);
 }
 
 /* A chip that hangs in its reset: its probe fails after a bounded wait, the other port works. */
-static atomic_uint wedged_lines;
-
-static void log_wedged(void *arg, enum tern_log_level level, const char *component, const char *msg)
-{
-	(void)arg;
-	(void)level;
-	if (strstr(msg, "0000:e0:00.1: CTRL.RST did not clear after reset") != NULL)
-		atomic_fetch_add(&wedged_lines, 1);
-	fprintf(stderr, "tern: %s: %s\n", component, msg);
-}
+static struct tern_test_log_watch wedged;
 
 Test(ixgbe, probe_of_a_wedged_device_fails_the_other_works)
 {
 	struct tern_eal_config cfg;
 	uint64_t t0;
 
-	tern_log_set_callback(log_wedged, NULL);
+	tern_test_log_watch(&wedged, "0000:e0:00.1: CTRL.RST did not clear after reset");
 	model_up();
 	ixm_wedge_reset(mport[1], true);
 	tern_eal_config_init(&cfg);
@@ -909,7 +880,7 @@ Test(ixgbe, probe_of_a_wedged_device_fails_the_other_works)
 	t0 = tern_time_ns();
 	cr_expect_neq(tern_eal_init(&cfg), 0, "probe of a wedged device succeeded");
 	cr_expect_lt(tern_time_ns() - t0, 20ull * 1000000000, "the probe waited too long");
-	cr_expect_eq(atomic_load(&wedged_lines), 1);
+	cr_expect_eq(atomic_load(&wedged.hits), 1);
 	tern_eal_cleanup();
 	/* The same process, the good port: probes, passes the init check, receives. */
 	tern_eal_config_init(&cfg);

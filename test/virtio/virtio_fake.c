@@ -7,12 +7,12 @@
  * stop returning every buffer, both transports.
  */
 #include <criterion/criterion.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fake_virtio.h"
+#include "tern_test.h"
 #include "tern_cycles.h"
 #include "tern_driver.h"
 #include "tern_log.h"
@@ -313,20 +313,7 @@ Test(virtio_fake, stop_start)
 	finish(mp);
 }
 
-/* Counts virtio's "stopped answering" lines; passes every line on to stderr. */
-static atomic_uint gone_lines, reset_lines;
-
-static void log_watch(void *arg, enum tern_log_level level, const char *component, const char *msg)
-{
-	(void)arg;
-	(void)level;
-	if (strstr(msg, "(port 0): device stopped answering (status reads 0xff): port down") !=
-	    NULL)
-		atomic_fetch_add(&gone_lines, 1);
-	if (strstr(msg, "(port 0): device needs a reset (DEVICE_NEEDS_RESET): port down") != NULL)
-		atomic_fetch_add(&reset_lines, 1);
-	fprintf(stderr, "tern: %s: %s\n", component, msg);
-}
+static struct tern_test_log_watch watch;
 
 /*
  * Pulled from the bus with packets in its rings: reported once, link down,
@@ -340,7 +327,8 @@ Test(virtio_fake, device_gone)
 	struct tern_link link;
 	uint64_t t0;
 
-	tern_log_set_callback(log_watch, NULL);
+	tern_test_log_watch(&watch,
+	                    "(port 0): device stopped answering (status reads 0xff): port down");
 	cr_assert_eq(setup_eal(features_modern, NULL), 0, "%s", tern_eal_last_error());
 	mp = start_port(1024, 0);
 	for (unsigned i = 0; i < 16; i++)
@@ -352,7 +340,7 @@ Test(virtio_fake, device_gone)
 	cr_assert_eq(tern_port_link_get(0, &link), 0);
 	cr_expect(!link.up);
 	cr_assert_eq(tern_port_link_get(0, &link), 0);
-	cr_expect_eq(atomic_load(&gone_lines), 1, "said once, not per call");
+	cr_expect_eq(atomic_load(&watch.hits), 1, "said once, not per call");
 	cr_expect_eq(tern_port_rx_burst(0, 0, pkts, 16), 0);
 	t0 = tern_time_ns();
 	cr_expect_eq(tern_port_stop(0), 0);
@@ -371,14 +359,15 @@ Test(virtio_fake, device_needs_reset)
 	struct tern_mempool *mp;
 	struct tern_link link;
 
-	tern_log_set_callback(log_watch, NULL);
+	tern_test_log_watch(&watch,
+	                    "(port 0): device needs a reset (DEVICE_NEEDS_RESET): port down");
 	cr_assert_eq(setup_eal(features_modern, NULL), 0, "%s", tern_eal_last_error());
 	mp = start_port(1024, 0);
 	dev.status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	cr_assert_eq(tern_port_link_get(0, &link), 0);
 	cr_expect(!link.up);
 	tern_port_link_get(0, &link);
-	cr_expect_eq(atomic_load(&reset_lines), 1, "said once");
+	cr_expect_eq(atomic_load(&watch.hits), 1, "said once");
 	cr_assert_eq(tern_port_stop(0), 0);
 	cr_assert_eq(tern_port_start(0), 0, "%s", tern_eal_last_error());
 	cr_assert_eq(tern_port_link_get(0, &link), 0);
