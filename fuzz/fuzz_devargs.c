@@ -18,18 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "tern_driver.h"
 #include "tern_log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void quiet(void *arg, enum tern_log_level level, const char *component, const char *msg)
-{
-	(void)arg;
-	(void)level;
-	(void)component;
-	(void)msg;
-}
 
 /* The reference: items split on ',', empty ones skipped; key before the first '='. */
 static bool ref_find(const char *args, const char *key, const char **val, size_t *vlen)
@@ -91,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	tern_log_set_callback(quiet, NULL);
+	fuzz_quiet_log();
 	blen = data[0] % 40;
 	data++;
 	size--;

@@ -16,19 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "tern_eal.h"
 
 #define MAX_ARGS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void quiet(void *arg, enum tern_log_level level, const char *component, const char *msg)
-{
-	(void)arg;
-	(void)level;
-	(void)component;
-	(void)msg;
-}
 
 static void check_str(const char *s, size_t cap)
 {
@@ -63,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf;
 	int argc = 0, ret;
 
-	tern_log_set_callback(quiet, NULL);
+	fuzz_quiet_log();
 	/* One heap copy with a NUL after the end, so the last argument ends too. */
 	buf = malloc(size + 1);
 	if (buf == NULL)

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "ixgbe_model.h"
 #include "ixgbe_regs.h"
 #include "tern_driver.h"
@@ -65,14 +66,6 @@ static uint8_t sink[IXM_MAX_FRAME];
 static uint64_t buf_addr[POOL]; /* where the driver posts each buffer: sorted */
 static unsigned nb_addr;
 static volatile union ixgbe_adv_rx_desc *ring;
-
-static void quiet(void *arg, enum tern_log_level level, const char *component, const char *msg)
-{
-	(void)arg;
-	(void)level;
-	(void)component;
-	(void)msg;
-}
 
 static void addr_cb(struct tern_mempool *pool, void *opaque, void *obj, unsigned idx)
 {
@@ -114,30 +107,11 @@ static bool ring_posted(void)
 	return true;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz_ixgbe_rx: %s: %s\n", what, tern_eal_last_error());
-	exit(1);
-}
-
 /* EAL, pool and port 0 with one RX and one TX queue (at start, and after a re-probe). */
 static void port_setup(void)
 {
-	struct tern_eal_config cfg;
-
-	tern_eal_config_init(&cfg);
-	cfg.no_huge = true;
-	cfg.nb_pci = 1;
-	snprintf(cfg.pci[0].name, sizeof(cfg.pci[0].name), "%s", ADDR);
-	if (tern_eal_init(&cfg) != 0)
-		die("init");
 	/* No per-lcore cache: the pool's count is then exact after every input. */
-	mp = tern_pktpool_create("ixfuzz", POOL, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE,
-	                         TERN_SOCKET_ID_ANY);
-	if (mp == NULL || tern_port_configure(0, 1, 1, NULL) != 0 ||
-	    tern_port_rx_queue_setup(0, 0, NB_DESC, TERN_SOCKET_ID_ANY, mp) != 0 ||
-	    tern_port_tx_queue_setup(0, 0, NB_DESC, TERN_SOCKET_ID_ANY) != 0)
-		die("set the port up");
+	mp = fuzz_port0_setup("fuzz_ixgbe_rx", ADDR, "ixfuzz", POOL, NB_DESC);
 	nb_addr = 0;
 	tern_mempool_obj_iter(mp, addr_cb, NULL);
 	qsort(buf_addr, nb_addr, sizeof(buf_addr[0]), cmp_u64);
@@ -149,13 +123,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	tern_log_set_callback(quiet, NULL);
+	fuzz_quiet_log();
 	model = ixm_create_stepped();
 	if (model == NULL)
-		die("model");
+		fuzz_die("fuzz_ixgbe_rx", "model");
 	port = ixm_port_add(model, ADDR, 0x10fb, mac);
 	if (port == NULL)
-		die("model port");
+		fuzz_die("fuzz_ixgbe_rx", "model port");
 	port_setup();
 	return 0;
 }
@@ -183,11 +157,11 @@ static void reprobe(void)
 	if (tern_port_start(0) != -ENODEV)
 		__builtin_trap(); /* a removed port must refuse to start */
 	if (tern_port_close(0) != 0)
-		die("close a removed port");
+		fuzz_die("fuzz_ixgbe_rx", "close a removed port");
 	tern_mempool_free(mp);
 	mp = NULL;
 	if (tern_eal_cleanup() != 0)
-		die("cleanup");
+		fuzz_die("fuzz_ixgbe_rx", "cleanup");
 	ixm_replug(port);
 	unplugged = false;
 	port_setup();
@@ -324,10 +298,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned nb = 0, head = 0;
 
 	if (tern_port_start(0) != 0)
-		die("start");
+		fuzz_die("fuzz_ixgbe_rx", "start");
 	ring = ixm_rx_ring(port, 0, &nb);
 	if (ring == NULL || nb != NB_DESC)
-		die("the RX ring the driver gave the device");
+		fuzz_die("fuzz_ixgbe_rx", "the RX ring the driver gave the device");
 	for (size_t off = 0; off + 8 <= size; off += 8) {
 		const uint8_t *r = data + off;
 
@@ -412,7 +386,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < 8; i++)
 		burst(32, false);
 	if (tern_port_stop(0) != 0)
-		die("stop");
+		fuzz_die("fuzz_ixgbe_rx", "stop");
 	if (tern_mempool_avail_count(mp) != tern_mempool_size(mp)) {
 		fprintf(stderr, "fuzz_ixgbe_rx: %u of %u buffers back after stop\n",
 		        tern_mempool_avail_count(mp), tern_mempool_size(mp));

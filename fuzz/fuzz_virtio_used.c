@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "fake_virtio.h"
 #include "tern_driver.h"
 #include "tern_eal.h"
@@ -48,49 +49,23 @@ static uint8_t frame[9216];
 static uint8_t tx_frames[8][16384];
 static uint32_t tx_lens[8];
 
-static void quiet(void *arg, enum tern_log_level level, const char *component, const char *msg)
-{
-	(void)arg;
-	(void)level;
-	(void)component;
-	(void)msg;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz_virtio_used: %s: %s\n", what, tern_eal_last_error());
-	exit(1);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const uint64_t features = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
 	                                 1ull << VIRTIO_NET_F_MRG_RXBUF |
 	                                 1ull << VIRTIO_F_VERSION_1;
 	uint64_t bars[TERN_PCI_MAX_BARS] = {32, 0, 0, 0, 0x4000, 0};
-	struct tern_eal_config cfg;
 	struct tern_pci_addr a;
 
 	(void)argc;
 	(void)argv;
-	tern_log_set_callback(quiet, NULL);
+	fuzz_quiet_log();
 	fake_init(&dev, features);
 	tern_pci_addr_parse(ADDR, &a);
 	if (tern_pci_emul_register(&a, VIRTIO_PCI_VENDOR_ID, VIRTIO_PCI_DEVICE_NET_TRANS, &fake_ops,
 	                           &dev, bars) != 0)
-		die("register the model");
-	tern_eal_config_init(&cfg);
-	cfg.no_huge = true;
-	cfg.nb_pci = 1;
-	snprintf(cfg.pci[0].name, sizeof(cfg.pci[0].name), "%s", ADDR);
-	if (tern_eal_init(&cfg) != 0)
-		die("init");
-	mp =
-	    tern_pktpool_create("vfuzz", POOL, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE, TERN_SOCKET_ID_ANY);
-	if (mp == NULL || tern_port_configure(0, 1, 1, NULL) != 0 ||
-	    tern_port_rx_queue_setup(0, 0, NB_DESC, TERN_SOCKET_ID_ANY, mp) != 0 ||
-	    tern_port_tx_queue_setup(0, 0, NB_DESC, TERN_SOCKET_ID_ANY) != 0)
-		die("set the port up");
+		fuzz_die("fuzz_virtio_used", "register the model");
+	mp = fuzz_port0_setup("fuzz_virtio_used", ADDR, "vfuzz", POOL, NB_DESC);
 	return 0;
 }
 
@@ -160,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t n;
 
 	if (tern_port_start(0) != 0)
-		die("start");
+		fuzz_die("fuzz_virtio_used", "start");
 	for (size_t off = 0; off + 8 <= size; off += 8) {
 		const uint8_t *r = data + off;
 		struct fake_queue *rq = &dev.q[0];
@@ -229,7 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tern_pkt_free_bulk(pkts, n);
 	}
 	if (tern_port_stop(0) != 0)
-		die("stop");
+		fuzz_die("fuzz_virtio_used", "stop");
 	if (tern_mempool_avail_count(mp) != tern_mempool_size(mp)) {
 		fprintf(stderr, "fuzz_virtio_used: %u of %u buffers back after stop\n",
 		        tern_mempool_avail_count(mp), tern_mempool_size(mp));
