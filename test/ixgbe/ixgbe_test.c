@@ -155,6 +155,26 @@ static void pool_create(unsigned n, unsigned cache)
 	cr_assert_not_null(pool);
 }
 
+/* The EAL with both model ports, one pool, each port started with 1 RX queue of 256. */
+static void ports_up(void)
+{
+	eal_up(2);
+	pool_create(4096, 64);
+	port_up(0, 1, 0, false, 256);
+	port_up(1, 1, 0, false, 256);
+}
+
+/* Close both ports, check every buffer is back, free the pool, stop the EAL (model kept). */
+static void ports_down(void)
+{
+	cr_assert_eq(tern_port_close(0), 0);
+	cr_assert_eq(tern_port_close(1), 0);
+	cr_assert_eq(tern_mempool_in_use_count(pool), 0);
+	tern_mempool_free(pool);
+	pool = NULL;
+	cr_assert_eq(tern_eal_cleanup(), 0);
+}
+
 TestSuite(ixgbe, .fini = teardown, .timeout = 240);
 
 Test(ixgbe, init_sequence_in_datasheet_order)
@@ -471,10 +491,7 @@ Test(ixgbe, stop_start)
 	uint64_t bytes[2];
 
 	model_up();
-	eal_up(2);
-	pool_create(4096, 64);
-	port_up(0, 1, 0, false, 256);
-	port_up(1, 1, 0, false, 256);
+	ports_up();
 	forward(300, 1514, bytes);
 	for (int round = 0; round < 3; round++) {
 		cr_assert_eq(tern_port_stop(0), 0);
@@ -493,10 +510,7 @@ Test(ixgbe, link_down_and_up)
 	uint64_t bytes[2];
 
 	model_up();
-	eal_up(2);
-	pool_create(4096, 64);
-	port_up(0, 1, 0, false, 256);
-	port_up(1, 1, 0, false, 256);
+	ports_up();
 	cr_assert_eq(tern_port_link_get(0, &link), 0);
 	cr_expect(link.up);
 	cr_expect_eq(link.speed_mbps, 10000);
@@ -516,22 +530,11 @@ Test(ixgbe, close_and_reprobe)
 	uint64_t bytes[2];
 
 	model_up();
-	eal_up(2);
-	pool_create(4096, 64);
-	port_up(0, 1, 0, false, 256);
-	port_up(1, 1, 0, false, 256);
+	ports_up();
 	forward(100, 1514, bytes);
-	cr_assert_eq(tern_port_close(0), 0);
-	cr_assert_eq(tern_port_close(1), 0);
-	cr_assert_eq(tern_mempool_in_use_count(pool), 0);
-	tern_mempool_free(pool);
-	pool = NULL;
-	cr_assert_eq(tern_eal_cleanup(), 0);
+	ports_down();
 
-	eal_up(2); /* the same addresses probe again: reset and init from the start */
-	pool_create(4096, 64);
-	port_up(0, 1, 0, false, 256);
-	port_up(1, 1, 0, false, 256);
+	ports_up(); /* the same addresses probe again: reset and init from the start */
 	cr_assert_null(ixm_init_error(mport[0]), "%s", ixm_init_error(mport[0]));
 	cr_assert_eq(ixm_init_step(mport[0]), 9);
 	forward(100, 1514, bytes);
@@ -724,10 +727,7 @@ Test(ixgbe, unplug_mid_run_port_down_rest_keeps_working)
 	tern_test_log_watch(&gone, GONE_LINE);
 	model_up();
 	ixm_connect(mport[0], mport[1]);
-	eal_up(2);
-	pool_create(4096, 64);
-	port_up(0, 1, 0, false, 256);
-	port_up(1, 1, 0, false, 256);
+	ports_up();
 	cr_assert_eq(pthread_create(&pl.tid, NULL, poll_loop, &pl), 0);
 	inject_frames(0, 64); /* circulate 0 -> 1 -> wire -> 0 */
 	inject_frames(1, 64);
@@ -813,10 +813,7 @@ Test(ixgbe, unplug_replug_reprobe)
 
 	tern_test_log_watch(&gone, GONE_LINE);
 	model_up();
-	eal_up(2);
-	pool_create(4096, 64);
-	port_up(0, 1, 0, false, 256);
-	port_up(1, 1, 0, false, 256);
+	ports_up();
 	forward(50, 1514, bytes);
 	cr_assert_eq(tern_port_stop(1), 0);
 	ixm_unplug(mport[1]);
@@ -824,17 +821,9 @@ Test(ixgbe, unplug_replug_reprobe)
 	cr_expect_eq(atomic_load(&gone.hits), 1);
 	ixm_replug(mport[1]); /* back, but as after power-on: the old port stays down */
 	cr_expect_eq(tern_port_start(1), -ENODEV);
-	cr_assert_eq(tern_port_close(0), 0);
-	cr_assert_eq(tern_port_close(1), 0);
-	cr_assert_eq(tern_mempool_in_use_count(pool), 0);
-	tern_mempool_free(pool);
-	pool = NULL;
-	cr_assert_eq(tern_eal_cleanup(), 0);
+	ports_down();
 
-	eal_up(2);
-	pool_create(4096, 64);
-	port_up(0, 1, 0, false, 256);
-	port_up(1, 1, 0, false, 256);
+	ports_up();
 	cr_assert_null(ixm_init_error(mport[1]), "%s", ixm_init_error(mport[1]));
 	forward(100, 1514, bytes);
 	cr_expect_eq(atomic_load(&gone.hits), 1);
