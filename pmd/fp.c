@@ -16,8 +16,11 @@
  * burst_none and then lets the driver give back its packets: a thread still
  * inside the driver's burst at that moment would race with the driver's
  * stop, which is why the application must have stopped polling. The entry
- * is plain memory, not atomics, because under this rule no poller reads it
- * while it changes, and the fast path stays one plain load.
+ * is written with relaxed atomic stores and read with relaxed loads (plain
+ * moves: the fast path stays one load) because one thing may change it
+ * under a poller: a driver reporting its device removed
+ * (tern_port_dev_removed) mutes the burst functions from any thread, and a
+ * poller then sees either the driver's burst or burst_none, both valid.
  */
 #include <errno.h>
 
@@ -48,18 +51,25 @@ void port_fp_publish(struct tern_port_dev *dev)
 {
 	struct tern_port_fp *fp = &tern_port_fp_table[dev->port_id];
 
-	fp->rxq = dev->rxq;
-	fp->txq = dev->txq;
-	fp->rx_burst = dev->rx_burst;
-	fp->tx_burst = dev->tx_burst;
+	fp->rxq = dev->priv->rxq;
+	fp->txq = dev->priv->txq;
+	__atomic_store_n(&fp->rx_burst, dev->rx_burst, __ATOMIC_RELAXED);
+	__atomic_store_n(&fp->tx_burst, dev->tx_burst, __ATOMIC_RELAXED);
+}
+
+void port_fp_mute(uint16_t port)
+{
+	struct tern_port_fp *fp = &tern_port_fp_table[port];
+
+	__atomic_store_n(&fp->rx_burst, tern_port_burst_none, __ATOMIC_RELAXED);
+	__atomic_store_n(&fp->tx_burst, tern_port_burst_none, __ATOMIC_RELAXED);
 }
 
 void port_fp_reset(uint16_t port)
 {
 	struct tern_port_fp *fp = &tern_port_fp_table[port];
 
-	fp->rx_burst = tern_port_burst_none;
-	fp->tx_burst = tern_port_burst_none;
+	port_fp_mute(port);
 	fp->rxq = no_queues;
 	fp->txq = no_queues;
 }
@@ -74,12 +84,12 @@ int tern_port_fp_check(uint16_t port, uint16_t queue, bool rx)
 		return -EINVAL;
 	}
 	dev = port_devs[port];
-	if (dev->state != PORT_STARTED) {
+	if (dev->priv->state != PORT_STARTED) {
 		TERN_DP_LOG(ERR, PORT_LOG, "%s_burst: port %u (%s) is not started",
 		            rx ? "rx" : "tx", port, dev->name);
 		return -EINVAL;
 	}
-	if (queue >= (rx ? dev->nb_rxq : dev->nb_txq)) {
+	if (queue >= (rx ? dev->priv->nb_rxq : dev->priv->nb_txq)) {
 		TERN_DP_LOG(ERR, PORT_LOG, "%s_burst: port %u (%s) has no queue %u",
 		            rx ? "rx" : "tx", port, dev->name, queue);
 		return -EINVAL;

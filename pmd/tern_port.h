@@ -126,7 +126,8 @@ static inline uint16_t tern_port_rx_burst(uint16_t port, uint16_t queue, struct 
 		return 0;
 #endif
 	const struct tern_port_fp *fp = &tern_port_fp_table[port];
-	return fp->rx_burst(fp->rxq[queue], pkts, n);
+	/* Relaxed: a plain load; a removed device's port may switch it to a no-op (fp.c). */
+	return __atomic_load_n(&fp->rx_burst, __ATOMIC_RELAXED)(fp->rxq[queue], pkts, n);
 }
 
 /*
@@ -145,7 +146,8 @@ static inline uint16_t tern_port_tx_burst(uint16_t port, uint16_t queue, struct 
 		return 0;
 #endif
 	const struct tern_port_fp *fp = &tern_port_fp_table[port];
-	return fp->tx_burst(fp->txq[queue], pkts, n);
+	/* Relaxed: as in tern_port_rx_burst(). */
+	return __atomic_load_n(&fp->tx_burst, __ATOMIC_RELAXED)(fp->txq[queue], pkts, n);
 }
 
 /* ---- control path ------------------------------------------------------- */

@@ -72,8 +72,8 @@ struct ixgbe_rxq {
 	uint16_t stats_poll;           /* bursts until the next look at the stats clock */
 	struct tern_pkt *first, *last; /* a multi-descriptor packet still open */
 	bool discard;                  /* dropping the rest of a bad frame, up to its EOP */
-	_Atomic uint64_t nombuf;
-	_Atomic uint64_t errors; /* frames the NIC flagged (RXE) or that broke the rules, dropped */
+	/* nombuf, and errors: frames the NIC flagged (RXE) or that broke the rules, dropped. */
+	struct tern_qstats stats;
 } TERN_CACHE_ALIGNED;
 
 /* 7.2: a TX queue. */
@@ -92,7 +92,7 @@ struct ixgbe_txq {
 	uint16_t rs_head, rs_tail, rs_mask;
 	uint16_t stats_poll;
 	uint16_t qid;
-	_Atomic uint64_t errors; /* packets refused (too many segments) */
+	struct tern_qstats stats; /* errors: packets refused (too many segments) */
 } TERN_CACHE_ALIGNED;
 
 /* 64-bit totals of the NIC's clear-on-read counters (8.2.3.23). */
@@ -106,6 +106,7 @@ struct ixgbe_port {
 	struct tern_port_dev dev;
 	struct tern_pci_dev *pci;
 	uint32_t max_frame; /* MAXFRS.MFS: MTU + Ethernet header + CRC */
+	uint16_t nb_q;      /* max(RX, TX) queues configured: the counter sets to fold */
 	bool rss;
 	uint8_t rss_key[IXGBE_RSS_KEY_LEN];
 	/* Counters: folded under stats_lock by stats_get and, now and then, by the pollers. */
@@ -113,9 +114,6 @@ struct ixgbe_port {
 	_Atomic uint64_t stats_next_tsc; /* when a poller should fold next */
 	uint64_t stats_period_tsc;
 	struct ixgbe_hw_stats hw;
-	uint64_t gone_nombuf, gone_rx_errors, gone_tx_errors; /* of released queues */
-	/* The device stopped answering (see "removal" below); set once, never cleared. */
-	atomic_bool removed;
 };
 
 static inline struct ixgbe_port *ixgbe_port(struct tern_port_dev *dev)
@@ -163,36 +161,26 @@ static void sleep_us(unsigned us)
  * whose reserved bits read 0 on a live 82599, so a counter that happens to
  * hold 0xffffffff is not taken for a removal.
  *
- * Once confirmed, the port is marked removed, with one log line: link_get
- * says down, stats keep the last good totals, start and queue setup refuse
- * with -ENODEV, stop and close give every buffer back without waiting on
- * the device, and the bursts return 0 (one load and a predictable branch
- * per burst; the descriptors a gone device never writes are not polled).
- * The flag is never cleared: a device that comes back has lost its state
- * (rings, filters, MAC), so it needs a close and a new probe.
+ * Once confirmed, the driver reports it to the port layer
+ * (tern_port_dev_removed), which logs it once, mutes the bursts, keeps the
+ * last stats, says link down and refuses start and setup; stop and close
+ * here give every buffer back without waiting on the device. The state is
+ * never cleared: a device that comes back has lost its state (rings,
+ * filters, MAC), so it needs a close and a new probe.
  */
 static inline bool port_removed(struct ixgbe_port *p)
 {
-	/* Relaxed: the flag guards no other data; a poller that sees it a burst late only
-	 * looks once more at a ring the device no longer writes. */
-	return atomic_load_explicit(&p->removed, memory_order_relaxed);
+	return tern_port_dev_is_removed(&p->dev);
 }
 
-/* Is the device gone? One STATUS read (none once known); logs the removal once. */
+/* Is the device gone? One STATUS read (none once known); reported once. */
 static __attribute__((noinline)) bool removal_check(struct ixgbe_port *p)
 {
 	if (port_removed(p))
 		return true;
 	if (rd32(p->pci, IXGBE_STATUS) != UINT32_MAX)
 		return false;
-	/* The exchange: a poller's stats fold and the control thread may see it together;
-	 * relaxed, as in port_removed(). */
-	if (atomic_exchange_explicit(&p->removed, true, memory_order_relaxed))
-		return true;
-	tern_log(TERN_LOG_ERR, IXGBE_LOG,
-	         "%s (port %u): device stopped answering (registers read all ones): port down; "
-	         "close it and re-probe once the device is back",
-	         p->pci->name, p->dev.port_id);
+	tern_port_dev_removed(&p->dev, "device stopped answering (registers read all ones)");
 	return true;
 }
 
@@ -206,42 +194,21 @@ static inline uint32_t rd32c(struct ixgbe_port *p, uint32_t reg)
 	return v;
 }
 
-/* A control call that needs the device: refused with one line once it is gone. */
-static bool refuse_if_removed(struct ixgbe_port *p, const char *what)
-{
-	if (!removal_check(p))
-		return false;
-	tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s (port %u): %s refused: the device was removed",
-	         p->pci->name, p->dev.port_id, what);
-	return true;
-}
-
 /* Poll until (reg & mask) == want, for up to timeout_ms. 0, -ETIMEDOUT, or -ENODEV if gone. */
 static int wait_bits(struct ixgbe_port *p, uint32_t reg, uint32_t mask, uint32_t want,
                      unsigned timeout_ms)
 {
 	for (unsigned waited = 0; waited <= timeout_ms * 10; waited++) {
-		uint32_t v = rd32c(p, reg);
+		uint32_t v = rd32(p->pci, reg);
 
-		if (port_removed(p))
-			return -ENODEV; /* all ones would match any `want` made of ones */
+		/* All ones would match any `want` made of ones: check for a device gone. */
+		if (v == UINT32_MAX && removal_check(p))
+			return -ENODEV;
 		if ((v & mask) == want)
 			return 0;
 		sleep_us(100);
 	}
 	return -ETIMEDOUT;
-}
-
-/* A single-writer counter (see pmd/null/null.c): plain moves, no lock prefix. */
-static inline void count(_Atomic uint64_t *c, uint64_t n)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-	                      memory_order_relaxed);
-}
-
-static inline uint64_t count_read(_Atomic uint64_t *c)
-{
-	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
 /* ---- 8.2.3.23 statistics ---------------------------------------------------
@@ -259,7 +226,7 @@ static inline uint64_t count_read(_Atomic uint64_t *c)
 static void stats_fold_locked(struct ixgbe_port *p)
 {
 	struct ixgbe_hw_stats sum = p->hw, *s = &sum;
-	unsigned nq = TERN_MAX(p->dev.nb_rxq, p->dev.nb_txq);
+	unsigned nq = p->nb_q;
 
 	if (port_removed(p))
 		return; /* the totals stay the last good ones */
@@ -421,13 +388,13 @@ static int ixgbe_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t 
 	uint32_t mtu = conf != NULL && conf->mtu != 0 ? conf->mtu : TERN_ETHER_MTU;
 	uint32_t frame = mtu + TERN_ETHER_HDR_LEN + TERN_ETHER_CRC_LEN;
 
-	(void)nb_txq;
 	if (mtu < 68 || frame > IXGBE_MAX_FRAME) {
 		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: MTU %u out of range: 68 to %u", dev->name,
 		         mtu, IXGBE_MAX_FRAME - TERN_ETHER_HDR_LEN - TERN_ETHER_CRC_LEN);
 		return -EINVAL;
 	}
 	p->max_frame = frame;
+	p->nb_q = TERN_MAX(nb_rxq, nb_txq);
 	/* Several RX queues only receive anything through RSS: ask or not, it is on then. */
 	p->rss = (conf != NULL && conf->rss) || nb_rxq > 1;
 	return 0;
@@ -484,13 +451,6 @@ static void *ring_alloc(struct tern_port_dev *dev, const char *what, uint16_t qi
 	return ring;
 }
 
-static void buf_len_cb(struct tern_mempool *mp, void *opaque, void *obj, unsigned idx)
-{
-	(void)mp;
-	if (idx == 0)
-		*(uint16_t *)opaque = ((struct tern_pkt *)obj)->buf_len;
-}
-
 static void rxq_free(struct ixgbe_rxq *q)
 {
 	if (q == NULL)
@@ -501,20 +461,20 @@ static void rxq_free(struct ixgbe_rxq *q)
 }
 
 static int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                                int socket, struct tern_mempool *mp, void **queue)
+                                int socket, struct tern_mempool *mp, void **queue,
+                                struct tern_qstats **stats)
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
 	struct ixgbe_rxq *q;
-	uint16_t buf_len = 0, room;
+	uint16_t room;
 	int ret = ring_size(dev, "RX", qid, &nb_desc);
 
 	if (ret < 0)
 		return ret;
-	if (refuse_if_removed(p, "RX queue setup"))
+	if (removal_check(p))
 		return -ENODEV;
 	/* 8.2.3.7.2 SRRCTL.BSIZEPACKET: the data room after the headroom, in whole KiB. */
-	tern_mempool_obj_iter(mp, buf_len_cb, &buf_len);
-	room = (uint16_t)(buf_len - TERN_MIN((uint16_t)TERN_PKT_HEADROOM, buf_len));
+	room = tern_pktpool_data_room(mp);
 	if (room < 1024) {
 		tern_log(TERN_LOG_ERR, IXGBE_LOG,
 		         "%s: RX queue %u: pool %s has %u bytes of data room, the 82599 needs 1024",
@@ -545,6 +505,7 @@ static int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_
 	q->buf_size = (uint16_t)(TERN_MIN(room, 15u * 1024) & ~1023u);
 	q->stats_poll = IXGBE_STATS_POLLS;
 	*queue = q;
+	*stats = &q->stats;
 	return 0;
 nomem:
 	tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
@@ -562,7 +523,7 @@ static void txq_free(struct ixgbe_txq *q)
 }
 
 static int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                                int socket, void **queue)
+                                int socket, void **queue, struct tern_qstats **stats)
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
 	struct ixgbe_txq *q;
@@ -570,7 +531,7 @@ static int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_
 
 	if (ret < 0)
 		return ret;
-	if (refuse_if_removed(p, "TX queue setup"))
+	if (removal_check(p))
 		return -ENODEV;
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 	if (q == NULL)
@@ -596,6 +557,7 @@ static int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_
 	q->qid = qid;
 	q->stats_poll = IXGBE_STATS_POLLS;
 	*queue = q;
+	*stats = &q->stats;
 	return 0;
 nomem:
 	tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
@@ -604,21 +566,14 @@ nomem:
 
 static void ixgbe_rx_queue_release(struct tern_port_dev *dev, void *queue)
 {
-	struct ixgbe_port *p = ixgbe_port(dev);
-	struct ixgbe_rxq *q = queue;
-
-	p->gone_nombuf += count_read(&q->nombuf);
-	p->gone_rx_errors += count_read(&q->errors);
-	rxq_free(q);
+	(void)dev;
+	rxq_free(queue);
 }
 
 static void ixgbe_tx_queue_release(struct tern_port_dev *dev, void *queue)
 {
-	struct ixgbe_port *p = ixgbe_port(dev);
-	struct ixgbe_txq *q = queue;
-
-	p->gone_tx_errors += count_read(&q->errors);
-	txq_free(q);
+	(void)dev;
+	txq_free(queue);
 }
 
 /* ---- 4.6.7 receive initialization -------------------------------------------- */
@@ -640,7 +595,7 @@ static inline void rx_post(struct ixgbe_rxq *q, uint16_t idx, struct tern_pkt *b
 static void rss_setup(struct ixgbe_port *p)
 {
 	const struct tern_pci_dev *pci = p->pci;
-	uint16_t nb_rxq = p->dev.nb_rxq;
+	uint16_t nb_rxq = tern_port_dev_nb_rxq(&p->dev);
 
 	/* 8.2.3.7.4 RXCSUM.PCSD: the descriptor's second dword carries the hash. */
 	set_bits(pci, IXGBE_RXCSUM, IXGBE_RXCSUM_PCSD);
@@ -748,7 +703,7 @@ static int rx_init(struct ixgbe_port *p)
 	set_bits(pci, IXGBE_RDRXCTL, IXGBE_RDRXCTL_CRCSTRIP);
 
 	mac_write(pci, &dev->mac);
-	rx_filters(p, dev->promisc);
+	rx_filters(p, tern_port_dev_promisc(dev));
 	if (p->rss)
 		rss_setup(p);
 	else
@@ -759,8 +714,8 @@ static int rx_init(struct ixgbe_port *p)
 		wr32(pci, IXGBE_RQSMR(r),
 		     (4 * r) | (4 * r + 1) << 8 | (4 * r + 2) << 16 | (4 * r + 3) << 24);
 
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		ret = rxq_start(p, dev->rxq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
+		ret = rxq_start(p, tern_port_dev_rxq(dev, i));
 		if (ret < 0)
 			return ret;
 	}
@@ -780,8 +735,8 @@ static int tx_init(struct ixgbe_port *p)
 	for (unsigned r = 0; r < IXGBE_NB_QSTATS / 4; r++)
 		wr32(pci, IXGBE_TQSM(r),
 		     (4 * r) | (4 * r + 1) << 8 | (4 * r + 2) << 16 | (4 * r + 3) << 24);
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
-		struct ixgbe_txq *q = dev->txq[i];
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++) {
+		struct ixgbe_txq *q = tern_port_dev_txq(dev, i);
 		tern_iova_t iova = tern_dma_virt2iova((const void *)q->ring);
 
 		/* 8.2.3.9.5-8: ring base, length, empty (head == tail). */
@@ -805,7 +760,7 @@ static int tx_init(struct ixgbe_port *p)
 	}
 	/* 4.6.8: transmit on (DMATXCTL.TE) before any queue is enabled. */
 	set_bits(pci, IXGBE_DMATXCTL, IXGBE_DMATXCTL_TE);
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++) {
 		int ret;
 
 		set_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE);
@@ -850,7 +805,7 @@ static void queues_disable(struct ixgbe_port *p)
 	struct tern_port_dev *dev = &p->dev;
 
 	clear_bits(pci, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
 		clear_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE);
 		int ret = wait_bits(p, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE, 0, 100);
 
@@ -860,7 +815,7 @@ static void queues_disable(struct ixgbe_port *p)
 			tern_log(TERN_LOG_WARNING, IXGBE_LOG, "%s: RX queue %u did not stop",
 			         dev->name, i);
 	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++) {
 		clear_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE);
 		int ret = wait_bits(p, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE, 0, 100);
 
@@ -886,10 +841,10 @@ static int ixgbe_stop(struct tern_port_dev *dev)
 	if (port_removed(p))
 		tern_pci_bus_master(p->pci, false);
 	/* The NIC is off the rings: every buffer goes back to its pool. */
-	for (uint16_t i = 0; i < dev->nb_rxq; i++)
-		rxq_drain(dev->rxq[i]);
-	for (uint16_t i = 0; i < dev->nb_txq; i++)
-		txq_drain(dev->txq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++)
+		rxq_drain(tern_port_dev_rxq(dev, i));
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++)
+		txq_drain(tern_port_dev_txq(dev, i));
 	return 0;
 }
 
@@ -898,7 +853,7 @@ static int ixgbe_start(struct tern_port_dev *dev)
 	struct ixgbe_port *p = ixgbe_port(dev);
 	int ret;
 
-	if (refuse_if_removed(p, "start"))
+	if (removal_check(p))
 		return -ENODEV;
 	ret = rx_init(p);
 	if (ret == 0)
@@ -927,7 +882,7 @@ static void ixgbe_close(struct tern_port_dev *dev)
 
 static int ixgbe_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr *mac)
 {
-	if (refuse_if_removed(ixgbe_port(dev), "MAC address change"))
+	if (removal_check(ixgbe_port(dev)))
 		return -ENODEV;
 	mac_write(ixgbe_port(dev)->pci, mac);
 	return 0;
@@ -935,7 +890,7 @@ static int ixgbe_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr
 
 static int ixgbe_promisc_set(struct tern_port_dev *dev, bool on)
 {
-	if (refuse_if_removed(ixgbe_port(dev), "promiscuous mode change"))
+	if (removal_check(ixgbe_port(dev)))
 		return -ENODEV;
 	rx_filters(ixgbe_port(dev), on);
 	return 0;
@@ -945,7 +900,7 @@ static int ixgbe_promisc_set(struct tern_port_dev *dev, bool on)
 static int ixgbe_link_get(struct tern_port_dev *dev, struct tern_link *link)
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
-	uint32_t links = port_removed(p) ? 0 : rd32c(p, IXGBE_LINKS);
+	uint32_t links = rd32c(p, IXGBE_LINKS);
 
 	if (port_removed(p))
 		links = 0; /* all ones from a device that is gone: down */
@@ -970,6 +925,7 @@ static int ixgbe_link_get(struct tern_port_dev *dev, struct tern_link *link)
 	return 0;
 }
 
+/* The device's own counters; the port layer adds the queues' nombuf and errors. */
 static int ixgbe_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stats)
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
@@ -981,25 +937,12 @@ static int ixgbe_stats_get(struct tern_port_dev *dev, struct tern_port_stats *st
 	*stats = (struct tern_port_stats){
 	    .ipackets = s->gprc,
 	    .ibytes = s->gorc - s->gprc * TERN_ETHER_CRC_LEN,
-	    .ierrors = s->crcerrs + p->gone_rx_errors,
+	    .ierrors = s->crcerrs,
 	    .opackets = s->gptc,
 	    .obytes = s->gotc - s->gptc * TERN_ETHER_CRC_LEN,
-	    .oerrors = p->gone_tx_errors,
-	    .rx_nombuf = p->gone_nombuf,
 	    .imissed = s->mpc,
 	};
 	stats_unlock(p);
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		struct ixgbe_rxq *q = dev->rxq[i];
-
-		if (q != NULL) {
-			stats->rx_nombuf += count_read(&q->nombuf);
-			stats->ierrors += count_read(&q->errors);
-		}
-	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++)
-		if (dev->txq[i] != NULL)
-			stats->oerrors += count_read(&((struct ixgbe_txq *)dev->txq[i])->errors);
 	return 0;
 }
 
@@ -1008,23 +951,15 @@ static int ixgbe_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qi
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
 
-	memset(stats, 0, sizeof(*stats));
 	stats_lock(p);
 	stats_fold_locked(p);
 	if (rx) {
-		struct ixgbe_rxq *q = dev->rxq[qid];
-
 		stats->packets = p->hw.qprc[qid];
 		stats->bytes = p->hw.qbrc[qid]; /* after CRC strip: what the buffers hold */
 		stats->missed = p->hw.qprdc[qid];
-		stats->nombuf = q != NULL ? count_read(&q->nombuf) : 0;
-		stats->errors = q != NULL ? count_read(&q->errors) : 0;
 	} else {
-		struct ixgbe_txq *q = dev->txq[qid];
-
 		stats->packets = p->hw.qptc[qid];
 		stats->bytes = p->hw.qbtc[qid];
-		stats->errors = q != NULL ? count_read(&q->errors) : 0;
 	}
 	stats_unlock(p);
 	return 0;
@@ -1065,12 +1000,12 @@ static __attribute__((noinline)) void rx_refill(struct ixgbe_rxq *q)
 
 	if (tern_unlikely(tern_mempool_get_bulk(q->mp, bufs, run) < 0)) {
 		/* Pool empty: nothing is dropped, the NIC keeps what it has; retry next burst. */
-		count(&q->nombuf, n);
+		tern_qstat_add(&q->stats.nombuf, n);
 		return;
 	}
 	if (run < n && tern_unlikely(tern_mempool_get_bulk(q->mp, (void **)q->bufs, n - run) < 0)) {
 		tern_mempool_put_bulk(q->mp, bufs, run);
-		count(&q->nombuf, n);
+		tern_qstat_add(&q->stats.nombuf, n);
 		return;
 	}
 	for (uint16_t i = 0, idx = first; i < n; i++, idx = (uint16_t)((idx + 1) & q->mask))
@@ -1087,10 +1022,6 @@ static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	struct ixgbe_rxq *q = queue;
 	struct tern_pkt *first = q->first, *last = q->last;
 	uint16_t next = q->next, nb_rx = 0, nb_done = 0;
-
-	/* A device gone writes no more descriptors: nothing to poll (see removal). */
-	if (tern_unlikely(port_removed(q->port)))
-		return 0;
 
 	while (nb_rx < n) {
 		volatile union ixgbe_adv_rx_desc *d = &q->ring[next];
@@ -1141,7 +1072,7 @@ static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		 */
 		if (tern_unlikely(seg->data_len > q->buf_size ||
 		                  first->pkt_len > IXGBE_MAX_FRAME)) {
-			count(&q->errors, 1);
+			tern_qstat_add(&q->stats.errors, 1);
 			tern_pkt_free(first);
 			first = NULL;
 			q->discard = !(status & IXGBE_RXD_STAT_EOP);
@@ -1150,7 +1081,7 @@ static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		if (!(status & IXGBE_RXD_STAT_EOP))
 			continue;
 		if (tern_unlikely(status & IXGBE_RXDADV_ERR_RXE)) {
-			count(&q->errors, 1);
+			tern_qstat_add(&q->stats.errors, 1);
 			tern_pkt_free(first);
 			first = NULL;
 			continue;
@@ -1223,7 +1154,7 @@ static __attribute__((noinline)) void tx_clean(struct ixgbe_txq *q)
 /* 7.2.3.3: more than 40 descriptors per packet is beyond the NIC: refused and freed. */
 static __attribute__((noinline, cold)) void tx_refuse(struct ixgbe_txq *q, struct tern_pkt *pkt)
 {
-	count(&q->errors, 1);
+	tern_qstat_add(&q->stats.errors, 1);
 	tern_pkt_free(pkt);
 }
 
@@ -1235,9 +1166,6 @@ static uint16_t ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	const uint16_t mask = q->mask;
 	uint16_t tail = q->tail, nb_free, since_rs, nb_tx;
 
-	/* Removed: nothing would ever be sent or cleaned; the caller keeps (frees) them all. */
-	if (tern_unlikely(port_removed(q->port)))
-		return 0;
 	if (q->nb_free < 2 * IXGBE_TX_RS_THRESH)
 		tx_clean(q);
 	/* In locals: the stores into the ring cannot then make the compiler reload them. */
