@@ -351,6 +351,7 @@ int tern_port_start(uint16_t port)
 	if (ret < 0)
 		return removed_ret(dev, "start", ret);
 	pp->state = PORT_STARTED;
+	port_fp_resume(dev);
 	port_fp_publish(dev);
 	/* Removed while starting, after the driver's last look: the bursts stay off. */
 	if (tern_port_dev_is_removed(dev))
@@ -366,6 +367,7 @@ int tern_port_stop(uint16_t port)
 		return -EINVAL;
 	if (dev->priv->state != PORT_STARTED)
 		return 0; /* nothing to do; stop is what cleanup paths call blindly */
+	port_fp_quiesce(dev, "stop");
 	/*
 	 * The bursts go back to burst_none first, so that a poller that breaks
 	 * the rule in fp.c at least stops reaching the driver soon; the driver
@@ -382,6 +384,7 @@ int tern_port_close(uint16_t port)
 
 	if (dev == NULL)
 		return -EINVAL;
+	port_fp_quiesce(dev, "close");
 	tern_port_stop(port);
 	release_queues(dev);
 	port_devs[port] = NULL;

@@ -41,8 +41,11 @@ struct tern_port_priv {
 	int removed;
 	bool frozen; /* stats_frozen holds the totals read after the removal */
 	struct tern_port_stats stats_frozen;
-	/* debug_checks: pollers inside a burst of this port right now. */
+	/* debug_checks (fp.c): threads inside a burst of this port right now; set from
+	 * stop/close until the next start; the race was reported (once per stop). */
 	int in_burst;
+	int stopping;
+	int race_logged;
 };
 
 /* port.c: the devices by port id; NULL once closed. */
@@ -63,6 +66,26 @@ void port_fp_publish(struct tern_port_dev *dev);
 void port_fp_reset(uint16_t port);
 /* fp.c: only the bursts to burst_none (any thread; the queue tables stay). */
 void port_fp_mute(uint16_t port);
+
+/*
+ * fp.c, debug_checks builds: from stop/close on, bursts on the port are
+ * refused and reported; a thread still inside one is reported and waited
+ * for. port_fp_resume at start. No-ops otherwise.
+ */
+#ifdef TERN_DEBUG
+void port_fp_quiesce(struct tern_port_dev *dev, const char *what);
+void port_fp_resume(struct tern_port_dev *dev);
+#else
+static inline void port_fp_quiesce(struct tern_port_dev *dev, const char *what)
+{
+	(void)dev;
+	(void)what;
+}
+static inline void port_fp_resume(struct tern_port_dev *dev)
+{
+	(void)dev;
+}
+#endif
 
 /* stats.c: take the counters of a queue about to be released into the port's totals. */
 void port_stats_queue_gone(struct tern_port_dev *dev, bool rx, uint16_t qid);
