@@ -2,7 +2,7 @@
 /*
  * ixgbe_regs.h - the 82599 registers and descriptors the ixgbe PMD uses,
  * named as in the Intel 82599 10 GbE Controller Datasheet (section 8.2.3
- * for registers, 7.1.6 and 7.2.3 for descriptors). Only what ixgbe.c uses;
+ * for registers, 7.1.6 and 7.2.3 for descriptors). Only what the driver uses;
  * the device model under test/ixgbe_model/ includes this file too, so that
  * both sides agree on every offset and bit.
  *
