@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_pkt.h"
@@ -41,9 +42,8 @@ struct tern_mempool *tern_pktpool_create(const char *name, unsigned n, unsigned 
 	struct tern_mempool *mp;
 
 	if (priv_size % TERN_PKT_PRIV_ALIGN != 0) {
-		TERN_LOG(ERR, PKT_LOG, "%s: priv_size %u is not a multiple of %d", name ? name : "",
-		         priv_size, TERN_PKT_PRIV_ALIGN);
-		tern_errno = EINVAL;
+		tern_error(EINVAL, PKT_LOG, "%s: priv_size %u is not a multiple of %d",
+		           name ? name : "", priv_size, TERN_PKT_PRIV_ALIGN);
 		return NULL;
 	}
 	mp = tern_mempool_create(name, n, (unsigned)sizeof(struct tern_pkt) + priv_size + buf_size,
