@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "port_internal.h"
+#include "tern_error.h"
 #include "tern_memory.h"
 
 struct tern_port_dev *port_devs[TERN_MAX_PORTS];
@@ -34,9 +35,8 @@ struct tern_port_dev *port_get(uint16_t port, const char *what)
 int port_attach(struct tern_port_dev *dev)
 {
 	if (port_nb >= TERN_MAX_PORTS) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "%s: too many ports (at most %d)", dev->name,
-		         TERN_MAX_PORTS);
-		return -ENOSPC;
+		return tern_error(ENOSPC, PORT_LOG, "%s: too many ports (at most %d)", dev->name,
+		                  TERN_MAX_PORTS);
 	}
 	dev->port_id = port_nb;
 	dev->priv = &port_privs[port_nb];
@@ -160,9 +160,9 @@ int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
 	if (dev == NULL)
 		return -EINVAL;
 	if (dev->priv->state == PORT_STARTED) {
-		tern_log(TERN_LOG_ERR, PORT_LOG,
-		         "port %u (%s): configure while started: stop it first", port, dev->name);
-		return -EBUSY;
+		return tern_error(EBUSY, PORT_LOG,
+		                  "port %u (%s): configure while started: stop it first", port,
+		                  dev->name);
 	}
 	if (refuse_removed(dev, "configure"))
 		return -ENODEV;
@@ -181,10 +181,10 @@ int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
 		conf = &defaults;
 	if (conf->mtu != 0 &&
 	    conf->mtu + TERN_ETHER_HDR_LEN + TERN_ETHER_CRC_LEN > info.max_rx_pktlen) {
-		tern_log(TERN_LOG_ERR, PORT_LOG,
-		         "port %u (%s): MTU %u is over the driver's maximum %u", port, dev->name,
-		         conf->mtu, info.max_rx_pktlen - TERN_ETHER_HDR_LEN - TERN_ETHER_CRC_LEN);
-		return -EINVAL;
+		return tern_error(EINVAL, PORT_LOG,
+		                  "port %u (%s): MTU %u is over the driver's maximum %u", port,
+		                  dev->name, conf->mtu,
+		                  info.max_rx_pktlen - TERN_ETHER_HDR_LEN - TERN_ETHER_CRC_LEN);
 	}
 
 	/* A reconfigure starts from scratch: every queue must be set up again. */
@@ -200,9 +200,8 @@ int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
 	if (pp->rxq == NULL || pp->txq == NULL || pp->rxq_stats == NULL || pp->txq_stats == NULL ||
 	    pp->rxq_base == NULL || pp->txq_base == NULL) {
 		release_queues(dev);
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): out of memory for queue tables",
-		         port, dev->name);
-		return -ENOMEM;
+		return tern_error(ENOMEM, PORT_LOG, "port %u (%s): out of memory for queue tables",
+		                  port, dev->name);
 	}
 	pp->nb_rxq = nb_rxq;
 	pp->nb_txq = nb_txq;
@@ -275,9 +274,9 @@ int tern_port_rx_queue_setup(uint16_t port, uint16_t queue, uint16_t nb_desc, in
 	if (dev == NULL)
 		return ret;
 	if (mp == NULL) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): rx_queue_setup: no mempool given",
-		         port, dev->name);
-		return -EINVAL;
+		return tern_error(EINVAL, PORT_LOG,
+		                  "port %u (%s): rx_queue_setup: no mempool given", port,
+		                  dev->name);
 	}
 	if (socket == TERN_SOCKET_ID_ANY)
 		socket = dev->socket;
@@ -327,24 +326,21 @@ int tern_port_start(uint16_t port)
 	if (refuse_removed(dev, "start"))
 		return -ENODEV;
 	if (pp->state != PORT_CONFIGURED) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): start before configure", port,
-		         dev->name);
-		return -EINVAL;
+		return tern_error(EINVAL, PORT_LOG, "port %u (%s): start before configure", port,
+		                  dev->name);
 	}
 	for (uint16_t q = 0; q < pp->nb_rxq; q++) {
 		if (pp->rxq[q] == NULL) {
-			tern_log(TERN_LOG_ERR, PORT_LOG,
-			         "port %u (%s): start before RX queue %u was set up", port,
-			         dev->name, q);
-			return -EINVAL;
+			return tern_error(EINVAL, PORT_LOG,
+			                  "port %u (%s): start before RX queue %u was set up", port,
+			                  dev->name, q);
 		}
 	}
 	for (uint16_t q = 0; q < pp->nb_txq; q++) {
 		if (pp->txq[q] == NULL) {
-			tern_log(TERN_LOG_ERR, PORT_LOG,
-			         "port %u (%s): start before TX queue %u was set up", port,
-			         dev->name, q);
-			return -EINVAL;
+			return tern_error(EINVAL, PORT_LOG,
+			                  "port %u (%s): start before TX queue %u was set up", port,
+			                  dev->name, q);
 		}
 	}
 	ret = dev->ops->start(dev);
@@ -415,9 +411,9 @@ int tern_port_mac_set(uint16_t port, const struct tern_ether_addr *mac)
 	if (dev == NULL || mac == NULL)
 		return -EINVAL;
 	if (dev->ops->mac_set == NULL) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): driver %s cannot change the MAC",
-		         port, dev->name, dev->drv->name);
-		return -ENOTSUP;
+		return tern_error(ENOTSUP, PORT_LOG,
+		                  "port %u (%s): driver %s cannot change the MAC", port, dev->name,
+		                  dev->drv->name);
 	}
 	if (refuse_removed(dev, "MAC address change"))
 		return -ENODEV;
@@ -425,9 +421,8 @@ int tern_port_mac_set(uint16_t port, const struct tern_ether_addr *mac)
 		char buf[TERN_ETHER_ADDR_FMT_SIZE];
 
 		tern_ether_addr_format(buf, mac);
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): %s is a multicast address", port,
-		         dev->name, buf);
-		return -EINVAL;
+		return tern_error(EINVAL, PORT_LOG, "port %u (%s): %s is a multicast address", port,
+		                  dev->name, buf);
 	}
 	ret = dev->ops->mac_set(dev, mac);
 	if (ret == 0)
@@ -443,9 +438,9 @@ int tern_port_promisc_set(uint16_t port, bool on)
 	if (dev == NULL)
 		return -EINVAL;
 	if (dev->ops->promisc_set == NULL) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): driver %s has no promiscuous mode",
-		         port, dev->name, dev->drv->name);
-		return -ENOTSUP;
+		return tern_error(ENOTSUP, PORT_LOG,
+		                  "port %u (%s): driver %s has no promiscuous mode", port,
+		                  dev->name, dev->drv->name);
 	}
 	if (refuse_removed(dev, "promiscuous mode change"))
 		return -ENODEV;
