@@ -302,6 +302,7 @@ static int axp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	q->qid = qid;
 	q->fd = -1;
 	q->busy = ap->busy_budget > 0;
+	q->csum_fix = ap->csum_fix;
 	q->sock.fd = -1;
 	if (lent_init(&q->lent, mp) < 0)
 		goto nomem;
@@ -341,6 +342,8 @@ static void axp_rx_queue_release(struct tern_port_dev *dev, void *queue)
 	struct axp_port *ap = axp_port(dev);
 	struct axp_rxq *q = queue;
 
+	tern_log(TERN_LOG_DEBUG, AXP_LOG, "%s: RX queue %u: %" PRIu64 " checksums completed",
+	         dev->name, q->qid, axp_read(&q->csum));
 	ap->gone.ipackets += axp_read(&q->packets);
 	ap->gone.ibytes += axp_read(&q->bytes);
 	ap->gone.ierrors += axp_read(&q->errors) + q->k_rx_invalid;
@@ -866,6 +869,11 @@ static int check_iface(struct axp_port *ap, const char *name)
 		return ret;
 	}
 	memcpy(ap->dev.mac.addr, ifr.ifr_hwaddr.sa_data, TERN_ETHER_ADDR_LEN);
+	/* Virtual interfaces hand XDP partial checksums (af_xdp_csum.c). */
+	struct ethtool_drvinfo di = {.cmd = ETHTOOL_GDRVINFO};
+	ifr.ifr_data = (void *)&di;
+	if (axp_ioctl(ap, SIOCETHTOOL, &ifr, NULL) == 0)
+		ap->csum_fix = strcmp(di.driver, "veth") == 0 || strcmp(di.driver, "tun") == 0;
 	return 0;
 }
 

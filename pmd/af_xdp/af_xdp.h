@@ -68,10 +68,12 @@ struct axp_rxq {
 	uint16_t port_id;
 	uint16_t qid;
 	int fd;
-	bool busy; /* busy_budget > 0: recvfrom() drives the NAPI loop */
+	bool busy;     /* busy_budget > 0: recvfrom() drives the NAPI loop */
+	bool csum_fix; /* complete partial L4 checksums (af_xdp_csum.c) */
 	struct axp_lent lent;
 	struct axp_sock sock;
 	_Atomic uint64_t packets, bytes, errors, nombuf;
+	_Atomic uint64_t csum; /* checksums completed */
 	uint64_t k_rx_dropped, k_rx_invalid, k_rx_ring_full, k_fill_empty; /* of closed sockets */
 } TERN_CACHE_ALIGNED;
 
@@ -106,6 +108,7 @@ struct axp_port {
 	enum axp_mode mode;
 	char xdp_prog[256]; /* xdp_prog=: a user's BPF object, "" for tern's own program */
 	bool promisc_set_by_us;
+	bool csum_fix; /* a virtual interface (veth, tun): see af_xdp_csum.c */
 	/* The XDP program while started (af_xdp_prog.c). */
 	int map_fd;  /* the XSKMAP, by NIC queue id */
 	int prog_fd;
@@ -166,6 +169,9 @@ int axp_prog_attach(struct axp_port *ap);
 int axp_prog_map_set(struct axp_port *ap, uint32_t nic_queue, int xsk_fd);
 void axp_prog_map_clear(struct axp_port *ap, uint32_t nic_queue);
 void axp_prog_detach(struct axp_port *ap);
+
+/* af_xdp_csum.c: complete a partial TCP/UDP checksum in place; 1 if it did. */
+int axp_csum_fix(uint8_t *frame, uint32_t len);
 
 /* af_xdp_rxtx.c: the burst functions, and the refill that start() also uses. */
 uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);

@@ -67,7 +67,7 @@ uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 {
 	struct axp_rxq *q = queue;
 	uint32_t got, idx;
-	uint64_t bytes = 0, bad = 0;
+	uint64_t bytes = 0, bad = 0, csum = 0;
 	uint16_t nb = 0;
 
 	if (tern_unlikely(n > AXP_MAX_BURST))
@@ -107,6 +107,8 @@ uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		p->data_len = (uint16_t)d->len;
 		p->pkt_len = d->len;
 		p->port = q->port_id;
+		if (q->csum_fix)
+			csum += (uint64_t)axp_csum_fix(tern_pkt_mtod(p, uint8_t *), d->len);
 		bytes += d->len;
 		pkts[nb++] = p;
 	}
@@ -118,6 +120,8 @@ uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	axp_count(&q->bytes, bytes);
 	if (tern_unlikely(bad > 0))
 		axp_count(&q->errors, bad);
+	if (csum > 0)
+		axp_count(&q->csum, csum);
 	return nb;
 }
 
