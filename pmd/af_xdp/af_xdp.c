@@ -342,8 +342,9 @@ static void axp_rx_queue_release(struct tern_port_dev *dev, void *queue)
 	struct axp_port *ap = axp_port(dev);
 	struct axp_rxq *q = queue;
 
-	tern_log(TERN_LOG_DEBUG, AXP_LOG, "%s: RX queue %u: %" PRIu64 " checksums completed",
-	         dev->name, q->qid, axp_read(&q->csum));
+	tern_log(TERN_LOG_DEBUG, AXP_LOG,
+	         "%s: RX queue %u: %" PRIu64 " packets, %" PRIu64 " checksums completed", dev->name,
+	         q->qid, axp_read(&q->packets), axp_read(&q->csum));
 	ap->gone.ipackets += axp_read(&q->packets);
 	ap->gone.ibytes += axp_read(&q->bytes);
 	ap->gone.ierrors += axp_read(&q->errors) + q->k_rx_invalid;

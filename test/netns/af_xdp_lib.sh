@@ -25,3 +25,24 @@ no_prog_left() {
 			fail "an XDP program is still attached to $d: $(ip -n "$NSM" link show dev "$d")"
 	done
 }
+
+# lib.sh's netns_setup with $1 RX and TX queues on every veth end.
+netns_setup_mq() {
+	TMPD=$(mktemp -d)
+	for ns in "$NSA" "$NSB" "$NSM"; do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+	done
+	ip link add a0 netns "$NSA" numtxqueues "$1" numrxqueues "$1" type veth peer name "$MA" \
+		netns "$NSM" numtxqueues "$1" numrxqueues "$1"
+	ip link add b0 netns "$NSB" numtxqueues "$1" numrxqueues "$1" type veth peer name "$MB" \
+		netns "$NSM" numtxqueues "$1" numrxqueues "$1"
+	for d in "$MA" "$MB"; do
+		ip netns exec "$NSM" sysctl -qw net.ipv6.conf."$d".disable_ipv6=1
+		ip -n "$NSM" link set "$d" up
+	done
+	ip -n "$NSA" addr add "$IPA/24" dev a0
+	ip -n "$NSB" addr add "$IPB/24" dev b0
+	ip -n "$NSA" link set a0 up
+	ip -n "$NSB" link set b0 up
+}
