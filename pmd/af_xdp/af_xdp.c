@@ -102,8 +102,8 @@ static int axp_ioctl(struct axp_port *ap, unsigned long req, struct ifreq *ifr, 
 		return 0;
 	int err = errno;
 	if (what != NULL)
-		tern_log(TERN_LOG_ERR, AXP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
-		         strerror(err));
+		tern_eal_set_error(AXP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
+		                   strerror(err));
 	return -err;
 }
 
@@ -211,13 +211,13 @@ static int sock_open(struct axp_port *ap, struct axp_sock *s, uint32_t nic_q,
 		sc.bind_flags |= XDP_COPY;
 	ret = xsk_umem__create(&s->umem, base, len, fill, comp, &uc);
 	if (ret < 0) {
-		tern_log(TERN_LOG_ERR, AXP_LOG,
-		         "%s: queue %u: registering pool %s (%" PRIu64 " bytes) as UMEM: %s%s",
-		         ap->dev.name, nic_q, tern_mempool_name(mp), len, strerror(-ret),
-		         ret == -ENOMEM || ret == -EPERM
-		             ? ": the UMEM is locked memory: raise RLIMIT_MEMLOCK (ulimit -l) or "
-		               "run as root"
-		             : "");
+		tern_eal_set_error(
+		    AXP_LOG, "%s: queue %u: registering pool %s (%" PRIu64 " bytes) as UMEM: %s%s",
+		    ap->dev.name, nic_q, tern_mempool_name(mp), len, strerror(-ret),
+		    ret == -ENOMEM || ret == -EPERM
+		        ? ": the UMEM is locked memory: raise RLIMIT_MEMLOCK (ulimit -l) or "
+		          "run as root"
+		        : "");
 		s->umem = NULL;
 		return ret;
 	}
@@ -225,13 +225,14 @@ static int sock_open(struct axp_port *ap, struct axp_sock *s, uint32_t nic_q,
 	                         txq != NULL ? &txq->tx : NULL, &sc);
 	if (ret < 0) {
 		if (ap->mode == AXP_MODE_ZC && (ret == -EOPNOTSUPP || ret == -EINVAL))
-			tern_log(TERN_LOG_ERR, AXP_LOG,
-			         "%s: %s refuses zero-copy AF_XDP on queue %u (%s): its driver "
-			         "has no XSK zero-copy support; use mode=copy or mode=auto",
-			         ap->dev.name, ap->iface, nic_q, strerror(-ret));
+			tern_eal_set_error(
+			    AXP_LOG,
+			    "%s: %s refuses zero-copy AF_XDP on queue %u (%s): its driver "
+			    "has no XSK zero-copy support; use mode=copy or mode=auto",
+			    ap->dev.name, ap->iface, nic_q, strerror(-ret));
 		else
-			tern_log(TERN_LOG_ERR, AXP_LOG, "%s: XSK socket on %s queue %u: %s",
-			         ap->dev.name, ap->iface, nic_q, strerror(-ret));
+			tern_eal_set_error(AXP_LOG, "%s: XSK socket on %s queue %u: %s",
+			                   ap->dev.name, ap->iface, nic_q, strerror(-ret));
 		s->xsk = NULL;
 		xsk_umem__delete(s->umem);
 		s->umem = NULL;
@@ -246,8 +247,7 @@ static int sock_open(struct axp_port *ap, struct axp_sock *s, uint32_t nic_q,
 		/* Documentation/networking/napi.rst: preferred busy polling. */
 		if (setsockopt(s->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof(one)) < 0 ||
 		    setsockopt(s->fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof(usecs)) < 0 ||
-		    setsockopt(s->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget)) <
-		        0)
+		    setsockopt(s->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget)) < 0)
 			tern_log(TERN_LOG_WARNING, AXP_LOG,
 			         "%s: busy polling on queue %u: %s (needs CAP_NET_ADMIN for a "
 			         "budget); going on without it",
@@ -281,11 +281,12 @@ static int axp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	first = tern_mempool_size(mp) > 0 ? mp->obj_tab[0] : NULL;
 	/* af_xdp.rst / xdp_umem_reg(): a chunk is 2048 bytes to a page. */
 	if (first == NULL || first->buf_len < 2048 || first->buf_len > page) {
-		tern_log(TERN_LOG_ERR, AXP_LOG,
-		         "%s: RX queue %u: pool %s has %u-byte buffers: AF_XDP needs 2048 to %zu "
-		         "(a UMEM chunk); create it with buf_size TERN_PKT_DEFAULT_BUF_SIZE",
-		         dev->name, qid, tern_mempool_name(mp), first != NULL ? first->buf_len : 0,
-		         page);
+		tern_eal_set_error(
+		    AXP_LOG,
+		    "%s: RX queue %u: pool %s has %u-byte buffers: AF_XDP needs 2048 to %zu "
+		    "(a UMEM chunk); create it with buf_size TERN_PKT_DEFAULT_BUF_SIZE",
+		    dev->name, qid, tern_mempool_name(mp), first != NULL ? first->buf_len : 0,
+		    page);
 		return -EINVAL;
 	}
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
@@ -311,7 +312,7 @@ static int axp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 nomem:
 	if (q != NULL)
 		free(q);
-	tern_log(TERN_LOG_ERR, AXP_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
+	tern_eal_set_error(AXP_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
 	return -ENOMEM;
 }
 
@@ -324,7 +325,7 @@ static int axp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	(void)socket;
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 	if (q == NULL) {
-		tern_log(TERN_LOG_ERR, AXP_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
+		tern_eal_set_error(AXP_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
 		return -ENOMEM;
 	}
 	memset(q, 0, sizeof(*q));
@@ -359,8 +360,9 @@ static void axp_tx_queue_release(struct tern_port_dev *dev, void *queue)
 	struct axp_port *ap = axp_port(dev);
 	struct axp_txq *q = queue;
 
-	tern_log(TERN_LOG_DEBUG, AXP_LOG, "%s: TX queue %u: %" PRIu64 " packets copied into the UMEM",
-	         dev->name, q->qid, axp_read(&q->copies));
+	tern_log(TERN_LOG_DEBUG, AXP_LOG,
+	         "%s: TX queue %u: %" PRIu64 " packets copied into the UMEM", dev->name, q->qid,
+	         axp_read(&q->copies));
 	ap->gone.opackets += axp_read(&q->packets);
 	ap->gone.obytes += axp_read(&q->bytes);
 	ap->gone.oerrors += axp_read(&q->errors) + q->k_tx_invalid;
@@ -474,18 +476,19 @@ static int axp_start(struct tern_port_dev *dev)
 	int ret;
 
 	if (dev->nb_rxq == 0) {
-		tern_log(TERN_LOG_ERR, AXP_LOG,
-		         "%s: an af_xdp port needs at least one RX queue (its pool is the UMEM)",
-		         dev->name);
+		tern_eal_set_error(
+		    AXP_LOG,
+		    "%s: an af_xdp port needs at least one RX queue (its pool is the UMEM)",
+		    dev->name);
 		return -EINVAL;
 	}
 	ret = axp_ioctl(ap, SIOCGIFFLAGS, &ifr, "flags");
 	if (ret < 0)
 		return ret;
 	if (!(ifr.ifr_flags & IFF_UP)) {
-		tern_log(TERN_LOG_ERR, AXP_LOG,
-		         "%s: interface %s is down: bring it up first (ip link set dev %s up)",
-		         dev->name, ap->iface, ap->iface);
+		tern_eal_set_error(
+		    AXP_LOG, "%s: interface %s is down: bring it up first (ip link set dev %s up)",
+		    dev->name, ap->iface, ap->iface);
 		return -ENETDOWN;
 	}
 	ret = axp_prog_attach(ap);
@@ -519,10 +522,11 @@ static int axp_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb
 	if (conf == NULL || conf->mtu == 0)
 		return 0; /* the interface's MTU, as it is */
 	if (conf->mtu + TERN_ETHER_HDR_LEN + 4 > max) {
-		tern_log(TERN_LOG_ERR, AXP_LOG,
-		         "%s: MTU %u does not fit an AF_XDP chunk (a page less %u bytes of "
-		         "headroom): give %u at most",
-		         dev->name, conf->mtu, AXP_XDP_HEADROOM, max - TERN_ETHER_HDR_LEN - 4);
+		tern_eal_set_error(
+		    AXP_LOG,
+		    "%s: MTU %u does not fit an AF_XDP chunk (a page less %u bytes of "
+		    "headroom): give %u at most",
+		    dev->name, conf->mtu, AXP_XDP_HEADROOM, max - TERN_ETHER_HDR_LEN - 4);
 		return -EINVAL;
 	}
 	ret = axp_ioctl(ap, SIOCGIFMTU, &ifr, "MTU");
@@ -544,8 +548,8 @@ static void axp_info_get(struct tern_port_dev *dev, struct tern_port_info *info)
 	info->tx_desc_max = AXP_MAX_DESC;
 	/* A frame is written 256 bytes into a chunk of at most a page. */
 	info->max_rx_pktlen = (uint32_t)sysconf(_SC_PAGESIZE) - AXP_XDP_HEADROOM;
-	info->capa = TERN_PORT_CAPA_MULTI_SEG_TX | TERN_PORT_CAPA_MAC_SET |
-	             TERN_PORT_CAPA_PROMISC | TERN_PORT_CAPA_RUNTIME_LINK;
+	info->capa = TERN_PORT_CAPA_MULTI_SEG_TX | TERN_PORT_CAPA_MAC_SET | TERN_PORT_CAPA_PROMISC |
+	             TERN_PORT_CAPA_RUNTIME_LINK;
 }
 
 static int axp_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr *mac)
@@ -733,7 +737,7 @@ static int arg_u32(const char *name, const char *args, const char *key, uint32_t
 
 static int parse_args(struct axp_port *ap, const char *name, const char *args)
 {
-	static const char *const known[] = {"iface",      "start_queue", "queue_count", "mode",
+	static const char *const known[] = {"iface",       "start_queue", "queue_count", "mode",
 	                                    "busy_budget", "xdp_prog",    NULL};
 	char buf[16];
 	int ret;
@@ -750,8 +754,9 @@ static int parse_args(struct axp_port *ap, const char *name, const char *args)
 	}
 	if (ret <= 0) {
 		tern_eal_set_error(
-		    AXP_LOG, "%s: iface= is required: give the interface, e.g. --vdev %s,iface=eth0",
-		    name, name);
+		    AXP_LOG,
+		    "%s: iface= is required: give the interface, e.g. --vdev %s,iface=eth0", name,
+		    name);
 		return -EINVAL;
 	}
 	ap->queue_count = 1;
@@ -816,15 +821,17 @@ static int check_iface(struct axp_port *ap, const char *name)
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -EAFNOSUPPORT)
-			tern_eal_set_error(AXP_LOG,
-			                   "%s: this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS, "
-			                   "Linux 4.18+): use --vdev af_packet0,iface=%s instead",
-			                   name, ap->iface);
+			tern_eal_set_error(
+			    AXP_LOG,
+			    "%s: this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS, "
+			    "Linux 4.18+): use --vdev af_packet0,iface=%s instead",
+			    name, ap->iface);
 		else if (ret == -EPERM || ret == -EACCES)
-			tern_eal_set_error(AXP_LOG,
-			                   "%s: an AF_XDP socket on %s needs CAP_NET_RAW, and its XDP "
-			                   "program CAP_BPF and CAP_NET_ADMIN: run as root or grant them",
-			                   name, ap->iface);
+			tern_eal_set_error(
+			    AXP_LOG,
+			    "%s: an AF_XDP socket on %s needs CAP_NET_RAW, and its XDP "
+			    "program CAP_BPF and CAP_NET_ADMIN: run as root or grant them",
+			    name, ap->iface);
 		else
 			tern_eal_set_error(AXP_LOG, "%s: AF_XDP socket: %s", name, strerror(-ret));
 		return ret;
@@ -836,13 +843,15 @@ static int check_iface(struct axp_port *ap, const char *name)
 	if (fd < 0) {
 		ret = fd;
 		if (ret == -EPERM || ret == -EACCES)
-			tern_eal_set_error(AXP_LOG,
-			                   "%s: an AF_XDP socket on %s needs CAP_NET_RAW, and its XDP "
-			                   "program CAP_BPF and CAP_NET_ADMIN: run as root or grant them",
-			                   name, ap->iface);
+			tern_eal_set_error(
+			    AXP_LOG,
+			    "%s: an AF_XDP socket on %s needs CAP_NET_RAW, and its XDP "
+			    "program CAP_BPF and CAP_NET_ADMIN: run as root or grant them",
+			    name, ap->iface);
 		else
-			tern_eal_set_error(AXP_LOG, "%s: creating an XSKMAP: %s (no AF_XDP support?)",
-			                   name, strerror(-ret));
+			tern_eal_set_error(AXP_LOG,
+			                   "%s: creating an XSKMAP: %s (no AF_XDP support?)", name,
+			                   strerror(-ret));
 		return ret;
 	}
 	close(fd);
@@ -860,7 +869,7 @@ static int check_iface(struct axp_port *ap, const char *name)
 		                   name, ap->iface, ap->iface);
 		return -ENETDOWN;
 	}
-	ret = axp_prog_check_iface(ap, name, true);
+	ret = axp_prog_check_iface(ap, name);
 	if (ret < 0)
 		return ret;
 	ret = axp_ioctl(ap, SIOCGIFHWADDR, &ifr, NULL);

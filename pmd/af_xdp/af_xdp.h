@@ -62,9 +62,9 @@ struct axp_rxq {
 	uint8_t *base; /* start of the UMEM: descriptor addresses are offsets from it */
 	uint64_t umem_len;
 	struct tern_mempool *mp;
-	uint32_t buf_off;  /* from a struct tern_pkt to its buffer (buf_addr) */
-	uint32_t target;   /* buffers kept lent to the kernel (nb_desc) */
-	uint16_t buf_len;  /* the chunk size: every buffer of the pool */
+	uint32_t buf_off; /* from a struct tern_pkt to its buffer (buf_addr) */
+	uint32_t target;  /* buffers kept lent to the kernel (nb_desc) */
+	uint16_t buf_len; /* the chunk size: every buffer of the pool */
 	uint16_t port_id;
 	uint16_t qid;
 	int fd;
@@ -73,7 +73,7 @@ struct axp_rxq {
 	struct axp_lent lent;
 	struct axp_sock sock;
 	_Atomic uint64_t packets, bytes, errors, nombuf;
-	_Atomic uint64_t csum; /* checksums completed */
+	_Atomic uint64_t csum;                                             /* checksums completed */
 	uint64_t k_rx_dropped, k_rx_invalid, k_rx_ring_full, k_fill_empty; /* of closed sockets */
 } TERN_CACHE_ALIGNED;
 
@@ -90,7 +90,7 @@ struct axp_txq {
 	int fd;
 	bool busy;
 	struct axp_lent lent;
-	struct axp_rxq *rxq; /* queue pair whose socket this is; NULL: own socket */
+	struct axp_rxq *rxq;  /* queue pair whose socket this is; NULL: own socket */
 	struct axp_sock sock; /* TX-only queues (qid >= nb_rxq) */
 	_Atomic uint64_t packets, bytes, errors, copies;
 	uint64_t k_tx_invalid, k_tx_ring_empty;
@@ -110,11 +110,11 @@ struct axp_port {
 	bool promisc_set_by_us;
 	bool csum_fix; /* a virtual interface (veth, tun): see af_xdp_csum.c */
 	/* The XDP program while started (af_xdp_prog.c). */
-	int map_fd;  /* the XSKMAP, by NIC queue id */
+	int map_fd; /* the XSKMAP, by NIC queue id */
 	int prog_fd;
-	int link_fd; /* bpf_link: closing it (or dying) detaches the program */
-	void *bpf_obj; /* struct bpf_object of xdp_prog= */
-	bool native;   /* attached in driver (native) mode, else generic */
+	int link_fd;                 /* bpf_link: closing it (or dying) detaches the program */
+	void *bpf_obj;               /* struct bpf_object of xdp_prog= */
+	bool native;                 /* attached in driver (native) mode, else generic */
 	struct tern_port_stats gone; /* counters of released queues */
 };
 
@@ -164,7 +164,7 @@ static inline struct tern_pkt *axp_chunk_pkt(uint8_t *base, uint64_t umem_len, u
 }
 
 /* af_xdp_prog.c: the XDP program that redirects the port's queues to their sockets. */
-int axp_prog_check_iface(struct axp_port *ap, const char *name, bool at_probe);
+int axp_prog_check_iface(struct axp_port *ap, const char *name);
 int axp_prog_attach(struct axp_port *ap);
 int axp_prog_map_set(struct axp_port *ap, uint32_t nic_queue, int xsk_fd);
 void axp_prog_map_clear(struct axp_port *ap, uint32_t nic_queue);

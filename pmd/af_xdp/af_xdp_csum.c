@@ -22,15 +22,15 @@
 
 #include "af_xdp.h"
 
-#define ETH_HLEN_       14
-#define ETHERTYPE_IPV4  0x0800
-#define ETHERTYPE_IPV6  0x86dd
-#define ETHERTYPE_VLAN  0x8100
-#define ETHERTYPE_QINQ  0x88a8
-#define IPPROTO_TCP_    6
-#define IPPROTO_UDP_    17
-#define TCP_CSUM_OFF    16
-#define UDP_CSUM_OFF    6
+#define ETH_HLEN_      14
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
+#define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_QINQ 0x88a8
+#define IPPROTO_TCP_   6
+#define IPPROTO_UDP_   17
+#define TCP_CSUM_OFF   16
+#define UDP_CSUM_OFF   6
 
 /* RFC 1071: the 32-bit partial sum of len bytes (big-endian 16-bit words). */
 static uint64_t sum_bytes(const uint8_t *p, uint32_t len, uint64_t sum)

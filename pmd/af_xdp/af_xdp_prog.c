@@ -54,9 +54,9 @@ static void prog_name(uint32_t id, char *buf, size_t len)
 
 /*
  * Refuse an interface that already carries an XDP program: it is not ours
- * to replace. At probe the line goes through tern_eal_set_error.
+ * to replace.
  */
-int axp_prog_check_iface(struct axp_port *ap, const char *name, bool at_probe)
+int axp_prog_check_iface(struct axp_port *ap, const char *name)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	char what[64];
@@ -71,18 +71,16 @@ int axp_prog_check_iface(struct axp_port *ap, const char *name, bool at_probe)
 	                    : (q.drv_prog_id ? q.drv_prog_id
 	                                     : (q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id)),
 	          what, sizeof(what));
-	if (at_probe)
-		tern_eal_set_error(AXP_LOG,
-		                   "%s: interface %s already has an XDP program (%s) that tern did "
-		                   "not attach: tern leaves it alone; detach it first (ip link set "
-		                   "dev %s xdp off) if nothing else needs it",
-		                   name, ap->iface, what, ap->iface);
-	else
-		tern_log(TERN_LOG_ERR, AXP_LOG,
-		         "%s: interface %s already has an XDP program (%s) that tern did not "
-		         "attach: tern leaves it alone; detach it first (ip link set dev %s xdp "
-		         "off) if nothing else needs it",
-		         name, ap->iface, what, ap->iface);
+	/* ip-link(8): the detach command names the mode the program is attached in. */
+	const char *off = q.skb_prog_id   ? "xdpgeneric off"
+	                  : q.hw_prog_id  ? "xdpoffload off"
+	                  : q.drv_prog_id ? "xdpdrv off"
+	                                  : "xdp off";
+	tern_eal_set_error(AXP_LOG,
+	                   "%s: interface %s already has an XDP program (%s) that tern did not "
+	                   "attach: tern leaves it alone; detach it first (ip link set dev %s %s) "
+	                   "if nothing else needs it",
+	                   name, ap->iface, what, ap->iface, off);
 	return -EBUSY;
 }
 
@@ -131,15 +129,15 @@ static int prog_load_user(struct axp_port *ap)
 
 	ret = libbpf_get_error(obj);
 	if (ret != 0) {
-		tern_log(TERN_LOG_ERR, AXP_LOG, "%s: xdp_prog=%s: cannot open it: %s", ap->dev.name,
-		         ap->xdp_prog, strerror(-ret));
+		tern_eal_set_error(AXP_LOG, "%s: xdp_prog=%s: cannot open it: %s", ap->dev.name,
+		                   ap->xdp_prog, strerror(-ret));
 		return ret;
 	}
 	ap->bpf_obj = obj;
 	ret = bpf_object__load(obj);
 	if (ret < 0) {
-		tern_log(TERN_LOG_ERR, AXP_LOG, "%s: xdp_prog=%s: the kernel refused to load it: %s",
-		         ap->dev.name, ap->xdp_prog, strerror(-ret));
+		tern_eal_set_error(AXP_LOG, "%s: xdp_prog=%s: the kernel refused to load it: %s",
+		                   ap->dev.name, ap->xdp_prog, strerror(-ret));
 		return ret;
 	}
 	bpf_object__for_each_program(prog, obj)
@@ -149,10 +147,11 @@ static int prog_load_user(struct axp_port *ap)
 	}
 	map = bpf_object__find_map_by_name(obj, "xsks_map");
 	if (prog == NULL || map == NULL || bpf_map__type(map) != BPF_MAP_TYPE_XSKMAP) {
-		tern_log(TERN_LOG_ERR, AXP_LOG,
-		         "%s: xdp_prog=%s needs an XDP program and a BPF_MAP_TYPE_XSKMAP named "
-		         "xsks_map (keyed by rx_queue_index)",
-		         ap->dev.name, ap->xdp_prog);
+		tern_eal_set_error(
+		    AXP_LOG,
+		    "%s: xdp_prog=%s needs an XDP program and a BPF_MAP_TYPE_XSKMAP named "
+		    "xsks_map (keyed by rx_queue_index)",
+		    ap->dev.name, ap->xdp_prog);
 		return -EINVAL;
 	}
 	ap->prog_fd = bpf_program__fd(prog);
@@ -165,15 +164,16 @@ int axp_prog_attach(struct axp_port *ap)
 	int ret;
 
 	ap->map_fd = ap->prog_fd = ap->link_fd = -1;
-	ret = axp_prog_check_iface(ap, ap->dev.name, false);
+	ret = axp_prog_check_iface(ap, ap->dev.name);
 	if (ret < 0)
 		return ret;
 	ret = ap->xdp_prog[0] != '\0' ? prog_load_user(ap) : prog_load_own(ap);
 	if (ret < 0) {
 		if (ap->xdp_prog[0] == '\0')
-			tern_log(TERN_LOG_ERR, AXP_LOG,
-			         "%s: loading the XDP program: %s%s", ap->dev.name, strerror(-ret),
-			         ret == -EPERM ? ": needs CAP_BPF and CAP_NET_ADMIN (or root)" : "");
+			tern_eal_set_error(
+			    AXP_LOG, "%s: loading the XDP program: %s%s", ap->dev.name,
+			    strerror(-ret),
+			    ret == -EPERM ? ": needs CAP_BPF and CAP_NET_ADMIN (or root)" : "");
 		goto fail;
 	}
 	/*
@@ -193,13 +193,14 @@ int axp_prog_attach(struct axp_port *ap)
 		}
 		ret = -errno;
 		if (ret == -EBUSY || ret == -EEXIST) { /* attached meanwhile, by someone else */
-			axp_prog_check_iface(ap, ap->dev.name, false);
+			axp_prog_check_iface(ap, ap->dev.name);
 			goto fail;
 		}
 	}
-	tern_log(TERN_LOG_ERR, AXP_LOG, "%s: attaching the XDP program to %s: %s%s", ap->dev.name,
-	         ap->iface, strerror(-ret),
-	         ap->mode == AXP_MODE_ZC ? " (mode=zc needs native XDP in the driver)" : "");
+	tern_eal_set_error(AXP_LOG, "%s: attaching the XDP program to %s: %s%s", ap->dev.name,
+	                   ap->iface, strerror(-ret),
+	                   ap->mode == AXP_MODE_ZC ? " (mode=zc needs native XDP in the driver)"
+	                                           : "");
 fail:
 	axp_prog_detach(ap);
 	return ret;
@@ -210,8 +211,8 @@ int axp_prog_map_set(struct axp_port *ap, uint32_t nic_queue, int xsk_fd)
 	if (bpf_map_update_elem(ap->map_fd, &nic_queue, &xsk_fd, BPF_ANY) == 0)
 		return 0;
 	int ret = -errno;
-	tern_log(TERN_LOG_ERR, AXP_LOG, "%s: socket of queue %u into the XSKMAP: %s", ap->dev.name,
-	         nic_queue, strerror(-ret));
+	tern_eal_set_error(AXP_LOG, "%s: socket of queue %u into the XSKMAP: %s", ap->dev.name,
+	                   nic_queue, strerror(-ret));
 	return ret;
 }
 

@@ -88,7 +88,8 @@ uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx, idx + i);
 		uint64_t chunk = xsk_umem__extract_addr(d->addr);
 		uint64_t off = xsk_umem__extract_offset(d->addr);
-		struct tern_pkt *p = axp_chunk_pkt(q->base, q->umem_len, q->buf_off, &q->lent, chunk);
+		struct tern_pkt *p =
+		    axp_chunk_pkt(q->base, q->umem_len, q->buf_off, &q->lent, chunk);
 
 		/* Untrusted: our buffer, and the frame inside it (af_xdp.rst: addr + len). */
 		if (tern_unlikely(p == NULL)) {
