@@ -83,6 +83,7 @@
 
 #include "af_xdp.h"
 #include "tern_eal.h"
+#include "tern_error.h"
 #include "tern_log.h"
 
 #ifndef SO_PREFER_BUSY_POLL
@@ -102,8 +103,8 @@ static int axp_ioctl(struct axp_port *ap, unsigned long req, struct ifreq *ifr, 
 		return 0;
 	int err = errno;
 	if (what != NULL)
-		tern_eal_set_error(AXP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
-		                   strerror(err));
+		(void)tern_error(err, AXP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
+		                 strerror(err));
 	return -err;
 }
 
@@ -211,8 +212,9 @@ static int sock_open(struct axp_port *ap, struct axp_sock *s, uint32_t nic_q,
 		sc.bind_flags |= XDP_COPY;
 	ret = xsk_umem__create(&s->umem, base, len, fill, comp, &uc);
 	if (ret < 0) {
-		tern_eal_set_error(
-		    AXP_LOG, "%s: queue %u: registering pool %s (%" PRIu64 " bytes) as UMEM: %s%s",
+		(void)tern_error(
+		    ret, AXP_LOG,
+		    "%s: queue %u: registering pool %s (%" PRIu64 " bytes) as UMEM: %s%s",
 		    ap->dev.name, nic_q, tern_mempool_name(mp), len, strerror(-ret),
 		    ret == -ENOMEM || ret == -EPERM
 		        ? ": the UMEM is locked memory: raise RLIMIT_MEMLOCK (ulimit -l) or "
@@ -225,14 +227,14 @@ static int sock_open(struct axp_port *ap, struct axp_sock *s, uint32_t nic_q,
 	                         txq != NULL ? &txq->tx : NULL, &sc);
 	if (ret < 0) {
 		if (ap->mode == AXP_MODE_ZC && (ret == -EOPNOTSUPP || ret == -EINVAL))
-			tern_eal_set_error(
-			    AXP_LOG,
+			(void)tern_error(
+			    ret, AXP_LOG,
 			    "%s: %s refuses zero-copy AF_XDP on queue %u (%s): its driver "
 			    "has no XSK zero-copy support; use mode=copy or mode=auto",
 			    ap->dev.name, ap->iface, nic_q, strerror(-ret));
 		else
-			tern_eal_set_error(AXP_LOG, "%s: XSK socket on %s queue %u: %s",
-			                   ap->dev.name, ap->iface, nic_q, strerror(-ret));
+			(void)tern_error(ret, AXP_LOG, "%s: XSK socket on %s queue %u: %s",
+			                 ap->dev.name, ap->iface, nic_q, strerror(-ret));
 		s->xsk = NULL;
 		xsk_umem__delete(s->umem);
 		s->umem = NULL;
@@ -281,8 +283,8 @@ static int axp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	first = tern_mempool_size(mp) > 0 ? mp->obj_tab[0] : NULL;
 	/* af_xdp.rst / xdp_umem_reg(): a chunk is 2048 bytes to a page. */
 	if (first == NULL || first->buf_len < 2048 || first->buf_len > page) {
-		tern_eal_set_error(
-		    AXP_LOG,
+		(void)tern_error(
+		    EINVAL, AXP_LOG,
 		    "%s: RX queue %u: pool %s has %u-byte buffers: AF_XDP needs 2048 to %zu "
 		    "(a UMEM chunk); create it with buf_size TERN_PKT_DEFAULT_BUF_SIZE",
 		    dev->name, qid, tern_mempool_name(mp), first != NULL ? first->buf_len : 0,
@@ -312,8 +314,7 @@ static int axp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 nomem:
 	if (q != NULL)
 		free(q);
-	tern_eal_set_error(AXP_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
-	return -ENOMEM;
+	return tern_error(-ENOMEM, AXP_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
 }
 
 static int axp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
@@ -325,8 +326,8 @@ static int axp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	(void)socket;
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 	if (q == NULL) {
-		tern_eal_set_error(AXP_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
-		return -ENOMEM;
+		return tern_error(-ENOMEM, AXP_LOG, "%s: TX queue %u: out of memory", dev->name,
+		                  qid);
 	}
 	memset(q, 0, sizeof(*q));
 	q->qid = qid;
@@ -476,20 +477,19 @@ static int axp_start(struct tern_port_dev *dev)
 	int ret;
 
 	if (dev->nb_rxq == 0) {
-		tern_eal_set_error(
-		    AXP_LOG,
+		return tern_error(
+		    -EINVAL, AXP_LOG,
 		    "%s: an af_xdp port needs at least one RX queue (its pool is the UMEM)",
 		    dev->name);
-		return -EINVAL;
 	}
 	ret = axp_ioctl(ap, SIOCGIFFLAGS, &ifr, "flags");
 	if (ret < 0)
 		return ret;
 	if (!(ifr.ifr_flags & IFF_UP)) {
-		tern_eal_set_error(
-		    AXP_LOG, "%s: interface %s is down: bring it up first (ip link set dev %s up)",
+		return tern_error(
+		    -ENETDOWN, AXP_LOG,
+		    "%s: interface %s is down: bring it up first (ip link set dev %s up)",
 		    dev->name, ap->iface, ap->iface);
-		return -ENETDOWN;
 	}
 	ret = axp_prog_attach(ap);
 	if (ret < 0)
@@ -522,12 +522,11 @@ static int axp_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb
 	if (conf == NULL || conf->mtu == 0)
 		return 0; /* the interface's MTU, as it is */
 	if (conf->mtu + TERN_ETHER_HDR_LEN + 4 > max) {
-		tern_eal_set_error(
-		    AXP_LOG,
+		return tern_error(
+		    -EINVAL, AXP_LOG,
 		    "%s: MTU %u does not fit an AF_XDP chunk (a page less %u bytes of "
 		    "headroom): give %u at most",
 		    dev->name, conf->mtu, AXP_XDP_HEADROOM, max - TERN_ETHER_HDR_LEN - 4);
-		return -EINVAL;
 	}
 	ret = axp_ioctl(ap, SIOCGIFMTU, &ifr, "MTU");
 	if (ret < 0 || (uint32_t)ifr.ifr_mtu == conf->mtu)
@@ -728,9 +727,8 @@ static int arg_u32(const char *name, const char *args, const char *key, uint32_t
 	if (ret == -ENOENT)
 		return 0;
 	if (ret < 0 || *val < lo || *val > hi) {
-		tern_eal_set_error(AXP_LOG, "%s: %s= must be a number from %u to %u", name, key, lo,
-		                   hi);
-		return -EINVAL;
+		return tern_error(-EINVAL, AXP_LOG, "%s: %s= must be a number from %u to %u", name,
+		                  key, lo, hi);
 	}
 	return 0;
 }
@@ -747,17 +745,15 @@ static int parse_args(struct axp_port *ap, const char *name, const char *args)
 		return ret;
 	ret = tern_devargs_get(args, "iface", ap->iface, sizeof(ap->iface));
 	if (ret == -E2BIG) {
-		tern_eal_set_error(AXP_LOG,
-		                   "%s: iface= is longer than an interface name (%d bytes at most)",
-		                   name, IFNAMSIZ - 1);
-		return -EINVAL;
+		return tern_error(-EINVAL, AXP_LOG,
+		                  "%s: iface= is longer than an interface name (%d bytes at most)",
+		                  name, IFNAMSIZ - 1);
 	}
 	if (ret <= 0) {
-		tern_eal_set_error(
-		    AXP_LOG,
+		return tern_error(
+		    -EINVAL, AXP_LOG,
 		    "%s: iface= is required: give the interface, e.g. --vdev %s,iface=eth0", name,
 		    name);
-		return -EINVAL;
 	}
 	ap->queue_count = 1;
 	if ((ret = arg_u32(name, args, "start_queue", 0, 4095, &ap->start_queue)) < 0 ||
@@ -772,14 +768,13 @@ static int parse_args(struct axp_port *ap, const char *name, const char *args)
 	else if (ret > 0 && strcmp(buf, "copy") == 0)
 		ap->mode = AXP_MODE_COPY;
 	else {
-		tern_eal_set_error(AXP_LOG, "%s: mode= must be auto, zc or copy", name);
-		return -EINVAL;
+		return tern_error(-EINVAL, AXP_LOG, "%s: mode= must be auto, zc or copy", name);
 	}
 	ret = tern_devargs_get(args, "xdp_prog", ap->xdp_prog, sizeof(ap->xdp_prog));
 	if (ret == -E2BIG || ret == 0) {
-		tern_eal_set_error(AXP_LOG, "%s: xdp_prog= must be a path of at most %zu bytes",
-		                   name, sizeof(ap->xdp_prog) - 1);
-		return -EINVAL;
+		return tern_error(-EINVAL, AXP_LOG,
+		                  "%s: xdp_prog= must be a path of at most %zu bytes", name,
+		                  sizeof(ap->xdp_prog) - 1);
 	}
 	if (ret == -ENOENT)
 		ap->xdp_prog[0] = '\0';
@@ -787,7 +782,7 @@ static int parse_args(struct axp_port *ap, const char *name, const char *args)
 }
 
 /*
- * What a user meets first, each as one line through tern_eal_set_error:
+ * What a user meets first, each as one line through tern_error():
  * a missing interface, a queue out of range, no AF_XDP in the kernel, no
  * privileges, an interface that is down, an XDP program already there.
  */
@@ -799,41 +794,40 @@ static int check_iface(struct axp_port *ap, const char *name)
 
 	ap->ifindex = (int)if_nametoindex(ap->iface);
 	if (ap->ifindex == 0) {
-		tern_eal_set_error(AXP_LOG,
-		                   "%s: interface '%s' does not exist in this network namespace: "
-		                   "give iface= an existing one (see 'ip link')",
-		                   name, ap->iface);
-		return -ENODEV;
+		return tern_error(-ENODEV, AXP_LOG,
+		                  "%s: interface '%s' does not exist in this network namespace: "
+		                  "give iface= an existing one (see 'ip link')",
+		                  name, ap->iface);
 	}
 	ap->iface_queues = iface_rx_queues(ap->iface);
 	if (ap->iface_queues == 0)
 		ap->iface_queues = 1;
 	if (ap->start_queue + ap->queue_count > ap->iface_queues) {
-		tern_eal_set_error(AXP_LOG,
-		                   "%s: queues %u-%u are out of range: %s has %u RX queue%s (see "
-		                   "'ethtool -l %s'): lower start_queue=/queue_count=",
-		                   name, ap->start_queue, ap->start_queue + ap->queue_count - 1,
-		                   ap->iface, ap->iface_queues, ap->iface_queues == 1 ? "" : "s",
-		                   ap->iface);
-		return -EINVAL;
+		return tern_error(-EINVAL, AXP_LOG,
+		                  "%s: queues %u-%u are out of range: %s has %u RX queue%s (see "
+		                  "'ethtool -l %s'): lower start_queue=/queue_count=",
+		                  name, ap->start_queue, ap->start_queue + ap->queue_count - 1,
+		                  ap->iface, ap->iface_queues, ap->iface_queues == 1 ? "" : "s",
+		                  ap->iface);
 	}
 	fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -EAFNOSUPPORT)
-			tern_eal_set_error(
-			    AXP_LOG,
+			(void)tern_error(
+			    ret, AXP_LOG,
 			    "%s: this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS, "
 			    "Linux 4.18+): use --vdev af_packet0,iface=%s instead",
 			    name, ap->iface);
 		else if (ret == -EPERM || ret == -EACCES)
-			tern_eal_set_error(
-			    AXP_LOG,
+			(void)tern_error(
+			    ret, AXP_LOG,
 			    "%s: an AF_XDP socket on %s needs CAP_NET_RAW, and its XDP "
 			    "program CAP_BPF and CAP_NET_ADMIN: run as root or grant them",
 			    name, ap->iface);
 		else
-			tern_eal_set_error(AXP_LOG, "%s: AF_XDP socket: %s", name, strerror(-ret));
+			(void)tern_error(ret, AXP_LOG, "%s: AF_XDP socket: %s", name,
+			                 strerror(-ret));
 		return ret;
 	}
 	close(fd);
@@ -843,40 +837,37 @@ static int check_iface(struct axp_port *ap, const char *name)
 	if (fd < 0) {
 		ret = fd;
 		if (ret == -EPERM || ret == -EACCES)
-			tern_eal_set_error(
-			    AXP_LOG,
+			(void)tern_error(
+			    ret, AXP_LOG,
 			    "%s: an AF_XDP socket on %s needs CAP_NET_RAW, and its XDP "
 			    "program CAP_BPF and CAP_NET_ADMIN: run as root or grant them",
 			    name, ap->iface);
 		else
-			tern_eal_set_error(AXP_LOG,
-			                   "%s: creating an XSKMAP: %s (no AF_XDP support?)", name,
-			                   strerror(-ret));
+			(void)tern_error(ret, AXP_LOG,
+			                 "%s: creating an XSKMAP: %s (no AF_XDP support?)", name,
+			                 strerror(-ret));
 		return ret;
 	}
 	close(fd);
 	ap->ctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ap->ctl_fd < 0) {
 		ret = -errno;
-		tern_eal_set_error(AXP_LOG, "%s: control socket: %s", name, strerror(-ret));
-		return ret;
+		return tern_error(ret, AXP_LOG, "%s: control socket: %s", name, strerror(-ret));
 	}
 	ret = axp_ioctl(ap, SIOCGIFFLAGS, &ifr, NULL);
 	if (ret == 0 && !(ifr.ifr_flags & IFF_UP)) {
-		tern_eal_set_error(AXP_LOG,
-		                   "%s: interface %s is down: bring it up first (ip link set dev "
-		                   "%s up)",
-		                   name, ap->iface, ap->iface);
-		return -ENETDOWN;
+		return tern_error(-ENETDOWN, AXP_LOG,
+		                  "%s: interface %s is down: bring it up first (ip link set dev "
+		                  "%s up)",
+		                  name, ap->iface, ap->iface);
 	}
 	ret = axp_prog_check_iface(ap, name);
 	if (ret < 0)
 		return ret;
 	ret = axp_ioctl(ap, SIOCGIFHWADDR, &ifr, NULL);
 	if (ret < 0) {
-		tern_eal_set_error(AXP_LOG, "%s: MAC address of %s: %s", name, ap->iface,
-		                   strerror(-ret));
-		return ret;
+		return tern_error(ret, AXP_LOG, "%s: MAC address of %s: %s", name, ap->iface,
+		                  strerror(-ret));
 	}
 	memcpy(ap->dev.mac.addr, ifr.ifr_hwaddr.sa_data, TERN_ETHER_ADDR_LEN);
 	/* Virtual interfaces hand XDP partial checksums (af_xdp_csum.c). */
@@ -896,8 +887,7 @@ static int axp_probe(const char *name, const char *args, struct tern_port_dev **
 	libxdp_set_print(libxdp_print_cb);
 	ap = calloc(1, sizeof(*ap));
 	if (ap == NULL) {
-		tern_eal_set_error(AXP_LOG, "%s: out of memory", name);
-		return -ENOMEM;
+		return tern_error(-ENOMEM, AXP_LOG, "%s: out of memory", name);
 	}
 	ap->ctl_fd = -1;
 	ap->map_fd = ap->prog_fd = ap->link_fd = -1;

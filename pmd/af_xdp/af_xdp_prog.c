@@ -34,6 +34,7 @@
 
 #include "af_xdp.h"
 #include "tern_eal.h"
+#include "tern_error.h"
 #include "tern_log.h"
 
 /* A user's program, or the one tern attached and lost track of? Name it. */
@@ -76,11 +77,11 @@ int axp_prog_check_iface(struct axp_port *ap, const char *name)
 	                  : q.hw_prog_id  ? "xdpoffload off"
 	                  : q.drv_prog_id ? "xdpdrv off"
 	                                  : "xdp off";
-	tern_eal_set_error(AXP_LOG,
-	                   "%s: interface %s already has an XDP program (%s) that tern did not "
-	                   "attach: tern leaves it alone; detach it first (ip link set dev %s %s) "
-	                   "if nothing else needs it",
-	                   name, ap->iface, what, ap->iface, off);
+	(void)tern_error(EBUSY, AXP_LOG,
+	                 "%s: interface %s already has an XDP program (%s) that tern did not "
+	                 "attach: tern leaves it alone; detach it first (ip link set dev %s %s) "
+	                 "if nothing else needs it",
+	                 name, ap->iface, what, ap->iface, off);
 	return -EBUSY;
 }
 
@@ -129,16 +130,15 @@ static int prog_load_user(struct axp_port *ap)
 
 	ret = libbpf_get_error(obj);
 	if (ret != 0) {
-		tern_eal_set_error(AXP_LOG, "%s: xdp_prog=%s: cannot open it: %s", ap->dev.name,
-		                   ap->xdp_prog, strerror(-ret));
-		return ret;
+		return tern_error(ret, AXP_LOG, "%s: xdp_prog=%s: cannot open it: %s", ap->dev.name,
+		                  ap->xdp_prog, strerror(-ret));
 	}
 	ap->bpf_obj = obj;
 	ret = bpf_object__load(obj);
 	if (ret < 0) {
-		tern_eal_set_error(AXP_LOG, "%s: xdp_prog=%s: the kernel refused to load it: %s",
-		                   ap->dev.name, ap->xdp_prog, strerror(-ret));
-		return ret;
+		return tern_error(ret, AXP_LOG,
+		                  "%s: xdp_prog=%s: the kernel refused to load it: %s",
+		                  ap->dev.name, ap->xdp_prog, strerror(-ret));
 	}
 	bpf_object__for_each_program(prog, obj)
 	{
@@ -147,12 +147,11 @@ static int prog_load_user(struct axp_port *ap)
 	}
 	map = bpf_object__find_map_by_name(obj, "xsks_map");
 	if (prog == NULL || map == NULL || bpf_map__type(map) != BPF_MAP_TYPE_XSKMAP) {
-		tern_eal_set_error(
-		    AXP_LOG,
+		return tern_error(
+		    -EINVAL, AXP_LOG,
 		    "%s: xdp_prog=%s needs an XDP program and a BPF_MAP_TYPE_XSKMAP named "
 		    "xsks_map (keyed by rx_queue_index)",
 		    ap->dev.name, ap->xdp_prog);
-		return -EINVAL;
 	}
 	ap->prog_fd = bpf_program__fd(prog);
 	ap->map_fd = bpf_map__fd(map);
@@ -170,8 +169,8 @@ int axp_prog_attach(struct axp_port *ap)
 	ret = ap->xdp_prog[0] != '\0' ? prog_load_user(ap) : prog_load_own(ap);
 	if (ret < 0) {
 		if (ap->xdp_prog[0] == '\0')
-			tern_eal_set_error(
-			    AXP_LOG, "%s: loading the XDP program: %s%s", ap->dev.name,
+			(void)tern_error(
+			    ret, AXP_LOG, "%s: loading the XDP program: %s%s", ap->dev.name,
 			    strerror(-ret),
 			    ret == -EPERM ? ": needs CAP_BPF and CAP_NET_ADMIN (or root)" : "");
 		goto fail;
@@ -197,10 +196,10 @@ int axp_prog_attach(struct axp_port *ap)
 			goto fail;
 		}
 	}
-	tern_eal_set_error(AXP_LOG, "%s: attaching the XDP program to %s: %s%s", ap->dev.name,
-	                   ap->iface, strerror(-ret),
-	                   ap->mode == AXP_MODE_ZC ? " (mode=zc needs native XDP in the driver)"
-	                                           : "");
+	(void)tern_error(ret, AXP_LOG, "%s: attaching the XDP program to %s: %s%s", ap->dev.name,
+	                 ap->iface, strerror(-ret),
+	                 ap->mode == AXP_MODE_ZC ? " (mode=zc needs native XDP in the driver)"
+	                                         : "");
 fail:
 	axp_prog_detach(ap);
 	return ret;
@@ -211,9 +210,8 @@ int axp_prog_map_set(struct axp_port *ap, uint32_t nic_queue, int xsk_fd)
 	if (bpf_map_update_elem(ap->map_fd, &nic_queue, &xsk_fd, BPF_ANY) == 0)
 		return 0;
 	int ret = -errno;
-	tern_eal_set_error(AXP_LOG, "%s: socket of queue %u into the XSKMAP: %s", ap->dev.name,
-	                   nic_queue, strerror(-ret));
-	return ret;
+	return tern_error(ret, AXP_LOG, "%s: socket of queue %u into the XSKMAP: %s", ap->dev.name,
+	                  nic_queue, strerror(-ret));
 }
 
 void axp_prog_map_clear(struct axp_port *ap, uint32_t nic_queue)
