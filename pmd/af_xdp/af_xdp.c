@@ -299,7 +299,7 @@ static int axp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	q->buf_len = first->buf_len;
 	q->buf_off = (uint32_t)((uint8_t *)first->buf_addr - (uint8_t *)first);
 	q->target = nb_desc != 0 ? nb_desc : AXP_DEFAULT_DESC;
-	if (q->target > tern_mempool_size(mp) / 2)
+	if (q->target > tern_mempool_size(mp) / 2) /* room for TX and the application */
 		q->target = TERN_MAX(tern_mempool_size(mp) / 2, 1u);
 	q->port_id = dev->port_id;
 	q->qid = qid;
@@ -334,7 +334,7 @@ static int axp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	q->fd = -1;
 	q->busy = ap->busy_budget > 0;
 	q->sock.fd = -1;
-	q->target = nb_desc != 0 ? nb_desc : AXP_DEFAULT_DESC;
+	q->target = nb_desc != 0 ? nb_desc : 1024;
 	*queue = q;
 	return 0;
 }
@@ -541,7 +541,7 @@ static void axp_info_get(struct tern_port_dev *dev, struct tern_port_info *info)
 
 	info->max_rx_queues = (uint16_t)ap->queue_count;
 	info->max_tx_queues = (uint16_t)ap->queue_count;
-	info->rx_desc_min = AXP_MIN_DESC;
+	info->rx_desc_min = AXP_MIN_RX_DESC;
 	info->rx_desc_max = AXP_MAX_DESC;
 	info->tx_desc_min = AXP_MIN_DESC;
 	info->tx_desc_max = AXP_MAX_DESC;
