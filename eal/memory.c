@@ -24,7 +24,6 @@
 #include "tern_lcore.h"
 #include "tern_memory.h"
 #include "eal_internal.h"
-#include "eal_pci.h"
 
 #define PAGE_4K  (4096ul)
 #define PAGE_2M  (2ul << 20)
