@@ -175,14 +175,15 @@ static void sock_kstats(int fd, struct xdp_statistics *st)
 }
 
 /*
- * One XSK socket on NIC queue `nic_q`, its UMEM the memory of `mp`. rxq or
+ * One XSK socket on NIC queue `nic_q`, its UMEM the memory of umem_rxq's pool. rxq or
  * txq may be NULL (a TX-only or RX-only pair); their ring structs are filled.
  */
 static int sock_open(struct axp_port *ap, struct axp_sock *s, uint32_t nic_q,
-                     struct tern_mempool *mp, struct axp_rxq *rxq, struct axp_txq *txq,
+                     const struct axp_rxq *umem_rxq, struct axp_rxq *rxq, struct axp_txq *txq,
                      uint8_t **basep, uint64_t *lenp)
 {
 	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct tern_mempool *mp = umem_rxq->mp;
 	uint8_t *base = (uint8_t *)((uintptr_t)mp->mem & ~(uintptr_t)(page - 1));
 	uint64_t len = TERN_ALIGN_CEIL((uintptr_t)mp->mem + mp->mem_len, page) - (uintptr_t)base;
 	struct xsk_ring_prod fill_tmp, *fill = rxq != NULL ? &rxq->fill : &fill_tmp;
@@ -192,7 +193,7 @@ static int sock_open(struct axp_port *ap, struct axp_sock *s, uint32_t nic_q,
 	struct xsk_umem_config uc = {
 	    .fill_size = nrx != 0 ? nrx : AXP_MIN_DESC,
 	    .comp_size = ntx != 0 ? 2 * ntx : AXP_MIN_DESC,
-	    .frame_size = ((struct tern_pkt *)mp->obj_tab[0])->buf_len,
+	    .frame_size = umem_rxq->buf_len,
 	    .frame_headroom = 0,
 	    .flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG,
 	};
@@ -272,32 +273,42 @@ static void sock_close(struct axp_sock *s)
 /* ---- queues ------------------------------------------------------------- */
 
 static int axp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
-                              struct tern_mempool *mp, void **queue)
+                              struct tern_mempool *mp, void **queue, struct tern_qstats **stats)
 {
 	struct axp_port *ap = axp_port(dev);
 	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	struct tern_pkt *first;
+	const uint16_t room = tern_pktpool_data_room(mp);
+	/* A chunk is a whole buffer: the default headroom and the data room. */
+	const uint32_t chunk = room > 0 ? room + TERN_PKT_HEADROOM : 0;
+	struct tern_pkt *probe;
 	struct axp_rxq *q;
 
 	(void)socket;
-	first = tern_mempool_size(mp) > 0 ? mp->obj_tab[0] : NULL;
 	/* af_xdp.rst / xdp_umem_reg(): a chunk is 2048 bytes to a page. */
-	if (first == NULL || first->buf_len < 2048 || first->buf_len > page) {
+	if (chunk < 2048 || chunk > page) {
 		(void)tern_error(
 		    EINVAL, AXP_LOG,
-		    "%s: RX queue %u: pool %s has %u-byte buffers: AF_XDP needs 2048 to %zu "
-		    "(a UMEM chunk); create it with buf_size TERN_PKT_DEFAULT_BUF_SIZE",
-		    dev->name, qid, tern_mempool_name(mp), first != NULL ? first->buf_len : 0,
-		    page);
+		    "%s: RX queue %u: pool %s has %u-byte buffers: AF_XDP needs 2048 to "
+		    "%zu (a UMEM chunk); create it with buf_size "
+		    "TERN_PKT_DEFAULT_BUF_SIZE",
+		    dev->name, qid, tern_mempool_name(mp), chunk, page);
 		return -EINVAL;
 	}
+	/* Where a buffer starts after its header (and the pool's private area). */
+	probe = tern_pkt_alloc(mp);
+	if (probe == NULL)
+		return tern_error(ENOBUFS, AXP_LOG, "%s: RX queue %u: pool %s is empty", dev->name,
+		                  qid, tern_mempool_name(mp));
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
-	if (q == NULL)
+	if (q == NULL) {
+		tern_pkt_free(probe);
 		goto nomem;
+	}
 	memset(q, 0, sizeof(*q));
 	q->mp = mp;
-	q->buf_len = first->buf_len;
-	q->buf_off = (uint32_t)((uint8_t *)first->buf_addr - (uint8_t *)first);
+	q->buf_len = (uint16_t)chunk;
+	q->buf_off = (uint32_t)((uint8_t *)probe->buf_addr - (uint8_t *)probe);
+	tern_pkt_free(probe);
 	q->target = nb_desc != 0 ? nb_desc : AXP_DEFAULT_DESC;
 	if (q->target > tern_mempool_size(mp) / 2) /* room for TX and the application */
 		q->target = TERN_MAX(tern_mempool_size(mp) / 2, 1u);
@@ -310,6 +321,7 @@ static int axp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	if (lent_init(&q->lent, mp) < 0)
 		goto nomem;
 	*queue = q;
+	*stats = &q->st;
 	return 0;
 nomem:
 	if (q != NULL)
@@ -318,7 +330,7 @@ nomem:
 }
 
 static int axp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
-                              void **queue)
+                              void **queue, struct tern_qstats **stats)
 {
 	struct axp_port *ap = axp_port(dev);
 	struct axp_txq *q;
@@ -336,6 +348,7 @@ static int axp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	q->sock.fd = -1;
 	q->target = nb_desc != 0 ? nb_desc : 1024;
 	*queue = q;
+	*stats = &q->st;
 	return 0;
 }
 
@@ -346,12 +359,8 @@ static void axp_rx_queue_release(struct tern_port_dev *dev, void *queue)
 
 	tern_log(TERN_LOG_DEBUG, AXP_LOG,
 	         "%s: RX queue %u: %" PRIu64 " packets, %" PRIu64 " checksums completed", dev->name,
-	         q->qid, axp_read(&q->packets), axp_read(&q->csum));
-	ap->gone.ipackets += axp_read(&q->packets);
-	ap->gone.ibytes += axp_read(&q->bytes);
-	ap->gone.ierrors += axp_read(&q->errors) + q->k_rx_invalid;
-	ap->gone.rx_nombuf += axp_read(&q->nombuf);
-	ap->gone.imissed += q->k_rx_dropped + q->k_rx_ring_full;
+	         q->qid, tern_qstat_read(&q->st.packets), tern_qstat_read(&q->csum));
+	ap->k_gone_rx_invalid += q->k_rx_invalid;
 	lent_free(&q->lent);
 	free(q);
 }
@@ -363,10 +372,8 @@ static void axp_tx_queue_release(struct tern_port_dev *dev, void *queue)
 
 	tern_log(TERN_LOG_DEBUG, AXP_LOG,
 	         "%s: TX queue %u: %" PRIu64 " packets copied into the UMEM", dev->name, q->qid,
-	         axp_read(&q->copies));
-	ap->gone.opackets += axp_read(&q->packets);
-	ap->gone.obytes += axp_read(&q->bytes);
-	ap->gone.oerrors += axp_read(&q->errors) + q->k_tx_invalid;
+	         tern_qstat_read(&q->copies));
+	ap->k_gone_tx_invalid += q->k_tx_invalid;
 	lent_free(&q->lent);
 	free(q);
 }
@@ -377,8 +384,8 @@ static void axp_tx_queue_release(struct tern_port_dev *dev, void *queue)
 static void pair_close(struct axp_port *ap, uint16_t i)
 {
 	struct tern_port_dev *dev = &ap->dev;
-	struct axp_rxq *rxq = i < dev->nb_rxq ? dev->rxq[i] : NULL;
-	struct axp_txq *txq = i < dev->nb_txq ? dev->txq[i] : NULL;
+	struct axp_rxq *rxq = i < tern_port_dev_nb_rxq(dev) ? tern_port_dev_rxq(dev, i) : NULL;
+	struct axp_txq *txq = i < tern_port_dev_nb_txq(dev) ? tern_port_dev_txq(dev, i) : NULL;
 	struct axp_sock *s = rxq != NULL ? &rxq->sock : (txq != NULL ? &txq->sock : NULL);
 	struct xdp_statistics st;
 
@@ -422,7 +429,7 @@ static void pair_close(struct axp_port *ap, uint16_t i)
 static int axp_stop(struct tern_port_dev *dev)
 {
 	struct axp_port *ap = axp_port(dev);
-	uint16_t n = TERN_MAX(dev->nb_rxq, dev->nb_txq);
+	uint16_t n = TERN_MAX(tern_port_dev_nb_rxq(dev), tern_port_dev_nb_txq(dev));
 
 	for (uint16_t i = 0; i < n; i++)
 		pair_close(ap, i);
@@ -433,16 +440,16 @@ static int axp_stop(struct tern_port_dev *dev)
 static int pair_open(struct axp_port *ap, uint16_t i, bool *zc)
 {
 	struct tern_port_dev *dev = &ap->dev;
-	struct axp_rxq *rxq = i < dev->nb_rxq ? dev->rxq[i] : NULL;
-	struct axp_txq *txq = i < dev->nb_txq ? dev->txq[i] : NULL;
+	struct axp_rxq *rxq = i < tern_port_dev_nb_rxq(dev) ? tern_port_dev_rxq(dev, i) : NULL;
+	struct axp_txq *txq = i < tern_port_dev_nb_txq(dev) ? tern_port_dev_txq(dev, i) : NULL;
 	/* A TX-only pair (more TX than RX queues) takes the memory of RX queue 0. */
-	struct axp_rxq *umem_rxq = rxq != NULL ? rxq : dev->rxq[0];
+	struct axp_rxq *umem_rxq = rxq != NULL ? rxq : tern_port_dev_rxq(dev, 0);
 	struct axp_sock *s = rxq != NULL ? &rxq->sock : &txq->sock;
 	uint8_t *base;
 	uint64_t len;
 	int ret;
 
-	ret = sock_open(ap, s, ap->start_queue + i, umem_rxq->mp, rxq, txq, &base, &len);
+	ret = sock_open(ap, s, ap->start_queue + i, umem_rxq, rxq, txq, &base, &len);
 	if (ret < 0)
 		return ret;
 	*zc = s->zc;
@@ -471,12 +478,12 @@ static int pair_open(struct axp_port *ap, uint16_t i, bool *zc)
 static int axp_start(struct tern_port_dev *dev)
 {
 	struct axp_port *ap = axp_port(dev);
-	uint16_t n = TERN_MAX(dev->nb_rxq, dev->nb_txq);
+	uint16_t n = TERN_MAX(tern_port_dev_nb_rxq(dev), tern_port_dev_nb_txq(dev));
 	struct ifreq ifr;
 	bool zc = false;
 	int ret;
 
-	if (dev->nb_rxq == 0) {
+	if (tern_port_dev_nb_rxq(dev) == 0) {
 		return tern_error(
 		    -EINVAL, AXP_LOG,
 		    "%s: an af_xdp port needs at least one RX queue (its pool is the UMEM)",
@@ -599,9 +606,14 @@ static int axp_link_get(struct tern_port_dev *dev, struct tern_link *link)
 	int ret;
 
 	*link = (struct tern_link){0};
-	ret = axp_ioctl(ap, SIOCGIFFLAGS, &ifr, "flags");
+	ret = axp_ioctl(ap, SIOCGIFFLAGS, &ifr, NULL);
+	if (ret == -ENODEV) { /* the interface was deleted (or left the namespace) */
+		tern_port_dev_removed(dev, "the interface is gone");
+		return 0;
+	}
 	if (ret < 0)
-		return ret;
+		return tern_error(ret, AXP_LOG, "%s: flags of %s: %s", dev->name, ap->iface,
+		                  strerror(-ret));
 	link->up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
 	if (!link->up)
 		return 0;
@@ -616,64 +628,55 @@ static int axp_link_get(struct tern_port_dev *dev, struct tern_link *link)
 	return 0;
 }
 
-/* RX queue counters, the live socket's XDP_STATISTICS included. */
-static void rxq_stats(struct axp_rxq *q, struct tern_queue_stats *s)
+/*
+ * The kernel's drops for an RX queue (XDP_STATISTICS of its closed sockets
+ * and of the live one) into its `missed` counter, which only this control
+ * path writes (the SDK's one-writer rule: the poller never touches it).
+ * rx_dropped counts the frames that found the fill ring empty, too (xsk.c).
+ * Returns the live socket's rx_invalid_descs.
+ */
+static uint64_t rxq_kstats_refresh(struct axp_rxq *q)
 {
 	struct xdp_statistics st;
 
 	sock_kstats(q->fd, &st);
-	s->packets = axp_read(&q->packets);
-	s->bytes = axp_read(&q->bytes);
-	s->errors = axp_read(&q->errors) + q->k_rx_invalid + st.rx_invalid_descs;
-	s->nombuf = axp_read(&q->nombuf);
-	/* rx_dropped counts frames that found the fill ring empty, too (xsk.c). */
-	s->missed = q->k_rx_dropped + q->k_rx_ring_full + st.rx_dropped + st.rx_ring_full;
+	tern_qstat_add(&q->st.missed, q->k_rx_dropped + q->k_rx_ring_full + st.rx_dropped +
+	                                  st.rx_ring_full - tern_qstat_read(&q->st.missed));
+	return q->k_rx_invalid + st.rx_invalid_descs;
 }
 
-static void txq_stats(struct axp_txq *q, struct tern_queue_stats *s)
-{
-	struct xdp_statistics st;
-
-	sock_kstats(q->rxq == NULL ? q->fd : -1, &st); /* a pair's socket counts at its RX side */
-	s->packets = axp_read(&q->packets);
-	s->bytes = axp_read(&q->bytes);
-	s->errors = axp_read(&q->errors) + q->k_tx_invalid + st.tx_invalid_descs;
-}
-
+/* Device-kept counters: the kernel's invalid descriptors (ierrors, oerrors). */
 static int axp_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stats)
 {
 	struct axp_port *ap = axp_port(dev);
-	struct tern_queue_stats s;
+	struct xdp_statistics st;
 
-	*stats = ap->gone;
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		if (dev->rxq[i] == NULL)
-			continue;
-		rxq_stats(dev->rxq[i], &s);
-		stats->ipackets += s.packets;
-		stats->ibytes += s.bytes;
-		stats->ierrors += s.errors;
-		stats->rx_nombuf += s.nombuf;
-		stats->imissed += s.missed;
+	stats->ierrors = ap->k_gone_rx_invalid;
+	stats->oerrors = ap->k_gone_tx_invalid;
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
+		struct axp_rxq *q = tern_port_dev_rxq(dev, i);
+
+		if (q != NULL)
+			stats->ierrors += rxq_kstats_refresh(q);
 	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
-		if (dev->txq[i] == NULL)
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++) {
+		struct axp_txq *q = tern_port_dev_txq(dev, i);
+
+		if (q == NULL)
 			continue;
-		txq_stats(dev->txq[i], &s);
-		stats->opackets += s.packets;
-		stats->obytes += s.bytes;
-		stats->oerrors += s.errors;
+		sock_kstats(q->fd, &st);
+		stats->oerrors += q->k_tx_invalid + st.tx_invalid_descs;
 	}
 	return 0;
 }
 
+/* Refresh an RX queue's `missed`; the port layer adds the queue's counters. */
 static int axp_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qid,
                                struct tern_queue_stats *stats)
 {
-	if (rx)
-		rxq_stats(dev->rxq[qid], stats);
-	else
-		txq_stats(dev->txq[qid], stats);
+	(void)stats;
+	if (rx && tern_port_dev_rxq(dev, qid) != NULL)
+		(void)rxq_kstats_refresh(tern_port_dev_rxq(dev, qid));
 	return 0;
 }
 

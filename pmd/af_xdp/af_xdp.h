@@ -8,7 +8,6 @@
 #ifndef AF_XDP_H
 #define AF_XDP_H
 
-#include <stdatomic.h>
 #include <stdint.h>
 
 #include <linux/if_xdp.h>
@@ -19,8 +18,8 @@
 #include "tern_mempool.h"
 #include "tern_pkt.h"
 
-#define AXP_LOG          "af_xdp"
-#define AXP_MAX_QUEUES   16
+#define AXP_LOG        "af_xdp"
+#define AXP_MAX_QUEUES 16
 /*
  * RX lends at least this many buffers to the kernel: on a busy host the
  * poller is off its CPU for milliseconds while the kernel keeps filling
@@ -79,8 +78,8 @@ struct axp_rxq {
 	bool csum_fix; /* complete partial L4 checksums (af_xdp_csum.c) */
 	struct axp_lent lent;
 	struct axp_sock sock;
-	_Atomic uint64_t packets, bytes, errors, nombuf;
-	_Atomic uint64_t csum;                                             /* checksums completed */
+	struct tern_qstats st; /* missed: the kernel's drops, refreshed by stats (af_xdp.c) */
+	uint64_t csum;         /* checksums completed (tern_qstat_add) */
 	uint64_t k_rx_dropped, k_rx_invalid, k_rx_ring_full, k_fill_empty; /* of closed sockets */
 } TERN_CACHE_ALIGNED;
 
@@ -99,7 +98,8 @@ struct axp_txq {
 	struct axp_lent lent;
 	struct axp_rxq *rxq;  /* queue pair whose socket this is; NULL: own socket */
 	struct axp_sock sock; /* TX-only queues (qid >= nb_rxq) */
-	_Atomic uint64_t packets, bytes, errors, copies;
+	struct tern_qstats st;
+	uint64_t copies; /* packets of another pool copied into the UMEM (tern_qstat_add) */
 	uint64_t k_tx_invalid, k_tx_ring_empty;
 } TERN_CACHE_ALIGNED;
 
@@ -119,27 +119,15 @@ struct axp_port {
 	/* The XDP program while started (af_xdp_prog.c). */
 	int map_fd; /* the XSKMAP, by NIC queue id */
 	int prog_fd;
-	int link_fd;                 /* bpf_link: closing it (or dying) detaches the program */
-	void *bpf_obj;               /* struct bpf_object of xdp_prog= */
-	bool native;                 /* attached in driver (native) mode, else generic */
-	struct tern_port_stats gone; /* counters of released queues */
+	int link_fd;   /* bpf_link: closing it (or dying) detaches the program */
+	void *bpf_obj; /* struct bpf_object of xdp_prog= */
+	bool native;   /* attached in driver (native) mode, else generic */
+	uint64_t k_gone_rx_invalid, k_gone_tx_invalid; /* of released queues */
 };
 
 static inline struct axp_port *axp_port(struct tern_port_dev *dev)
 {
 	return tern_container_of(dev, struct axp_port, dev);
-}
-
-/* Add n to a counter only the calling poller writes (one writer, relaxed). */
-static inline void axp_count(_Atomic uint64_t *c, uint64_t n)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-	                      memory_order_relaxed);
-}
-
-static inline uint64_t axp_read(_Atomic uint64_t *c)
-{
-	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
 /* The pool index of a buffer (the header before every pool object). */

@@ -45,7 +45,7 @@ void axp_rx_refill(struct axp_rxq *q)
 	if (tern_unlikely(tern_pkt_alloc_bulk(q->mp, bufs, want) < 0)) {
 		want = TERN_MIN(want, (uint32_t)AXP_FILL_BATCH);
 		if (tern_pkt_alloc_bulk(q->mp, bufs, want) < 0) {
-			axp_count(&q->nombuf, 1);
+			tern_qstat_add(&q->st.nombuf, 1);
 			return;
 		}
 	}
@@ -117,12 +117,12 @@ uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	axp_rx_refill(q);
 	if (tern_unlikely(q->busy))
 		(void)recvfrom(q->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
-	axp_count(&q->packets, nb);
-	axp_count(&q->bytes, bytes);
+	tern_qstat_add(&q->st.packets, nb);
+	tern_qstat_add(&q->st.bytes, bytes);
 	if (tern_unlikely(bad > 0))
-		axp_count(&q->errors, bad);
+		tern_qstat_add(&q->st.errors, bad);
 	if (csum > 0)
-		axp_count(&q->csum, csum);
+		tern_qstat_add(&q->csum, csum);
 	return nb;
 }
 
@@ -143,7 +143,7 @@ void axp_tx_complete(struct axp_txq *q)
 		                                   xsk_umem__extract_addr(addr));
 
 		if (tern_unlikely(p == NULL)) {
-			axp_count(&q->errors, 1); /* not an address we sent: ignore it */
+			tern_qstat_add(&q->st.errors, 1); /* not an address we sent: ignore it */
 			continue;
 		}
 		q->lent.pkt[axp_pkt_idx(p)] = NULL;
@@ -183,7 +183,7 @@ static inline struct tern_pkt *tx_buffer(struct axp_txq *q, struct tern_pkt *p)
 	}
 	c->data_len = (uint16_t)p->pkt_len;
 	c->pkt_len = p->pkt_len;
-	axp_count(&q->copies, 1);
+	tern_qstat_add(&q->copies, 1);
 	tern_pkt_free(p);
 	return c;
 }
@@ -236,9 +236,9 @@ uint16_t axp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	if (q->busy || (queued > 0 && xsk_ring_prod__needs_wakeup(&q->tx)) ||
 	    (room < n && xsk_ring_prod__needs_wakeup(&q->tx)))
 		(void)sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
-	axp_count(&q->packets, queued);
-	axp_count(&q->bytes, bytes);
+	tern_qstat_add(&q->st.packets, queued);
+	tern_qstat_add(&q->st.bytes, bytes);
 	if (errors > 0)
-		axp_count(&q->errors, errors);
+		tern_qstat_add(&q->st.errors, errors);
 	return i;
 }
