@@ -21,12 +21,12 @@ uint16_t port_nb;
 struct tern_port_dev *port_get(uint16_t port, const char *what)
 {
 	if (port >= port_nb) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "%s: no port %u (ports are 0..%d)", what, port,
-		         port_nb - 1);
+		tern_error(EINVAL, PORT_LOG, "%s: no port %u (ports are 0..%d)", what, port,
+		           port_nb - 1);
 		return NULL;
 	}
 	if (port_devs[port] == NULL) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "%s: port %u is closed", what, port);
+		tern_error(EINVAL, PORT_LOG, "%s: port %u is closed", what, port);
 		return NULL;
 	}
 	return port_devs[port];
@@ -135,8 +135,8 @@ static bool refuse_removed(struct tern_port_dev *dev, const char *what)
 {
 	if (!tern_port_dev_is_removed(dev))
 		return false;
-	tern_log(TERN_LOG_ERR, PORT_LOG, "%s (port %u): %s refused: the device was removed",
-	         dev->name, dev->port_id, what);
+	tern_error(ENODEV, PORT_LOG, "%s (port %u): %s refused: the device was removed", dev->name,
+	           dev->port_id, what);
 	return true;
 }
 
@@ -170,12 +170,11 @@ int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
 		return -EINVAL;
 	if (nb_rxq == 0 || nb_txq == 0 || nb_rxq > info.max_rx_queues ||
 	    nb_txq > info.max_tx_queues) {
-		tern_log(
-		    TERN_LOG_ERR, PORT_LOG,
+		return tern_error(
+		    EINVAL, PORT_LOG,
 		    "port %u (%s): %u RX and %u TX queues asked for, the driver takes 1..%u RX "
 		    "and 1..%u TX",
 		    port, dev->name, nb_rxq, nb_txq, info.max_rx_queues, info.max_tx_queues);
-		return -EINVAL;
 	}
 	if (conf == NULL)
 		conf = &defaults;
@@ -228,8 +227,8 @@ static struct tern_port_dev *queue_setup_check(uint16_t port, uint16_t queue, ui
 	if (dev == NULL)
 		return NULL;
 	if (dev->priv->state == PORT_STARTED) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): %s while started: stop it first",
-		         port, dev->name, what);
+		tern_error(EBUSY, PORT_LOG, "port %u (%s): %s while started: stop it first", port,
+		           dev->name, what);
 		*err = -EBUSY;
 		return NULL;
 	}
@@ -238,14 +237,14 @@ static struct tern_port_dev *queue_setup_check(uint16_t port, uint16_t queue, ui
 		return NULL;
 	}
 	if (dev->priv->state != PORT_CONFIGURED) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): %s before configure", port,
-		         dev->name, what);
+		tern_error(EINVAL, PORT_LOG, "port %u (%s): %s before configure", port, dev->name,
+		           what);
 		return NULL;
 	}
 	nb_q = rx ? dev->priv->nb_rxq : dev->priv->nb_txq;
 	if (queue >= nb_q) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): %s: queue %u out of range (0..%u)",
-		         port, dev->name, what, queue, nb_q - 1);
+		tern_error(EINVAL, PORT_LOG, "port %u (%s): %s: queue %u out of range (0..%u)",
+		           port, dev->name, what, queue, nb_q - 1);
 		return NULL;
 	}
 	if (tern_port_info_get(port, &info) < 0)
@@ -253,10 +252,10 @@ static struct tern_port_dev *queue_setup_check(uint16_t port, uint16_t queue, ui
 	lo = rx ? info.rx_desc_min : info.tx_desc_min;
 	hi = rx ? info.rx_desc_max : info.tx_desc_max;
 	if (nb_desc != 0 && (nb_desc < lo || nb_desc > hi)) {
-		tern_log(TERN_LOG_ERR, PORT_LOG,
-		         "port %u (%s): %s: %u descriptors out of range (%u..%u, or 0 for the "
-		         "default)",
-		         port, dev->name, what, nb_desc, lo, hi);
+		tern_error(EINVAL, PORT_LOG,
+		           "port %u (%s): %s: %u descriptors out of range (%u..%u, or 0 for the "
+		           "default)",
+		           port, dev->name, what, nb_desc, lo, hi);
 		return NULL;
 	}
 	*err = 0;
