@@ -59,8 +59,9 @@
  * or xdp_prog=PATH, attached at start through a bpf_link and detached at
  * stop; a program someone else attached is never touched.
  *
- * Counters: one writer per queue (its poller), read by stats on another
- * thread: relaxed atomic loads and stores, as in af_packet.
+ * Counters: each queue's struct tern_qstats (tern_driver.h), written by its
+ * poller; `missed` alone is written by the control path, from the
+ * kernel's XDP_STATISTICS, when stats are read.
  */
 #include <dirent.h>
 #include <errno.h>
