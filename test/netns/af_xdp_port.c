@@ -245,3 +245,29 @@ Test(af_xdp, mac_link_and_promiscuous_mode_are_the_interfaces)
 	cr_assert_eq(tern_port_promisc_set(0, false), 0);
 	sh("! ip link show dev v0 | grep -q PROMISC");
 }
+
+Test(af_xdp, frames_beyond_a_chunk_are_refused_at_configure_and_setup)
+{
+	struct tern_port_conf conf = {.mtu = 9000};
+	struct tern_eal_config cfg;
+	struct tern_eal_devarg *d;
+
+	netns();
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = true;
+	d = &cfg.vdev[cfg.nb_vdev++];
+	snprintf(d->name, sizeof(d->name), "af_xdp0");
+	snprintf(d->args, sizeof(d->args), "iface=v0");
+	cr_assert_eq(tern_eal_init(&cfg), 0, "init: %s", tern_eal_last_error());
+	/* A frame is written 256 bytes into a chunk of at most a page. */
+	cr_expect_eq(tern_port_configure(0, 1, 1, &conf), -EINVAL);
+	/* 4096 - 256 - 14 - 4 (a page less headroom, Ethernet header and a VLAN tag) */
+	cr_expect(strstr(tern_eal_last_error(), "3822") != NULL, "%s", tern_eal_last_error());
+	conf.mtu = 1500;
+	cr_assert_eq(tern_port_configure(0, 1, 1, &conf), 0, "%s", tern_eal_last_error());
+	/* Buffers smaller than a UMEM chunk (2048 bytes) are refused with the pool's name. */
+	mp = tern_pktpool_create("axp_small", 255, 0, 0, 1024 + 128, TERN_SOCKET_ID_ANY);
+	cr_assert_not_null(mp);
+	cr_expect_eq(tern_port_rx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY, mp), -EINVAL);
+	cr_expect(strstr(tern_eal_last_error(), "axp_small") != NULL, "%s", tern_eal_last_error());
+}
