@@ -30,6 +30,8 @@
 #define IXGBE_RX_FREE_THRESH 32   /* refill RX descriptors in batches of this many */
 #define IXGBE_TX_RS_THRESH   32   /* ask for a DD write-back every this many descriptors */
 #define IXGBE_STATS_POLLS    1024 /* bursts between looks at the clock for a stats fold */
+/* queue_stats_get indexes the per-queue counter sets by queue id. */
+_Static_assert(IXGBE_MAX_QUEUES <= IXGBE_NB_QSTATS, "a counter set per queue");
 
 /* ---- device structures ---------------------------------------------------- */
 
@@ -70,7 +72,6 @@ struct ixgbe_txq {
 	uint16_t since_rs;
 	uint16_t rs_head, rs_tail, rs_mask;
 	uint16_t stats_poll;
-	uint16_t qid;
 	struct tern_qstats stats; /* errors: packets refused (too many segments) */
 } TERN_CACHE_ALIGNED;
 

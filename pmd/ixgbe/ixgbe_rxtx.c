@@ -162,7 +162,6 @@ int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_de
 	q->tdt_reg = IXGBE_TDT(qid);
 	q->nb_desc = nb_desc;
 	q->mask = (uint16_t)(nb_desc - 1);
-	q->qid = qid;
 	q->stats_poll = IXGBE_STATS_POLLS;
 	*queue = q;
 	*stats = &q->stats;
