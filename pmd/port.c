@@ -432,7 +432,7 @@ int tern_port_mac_set(uint16_t port, const struct tern_ether_addr *mac)
 	ret = dev->ops->mac_set(dev, mac);
 	if (ret == 0)
 		dev->mac = *mac;
-	return ret;
+	return removed_ret(dev, "MAC address change", ret);
 }
 
 int tern_port_promisc_set(uint16_t port, bool on)
@@ -452,7 +452,7 @@ int tern_port_promisc_set(uint16_t port, bool on)
 	ret = dev->ops->promisc_set(dev, on);
 	if (ret == 0)
 		dev->priv->promisc = on;
-	return ret;
+	return removed_ret(dev, "promiscuous mode change", ret);
 }
 
 int tern_port_promisc_get(uint16_t port)
