@@ -30,6 +30,8 @@
 #define IXGBE_RX_FREE_THRESH 32   /* refill RX descriptors in batches of this many */
 #define IXGBE_TX_RS_THRESH   32   /* ask for a DD write-back every this many descriptors */
 #define IXGBE_STATS_POLLS    1024 /* bursts between looks at the clock for a stats fold */
+/* Descriptors of one frame: the NIC fills each buffer (>= 1 KiB, SRRCTL) before the next. */
+#define IXGBE_RX_MAX_SEGS ((IXGBE_MAX_FRAME + 1023) / 1024)
 /* queue_stats_get indexes the per-queue counter sets by queue id. */
 _Static_assert(IXGBE_MAX_QUEUES <= IXGBE_NB_QSTATS, "a counter set per queue");
 

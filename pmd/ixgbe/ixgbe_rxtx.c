@@ -301,13 +301,14 @@ uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		}
 		last = seg;
 		/*
-		 * The NIC writes at most buf_size (SRRCTL) per descriptor and at
-		 * most MAXFRS per frame: a length past either, or a frame whose EOP
-		 * never comes, is a device fault. Drop the frame, never run past a
-		 * buffer or chain without end.
+		 * The NIC writes at most buf_size (SRRCTL) per descriptor, at most
+		 * MAXFRS per frame, and fills a buffer before it takes the next: a
+		 * length past either, or more descriptors than a largest frame
+		 * needs (empty ones, EOP never coming), is a device fault. Drop the
+		 * frame, never run past a buffer or chain without end.
 		 */
-		if (tern_unlikely(seg->data_len > q->buf_size ||
-		                  first->pkt_len > IXGBE_MAX_FRAME)) {
+		if (tern_unlikely(seg->data_len > q->buf_size || first->pkt_len > IXGBE_MAX_FRAME ||
+		                  first->nb_segs > IXGBE_RX_MAX_SEGS)) {
 			tern_qstat_add(&q->stats.errors, 1);
 			tern_pkt_free(first);
 			first = NULL;
