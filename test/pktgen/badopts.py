@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# badopts.py TERN_PKTGEN: every bad option or value gives exactly one line on
+# badopts.py TERN_PKTGEN TERN_L2FWD: every bad option or value gives exactly one line on
 # stderr saying what is wrong and how to fix it, status 2, and no traffic
 # (no stats line, no buffers line).
 import subprocess, sys
@@ -45,9 +45,33 @@ cases = [
      P + "--json /nonexistent-dir/x.json: cannot open: No such file or directory: give a writable path"),
     (["--no-huge", "-l", "0", "--"], P + "no ports: give one with --vdev, e.g. --vdev null0"),
 ]
+# tern-l2fwd's device-under-test options.
+l2fwd = sys.argv[2]
+two = ["--no-huge", "-l", "0", "--vdev", "null0", "--vdev", "null1", "--", "-q", "2"]
+L = "tern-l2fwd: "
+l3 = ["--profile", "l3", "--addr", "0:198.18.1.1/24", "--addr", "1:198.19.1.1/24"]
+l2fwd_cases = [
+    (two + ["--profile", "router"], L + "--profile 'router': unknown profile: give l2, reflector or l3"),
+    (two + ["--profile", "l3"],
+     L + "--profile l3: port 0 has no address: give e.g. --addr 0:198.18.1.1/24"),
+    (two + ["--addr", "0:198.18.1.1"],
+     L + "--addr '0:198.18.1.1': give PORT:A.B.C.D/LEN with LEN 1 to 30, e.g. --addr 0:198.18.1.1/24"),
+    (two + ["--route", "10.0.0.0/8"],
+     L + "--route '10.0.0.0/8': give PREFIX/LEN,NEXTHOP, e.g. --route 10.0.0.0/8,198.18.1.2"),
+    (two + l3 + ["--route", "10.0.0.0/8,192.0.2.1"],
+     L + "--route 10.0.0.0/8,192.0.2.1: the next hop is on no port's subnet: give a next hop "
+     "inside an --addr subnet"),
+    (two + l3 + ["--mode", "pipeline"], L + "--profile l3 runs in --mode rtc only: leave --mode out"),
+    (two + ["--profile", "reflector", "--portmap", "(0,1)"],
+     L + "--portmap pairs ports, but --profile reflector chooses each frame's port itself: "
+     "leave --portmap out"),
+    (two + ["--stats-format", "xml"],
+     L + "--stats-format 'xml': unknown format: give plain, moongen, csv or json"),
+]
+cases = [([exe] + a, w) for a, w in cases] + [([l2fwd] + a, w) for a, w in l2fwd_cases]
 bad = 0
 for args, want in cases:
-    p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=60)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60)
     err = p.stderr.splitlines()
     ok = p.returncode == 2 and err == [want] and "buffers:" not in p.stdout \
         and "Mpps" not in p.stdout

@@ -13,6 +13,7 @@ fi
 T=$$
 NSP=tern-pgp-$T
 NSM=tern-pgm-$T
+NSB=tern-pgb-$T
 P0=p0_$T
 P1=p1_$T
 MA=ma_$T
@@ -23,7 +24,7 @@ pg_cleanup() {
 	local rc=$?
 	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	for ns in "$NSP" "$NSM"; do ip netns del "$ns" 2>/dev/null || true; done
+	for ns in "$NSP" "$NSM" "$NSB"; do ip netns del "$ns" 2>/dev/null || true; done
 	[ -n "${TMPD:-}" ] && rm -rf "$TMPD"
 	exit $rc
 }
@@ -47,6 +48,15 @@ pg_setup() {
 		ip netns exec "$2" sysctl -qw net.ipv6.conf."$1".disable_ipv6=1
 		ip -n "$2" link set "$1" up
 	done
+}
+
+# For routing tests: the second veth's outer end goes to its own namespace B,
+# so that P (with p0) and B (with p1) are two hosts on two subnets.
+pg_split() {
+	ip netns add "$NSB"
+	ip -n "$NSB" link set lo up
+	ip -n "$NSP" link set "$P1" netns "$NSB"
+	ip -n "$NSB" link set "$P1" up
 }
 
 # Run tern-pktgen in ns P on p0 and p1 with the given options; output in $TMPD/pg.out.
