@@ -261,7 +261,7 @@ static int run(struct pg_app *app)
 	}
 	print_plan(app);
 	if (app->opt.rfc2544) {
-		nb_rows = pg_rfc2544(app, rows, err, sizeof(err));
+		nb_rows = pg_rfc2544(app, rows);
 	} else {
 		pg_reset_counters(app);
 		pg_run(app, app->opt.duration_s, app->opt.period_s > 0, &t);

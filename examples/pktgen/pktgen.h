@@ -224,6 +224,7 @@ int pg_write_json(FILE *f, const struct pg_app *app, const struct pg_trial *t,
                   const struct pg_rfc_row *rfc, unsigned nb_rfc, unsigned avail, unsigned total);
 
 /* rfc2544.c */
-int pg_rfc2544(struct pg_app *app, struct pg_rfc_row *rows, char *err, size_t errlen);
+/* The search over --rfc2544's sizes; returns the rows filled. */
+int pg_rfc2544(struct pg_app *app, struct pg_rfc_row *rows);
 
 #endif /* PKTGEN_H */

@@ -10,28 +10,45 @@
 #include <stdio.h>
 
 #include "pktgen.h"
+#include "search.h"
 
-static bool trial(struct pg_app *app, double mbit, struct pg_trial *t)
+struct trial_ctx {
+	struct pg_app *app;
+	struct pg_trial best, last;
+	double best_rate;
+};
+
+/* One trial at mbit on every sending port: 1 if the loss is within --loss. */
+static int trial(void *arg, double mbit)
 {
+	struct trial_ctx *c = arg;
+	struct pg_app *app = c->app;
 	struct pg_rate r = {.unit = PG_RATE_MBIT, .value = mbit};
+	struct pg_trial *t = &c->last;
+	bool ok;
 
+	if (atomic_load(&pg_quit))
+		return -1;
 	for (unsigned u = 0; u < app->nb_used; u++)
 		if (app->ports[app->used[u]].tx)
 			pg_set_rate(app, &app->ports[app->used[u]], &r);
 	pg_reset_counters(app);
 	pg_run(app, app->opt.trial_s, false, t);
+	ok = t->tx > 0 && (double)t->lost * 100 <= app->opt.loss_pct * (double)t->tx;
 	printf("rfc2544: %u B at %.1f Mbit/s: %llu sent, %llu lost\n", app->opt.sizes[0], mbit,
 	       (unsigned long long)t->tx, (unsigned long long)t->lost);
 	fflush(stdout);
-	return t->tx > 0 && (double)t->lost * 100 <= app->opt.loss_pct * (double)t->tx;
+	if (ok && mbit >= c->best_rate) {
+		c->best = *t;
+		c->best_rate = mbit;
+	}
+	return ok;
 }
 
-int pg_rfc2544(struct pg_app *app, struct pg_rfc_row *rows, char *err, size_t errlen)
+int pg_rfc2544(struct pg_app *app, struct pg_rfc_row *rows)
 {
 	double top = 0;
 
-	(void)err;
-	(void)errlen;
 	for (unsigned u = 0; u < app->nb_used; u++) {
 		const struct pg_port *p = &app->ports[app->used[u]];
 		double m;
@@ -44,8 +61,7 @@ int pg_rfc2544(struct pg_app *app, struct pg_rfc_row *rows, char *err, size_t er
 	}
 	for (unsigned i = 0; i < app->opt.nb_rfc_sizes; i++) {
 		struct pg_rfc_row *row = &rows[i];
-		double lo = 0, hi = top, best = 0;
-		struct pg_trial t, best_t = {0};
+		struct trial_ctx c = {.app = app};
 
 		app->opt.imix = false;
 		app->opt.nb_sizes = 1;
@@ -54,29 +70,10 @@ int pg_rfc2544(struct pg_app *app, struct pg_rfc_row *rows, char *err, size_t er
 		for (unsigned u = 0; u < app->nb_used; u++)
 			pg_build_templates(app, &app->ports[app->used[u]]);
 		*row = (struct pg_rfc_row){.size = app->opt.rfc_sizes[i]};
-		/* The top first: a device that keeps up needs one trial. */
-		row->trials++;
-		if (trial(app, hi, &t)) {
-			best = hi;
-			best_t = t;
-		} else {
-			while (hi - lo > top * app->opt.precision_pct / 100 &&
-			       !atomic_load(&pg_quit)) {
-				double mid = (lo + hi) / 2;
-
-				row->trials++;
-				if (trial(app, mid, &t)) {
-					lo = best = mid;
-					best_t = t;
-				} else {
-					hi = mid;
-				}
-			}
-		}
-		row->wire_mbit = best;
-		row->mpps = best / ((double)(row->size + PG_FRAMING) * 8);
-		row->tx = best_t.tx;
-		row->lost = best_t.lost;
+		row->wire_mbit = pg_search(top, app->opt.precision_pct, trial, &c, &row->trials);
+		row->mpps = row->wire_mbit / ((double)(row->size + PG_FRAMING) * 8);
+		row->tx = c.best.tx;
+		row->lost = c.best.lost;
 		printf("rfc2544: frame size %u: throughput %.4f Mpps, %.1f Mbit/s with framing "
 		       "(%u trials)\n",
 		       row->size, row->mpps, row->wire_mbit, row->trials);
