@@ -139,9 +139,9 @@ struct pg_port {
 	bool tx;
 	struct pg_rate rate;
 	double ticks[PG_MAX_SIZES]; /* TSC ticks per frame of each size at the rate */
-	double next_tsc;            /* when the next frame is due */
-	unsigned size_idx;          /* next frame's place in the size pattern */
-	unsigned flow;              /* next frame's flow */
+	double next_tsc;   /* when the next frame is due: TSC ticks since the run's start */
+	unsigned size_idx; /* next frame's place in the size pattern */
+	unsigned flow;     /* next frame's flow */
 	unsigned probe_count;
 	struct tern_ether_addr mac, dst_mac;
 	uint32_t src_ip, dst_ip;

@@ -69,18 +69,24 @@ static void tx_port(struct pg_app *app, struct pg_port *p, uint64_t now)
 
 	if (p->pend_off == p->nb_pend) {
 		double next = p->next_tsc;
+		/*
+		 * Times relative to the run's start: an absolute TSC (~10^13)
+		 * in a double keeps only ~1/256 of a tick, and the rounding of
+		 * thousands of additions moved the last frame across the end.
+		 */
+		double rel = (double)(now - app->start_tsc);
 
 		if (p->rate.unit != PG_RATE_MAX) {
 			unsigned idx = p->size_idx;
 
-			if ((double)now < next)
+			if (rel < next)
 				return;
-			if ((double)now - next > (double)app->tsc_hz / 1000 * PG_MAX_LAG_MS) {
-				next = (double)now;
+			if (rel - next > (double)app->tsc_hz / 1000 * PG_MAX_LAG_MS) {
+				next = rel;
 				p->ctr.behind++;
 			}
 			/* The frames due by now, up to a burst. */
-			for (n = 0; n < app->opt.burst && next <= (double)now; n++) {
+			for (n = 0; n < app->opt.burst && next <= rel; n++) {
 				next += p->ticks[app->pattern[idx]];
 				idx = idx + 1 == app->nb_pattern ? 0 : idx + 1;
 			}
@@ -209,7 +215,7 @@ void pg_run(struct pg_app *app, double duration_s, bool print_periods, struct pg
 	period = print_periods ? (uint64_t)app->opt.period_s * hz : 0;
 	next_period = period ? now + period : UINT64_MAX;
 	for (unsigned u = 0; u < app->nb_used; u++)
-		app->ports[app->used[u]].next_tsc = (double)now;
+		app->ports[app->used[u]].next_tsc = 0;
 
 	while (!should_quit()) {
 		now = tern_rdtsc();
@@ -247,7 +253,8 @@ void pg_run(struct pg_app *app, double duration_s, bool print_periods, struct pg
 
 				if (!p->tx || p->rate.unit == PG_RATE_MAX)
 					continue;
-				if (p->next_tsc < (double)end || p->pend_off < p->nb_pend) {
+				if (p->next_tsc <= (double)(end - 1 - app->start_tsc) ||
+				    p->pend_off < p->nb_pend) {
 					tx_port(app, p, end - 1);
 					due = true;
 				}
