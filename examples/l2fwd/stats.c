@@ -12,6 +12,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <tern_cycles.h>
 
@@ -95,8 +96,10 @@ static void print_formatted(struct l2fwd_app *app, uint16_t p, double elapsed, d
 			       p, dir[d], mpps, mbit, wire);
 			break;
 		case L2FWD_STATS_CSV:
-			printf("%.0f,Device: id=%u,%s,%.6f,%.3f,%.3f,%" PRIu64 ",%" PRIu64 "\n",
-			       elapsed, p, dir[d], mpps, mbit, wire, tot_pk[d], tot_by[d]);
+			/* Time: the Unix time, as MoonGen's, so two processes' rows line up. */
+			printf("%lld,Device: id=%u,%s,%.6f,%.3f,%.3f,%" PRIu64 ",%" PRIu64 "\n",
+			       (long long)time(NULL), p, dir[d], mpps, mbit, wire, tot_pk[d],
+			       tot_by[d]);
 			break;
 		default:
 			printf("{\"time\": %.3f, \"port\": %u, \"dir\": \"%s\", \"mpps\": %.6f, "

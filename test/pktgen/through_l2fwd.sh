@@ -19,7 +19,7 @@ for i in $(seq 40); do
 	kill -0 "$l2fwd" 2>/dev/null || { cat "$TMPD/l2fwd.out"; fail "tern-l2fwd exited"; }
 	[ "$i" -eq 40 ] && { cat "$TMPD/probe.out"; fail "nothing came back through tern-l2fwd"; }
 done
-pg_run --duration 3 --rate "$(python3 -c "print($RATE / 1e6)")mpps" --flows 8 --size 128 \
+pg_run --duration 2 --rate "$(python3 -c "print($RATE / 1e6)")mpps" --flows 8 --size 128 \
 	--drain-ms 1000 --hist "$TMPD/histogram.csv"
 kill -INT "$l2fwd"
 wait "$l2fwd" || { cat "$TMPD/l2fwd.out"; fail "tern-l2fwd exit status"; }
