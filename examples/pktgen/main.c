@@ -17,7 +17,7 @@
 #include <tern_pkt.h>
 
 #include "app_opts.h"
-#include "held_log.h"
+#include "app_log.h"
 #include "pktgen.h"
 
 static void release(struct pg_app *app)
@@ -55,7 +55,8 @@ static void free_app(struct pg_app *app)
 /* Bad input: one line, everything given back, status 2. */
 static int usage_error(struct pg_app *app, bool eal_up, const char *msg)
 {
-	fprintf(stderr, PG_PROG ": %s\n", msg);
+	if (msg != NULL)
+		fprintf(stderr, PG_PROG ": %s\n", msg);
 	if (app != NULL) {
 		release(app);
 		free_app(app);
@@ -303,32 +304,32 @@ int main(int argc, char **argv)
 	char err[PG_ERR_LEN];
 	int n, first, ret;
 
-	hold_logs();
+	app_log_startup(PG_PROG);
 	tern_eal_config_init(&cfg);
 	n = tern_eal_parse_args(&cfg, argc, argv);
 	if (n < 0) {
-		release_logs(false);
-		return usage_error(NULL, false, tern_eal_last_error());
+		app_log_default();
+		return usage_error(NULL, false, NULL); /* tern said why, once */
 	}
 	cfg.pin_main = true;
 	first = 1 + n;
 	if (first < argc && strcmp(argv[first], "--") == 0)
 		first++;
 	if (pg_parse_options(&app->opt, argc - first, argv + first, err, sizeof(err)) < 0) {
-		release_logs(false);
+		app_log_default();
 		return usage_error(NULL, false, err);
 	}
 	if (app->opt.help) {
-		release_logs(true);
+		app_log_default();
 		pg_usage(stdout);
 		return 0;
 	}
 	ret = tern_eal_init(&cfg);
 	if (ret < 0) {
-		release_logs(false);
-		return usage_error(NULL, false, tern_eal_last_error());
+		app_log_default();
+		return usage_error(NULL, false, NULL); /* tern said why, once */
 	}
-	release_logs(true);
+	app_log_default();
 	if ((ret = app_stop_on_signals(&pg_quit)) < 0) {
 		fprintf(stderr, PG_PROG ": sigaction: %s\n", strerror(-ret));
 		tern_eal_cleanup();

@@ -78,5 +78,12 @@ for args, want in cases:
     if not ok:
         bad += 1
         print("FAIL: %s\n  want: %s (2)\n  got:  %s (%d)" % (" ".join(args), want, err, p.returncode))
-print("%d of %d cases wrong" % (bad, len(cases)))
+# EAL errors: tern's one line, under the program's name.
+for args in (["--no-huge", "--bogus"], ["--no-huge", "--vdev", "nope0", "--"]):
+    p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=60)
+    err = p.stderr.splitlines()
+    if p.returncode != 2 or len(err) != 1 or not err[0].startswith(P):
+        bad += 1
+        print("FAIL: %s: got %s (%d)" % (" ".join(args), err, p.returncode))
+print("%d of %d cases wrong" % (bad, len(cases) + 2))
 sys.exit(1 if bad else 0)

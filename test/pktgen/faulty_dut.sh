@@ -9,7 +9,7 @@ ip netns exec "$NSM" python3 "$(dirname "$0")/faulty_dut.py" "$MA" "$MB" "$TMPD/
 dut=$!
 for _ in $(seq 100); do [ -e "$TMPD/ready" ] && break; sleep 0.1; done
 # One sender (port 0), one flow: 5000 frames (+-1 at the end) at 5 kpps; port 1 only receives.
-pg_run --tx-mask 0x1 --rate 0.005mpps --duration 1 --drain-ms 3000
+pg_run --tx-mask 0x1 --rate 0.005mpps --duration 1 --drain-ms 2000
 wait "$dut" || { cat "$TMPD/dut.out"; fail "the faulty DUT relayed too few frames"; }
 cat "$TMPD/dut.out"
 N=$(pg_json 'r["flows"]["sent"]')
