@@ -181,10 +181,9 @@ static int setup(struct pg_app *app, char *err, size_t errlen)
 			if (txd < info.tx_desc_min)
 				txd = info.tx_desc_min;
 		}
-		if ((ret = tern_port_configure(p, 1, 1, NULL)) < 0 ||
-		    (ret = tern_port_rx_queue_setup(p, 0, rxd, TERN_SOCKET_ID_ANY, app->pool)) <
-		        0 ||
-		    (ret = tern_port_tx_queue_setup(p, 0, txd, TERN_SOCKET_ID_ANY)) < 0)
+		if (tern_port_configure(p, 1, 1, NULL) < 0 ||
+		    tern_port_rx_queue_setup(p, 0, rxd, TERN_SOCKET_ID_ANY, app->pool) < 0 ||
+		    tern_port_tx_queue_setup(p, 0, txd, TERN_SOCKET_ID_ANY) < 0)
 			return app_fail(err, errlen, "port %u: set-up: %s", p,
 			                tern_eal_last_error());
 		/* Frames come back addressed to another port's MAC, or through a router. */

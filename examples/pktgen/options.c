@@ -231,8 +231,8 @@ static int apply(void *ctx, int id, const char *val, char *err, size_t errlen)
 		if (parse_size(val, &o->sizes[0]) < 0)
 			return app_fail(
 			    err, errlen,
-			    "--size '%s': give a frame size in bytes with CRC from %d to "
-			    "%d, or imix",
+			    "--size '%s': give a frame size in bytes with CRC from %u to "
+			    "%u, or imix",
 			    val, PG_MIN_SIZE, PG_MAX_SIZE);
 		return 0;
 	case O_FLOWS:
@@ -334,7 +334,7 @@ static int apply(void *ctx, int id, const char *val, char *err, size_t errlen)
 				return app_fail(
 				    err, errlen,
 				    "--rfc2544 '%s': give up to %d frame sizes with CRC from "
-				    "%d to %d, comma-separated, e.g. 64,128,1518",
+				    "%u to %u, comma-separated, e.g. 64,128,1518",
 				    val, PG_MAX_SIZES, PG_MIN_SIZE, PG_MAX_SIZE);
 		}
 		if (o->nb_rfc_sizes == 0)

@@ -21,13 +21,13 @@
 #include <tern_port.h>
 
 #define PG_PROG        "tern-pktgen"
-#define PG_MAX_BURST   512
+#define PG_MAX_BURST   512u
 #define PG_NB_DESC     1024
 #define PG_POOL_CACHE  256
 #define PG_MAX_SIZES   16     /* --rfc2544 sizes, IMIX sizes */
 #define PG_MAX_FLOWS   65536u /* flow ids are 16 bits */
-#define PG_MIN_SIZE    64     /* frame bytes with CRC, as RFC 2544 counts them */
-#define PG_MAX_SIZE    1518   /* no jumbo frames */
+#define PG_MIN_SIZE    64u    /* frame bytes with CRC, as RFC 2544 counts them */
+#define PG_MAX_SIZE    1518u  /* no jumbo frames */
 #define PG_CRC         4
 #define PG_FRAMING     20 /* preamble + SFD (8) and inter-frame gap (12) */
 #define PG_MAX_PERIOD  86400u
