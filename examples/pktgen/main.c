@@ -133,9 +133,28 @@ static int plan(struct pg_app *app, char *err, size_t errlen)
 	return 0;
 }
 
+/* The driver's descriptor limits applied to PG_NB_DESC (af_xdp lends RX at least 4096). */
+static void desc_counts(uint16_t port, uint16_t *rxd, uint16_t *txd)
+{
+	struct tern_port_info info;
+
+	*rxd = *txd = PG_NB_DESC;
+	if (tern_port_info_get(port, &info) < 0)
+		return;
+	if (info.rx_desc_max && *rxd > info.rx_desc_max)
+		*rxd = info.rx_desc_max;
+	if (info.tx_desc_max && *txd > info.tx_desc_max)
+		*txd = info.tx_desc_max;
+	if (*rxd < info.rx_desc_min)
+		*rxd = info.rx_desc_min;
+	if (*txd < info.tx_desc_min)
+		*txd = info.tx_desc_min;
+}
+
 static int setup(struct pg_app *app, char *err, size_t errlen)
 {
 	const struct pg_options *o = &app->opt;
+	uint16_t rxd[TERN_MAX_PORTS], txd[TERN_MAX_PORTS];
 	unsigned n = 0;
 	size_t nt = (size_t)PG_MAX_SIZES * o->flows;
 
@@ -150,7 +169,8 @@ static int setup(struct pg_app *app, char *err, size_t errlen)
 			return app_fail(err, errlen, "out of memory for %u flows", o->flows);
 		pg_build_templates(app, p);
 		/* Every descriptor may hold a buffer, plus a pending burst per port. */
-		n += 2 * PG_NB_DESC + o->burst;
+		desc_counts(p->id, &rxd[p->id], &txd[p->id]);
+		n += rxd[p->id] + txd[p->id] + o->burst;
 	}
 	app->hist = calloc(PG_HIST_MAX, sizeof(*app->hist));
 	if (app->hist == NULL)
@@ -167,23 +187,11 @@ static int setup(struct pg_app *app, char *err, size_t errlen)
 		                n, strerror(tern_errno));
 	for (unsigned u = 0; u < app->nb_used; u++) {
 		uint16_t p = app->used[u];
-		struct tern_port_info info;
-		uint16_t rxd = PG_NB_DESC, txd = PG_NB_DESC;
 		int ret;
 
-		if (tern_port_info_get(p, &info) == 0) {
-			if (info.rx_desc_max && rxd > info.rx_desc_max)
-				rxd = info.rx_desc_max;
-			if (info.tx_desc_max && txd > info.tx_desc_max)
-				txd = info.tx_desc_max;
-			if (rxd < info.rx_desc_min)
-				rxd = info.rx_desc_min;
-			if (txd < info.tx_desc_min)
-				txd = info.tx_desc_min;
-		}
 		if (tern_port_configure(p, 1, 1, NULL) < 0 ||
-		    tern_port_rx_queue_setup(p, 0, rxd, TERN_SOCKET_ID_ANY, app->pool) < 0 ||
-		    tern_port_tx_queue_setup(p, 0, txd, TERN_SOCKET_ID_ANY) < 0)
+		    tern_port_rx_queue_setup(p, 0, rxd[p], TERN_SOCKET_ID_ANY, app->pool) < 0 ||
+		    tern_port_tx_queue_setup(p, 0, txd[p], TERN_SOCKET_ID_ANY) < 0)
 			return app_fail(err, errlen, "port %u: set-up: %s", p,
 			                tern_eal_last_error());
 		/* Frames come back addressed to another port's MAC, or through a router. */
