@@ -16,7 +16,7 @@ import socket
 import sys
 import time
 
-DROP_EVERY, DUP, SWAP, LIMIT, IDLE = 1000, 1500, 2500, 60, 1.0
+DROP_EVERY, DUP, SWAP, LIMIT, IDLE = 1000, 500, 700, 60, 1.0
 ETH_P_ALL = 3
 
 

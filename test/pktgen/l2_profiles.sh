@@ -15,6 +15,7 @@ start() { # OUT_NAME, l2fwd EAL and app options...
 	shift
 	ip netns exec "$NSM" "$L2FWD" --no-huge -l 1 "$@" >"$TMPD/$out" 2>&1 &
 	DUT=$!
+	pg_wait_dut "$TMPD/$out" "$DUT"
 }
 finish() { # OUT_NAME
 	kill -INT "$DUT"

@@ -59,6 +59,18 @@ pg_split() {
 	ip -n "$NSB" link set "$P1" up
 }
 
+# Wait until tern-l2fwd (pid $2, output $1) has started its ports: it prints
+# its plan ("lcore N (rtc): ...") once they are up.
+pg_wait_dut() {
+	for _ in $(seq 100); do
+		grep -q '^lcore ' "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || { cat "$1"; fail "tern-l2fwd exited"; }
+		sleep 0.1
+	done
+	cat "$1"
+	fail "tern-l2fwd did not start within 10 s"
+}
+
 # Run tern-pktgen in ns P on p0 and p1 with the given options; output in $TMPD/pg.out.
 pg_run() {
 	ip netns exec "$NSP" "$PKTGEN" --no-huge -l 0 --vdev "af_packet0,iface=$P0" \
