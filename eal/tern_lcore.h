@@ -15,12 +15,16 @@
 
 #include "tern_eal.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TERN_LCORE_ID_ANY UINT32_MAX
 
 typedef int (*tern_lcore_fn)(void *arg);
 
 /* initial-exec: one fs-relative load on the fast path, no __tls_get_addr call. */
-extern _Thread_local unsigned tern_lcore_id_ __attribute__((tls_model("initial-exec")));
+extern TERN_THREAD_LOCAL unsigned tern_lcore_id_ __attribute__((tls_model("initial-exec")));
 
 /* The lcore id of the calling thread, or TERN_LCORE_ID_ANY. */
 static inline unsigned tern_lcore_id(void)
@@ -83,5 +87,9 @@ int tern_lcore_launch_all(tern_lcore_fn fn, void *arg, bool call_main);
  * lcore's from launch_all first, then workers in lcore order), else 0.
  */
 int tern_lcore_wait_all(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_LCORE_H */

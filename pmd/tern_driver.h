@@ -22,6 +22,10 @@
 #include "tern_pci.h"
 #include "tern_port.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Bump on any change to the structs in this file or to struct tern_pkt. */
 #define TERN_DRIVER_ABI_VERSION 2 /* 2: pci_probe */
 
@@ -121,5 +125,9 @@ int tern_devargs_check(const char *drv, const char *args, const char *const know
 
 /* Dummy burst function for stopped ports: returns 0. */
 uint16_t tern_port_burst_none(void *queue, struct tern_pkt **pkts, uint16_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_DRIVER_H */

@@ -49,12 +49,16 @@
 
 #include <errno.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tern_atomic.h"
 #include "tern_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define TERN_RING_F_SP_ENQ 0x1 /* default enqueue is single-producer */
 #define TERN_RING_F_SC_DEQ 0x2 /* default dequeue is single-consumer */
@@ -69,14 +73,15 @@
 
 /* The part of one side (producers or consumers) that only that side writes. */
 struct tern_ring_head {
-	_Atomic uint32_t head; /* next index to reserve */
+	_Atomic(uint32_t) head; /* next index to reserve */
 	/*
 	 * Consumers: a cached copy of prod_tail, never ahead of it. Unused on
 	 * the producers' side, which reads cons_tail every time (see the top).
 	 */
-	_Atomic uint32_t other_tail;
+	_Atomic(uint32_t) other_tail;
 };
 
+TERN_FLEX_ARRAY_BEGIN
 struct tern_ring {
 	char name[TERN_RING_NAMESIZE];
 	uint32_t size;     /* number of slots, a power of two */
@@ -86,12 +91,13 @@ struct tern_ring {
 	int memory;        /* how tern_ring_create() got the memory (ring.c) */
 
 	TERN_RING_GUARDED struct tern_ring_head prod;
-	TERN_RING_GUARDED _Atomic uint32_t prod_tail; /* slots before it hold objects */
+	TERN_RING_GUARDED _Atomic(uint32_t) prod_tail; /* slots before it hold objects */
 	TERN_RING_GUARDED struct tern_ring_head cons;
-	TERN_RING_GUARDED _Atomic uint32_t cons_tail; /* slots before it are free */
+	TERN_RING_GUARDED _Atomic(uint32_t) cons_tail; /* slots before it are free */
 
 	TERN_RING_GUARDED void *slots[];
 };
+TERN_FLEX_ARRAY_END
 
 /* Bytes needed for a ring of `count` slots (0 if count is not a valid size). */
 size_t tern_ring_memsize(unsigned count);
@@ -301,8 +307,8 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_cons_reserve_(struct tern_ring *r, 
  * on purpose: with 32-bit ones the compiler must allow for them wrapping and
  * turns the loop into scatters/gathers instead of plain vector moves.
  */
-static TERN_ALWAYS_INLINE void tern_ring_copy_run_(void **restrict dst, void *const *restrict src,
-                                                   size_t n)
+static TERN_ALWAYS_INLINE void tern_ring_copy_run_(void **TERN_RESTRICT dst,
+                                                   void *const *TERN_RESTRICT src, size_t n)
 {
 	size_t i = 0;
 
@@ -362,7 +368,7 @@ static TERN_ALWAYS_INLINE void tern_ring_copy_out_(struct tern_ring *r, uint32_t
  * `tail`: wait until the operations reserved before it have finished (only
  * possible with several threads on that side), then move the tail.
  */
-static TERN_ALWAYS_INLINE void tern_ring_publish_(_Atomic uint32_t *tail, uint32_t old,
+static TERN_ALWAYS_INLINE void tern_ring_publish_(_Atomic(uint32_t) *tail, uint32_t old,
                                                   uint32_t next, bool single)
 {
 	if (!single) {
@@ -577,5 +583,9 @@ static inline bool tern_ring_full(const struct tern_ring *r)
 {
 	return tern_ring_count(r) == r->capacity;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_RING_H */

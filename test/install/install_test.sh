@@ -19,6 +19,10 @@ case "$cflags" in
 *) echo "install_test: pkg-config cflags '$cflags' do not point into the staged tree" >&2; exit 1 ;;
 esac
 
+# Every installed header on its own, as C11 and C++17 (gcc, clang, g++, clang++).
+incdir=$(pkg-config --cflags-only-I tern | awk '{ sub(/^-I/, "", $1); print $1 }')
+"$src/headers.sh" "$incdir"
+
 cc -std=gnu11 -Wall -Werror "${sanflags[@]}" -o "$work/app" "$src/app.c" $(pkg-config --cflags --libs tern)
 "$work/app"
 cc -std=gnu11 -Wall -Werror "${sanflags[@]}" -o "$work/app-static" "$src/app.c" \
