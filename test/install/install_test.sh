@@ -29,4 +29,37 @@ cc -std=gnu11 -Wall -Werror "${sanflags[@]}" -o "$work/app-static" "$src/app.c" 
 	$(pkg-config --cflags tern) $(pkg-config --static --libs tern | sed 's/-ltern\b/-l:libtern.a/')
 ldd "$work/app-static" | grep -q libtern && { echo "install_test: app-static links libtern.so" >&2; exit 1; }
 "$work/app-static"
-echo "install test: shared and static builds against the installed tern work"
+
+# The C++ host, built outside the tree from the installed headers and tern.pc.
+top=$(cd "$src/../.." && pwd)
+c++ -std=c++17 -Wall -Wextra -pedantic -Werror "${sanflags[@]}" -o "$work/cpp-host" \
+	"$top/examples/cpp/host.cpp" $(pkg-config --cflags --libs tern)
+"$work/cpp-host" 0.2
+
+# The Python host with the installed library, found by the dynamic loader
+# (LD_LIBRARY_PATH from stage.sh), after checking that its ctypes mirror of
+# struct tern_eal_config has the C layout. A sanitizer build cannot be
+# dlopen()ed by an uninstrumented interpreter.
+if [ "$san" = none ]; then
+	cat >"$work/cfg_layout.c" <<'SRC'
+#include <stddef.h>
+#include <stdio.h>
+#include <tern_eal.h>
+#define F(f) printf("tern_eal_config.%s %zu\n", #f, offsetof(struct tern_eal_config, f))
+int main(void)
+{
+	F(cores); F(pin_main); F(no_huge); F(mem_mb); F(socket_mem_mb); F(iova_mode);
+	F(log_level); F(nb_pci); F(pci); F(nb_vdev); F(vdev); F(nb_plugins); F(plugins);
+	F(log_fn); F(log_arg); F(nb_log_levels); F(log_levels);
+	printf("tern_eal_config %zu\n", sizeof(struct tern_eal_config));
+	return 0;
+}
+SRC
+	cc -std=gnu11 -o "$work/cfg_layout" "$work/cfg_layout.c" $(pkg-config --cflags tern)
+	if ! diff -u <("$work/cfg_layout") <(/usr/bin/python3 "$top/examples/python/tern_forward.py" --layout); then
+		echo "install_test: examples/python's struct tern_eal_config differs from tern_eal.h (above)" >&2
+		exit 1
+	fi
+	(cd "$work" && /usr/bin/python3 "$top/examples/python/tern_forward.py" --seconds 0.2)
+fi
+echo "install test: shared and static C builds, a C++ host and a Python host against the installed tern work"
