@@ -18,6 +18,11 @@ case "$cflags" in
 *"$work/stage"*) ;;
 *) echo "install_test: pkg-config cflags '$cflags' do not point into the staged tree" >&2; exit 1 ;;
 esac
+# Nothing a host does not need: tern's headers need no libbsd overlay (a host
+# with its own strlcpy would break on it).
+case "$cflags" in
+*bsd* | *LIBBSD*) echo "install_test: pkg-config --cflags tern adds libbsd: '$cflags'" >&2; exit 1 ;;
+esac
 
 # Every installed header on its own, as C11 and C++17 (gcc, clang, g++, clang++).
 incdir=$(pkg-config --cflags-only-I tern | awk '{ sub(/^-I/, "", $1); print $1 }')
@@ -29,6 +34,20 @@ cc -std=gnu11 -Wall -Werror "${sanflags[@]}" -o "$work/app-static" "$src/app.c" 
 	$(pkg-config --cflags tern) $(pkg-config --static --libs tern | sed 's/-ltern\b/-l:libtern.a/')
 ldd "$work/app-static" | grep -q libtern && { echo "install_test: app-static links libtern.so" >&2; exit 1; }
 "$work/app-static"
+
+# A plugin in a statically linked host: refused with what to link with, or,
+# linked with -rdynamic, working against the host's own tern.
+mkdir "$work/loop"
+cp "$src/../../examples/plugin/loop.c" "$src/../../examples/plugin/Makefile" "$work/loop/"
+make -s -C "$work/loop" CC=cc CFLAGS="-O2 ${sanflags[*]}"
+for how in plain rdynamic; do
+	cc -std=gnu11 -Wall -Werror "${sanflags[@]}" $([ $how = rdynamic ] && echo -rdynamic) \
+		-o "$work/sp-$how" "$src/static_plugin_host.c" $(pkg-config --cflags tern) \
+		$(pkg-config --static --libs tern | sed 's/-ltern\b/-l:libtern.a/')
+done
+"$work/sp-plain" --no-huge -d "$work/loop/tern-plugin-loop.so" --vdev loop0 -- refuse \
+	"link it with -rdynamic (-Wl,--export-dynamic), or with libtern.so" 2>/dev/null
+"$work/sp-rdynamic" --no-huge -d "$work/loop/tern-plugin-loop.so" --vdev loop0 -- pass
 
 # The C++ host, built outside the tree from the installed headers and tern.pc.
 top=$(cd "$src/../.." && pwd)
