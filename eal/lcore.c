@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 
+#include "tern_error.h"
 #include "tern_lcore.h"
 #include "eal_internal.h"
 
@@ -93,9 +94,9 @@ int tern_thread_register(void)
 	pthread_mutex_lock(&reg_lock);
 	if (!reg_live) {
 		pthread_mutex_unlock(&reg_lock);
-		tern_eal_set_error(EAL_LOG, "tern_thread_register: tern is not running: call "
-		                            "tern_eal_init() first");
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "tern_thread_register: tern is not running: call tern_eal_init() "
+		                  "first");
 	}
 	if (id != TERN_LCORE_ID_ANY) { /* an lcore, or registered already */
 		pthread_mutex_unlock(&reg_lock);
@@ -107,12 +108,10 @@ int tern_thread_register(void)
 	if (id == UINT32_MAX) {
 		ret = (int)reg_count;
 		pthread_mutex_unlock(&reg_lock);
-		tern_eal_set_error(
-		    EAL_LOG,
-		    "tern_thread_register: all %d lcore ids are taken (%u lcores, %d "
-		    "registered threads): unregister threads that are done",
-		    TERN_MAX_LCORE, lcore_nb, ret);
-		return -ENOSPC;
+		return tern_error(ENOSPC, EAL_LOG,
+		                  "tern_thread_register: all %d lcore ids are taken (%u lcores, %d "
+		                  "registered threads): unregister threads that are done",
+		                  TERN_MAX_LCORE, lcore_nb, ret);
 	}
 	reg_used[id] = true;
 	reg_count++;
@@ -130,11 +129,10 @@ int tern_thread_unregister(void)
 	pthread_mutex_lock(&reg_lock);
 	if (!reg_used[id]) {
 		pthread_mutex_unlock(&reg_lock);
-		tern_eal_set_error(EAL_LOG,
-		                   "tern_thread_unregister: lcore %u is one of tern's lcores, "
-		                   "which keep their id until tern_eal_cleanup()",
-		                   id);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "tern_thread_unregister: lcore %u is one of tern's lcores, which "
+		                  "keep their id until tern_eal_cleanup()",
+		                  id);
 	}
 	reg_used[id] = false;
 	reg_count--;
@@ -523,11 +521,9 @@ int eal_lcore_init(const struct tern_eal_config *cfg)
 	int n, ret;
 
 	ret = process_cpus(&allowed);
-	if (ret < 0) {
-		tern_eal_set_error(EAL_LOG, "cannot read the CPUs this process may use: %s",
-		                   strerror(-ret));
-		return ret;
-	}
+	if (ret < 0)
+		return tern_error(-ret, EAL_LOG, "cannot read the CPUs this process may use: %s",
+		                  strerror(-ret));
 	format_cpuset(&allowed, avail, sizeof(avail));
 
 	if (cfg->cores[0] == '\0') {

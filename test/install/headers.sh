@@ -12,6 +12,7 @@ compilers=("gcc -x c -std=c11" "clang -x c -std=c11" "g++ -x c++ -std=c++17" "cl
 fail=0
 n=0
 for h in "$inc"/tern_*.h; do
+	case "$h" in *_pvt.h) continue ;; esac # included by their header only
 	b=$(basename "$h")
 	printf '#include <%s>\n' "$b" >"$work/one.src"
 	for c in "${compilers[@]}"; do
