@@ -15,6 +15,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include <tern_eal.h>
 #include <tern_lcore.h>
@@ -23,11 +24,13 @@
 #include <tern_pkt.h>
 #include <tern_port.h>
 
-namespace tern {
+namespace tern
+{
 
 // A failed tern call: what was called, the errno and tern's one-line reason.
-class error : public std::runtime_error {
-public:
+class error : public std::runtime_error
+{
+      public:
 	error(const std::string &what, int ret)
 	    : std::runtime_error(what + ": " + std::strerror(ret < 0 ? -ret : ret) + " (" +
 	                         tern_eal_last_error() + ")"),
@@ -38,8 +41,9 @@ public:
 };
 
 // tern itself: init in the constructor, cleanup in the destructor.
-class eal {
-public:
+class eal
+{
+      public:
 	explicit eal(const tern_eal_config &cfg)
 	{
 		int ret = tern_eal_init(&cfg);
@@ -47,14 +51,18 @@ public:
 		if (ret < 0)
 			throw error("tern_eal_init", ret);
 	}
-	~eal() { tern_eal_cleanup(); }
+	~eal()
+	{
+		tern_eal_cleanup();
+	}
 	eal(const eal &) = delete;
 	eal &operator=(const eal &) = delete;
 };
 
 // A packet pool, freed with its owner (every buffer must be back by then).
-class pool {
-public:
+class pool
+{
+      public:
 	pool(const char *name, unsigned n, unsigned cache)
 	    : mp_(tern_pktpool_create(name, n, cache, 0, TERN_PKT_DEFAULT_BUF_SIZE,
 	                              TERN_SOCKET_ID_ANY))
@@ -62,24 +70,38 @@ public:
 		if (mp_ == nullptr)
 			throw error("tern_pktpool_create", tern_errno);
 	}
-	~pool() { tern_mempool_free(mp_); }
+	~pool()
+	{
+		tern_mempool_free(mp_);
+	}
 	pool(const pool &) = delete;
 	pool &operator=(const pool &) = delete;
-	tern_mempool *get() const { return mp_; }
-	unsigned avail() const { return tern_mempool_avail_count(mp_); }
-	unsigned size() const { return tern_mempool_size(mp_); }
+	tern_mempool *get() const
+	{
+		return mp_;
+	}
+	unsigned avail() const
+	{
+		return tern_mempool_avail_count(mp_);
+	}
+	unsigned size() const
+	{
+		return tern_mempool_size(mp_);
+	}
 
-private:
+      private:
 	tern_mempool *mp_;
 };
 
 // A started port with one RX and one TX queue; stopped and closed with its owner.
-class port {
-public:
+class port
+{
+      public:
 	port(uint16_t id, const pool &rx_pool) : id_(id)
 	{
 		check("configure", tern_port_configure(id, 1, 1, nullptr));
-		check("rx queue", tern_port_rx_queue_setup(id, 0, 0, TERN_SOCKET_ID_ANY, rx_pool.get()));
+		check("rx queue",
+		      tern_port_rx_queue_setup(id, 0, 0, TERN_SOCKET_ID_ANY, rx_pool.get()));
 		check("tx queue", tern_port_tx_queue_setup(id, 0, 0, TERN_SOCKET_ID_ANY));
 		check("start", tern_port_start(id));
 	}
@@ -90,8 +112,14 @@ public:
 	}
 	port(const port &) = delete;
 	port &operator=(const port &) = delete;
-	void stop() { tern_port_stop(id_); }
-	uint16_t id() const { return id_; }
+	void stop()
+	{
+		tern_port_stop(id_);
+	}
+	uint16_t id() const
+	{
+		return id_;
+	}
 	tern_port_stats stats() const
 	{
 		tern_port_stats st{};
@@ -99,7 +127,7 @@ public:
 		return st;
 	}
 
-private:
+      private:
 	void check(const char *what, int ret)
 	{
 		if (ret < 0) {
@@ -164,12 +192,31 @@ static void run_round(int n, double seconds)
 		            "received %llu; buffers %u/%u returned\n",
 		            n, tern_lcore_id(), (unsigned long long)forwarded,
 		            (double)forwarded / seconds / 1e6, (unsigned long long)dropped,
-		            (unsigned long long)(s0.ipackets + s1.ipackets), pool.avail(), pool.size());
+		            (unsigned long long)(s0.ipackets + s1.ipackets), pool.avail(),
+		            pool.size());
 		if (forwarded == 0)
 			throw std::runtime_error("nothing forwarded");
 		if (s0.ipackets + s1.ipackets != forwarded + dropped)
 			throw std::runtime_error("received and forwarded + dropped differ");
 	} // ports closed here, before the pool and tern go
+
+	// A thread of the host's own, registered for an lcore id (and so a
+	// mempool cache) for this life of tern, given back before it ends.
+	int host_id = -1, host_ok = 0;
+	std::thread host([&] {
+		tern_pkt *pkts[32];
+
+		host_id = tern_thread_register();
+		if (host_id >= 0 && tern_lcore_id() == (unsigned)host_id &&
+		    tern_pkt_alloc_bulk(pool.get(), pkts, 32) == 0) {
+			tern_pkt_free_bulk(pkts, 32);
+			host_ok = tern_thread_unregister() == 0;
+		}
+	});
+	host.join();
+	std::printf("[c++] round %d: a host thread registered as lcore %d\n", n, host_id);
+	if (!host_ok || (unsigned)host_id == tern_lcore_id())
+		throw std::runtime_error("host thread registration failed");
 	if (pool.avail() != pool.size())
 		throw std::runtime_error(std::to_string(pool.size() - pool.avail()) +
 		                         " buffers missing from the pool");
@@ -187,7 +234,8 @@ int main(int argc, char **argv)
 		} catch (const tern::error &e) {
 			std::printf("[c++] as expected, init failed: %s\n", e.what());
 			if (e.code != ENODEV || tern_eal_is_initialized())
-				throw std::runtime_error("a failed init must say ENODEV and leave nothing");
+				throw std::runtime_error(
+				    "a failed init must say ENODEV and leave nothing");
 		}
 		for (int n = 1; n <= 2; n++)
 			run_round(n, seconds);
