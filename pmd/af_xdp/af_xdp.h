@@ -158,6 +158,13 @@ static inline struct tern_pkt *axp_chunk_pkt(uint8_t *base, uint64_t umem_len, u
 	return p;
 }
 
+/* af_xdp_sock.c: the lent table, and each queue pair's socket (start, stop). */
+int axp_lent_init(struct axp_lent *l, struct tern_mempool *mp);
+void axp_lent_free(struct axp_lent *l);
+void axp_sock_kstats(int fd, struct xdp_statistics *st);
+int axp_pair_open(struct axp_port *ap, uint16_t i, bool *zc);
+void axp_pair_close(struct axp_port *ap, uint16_t i);
+
 /* af_xdp_prog.c: the XDP program that redirects the port's queues to their sockets. */
 int axp_prog_check_iface(struct axp_port *ap, const char *name);
 int axp_prog_attach(struct axp_port *ap);
