@@ -148,8 +148,10 @@ static inline struct tern_pkt *axp_chunk_pkt(uint8_t *base, uint64_t umem_len, u
 	struct tern_pkt *p;
 	uint32_t idx;
 
+	/* Inside the UMEM, and on a cache line as every struct tern_pkt is (base is a page). */
 	if (tern_unlikely(chunk < buf_off + sizeof(struct tern_mempool_objhdr) ||
-	                  chunk >= umem_len))
+	                  chunk >= umem_len ||
+	                  ((chunk - buf_off) & (TERN_CACHE_LINE_SIZE - 1)) != 0))
 		return NULL;
 	p = (struct tern_pkt *)(base + chunk - buf_off);
 	idx = axp_pkt_idx(p);
