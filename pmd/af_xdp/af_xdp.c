@@ -102,15 +102,25 @@ static int axp_ioctl(struct axp_port *ap, unsigned long req, struct ifreq *ifr, 
 	return -err;
 }
 
-/* RX queues of the interface: /sys/class/net/IF/queues/rx-N (real_num_rx_queues). */
-static uint32_t iface_rx_queues(const char *iface)
+/*
+ * RX queues of the interface: ETHTOOL_GCHANNELS (rx + combined), asked of
+ * the interface in this process's network namespace; else
+ * /sys/class/net/IF/queues/rx-N, which is only this namespace's view when
+ * /sys was mounted in it (ip netns exec does that, unshare(2) alone not).
+ */
+static uint32_t iface_rx_queues(struct axp_port *ap)
 {
+	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
 	char path[64 + IFNAMSIZ];
 	struct dirent *de;
+	struct ifreq ifr;
 	uint32_t n = 0;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", iface);
+	ifr.ifr_data = (void *)&ch;
+	if (axp_ioctl(ap, SIOCETHTOOL, &ifr, NULL) == 0 && ch.rx_count + ch.combined_count > 0)
+		return ch.rx_count + ch.combined_count;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ap->iface);
 	d = opendir(path);
 	if (d == NULL)
 		return 0;
@@ -568,17 +578,6 @@ static int check_iface(struct axp_port *ap, const char *name)
 		                  "give iface= an existing one (see 'ip link')",
 		                  name, ap->iface);
 	}
-	ap->iface_queues = iface_rx_queues(ap->iface);
-	if (ap->iface_queues == 0)
-		ap->iface_queues = 1;
-	if (ap->start_queue + ap->queue_count > ap->iface_queues) {
-		return tern_error(-EINVAL, AXP_LOG,
-		                  "%s: queues %u-%u are out of range: %s has %u RX queue%s (see "
-		                  "'ethtool -l %s'): lower start_queue=/queue_count=",
-		                  name, ap->start_queue, ap->start_queue + ap->queue_count - 1,
-		                  ap->iface, ap->iface_queues, ap->iface_queues == 1 ? "" : "s",
-		                  ap->iface);
-	}
 	fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		ret = -errno;
@@ -622,6 +621,17 @@ static int check_iface(struct axp_port *ap, const char *name)
 	if (ap->ctl_fd < 0) {
 		ret = -errno;
 		return tern_error(ret, AXP_LOG, "%s: control socket: %s", name, strerror(-ret));
+	}
+	ap->iface_queues = iface_rx_queues(ap);
+	if (ap->iface_queues == 0)
+		ap->iface_queues = 1;
+	if (ap->start_queue + ap->queue_count > ap->iface_queues) {
+		return tern_error(-EINVAL, AXP_LOG,
+		                  "%s: queues %u-%u are out of range: %s has %u RX queue%s (see "
+		                  "'ethtool -l %s'): lower start_queue=/queue_count=",
+		                  name, ap->start_queue, ap->start_queue + ap->queue_count - 1,
+		                  ap->iface, ap->iface_queues, ap->iface_queues == 1 ? "" : "s",
+		                  ap->iface);
 	}
 	ret = axp_ioctl(ap, SIOCGIFFLAGS, &ifr, NULL);
 	if (ret == 0 && !(ifr.ifr_flags & IFF_UP)) {
