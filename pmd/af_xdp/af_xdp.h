@@ -60,6 +60,13 @@ struct axp_sock {
 	struct xsk_socket *xsk;
 	int fd;
 	bool zc; /* XDP_OPTIONS_ZEROCOPY */
+	/*
+	 * The fill or completion ring of a one-way pair (RX-only or TX-only):
+	 * unused, but libxdp keeps the address of the struct it filled in and
+	 * unmaps the ring through it in xsk_socket__delete(), so it lives here.
+	 */
+	struct xsk_ring_prod fill_unused;
+	struct xsk_ring_cons comp_unused;
 };
 
 struct axp_rxq {

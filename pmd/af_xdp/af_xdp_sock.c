@@ -85,8 +85,8 @@ static int sock_open(struct axp_port *ap, struct axp_sock *s, uint32_t nic_q,
 	struct tern_mempool *mp = umem_rxq->mp;
 	uint8_t *base = (uint8_t *)((uintptr_t)mp->mem & ~(uintptr_t)(page - 1));
 	uint64_t len = TERN_ALIGN_CEIL((uintptr_t)mp->mem + mp->mem_len, page) - (uintptr_t)base;
-	struct xsk_ring_prod fill_tmp, *fill = rxq != NULL ? &rxq->fill : &fill_tmp;
-	struct xsk_ring_cons comp_tmp, *comp = txq != NULL ? &txq->comp : &comp_tmp;
+	struct xsk_ring_prod *fill = rxq != NULL ? &rxq->fill : &s->fill_unused;
+	struct xsk_ring_cons *comp = txq != NULL ? &txq->comp : &s->comp_unused;
 	uint32_t nrx = rxq != NULL ? pow2_ceil(rxq->target) : 0;
 	uint32_t ntx = txq != NULL ? pow2_ceil(txq->target) : 0;
 	struct xsk_umem_config uc = {
