@@ -42,7 +42,7 @@
  *      kicked (recvfrom/sendto, MSG_DONTWAIT) only when it sets the ring's
  *      XDP_RING_NEED_WAKEUP flag. busy_budget=B (B > 0) sets
  *      SO_PREFER_BUSY_POLL and SO_BUSY_POLL_BUDGET=B: the driver's NAPI
- *      then runs in the poller's recvfrom/sendto, and every empty poll and
+ *      then runs in the poller's recvfrom/sendto, and every RX poll and
  *      every TX burst makes that call (the ring flags are not consulted).
  *  Modes: mode=zc binds with XDP_ZEROCOPY (the driver DMAs into the pool's
  *      buffers; the bind fails where the driver cannot), mode=copy with
