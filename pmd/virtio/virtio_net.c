@@ -1,22 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * virtio_net.c - the virtio-net poll-mode driver (virtio 1.0 section 5.1).
+ * virtio_net.c - the virtio-net poll-mode driver (virtio 1.0 section 5.1):
+ * the control side. The fast path is in virtio_rxtx.c, the split
+ * virtqueues in virtqueue.c, the PCI transports in virtio_pci.c.
  *
- *   -a DDDD:BB:DD.F[,legacy=1][,access=vfio|noiommu|sysfs]
+ *   -a DDDD:BB:DD.F[,legacy=1][,ctrl_timeout_ms=MS][,access=vfio|noiommu|sysfs]
  *
- * Read from the bottom up: virtio_pci_probe() finds the transport and reads
- * what the device offers; virtio_start() is the initialization sequence of
- * 3.1.1 (reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK, virtqueues,
- * DRIVER_OK); the bursts above it move packets through split virtqueues.
- * The device never interrupts us (VRING_AVAIL_F_NO_INTERRUPT, no MSI-X):
- * queues are polled. legacy=1 takes the legacy interface of a transitional
- * device even when it offers the modern one (for tests; 4.1.4.8).
+ * ctrl_timeout_ms: how long a control command waits for its answer
+ * (default 5000).
  *
- * Buffers: an RX descriptor covers the packet's data room plus the
- * virtio_net_hdr just in front of it, inside the headroom, so frames land
- * where tern_pkt expects them and no copy is made. TX puts the header into
- * the headroom too when the layout allows (ANY_LAYOUT or VERSION_1, one
- * owner, room), else into a per-descriptor header slot of the queue.
+ * Read top-down: virtio_pci_probe() finds the transport and reads what the
+ * device offers (virtio_identify); virtio_start() is the initialization
+ * sequence of 3.1.1 (reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK,
+ * virtqueues, DRIVER_OK); then stop, the control queue (5.1.6.5), link,
+ * queue set-up and stats. The device never interrupts us
+ * (VRING_AVAIL_F_NO_INTERRUPT, no MSI-X): queues are polled. legacy=1
+ * takes the legacy interface of a transitional device even when it offers
+ * the modern one (for tests; 4.1.4.8).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,10 +30,8 @@
 #include "tern_pkt.h"
 #include "virtio.h"
 
-#define VIRTIO_RX_REFILL    32 /* buffers taken from the pool at a time */
-#define VIRTIO_TX_FREE      64 /* packets given back to their pool at a time */
 #define VIRTIO_MAX_PKTLEN   9018
-#define VIRTIO_CTRL_WAIT_MS 5000
+#define VIRTIO_CTRL_WAIT_MS 5000 /* default of ctrl_timeout_ms= */
 
 struct virtio_port {
 	struct tern_port_dev dev;
@@ -47,6 +45,10 @@ struct virtio_port {
 	bool needs_reset_said;       /* DEVICE_NEEDS_RESET reported since the last start */
 	int promisc;                 /* -1: the device default (QEMU: on), else 0/1 */
 	uint8_t *ctrl;               /* DMA: command header, data, ack */
+	int32_t ctrl_head;           /* head of the control chain lent, -1: none */
+	uint8_t ctrl_cls, ctrl_cmd;  /* of that command, for the message */
+	uint64_t ctrl_stray;         /* control answers that matched no command */
+	uint32_t ctrl_wait_ms;       /* ctrl_timeout_ms= */
 	struct tern_port_stats gone; /* counters of released queues */
 };
 
@@ -55,311 +57,152 @@ static inline struct virtio_port *virtio_port(struct tern_port_dev *dev)
 	return tern_container_of(dev, struct virtio_port, dev);
 }
 
-/* A counter only the queue's poller writes: load + store, no locked add (see null.c). */
-static inline void count(_Atomic uint64_t *c, uint64_t n)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-	                      memory_order_relaxed);
-}
-
 static inline uint64_t counter(_Atomic uint64_t *c)
 {
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
-/* ---- RX (5.1.6.3 - 5.1.6.4) --------------------------------------------- */
-
-/*
- * 5.1.6.3: give the device empty buffers, VIRTIO_RX_REFILL at a time from
- * the pool. An empty pool stops the refill (counted in nombuf); the
- * descriptors stay free and the next burst tries again. 2.4.6: one avail
- * idx update and at most one notification for all of it.
- */
-static void rx_refill(struct virtqueue *vq, bool kick)
-{
-	struct tern_pkt *fresh[VIRTIO_RX_REFILL];
-	uint16_t filled = 0;
-
-	while (vq->nb_free > 0) {
-		uint16_t k = TERN_MIN(vq->nb_free, (uint16_t)VIRTIO_RX_REFILL);
-
-		if (tern_unlikely(tern_pkt_alloc_bulk(vq->mp, fresh, k) < 0)) {
-			count(&vq->nombuf, k);
-			break;
-		}
-		for (uint16_t i = 0; i < k; i++) {
-			struct tern_pkt *p = fresh[i];
-			uint16_t id = vq_desc_get(vq);
-			struct vring_desc *d = &vq->desc[id];
-
-			/* 2.4.5: device-writable; the header lands in the headroom. */
-			d->addr = p->buf_iova + p->data_off - vq->hdr_len;
-			d->len = vq->rx_buf_len;
-			d->flags = VRING_DESC_F_WRITE;
-			vq->sw[id] = p;
-			/* 2.4.6 step 2: the descriptor's id into the next avail slot. */
-			vq->avail->ring[vq->avail_idx++ & vq->mask] = id;
-		}
-		filled += k;
-	}
-	if (filled == 0)
-		return;
-	if (kick)
-		virtqueue_kick(vq);
-	else
-		virtqueue_publish(vq); /* 3.1.1: no notification before DRIVER_OK */
-}
-
-/* Take used entry number `vq->used_last`: its buffer, its length; the descriptor is free again. */
-static inline struct tern_pkt *rx_take(struct virtqueue *vq, uint32_t *len)
-{
-	const struct vring_used_elem *e = &vq->used->ring[vq->used_last++ & vq->mask];
-	uint32_t id = e->id;
-	struct tern_pkt *p;
-
-	*len = e->len;
-	if (tern_unlikely(id >= vq->size || vq->sw[id] == NULL))
-		return NULL; /* a device bug; counted by the caller */
-	p = vq->sw[id];
-	vq->sw[id] = NULL;
-	vq_desc_put(vq, (uint16_t)id, (uint16_t)id, 1);
-	return p;
-}
-
-static uint16_t virtio_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
-{
-	struct virtqueue *vq = queue;
-	uint16_t pending = vq_used_pending(vq); /* acquire inside: 2.4.8 */
-	uint16_t got = 0;
-	uint64_t bytes = 0, errors = 0;
-
-	while (got < n && pending > 0) {
-		const struct vring_used_elem *e = &vq->used->ring[vq->used_last & vq->mask];
-		struct tern_pkt *head, *prev;
-		uint16_t nbuf = 1;
-		uint32_t len;
-
-		/*
-		 * 5.1.6.4: with MRG_RXBUF the first buffer's header says how many
-		 * used entries make up the frame; wait until all are published.
-		 */
-		if (vq->mrg && tern_likely(e->id < vq->size && vq->sw[e->id] != NULL)) {
-			const struct tern_pkt *p = vq->sw[e->id];
-			const struct virtio_net_hdr *h =
-			    (const struct virtio_net_hdr *)((const char *)p->buf_addr +
-			                                    p->data_off - vq->hdr_len);
-
-			nbuf = h->num_buffers != 0 ? h->num_buffers : 1;
-			if (tern_unlikely(nbuf > vq->size))
-				nbuf =
-				    1; /* a device bug: never wait for more than the ring holds */
-			if (nbuf > pending)
-				break;
-		}
-		pending -= nbuf;
-		head = rx_take(vq, &len);
-		/*
-		 * virtio 1.0 2.4.8: the device writes at most the buffer's length. A used
-		 * length outside [header, buffer] is a device bug (or a hostile
-		 * device): trust nothing of that frame.
-		 */
-		if (tern_unlikely(head == NULL || len < vq->hdr_len || len > vq->rx_buf_len)) {
-			/* Bad entry: drop the frame, every buffer of it. */
-			tern_pkt_free(head);
-			for (uint16_t s = 1; s < nbuf; s++)
-				tern_pkt_free(rx_take(vq, &len));
-			errors++;
-			continue;
-		}
-		head->data_len = (uint16_t)(len - vq->hdr_len);
-		head->pkt_len = head->data_len;
-		head->port = vq->port_id;
-		prev = head;
-		for (uint16_t s = 1; s < nbuf; s++) {
-			/* Following buffers carry no header: data starts at the descriptor. */
-			struct tern_pkt *seg = rx_take(vq, &len);
-
-			if (tern_unlikely(seg == NULL || len > vq->rx_buf_len)) {
-				/* A bad buffer mid-frame: drop the frame and its other buffers. */
-				tern_pkt_free(seg);
-				for (uint16_t r = s + 1; r < nbuf; r++)
-					tern_pkt_free(rx_take(vq, &len));
-				tern_pkt_free(head);
-				head = NULL;
-				break;
-			}
-			seg->data_off -= vq->hdr_len;
-			seg->data_len = (uint16_t)len;
-			prev->next = seg;
-			prev = seg;
-			head->nb_segs++;
-			head->pkt_len += len;
-		}
-		if (tern_unlikely(head == NULL)) {
-			errors++;
-			continue;
-		}
-		bytes += head->pkt_len;
-		pkts[got++] = head;
-	}
-	rx_refill(vq, true);
-	if (got > 0) {
-		count(&vq->packets, got);
-		count(&vq->bytes, bytes);
-	}
-	if (tern_unlikely(errors > 0))
-		count(&vq->errors, errors);
-	return got;
-}
-
-/* ---- TX (5.1.6.2) -------------------------------------------------------- */
-
-/*
- * Descriptor chains the device has used go back on the free list, and
- * their packets to their pools, VIRTIO_TX_FREE at a time.
- */
-static void tx_reclaim(struct virtqueue *vq)
-{
-	struct tern_pkt *done[VIRTIO_TX_FREE];
-	uint16_t pending = vq_used_pending(vq); /* acquire inside: 2.4.8 */
-	unsigned k = 0;
-
-	while (pending-- > 0) {
-		uint16_t head = (uint16_t)vq->used->ring[vq->used_last++ & vq->mask].id;
-		uint16_t tail = head, cnt = 1;
-
-		if (tern_unlikely(head >= vq->size || vq->sw[head] == NULL))
-			continue; /* a device bug: nothing of ours to free */
-		while (vq->desc[tail].flags & VRING_DESC_F_NEXT) {
-			tail = vq->desc[tail].next;
-			cnt++;
-		}
-		vq_desc_put(vq, head, tail, cnt);
-		done[k++] = vq->sw[head];
-		vq->sw[head] = NULL;
-		if (k == VIRTIO_TX_FREE) {
-			tern_pkt_free_bulk(done, k);
-			k = 0;
-		}
-	}
-	tern_pkt_free_bulk(done, k);
-}
-
-static uint16_t virtio_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
-{
-	struct virtqueue *vq = queue;
-	uint64_t bytes = 0;
-	uint16_t sent, dropped = 0;
-
-	tx_reclaim(vq);
-	for (sent = 0; sent < n; sent++) {
-		struct tern_pkt *p = pkts[sent];
-		/* 5.1.6.2: the header may share the first descriptor (ANY_LAYOUT / VERSION_1). */
-		bool inline_hdr =
-		    vq->any_layout && p->data_off >= vq->hdr_len && tern_pkt_refcnt_read(p) == 1;
-		uint16_t need = p->nb_segs + !inline_hdr;
-		uint16_t head, id;
-		struct vring_desc *d;
-
-		if (tern_unlikely(need > vq->size)) {
-			/* More segments than the ring has descriptors: it can never go. */
-			tern_pkt_free(p);
-			dropped++;
-			continue;
-		}
-		if (tern_unlikely(need > vq->nb_free)) {
-			tx_reclaim(vq);
-			if (need > vq->nb_free)
-				break; /* ring full: the rest stay the caller's */
-		}
-		bytes += p->pkt_len;
-		head = id = vq_desc_get(vq);
-		d = &vq->desc[id];
-		if (inline_hdr) {
-			memset(tern_pkt_prepend(p, vq->hdr_len), 0, vq->hdr_len);
-		} else {
-			struct virtio_net_hdr *h =
-			    (void *)((char *)vq->hdrs + (size_t)id * VIRTIO_HDR_SLOT);
-
-			memset(h, 0, vq->hdr_len);
-			d->addr = vq->hdrs_iova + (uint64_t)id * VIRTIO_HDR_SLOT;
-			d->len = vq->hdr_len;
-			d->flags = VRING_DESC_F_NEXT;
-			id = vq_desc_get(vq);
-			d->next = id;
-			d = &vq->desc[id];
-		}
-		/* 2.4.4: one descriptor per segment, chained with NEXT. */
-		for (struct tern_pkt *seg = p; seg != NULL; seg = seg->next) {
-			d->addr = tern_pkt_data_iova(seg);
-			d->len = seg->data_len;
-			if (seg->next == NULL) {
-				d->flags = 0;
-				break;
-			}
-			d->flags = VRING_DESC_F_NEXT;
-			id = vq_desc_get(vq);
-			d->next = id;
-			d = &vq->desc[id];
-		}
-		vq->sw[head] = p;
-		vq->avail->ring[vq->avail_idx++ & vq->mask] = head; /* 2.4.6 step 2 */
-	}
-	if (sent > dropped) {
-		virtqueue_kick(vq); /* one idx update, at most one notification per burst */
-		count(&vq->packets, sent - dropped);
-		count(&vq->bytes, bytes);
-	}
-	if (tern_unlikely(dropped > 0))
-		count(&vq->errors, dropped);
-	return sent;
-}
-
-/* ---- control queue (5.1.6.5) --------------------------------------------- */
-
-/* Send one command (class, cmd, data) and wait for the device's ack. */
+static const struct tern_port_ops virtio_port_ops; /* at the end of the file */
+static int virtio_identify(struct virtio_port *vp);
+static uint64_t wanted_features(bool modern);
 static int ctrl_cmd(struct virtio_port *vp, uint8_t cls, uint8_t cmd, const void *data,
-                    uint16_t len)
-{
-	struct virtqueue *vq = vp->cvq;
-	tern_iova_t iova = tern_dma_virt2iova(vp->ctrl);
-	uint16_t d0, d1, d2;
+                    uint16_t len);
 
-	if (vq->nb_free < 3) { /* a command that timed out still holds its descriptors */
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: control queue busy", vp->hw.name);
-		return -EBUSY;
+/* ---- probe ---------------------------------------------------------------- */
+
+static int virtio_pci_probe(struct tern_pci_dev *pci, const char *args, struct tern_port_dev **devp)
+{
+	static const char *const known[] = {"legacy", "ctrl_timeout_ms", NULL};
+	struct virtio_port *vp;
+	uint32_t legacy = 0, wait_ms = VIRTIO_CTRL_WAIT_MS;
+	int ret;
+
+	ret = tern_devargs_check(VIRTIO_LOG, args, known);
+	if (ret < 0)
+		return ret;
+	ret = tern_devargs_get_u32(args, "legacy", &legacy);
+	if (ret == -EINVAL || legacy > 1) {
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: legacy= must be 0 or 1", pci->name);
+		return -EINVAL;
 	}
-	/* 5.1.6.5: header {class, command}, then data, then the ack the device writes. */
-	vp->ctrl[0] = cls;
-	vp->ctrl[1] = cmd;
-	memcpy(vp->ctrl + 8, data, len);
-	vp->ctrl[63] = 0xff;
-	d0 = vq_desc_get(vq);
-	d1 = vq_desc_get(vq);
-	d2 = vq_desc_get(vq);
-	vq->desc[d0] = (struct vring_desc){iova, 2, VRING_DESC_F_NEXT, d1};
-	vq->desc[d1] = (struct vring_desc){iova + 8, len, VRING_DESC_F_NEXT, d2};
-	vq->desc[d2] = (struct vring_desc){iova + 63, 1, VRING_DESC_F_WRITE, 0};
-	vq->avail->ring[vq->avail_idx++ & vq->mask] = d0;
-	virtqueue_kick(vq);
-	for (int ms = 0; vq_used_pending(vq) == 0; ms++) {
-		if (ms == VIRTIO_CTRL_WAIT_MS) {
-			tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-			         "%s: control command %u.%u: no answer "
-			         "within %d ms",
-			         vp->hw.name, cls, cmd, VIRTIO_CTRL_WAIT_MS);
-			return -ETIMEDOUT;
-		}
-		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	ret = tern_devargs_get_u32(args, "ctrl_timeout_ms", &wait_ms);
+	if (ret == -EINVAL || wait_ms == 0 || wait_ms > 600000) {
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
+		         "%s: ctrl_timeout_ms= must be 1..600000 (milliseconds)", pci->name);
+		return -EINVAL;
 	}
-	vq->used_last++; /* the one chain we lent */
-	vq_desc_put(vq, d0, d2, 3);
-	if (*(volatile uint8_t *)&vp->ctrl[63] != VIRTIO_NET_OK) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: control command %u.%u refused (ack %u)",
-		         vp->hw.name, cls, cmd, vp->ctrl[63]);
+	vp = calloc(1, sizeof(*vp));
+	if (vp == NULL) {
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: out of memory", pci->name);
+		return -ENOMEM;
+	}
+	vp->hw.pci = pci;
+	vp->hw.name = pci->name;
+	vp->promisc = -1;
+	vp->ctrl_head = -1;
+	vp->ctrl_wait_ms = wait_ms;
+	vp->dev.socket = pci->numa_node >= 0 ? pci->numa_node : TERN_SOCKET_ID_ANY;
+	ret = tern_pci_bus_master(pci, true); /* the device reads and writes our rings */
+	if (ret == 0)
+		ret = tern_virtio_pci_init(&vp->hw, legacy == 1);
+	if (ret == 0)
+		ret = virtio_identify(vp);
+	if (ret < 0) {
+		if (vp->hw.ops != NULL)
+			vp->hw.ops->set_status(&vp->hw, VIRTIO_CONFIG_S_FAILED);
+		tern_virtqueue_free(vp->cvq);
+		tern_dma_free(vp->ctrl);
+		free(vp);
+		return ret;
+	}
+	tern_log(TERN_LOG_INFO, VIRTIO_LOG,
+	         "%s: virtio-net %04x:%04x, %s interface, %s access, features 0x%llx of 0x%llx, "
+	         "%u queue pair(s), queue sizes %u/%u",
+	         pci->name, pci->vendor_id, pci->device_id, vp->hw.ops ? vp->hw.ops->name : "?",
+	         tern_pci_access_name(pci->access), (unsigned long long)vp->hw.features,
+	         (unsigned long long)vp->hw.offered, vp->max_pairs, vp->rx_size, vp->tx_size);
+	vp->dev.ops = &virtio_port_ops;
+	vp->dev.rx_burst = tern_virtio_rx_burst;
+	vp->dev.tx_burst = tern_virtio_tx_burst;
+	*devp = &vp->dev;
+	return 0;
+}
+
+/* What we can use (5.1.3, 6); VERSION_1 only for modern, ANY_LAYOUT only matters to legacy. */
+static uint64_t wanted_features(bool modern)
+{
+	uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
+	             1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_CTRL_VQ |
+	             1ull << VIRTIO_NET_F_CTRL_RX | 1ull << VIRTIO_NET_F_MQ |
+	             1ull << VIRTIO_F_ACCESS_PLATFORM;
+
+	return f | (modern ? 1ull << VIRTIO_F_VERSION_1 : 1ull << VIRTIO_F_ANY_LAYOUT);
+}
+
+static int virtio_identify(struct virtio_port *vp)
+{
+	struct virtio_hw *hw = &vp->hw;
+	bool modern = hw->modern;
+	uint16_t dev_pairs = 1;
+	int ret;
+
+	/* 3.1.1 steps 1-3. */
+	ret = tern_virtio_reset(hw);
+	if (ret < 0)
+		return ret;
+	hw->ops->set_status(hw, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	hw->ops->set_status(hw, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	/* Step 4: read the device's features; choose ours (written at start). */
+	hw->offered = hw->ops->get_features(hw);
+	hw->features = hw->offered & wanted_features(modern);
+	if (!virtio_has(hw, VIRTIO_NET_F_CTRL_VQ)) /* 5.1.3.1: MQ and CTRL_RX need CTRL_VQ */
+		hw->features &= ~(1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_CTRL_RX);
+	/* Under VFIO with an IOMMU, a device that bypasses it would DMA to wrong addresses. */
+	if (hw->pci->access == TERN_PCI_ACCESS_VFIO && !virtio_has(hw, VIRTIO_F_ACCESS_PLATFORM)) {
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
+		         "%s: under VFIO with an IOMMU the device must offer ACCESS_PLATFORM "
+		         "(QEMU: iommu_platform=on), or use access=noiommu|sysfs",
+		         hw->name);
+		return -ENOTSUP;
+	}
+	/* 5.1.4: MAC and queue pairs from the device config (allowed before FEATURES_OK). */
+	if (virtio_has(hw, VIRTIO_NET_F_MAC)) {
+		ret = hw->ops->read_config(hw, VIRTIO_NET_CFG_MAC, vp->dev.mac.addr, 6);
+		if (ret < 0)
+			return ret;
+	} else {
+		uint32_t r = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16 ^
+		             hw->pci->addr.bus << 8 ^ hw->pci->addr.dev;
+		tern_ether_addr_local(&vp->dev.mac, r);
+	}
+	if (virtio_has(hw, VIRTIO_NET_F_MQ))
+		ret = hw->ops->read_config(hw, VIRTIO_NET_CFG_MAX_PAIRS, &dev_pairs,
+		                           sizeof(dev_pairs));
+	if (ret < 0)
+		return ret;
+	vp->max_pairs = TERN_MAX(1, TERN_MIN(dev_pairs, TERN_MAX_QUEUES_PER_PORT));
+	vp->rx_size = hw->ops->get_queue_size(hw, VIRTIO_NET_RXQ(0));
+	vp->tx_size = hw->ops->get_queue_size(hw, VIRTIO_NET_TXQ(0));
+	if (vp->rx_size == 0 || vp->tx_size == 0 || (vp->rx_size & (vp->rx_size - 1)) ||
+	    (vp->tx_size & (vp->tx_size - 1))) {
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: bad queue sizes %u/%u", hw->name,
+		         vp->rx_size, vp->tx_size);
 		return -EIO;
 	}
-	return 0;
+	if (virtio_has(hw, VIRTIO_NET_F_CTRL_VQ)) {
+		uint16_t cidx =
+		    2 * TERN_MAX(dev_pairs, 1); /* 5.1.2: controlq after the last pair */
+
+		vp->cvq_size = hw->ops->get_queue_size(hw, cidx);
+		vp->ctrl = tern_dma_zalloc("virtio ctrl", 64, 64, vp->dev.socket);
+		if (vp->cvq_size == 0 || vp->ctrl == NULL)
+			return -EIO;
+		vp->cvq = tern_virtqueue_alloc(hw, cidx, vp->cvq_size, vp->dev.socket, false);
+		if (vp->cvq == NULL)
+			return -ENOMEM;
+	}
+	/* Quiet until start. */
+	return tern_virtio_reset(hw);
 }
 
 /* ---- device life cycle (3.1) --------------------------------------------- */
@@ -368,10 +211,10 @@ static void virtio_release_all(struct virtio_port *vp)
 {
 	for (uint16_t i = 0; i < vp->dev.nb_rxq; i++)
 		if (vp->dev.rxq[i] != NULL)
-			virtqueue_release_pkts(vp->dev.rxq[i]);
+			tern_virtqueue_release_pkts(vp->dev.rxq[i]);
 	for (uint16_t i = 0; i < vp->dev.nb_txq; i++)
 		if (vp->dev.txq[i] != NULL)
-			virtqueue_release_pkts(vp->dev.txq[i]);
+			tern_virtqueue_release_pkts(vp->dev.txq[i]);
 }
 
 /*
@@ -404,14 +247,14 @@ static int virtio_refuse_gone(struct virtio_port *vp, const char *what)
 static int virtio_fail(struct virtio_port *vp, int ret)
 {
 	vp->hw.ops->set_status(&vp->hw, VIRTIO_CONFIG_S_FAILED);
-	virtio_reset(&vp->hw);
+	tern_virtio_reset(&vp->hw);
 	virtio_release_all(vp);
 	return ret;
 }
 
 static int virtio_setup_queue(struct virtio_hw *hw, struct virtqueue *vq)
 {
-	virtqueue_init(vq);
+	tern_virtqueue_init(vq);
 	return hw->ops->setup_queue(hw, vq);
 }
 
@@ -426,7 +269,7 @@ static int virtio_start(struct tern_port_dev *dev)
 		return virtio_refuse_gone(vp, "start");
 	vp->needs_reset_said = false;
 	/* 3.1.1 steps 1-3: reset, ACKNOWLEDGE (we saw it), DRIVER (we can drive it). */
-	ret = virtio_reset(hw);
+	ret = tern_virtio_reset(hw);
 	if (ret < 0)
 		return ret;
 	hw->ops->set_status(hw, VIRTIO_CONFIG_S_ACKNOWLEDGE);
@@ -456,6 +299,7 @@ static int virtio_start(struct tern_port_dev *dev)
 			return virtio_fail(vp, ret);
 	}
 	if (vp->cvq != NULL) {
+		vp->ctrl_head = -1; /* the reset took back whatever the device held */
 		ret = virtio_setup_queue(hw, vp->cvq);
 		if (ret < 0)
 			return virtio_fail(vp, ret);
@@ -463,7 +307,7 @@ static int virtio_start(struct tern_port_dev *dev)
 	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
 		struct virtqueue *vq = dev->rxq[i];
 
-		rx_refill(vq, false);
+		tern_virtio_rx_refill(vq, false);
 		if (vq->nb_free == vq->size) {
 			tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: RX queue %u: pool %s is empty",
 			         hw->name, i, tern_mempool_name(vq->mp));
@@ -473,7 +317,7 @@ static int virtio_start(struct tern_port_dev *dev)
 	/* Step 8: DRIVER_OK; then tell every RX queue it has buffers. */
 	hw->ops->set_status(hw, status | VIRTIO_CONFIG_S_DRIVER_OK);
 	for (uint16_t i = 0; i < dev->nb_rxq; i++)
-		virtqueue_kick(dev->rxq[i]);
+		tern_virtqueue_kick(dev->rxq[i]);
 	/* 5.1.6.5.5: with MQ the device starts with one pair; ask for ours. */
 	if (virtio_has(hw, VIRTIO_NET_F_MQ)) {
 		uint16_t pairs = TERN_MAX(dev->nb_rxq, dev->nb_txq);
@@ -506,7 +350,7 @@ static int virtio_stop(struct tern_port_dev *dev)
 	int ret;
 
 	/* A device that is gone cannot write into our buffers any more: take them back. */
-	ret = virtio_gone(vp) ? 0 : virtio_reset(&vp->hw);
+	ret = virtio_gone(vp) ? 0 : tern_virtio_reset(&vp->hw);
 	if (ret < 0)
 		return ret; /* the device may still write into our buffers: keep them */
 	vp->started = false;
@@ -611,8 +455,8 @@ static int virtio_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16
 		         mrg ? "no data room after the headroom" : "a whole frame must fit");
 		return -EINVAL;
 	}
-	vq = virtqueue_alloc(hw, VIRTIO_NET_RXQ(qid), queue_size(vp, nb_desc, vp->rx_size),
-	                     socket == TERN_SOCKET_ID_ANY ? dev->socket : socket, false);
+	vq = tern_virtqueue_alloc(hw, VIRTIO_NET_RXQ(qid), queue_size(vp, nb_desc, vp->rx_size),
+	                          socket == TERN_SOCKET_ID_ANY ? dev->socket : socket, false);
 	if (vq == NULL)
 		return -ENOMEM;
 	vq->mp = mp;
@@ -631,8 +475,8 @@ static int virtio_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16
 	struct virtio_hw *hw = &vp->hw;
 	struct virtqueue *vq;
 
-	vq = virtqueue_alloc(hw, VIRTIO_NET_TXQ(qid), queue_size(vp, nb_desc, vp->tx_size),
-	                     socket == TERN_SOCKET_ID_ANY ? dev->socket : socket, true);
+	vq = tern_virtqueue_alloc(hw, VIRTIO_NET_TXQ(qid), queue_size(vp, nb_desc, vp->tx_size),
+	                          socket == TERN_SOCKET_ID_ANY ? dev->socket : socket, true);
 	if (vq == NULL)
 		return -ENOMEM;
 	vq->hdr_len = virtio_has(hw, VIRTIO_NET_F_MRG_RXBUF) || virtio_has(hw, VIRTIO_F_VERSION_1)
@@ -652,7 +496,7 @@ static void virtio_rx_queue_release(struct tern_port_dev *dev, void *queue)
 	vp->gone.ibytes += counter(&vq->bytes);
 	vp->gone.ierrors += counter(&vq->errors);
 	vp->gone.rx_nombuf += counter(&vq->nombuf);
-	virtqueue_free(vq);
+	tern_virtqueue_free(vq);
 }
 
 static void virtio_tx_queue_release(struct tern_port_dev *dev, void *queue)
@@ -663,7 +507,7 @@ static void virtio_tx_queue_release(struct tern_port_dev *dev, void *queue)
 	vp->gone.opackets += counter(&vq->packets);
 	vp->gone.obytes += counter(&vq->bytes);
 	vp->gone.oerrors += counter(&vq->errors);
-	virtqueue_free(vq);
+	tern_virtqueue_free(vq);
 }
 
 static void virtio_close(struct tern_port_dev *dev)
@@ -671,8 +515,8 @@ static void virtio_close(struct tern_port_dev *dev)
 	struct virtio_port *vp = virtio_port(dev);
 
 	if (!virtio_gone(vp))
-		virtio_reset(&vp->hw);
-	virtqueue_free(vp->cvq);
+		tern_virtio_reset(&vp->hw);
+	tern_virtqueue_free(vp->cvq);
 	tern_dma_free(vp->ctrl);
 	tern_pci_bus_master(vp->hw.pci, false);
 	tern_pci_close(vp->hw.pci);
@@ -703,7 +547,8 @@ static int virtio_link_get(struct tern_port_dev *dev, struct tern_link *link)
 		return 0;
 	}
 	if (virtio_has(hw, VIRTIO_NET_F_STATUS))
-		hw->ops->read_config(hw, VIRTIO_NET_CFG_STATUS, &status, sizeof(status));
+		if (hw->ops->read_config(hw, VIRTIO_NET_CFG_STATUS, &status, sizeof(status)) < 0)
+			status = 0; /* said by read_config: no trustworthy status, link down */
 	*link = (struct tern_link){.up = (status & VIRTIO_NET_S_LINK_UP) != 0, .full_duplex = true};
 	return 0;
 }
@@ -745,7 +590,91 @@ static int virtio_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t q
 	return 0;
 }
 
-static const struct tern_port_ops virtio_ops = {
+/* ---- control queue (5.1.6.5) --------------------------------------------- */
+
+/*
+ * Take the control queue's used entries: the one naming the chain we lent
+ * returns it; any other (an id we did not lend, a repeat) is a device bug,
+ * counted and dropped. A late answer to a command that timed out is taken
+ * here too, before the next command goes out, so it is never read as that
+ * command's answer.
+ */
+static void ctrl_reap(struct virtio_port *vp)
+{
+	struct virtqueue *vq = vp->cvq;
+	uint16_t pending = vq_used_pending(vq); /* acquire inside: 2.4.8 */
+
+	while (pending-- > 0) {
+		uint32_t id = vq->used->ring[vq->used_last++ & vq->mask].id;
+
+		if (vp->ctrl_head >= 0 && id == (uint32_t)vp->ctrl_head &&
+		    vq_chain_put(vq, (uint16_t)id))
+			vp->ctrl_head = -1;
+		else
+			vp->ctrl_stray++;
+	}
+}
+
+/*
+ * Send one command (class, cmd, data) and wait for the device's ack: one
+ * command in flight at a time, its answer matched by the chain's head id.
+ */
+static int ctrl_cmd(struct virtio_port *vp, uint8_t cls, uint8_t cmd, const void *data,
+                    uint16_t len)
+{
+	struct virtqueue *vq = vp->cvq;
+	tern_iova_t iova = tern_dma_virt2iova(vp->ctrl);
+	uint16_t d0, d1, d2;
+
+	ctrl_reap(vp);
+	if (vp->ctrl_head >= 0 || vq->nb_free < 3) {
+		/* The device still holds the buffer of a command that timed out. */
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
+		         "%s: control command %u.%u: command %u.%u is still unanswered: stop and "
+		         "start the port (a reset takes it back)",
+		         vp->hw.name, cls, cmd, vp->ctrl_cls, vp->ctrl_cmd);
+		return -EBUSY;
+	}
+	if (len > 48)
+		return -EINVAL; /* our commands carry at most a few bytes */
+	/* 5.1.6.5: header {class, command}, then data, then the ack the device writes. */
+	vp->ctrl[0] = cls;
+	vp->ctrl[1] = cmd;
+	memcpy(vp->ctrl + 8, data, len);
+	vp->ctrl[63] = 0xff;
+	d0 = vq_desc_get(vq);
+	d1 = vq->next[d0] = vq_desc_get(vq);
+	d2 = vq->next[d1] = vq_desc_get(vq);
+	vq->desc[d0] = (struct vring_desc){iova, 2, VRING_DESC_F_NEXT, d1};
+	vq->desc[d1] = (struct vring_desc){iova + 8, len, VRING_DESC_F_NEXT, d2};
+	vq->desc[d2] = (struct vring_desc){iova + 63, 1, VRING_DESC_F_WRITE, 0};
+	vq->chain[d0] = 3;
+	vp->ctrl_head = d0;
+	vp->ctrl_cls = cls;
+	vp->ctrl_cmd = cmd;
+	vq->avail->ring[vq->avail_idx++ & vq->mask] = d0;
+	tern_virtqueue_kick(vq);
+	for (int ms = 0;; ms++) {
+		ctrl_reap(vp);
+		if (vp->ctrl_head < 0)
+			break;
+		if ((uint32_t)ms >= vp->ctrl_wait_ms) {
+			tern_log(TERN_LOG_ERR, VIRTIO_LOG,
+			         "%s: control command %u.%u: no answer within %u ms", vp->hw.name,
+			         cls, cmd, vp->ctrl_wait_ms);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	}
+	if (*(volatile uint8_t *)&vp->ctrl[63] != VIRTIO_NET_OK) {
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: control command %u.%u refused (ack %u)",
+		         vp->hw.name, cls, cmd, vp->ctrl[63]);
+		return -EIO;
+	}
+	return 0;
+}
+
+static const struct tern_port_ops virtio_port_ops = {
     .configure = virtio_configure,
     .info_get = virtio_info_get,
     .rx_queue_setup = virtio_rx_queue_setup,
@@ -760,130 +689,6 @@ static const struct tern_port_ops virtio_ops = {
     .stats_get = virtio_stats_get,
     .queue_stats_get = virtio_queue_stats_get,
 };
-
-/* ---- probe ---------------------------------------------------------------- */
-
-/* What we can use (5.1.3, 6); VERSION_1 only for modern, ANY_LAYOUT only matters to legacy. */
-static uint64_t wanted_features(bool modern)
-{
-	uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
-	             1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_CTRL_VQ |
-	             1ull << VIRTIO_NET_F_CTRL_RX | 1ull << VIRTIO_NET_F_MQ |
-	             1ull << VIRTIO_F_ACCESS_PLATFORM;
-
-	return f | (modern ? 1ull << VIRTIO_F_VERSION_1 : 1ull << VIRTIO_F_ANY_LAYOUT);
-}
-
-static int virtio_identify(struct virtio_port *vp)
-{
-	struct virtio_hw *hw = &vp->hw;
-	bool modern = hw->modern;
-	uint16_t dev_pairs = 1;
-	int ret;
-
-	/* 3.1.1 steps 1-3. */
-	ret = virtio_reset(hw);
-	if (ret < 0)
-		return ret;
-	hw->ops->set_status(hw, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	hw->ops->set_status(hw, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	/* Step 4: read the device's features; choose ours (written at start). */
-	hw->offered = hw->ops->get_features(hw);
-	hw->features = hw->offered & wanted_features(modern);
-	if (!virtio_has(hw, VIRTIO_NET_F_CTRL_VQ)) /* 5.1.3.1: MQ and CTRL_RX need CTRL_VQ */
-		hw->features &= ~(1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_CTRL_RX);
-	/* Under VFIO with an IOMMU, a device that bypasses it would DMA to wrong addresses. */
-	if (hw->pci->access == TERN_PCI_ACCESS_VFIO && !virtio_has(hw, VIRTIO_F_ACCESS_PLATFORM)) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: under VFIO with an IOMMU the device must offer ACCESS_PLATFORM "
-		         "(QEMU: iommu_platform=on), or use access=noiommu|sysfs",
-		         hw->name);
-		return -ENOTSUP;
-	}
-	/* 5.1.4: MAC and queue pairs from the device config (allowed before FEATURES_OK). */
-	if (virtio_has(hw, VIRTIO_NET_F_MAC)) {
-		hw->ops->read_config(hw, VIRTIO_NET_CFG_MAC, vp->dev.mac.addr, 6);
-	} else {
-		uint32_t r = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16 ^
-		             hw->pci->addr.bus << 8 ^ hw->pci->addr.dev;
-		tern_ether_addr_local(&vp->dev.mac, r);
-	}
-	if (virtio_has(hw, VIRTIO_NET_F_MQ))
-		hw->ops->read_config(hw, VIRTIO_NET_CFG_MAX_PAIRS, &dev_pairs, sizeof(dev_pairs));
-	vp->max_pairs = TERN_MAX(1, TERN_MIN(dev_pairs, TERN_MAX_QUEUES_PER_PORT));
-	vp->rx_size = hw->ops->get_queue_size(hw, VIRTIO_NET_RXQ(0));
-	vp->tx_size = hw->ops->get_queue_size(hw, VIRTIO_NET_TXQ(0));
-	if (vp->rx_size == 0 || vp->tx_size == 0 || (vp->rx_size & (vp->rx_size - 1)) ||
-	    (vp->tx_size & (vp->tx_size - 1))) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: bad queue sizes %u/%u", hw->name,
-		         vp->rx_size, vp->tx_size);
-		return -EIO;
-	}
-	if (virtio_has(hw, VIRTIO_NET_F_CTRL_VQ)) {
-		uint16_t cidx =
-		    2 * TERN_MAX(dev_pairs, 1); /* 5.1.2: controlq after the last pair */
-
-		vp->cvq_size = hw->ops->get_queue_size(hw, cidx);
-		vp->ctrl = tern_dma_zalloc("virtio ctrl", 64, 64, vp->dev.socket);
-		if (vp->cvq_size == 0 || vp->ctrl == NULL)
-			return -EIO;
-		vp->cvq = virtqueue_alloc(hw, cidx, vp->cvq_size, vp->dev.socket, false);
-		if (vp->cvq == NULL)
-			return -ENOMEM;
-	}
-	/* Quiet until start. */
-	return virtio_reset(hw);
-}
-
-static int virtio_pci_probe(struct tern_pci_dev *pci, const char *args, struct tern_port_dev **devp)
-{
-	static const char *const known[] = {"legacy", NULL};
-	struct virtio_port *vp;
-	uint32_t legacy = 0;
-	int ret;
-
-	ret = tern_devargs_check(VIRTIO_LOG, args, known);
-	if (ret < 0)
-		return ret;
-	ret = tern_devargs_get_u32(args, "legacy", &legacy);
-	if (ret == -EINVAL || legacy > 1) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: legacy= must be 0 or 1", pci->name);
-		return -EINVAL;
-	}
-	vp = calloc(1, sizeof(*vp));
-	if (vp == NULL) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: out of memory", pci->name);
-		return -ENOMEM;
-	}
-	vp->hw.pci = pci;
-	vp->hw.name = pci->name;
-	vp->promisc = -1;
-	vp->dev.socket = pci->numa_node >= 0 ? pci->numa_node : TERN_SOCKET_ID_ANY;
-	ret = tern_pci_bus_master(pci, true); /* the device reads and writes our rings */
-	if (ret == 0)
-		ret = virtio_pci_init(&vp->hw, legacy == 1);
-	if (ret == 0)
-		ret = virtio_identify(vp);
-	if (ret < 0) {
-		if (vp->hw.ops != NULL)
-			vp->hw.ops->set_status(&vp->hw, VIRTIO_CONFIG_S_FAILED);
-		virtqueue_free(vp->cvq);
-		tern_dma_free(vp->ctrl);
-		free(vp);
-		return ret;
-	}
-	tern_log(TERN_LOG_INFO, VIRTIO_LOG,
-	         "%s: virtio-net %04x:%04x, %s interface, %s access, features 0x%llx of 0x%llx, "
-	         "%u queue pair(s), queue sizes %u/%u",
-	         pci->name, pci->vendor_id, pci->device_id, vp->hw.ops ? vp->hw.ops->name : "?",
-	         tern_pci_access_name(pci->access), (unsigned long long)vp->hw.features,
-	         (unsigned long long)vp->hw.offered, vp->max_pairs, vp->rx_size, vp->tx_size);
-	vp->dev.ops = &virtio_ops;
-	vp->dev.rx_burst = virtio_rx_burst;
-	vp->dev.tx_burst = virtio_tx_burst;
-	*devp = &vp->dev;
-	return 0;
-}
 
 static const struct tern_pci_id virtio_pci_ids[] = {
     {VIRTIO_PCI_VENDOR_ID, VIRTIO_PCI_DEVICE_NET_TRANS},

@@ -75,18 +75,31 @@ static void modern_set_features(struct virtio_hw *hw, uint64_t features)
 	common_write32(hw, VIRTIO_PCI_COMMON_GF, (uint32_t)(features >> 32));
 }
 
-/* 4.1.4.3.1: read config_generation around the read until it is stable. */
-static void modern_read_config(struct virtio_hw *hw, unsigned off, void *buf, unsigned len)
+/*
+ * 4.1.4.3.1: read config_generation around the read until it is stable, at
+ * most VIRTIO_CFG_TRIES times: a device whose generation never settles
+ * (broken, or hostile) gets a clear error, not a hung caller.
+ */
+#define VIRTIO_CFG_TRIES 64
+
+static int modern_read_config(struct virtio_hw *hw, unsigned off, void *buf, unsigned len)
 {
 	uint8_t gen, *p = buf;
 
-	do {
+	for (int t = 0; t < VIRTIO_CFG_TRIES; t++) {
 		gen = tern_pci_read8(hw->pci, hw->common_bar,
 		                     hw->common_off + VIRTIO_PCI_COMMON_CFGGENERATION);
 		for (unsigned i = 0; i < len; i++)
 			p[i] = tern_pci_read8(hw->pci, hw->device_bar, hw->device_off + off + i);
-	} while (gen != tern_pci_read8(hw->pci, hw->common_bar,
-	                               hw->common_off + VIRTIO_PCI_COMMON_CFGGENERATION));
+		if (gen == tern_pci_read8(hw->pci, hw->common_bar,
+		                          hw->common_off + VIRTIO_PCI_COMMON_CFGGENERATION))
+			return 0;
+	}
+	tern_log(TERN_LOG_ERR, VIRTIO_LOG,
+	         "%s: device config at %u: config_generation changed on each of %d reads: the "
+	         "device keeps rewriting its config; reset it (stop/start) or check the host side",
+	         hw->name, off, VIRTIO_CFG_TRIES);
+	return -EIO;
 }
 
 static uint16_t modern_get_queue_size(struct virtio_hw *hw, uint16_t index)
@@ -161,12 +174,13 @@ static void legacy_set_features(struct virtio_hw *hw, uint64_t features)
 	tern_pci_io_write32(hw->pci, 0, VIRTIO_PCI_GUEST_FEATURES, (uint32_t)features);
 }
 
-static void legacy_read_config(struct virtio_hw *hw, unsigned off, void *buf, unsigned len)
+static int legacy_read_config(struct virtio_hw *hw, unsigned off, void *buf, unsigned len)
 {
 	uint8_t *p = buf;
 
 	for (unsigned i = 0; i < len; i++)
 		p[i] = tern_pci_io_read8(hw->pci, 0, hw->legacy_cfg_off + off + i);
+	return 0; /* legacy has no generation counter (4.1.4.8) */
 }
 
 static uint16_t legacy_get_queue_size(struct virtio_hw *hw, uint16_t index)
@@ -278,7 +292,7 @@ static unsigned legacy_config_offset(struct virtio_hw *hw)
 	return VIRTIO_PCI_CONFIG_OFF((ctrl & PCI_MSIX_FLAGS_ENABLE) != 0);
 }
 
-int virtio_pci_init(struct virtio_hw *hw, bool force_legacy)
+int tern_virtio_pci_init(struct virtio_hw *hw, bool force_legacy)
 {
 	struct tern_pci_dev *pci = hw->pci;
 	/* A device model (test/virtio) has no I/O flag on its BARs: its BAR 0 stands in. */
@@ -312,7 +326,7 @@ int virtio_pci_init(struct virtio_hw *hw, bool force_legacy)
 }
 
 /* 2.1.2 and 4.1.4.3.2: writing 0 resets; the driver waits until status reads back 0. */
-int virtio_reset(struct virtio_hw *hw)
+int tern_virtio_reset(struct virtio_hw *hw)
 {
 	hw->ops->set_status(hw, 0);
 	for (int i = 0; i < 1000; i++) {
