@@ -57,6 +57,9 @@ struct virtio_hw {
 	uint32_t notify_mult;
 	/* legacy: where the device-specific config starts in BAR 0 */
 	unsigned legacy_cfg_off;
+	/* vhost-user (virtio_user.c): its state, and the queue pairs asked for */
+	void *priv;
+	uint16_t pairs_hint;
 };
 
 static inline bool virtio_has(const struct virtio_hw *hw, unsigned bit)
@@ -114,6 +117,10 @@ static inline void vq_count(_Atomic uint64_t *c, uint64_t n)
 /* virtio_pci.c: globals carry the tern_ prefix (the library is linked statically) */
 int tern_virtio_pci_init(struct virtio_hw *hw, bool force_legacy);
 int tern_virtio_reset(struct virtio_hw *hw); /* 2.1.2 / 4.1.4.3.2: write 0, wait for 0 */
+
+/* virtio_user.c: the vhost-user transport (--vdev virtio_user0,path=...) */
+int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *args);
+void tern_virtio_user_close(struct virtio_hw *hw);
 
 /* virtqueue.c */
 struct virtqueue *tern_virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uint16_t size,

@@ -128,6 +128,45 @@ static int virtio_pci_probe(struct tern_pci_dev *pci, const char *args, struct t
 	return 0;
 }
 
+/*
+ * --vdev virtio_user0,path=SOCK[,queues=N][,queue_size=Q][,mac=..]: the
+ * same device over the vhost-user transport (virtio_user.c).
+ */
+static int virtio_user_probe(const char *name, const char *args, struct tern_port_dev **devp)
+{
+	struct virtio_port *vp = calloc(1, sizeof(*vp));
+	int ret;
+
+	if (vp == NULL) {
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	vp->promisc = -1;
+	vp->ctrl_head = -1;
+	vp->ctrl_wait_ms = VIRTIO_CTRL_WAIT_MS;
+	vp->dev.socket = TERN_SOCKET_ID_ANY;
+	ret = tern_virtio_user_open(&vp->hw, name, args);
+	if (ret == 0)
+		ret = virtio_identify(vp);
+	if (ret < 0) {
+		tern_virtqueue_free(vp->cvq);
+		tern_dma_free(vp->ctrl);
+		tern_virtio_user_close(&vp->hw);
+		free(vp);
+		return ret;
+	}
+	tern_log(TERN_LOG_INFO, VIRTIO_LOG,
+	         "%s: virtio-net over vhost-user, features 0x%llx of 0x%llx, %u queue pair(s), "
+	         "queue sizes %u/%u",
+	         name, (unsigned long long)vp->hw.features, (unsigned long long)vp->hw.offered,
+	         vp->max_pairs, vp->rx_size, vp->tx_size);
+	vp->dev.ops = &virtio_port_ops;
+	vp->dev.rx_burst = tern_virtio_rx_burst;
+	vp->dev.tx_burst = tern_virtio_tx_burst;
+	*devp = &vp->dev;
+	return 0;
+}
+
 /* What we can use (5.1.3, 6); VERSION_1 only for modern, ANY_LAYOUT only matters to legacy. */
 static uint64_t wanted_features(bool modern)
 {
@@ -158,7 +197,8 @@ static int virtio_identify(struct virtio_port *vp)
 	if (!virtio_has(hw, VIRTIO_NET_F_CTRL_VQ)) /* 5.1.3.1: MQ and CTRL_RX need CTRL_VQ */
 		hw->features &= ~(1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_CTRL_RX);
 	/* Under VFIO with an IOMMU, a device that bypasses it would DMA to wrong addresses. */
-	if (hw->pci->access == TERN_PCI_ACCESS_VFIO && !virtio_has(hw, VIRTIO_F_ACCESS_PLATFORM)) {
+	if (hw->pci != NULL && hw->pci->access == TERN_PCI_ACCESS_VFIO &&
+	    !virtio_has(hw, VIRTIO_F_ACCESS_PLATFORM)) {
 		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
 		         "%s: under VFIO with an IOMMU the device must offer ACCESS_PLATFORM "
 		         "(QEMU: iommu_platform=on), or use access=noiommu|sysfs",
@@ -171,10 +211,14 @@ static int virtio_identify(struct virtio_port *vp)
 		if (ret < 0)
 			return ret;
 	} else {
-		uint32_t r = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16 ^
-		             hw->pci->addr.bus << 8 ^ hw->pci->addr.dev;
+		uint32_t r = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
+
+		if (hw->pci != NULL)
+			r ^= (uint32_t)hw->pci->addr.bus << 8 ^ hw->pci->addr.dev;
 		tern_ether_addr_local(&vp->dev.mac, r);
 	}
+	if (hw->pairs_hint > 0) /* vhost-user: the pairs asked for, checked with the backend */
+		dev_pairs = hw->pairs_hint;
 	if (virtio_has(hw, VIRTIO_NET_F_MQ))
 		ret = hw->ops->read_config(hw, VIRTIO_NET_CFG_MAX_PAIRS, &dev_pairs,
 		                           sizeof(dev_pairs));
@@ -518,8 +562,12 @@ static void virtio_close(struct tern_port_dev *dev)
 		tern_virtio_reset(&vp->hw);
 	tern_virtqueue_free(vp->cvq);
 	tern_dma_free(vp->ctrl);
-	tern_pci_bus_master(vp->hw.pci, false);
-	tern_pci_close(vp->hw.pci);
+	if (vp->hw.pci != NULL) {
+		tern_pci_bus_master(vp->hw.pci, false);
+		tern_pci_close(vp->hw.pci);
+	} else {
+		tern_virtio_user_close(&vp->hw);
+	}
 	free(vp);
 }
 
@@ -702,4 +750,11 @@ const struct tern_driver tern_virtio_driver = {
     .bus = TERN_BUS_PCI,
     .pci_ids = virtio_pci_ids,
     .pci_probe = virtio_pci_probe,
+};
+
+const struct tern_driver tern_virtio_user_driver = {
+    .abi_version = TERN_DRIVER_ABI_VERSION,
+    .name = "virtio_user",
+    .bus = TERN_BUS_VDEV,
+    .probe = virtio_user_probe,
 };
