@@ -409,6 +409,9 @@ static int virtio_promisc_set(struct tern_port_dev *dev, bool on)
 	uint8_t v = on;
 	int ret = 0;
 
+	/* A vhost-user backend hands us every frame of its port: always promiscuous. */
+	if (vp->hw.pci == NULL && on)
+		return 0;
 	if (!virtio_has(&vp->hw, VIRTIO_NET_F_CTRL_RX)) {
 		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
 		         "%s: the device offers no CTRL_RX: promiscuous "
@@ -456,7 +459,7 @@ static void virtio_info_get(struct tern_port_dev *dev, struct tern_port_info *in
 		info->capa |= TERN_PORT_CAPA_MULTI_SEG_RX;
 	if (virtio_has(&vp->hw, VIRTIO_NET_F_STATUS))
 		info->capa |= TERN_PORT_CAPA_RUNTIME_LINK;
-	if (virtio_has(&vp->hw, VIRTIO_NET_F_CTRL_RX))
+	if (virtio_has(&vp->hw, VIRTIO_NET_F_CTRL_RX) || vp->hw.pci == NULL)
 		info->capa |= TERN_PORT_CAPA_PROMISC;
 }
 
