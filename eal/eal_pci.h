@@ -49,8 +49,7 @@ struct pci_priv {
 	void *vfio;                         /* pci_vfio.c's group/device state */
 };
 
-/* pci.c: sysfs root ($TERN_SYSFS_ROOT or /sys) and a device's directory. */
-const char *pci_sysfs_root(void);
+/* pci.c: a device's directory under tern_pci_sysfs_root(). */
 void pci_dev_dir(const struct tern_pci_addr *addr, char *buf, size_t len);
 
 /* pci.c: read identity, BARs and driver of one device from sysfs; -ENOENT if absent. */
@@ -77,12 +76,6 @@ int pci_vfio_group_kind(const struct tern_pci_addr *addr, int *group);
 int pci_emul_lookup(const struct tern_pci_addr *addr, struct tern_pci_dev *dev);
 /* pci_emul.c: config space of a model without cfg callbacks (a synthesized header). */
 int pci_emul_cfg_read(struct tern_pci_dev *dev, void *buf, size_t len, uint64_t off);
-
-/*
- * pci.c: the "access=vfio|noiommu|sysfs|auto" item of a devargs string
- * (AUTO when absent). 0, or -EINVAL after one error line naming `who`.
- */
-int eal_pci_parse_access(const char *who, const char *args, enum tern_pci_access *access);
 
 /*
  * pci.c, for eal.c: the IOVA mode init should use for the -a devices of

@@ -123,6 +123,22 @@ enum tern_iova_mode tern_pci_iova_need(const struct tern_pci_addr *addr,
 const char *tern_pci_access_name(enum tern_pci_access access);
 
 /*
+ * The vendor and device ids of the device at addr, without opening it: from
+ * a device model registered there, else from sysfs. 0, or -ENODEV (nothing
+ * at that address; no error line: the caller says what it was looking for).
+ */
+int tern_pci_identify(const struct tern_pci_addr *addr, uint16_t *vendor, uint16_t *device);
+
+/* Where PCI devices are looked up: $TERN_SYSFS_ROOT (for tests) or "/sys". */
+const char *tern_pci_sysfs_root(void);
+
+/*
+ * The "access=vfio|noiommu|sysfs" item of a devargs string (AUTO when
+ * absent). 0, or -EINVAL after one error line naming `who` (the device).
+ */
+int tern_pci_parse_access(const char *who, const char *args, enum tern_pci_access *access);
+
+/*
  * Map memory BAR `idx` (once; later calls return the same mapping; unmapped
  * by tern_pci_close). -ENOENT: BAR not implemented; -EINVAL: an I/O BAR (use
  * tern_pci_io_*); -ENOTSUP: the path cannot map it. A device model returns 0
