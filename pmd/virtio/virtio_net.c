@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_mempool.h"
@@ -82,19 +83,17 @@ static int virtio_pci_probe(struct tern_pci_dev *pci, const char *args, struct t
 		return ret;
 	ret = tern_devargs_get_u32(args, "legacy", &legacy);
 	if (ret == -EINVAL || legacy > 1) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: legacy= must be 0 or 1", pci->name);
-		return -EINVAL;
+		return tern_error(EINVAL, VIRTIO_LOG, "%s: legacy= must be 0 or 1", pci->name);
 	}
 	ret = tern_devargs_get_u32(args, "ctrl_timeout_ms", &wait_ms);
 	if (ret == -EINVAL || wait_ms == 0 || wait_ms > 600000) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: ctrl_timeout_ms= must be 1..600000 (milliseconds)", pci->name);
-		return -EINVAL;
+		return tern_error(EINVAL, VIRTIO_LOG,
+		                  "%s: ctrl_timeout_ms= must be 1..600000 (milliseconds)",
+		                  pci->name);
 	}
 	vp = calloc(1, sizeof(*vp));
 	if (vp == NULL) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: out of memory", pci->name);
-		return -ENOMEM;
+		return tern_error(ENOMEM, VIRTIO_LOG, "%s: out of memory", pci->name);
 	}
 	vp->hw.pci = pci;
 	vp->hw.name = pci->name;
@@ -138,8 +137,7 @@ static int virtio_user_probe(const char *name, const char *args, struct tern_por
 	int ret;
 
 	if (vp == NULL) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: out of memory", name);
-		return -ENOMEM;
+		return tern_error(ENOMEM, VIRTIO_LOG, "%s: out of memory", name);
 	}
 	vp->promisc = -1;
 	vp->ctrl_head = -1;
@@ -199,11 +197,11 @@ static int virtio_identify(struct virtio_port *vp)
 	/* Under VFIO with an IOMMU, a device that bypasses it would DMA to wrong addresses. */
 	if (hw->pci != NULL && hw->pci->access == TERN_PCI_ACCESS_VFIO &&
 	    !virtio_has(hw, VIRTIO_F_ACCESS_PLATFORM)) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: under VFIO with an IOMMU the device must offer ACCESS_PLATFORM "
-		         "(QEMU: iommu_platform=on), or use access=noiommu|sysfs",
-		         hw->name);
-		return -ENOTSUP;
+		return tern_error(
+		    ENOTSUP, VIRTIO_LOG,
+		    "%s: under VFIO with an IOMMU the device must offer ACCESS_PLATFORM "
+		    "(QEMU: iommu_platform=on), or use access=noiommu|sysfs",
+		    hw->name);
 	}
 	/* 5.1.4: MAC and queue pairs from the device config (allowed before FEATURES_OK). */
 	if (virtio_has(hw, VIRTIO_NET_F_MAC)) {
@@ -229,9 +227,8 @@ static int virtio_identify(struct virtio_port *vp)
 	vp->tx_size = hw->ops->get_queue_size(hw, VIRTIO_NET_TXQ(0));
 	if (vp->rx_size == 0 || vp->tx_size == 0 || (vp->rx_size & (vp->rx_size - 1)) ||
 	    (vp->tx_size & (vp->tx_size - 1))) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: bad queue sizes %u/%u", hw->name,
-		         vp->rx_size, vp->tx_size);
-		return -EIO;
+		return tern_error(EIO, VIRTIO_LOG, "%s: bad queue sizes %u/%u", hw->name,
+		                  vp->rx_size, vp->tx_size);
 	}
 	if (virtio_has(hw, VIRTIO_NET_F_CTRL_VQ)) {
 		uint16_t cidx =
@@ -282,9 +279,9 @@ static bool virtio_gone(struct virtio_port *vp)
 
 static int virtio_refuse_gone(struct virtio_port *vp, const char *what)
 {
-	tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s (port %u): %s: the device is gone: close the port",
-	         vp->hw.name, vp->dev.port_id, what);
-	return -ENODEV;
+	return tern_error(ENODEV, VIRTIO_LOG,
+	                  "%s (port %u): %s: the device is gone: close the port", vp->hw.name,
+	                  vp->dev.port_id, what);
 }
 
 /* 3.1.1 step 8 on failure: FAILED; then reset so that no DMA is left in flight. */
@@ -326,9 +323,9 @@ static int virtio_start(struct tern_port_dev *dev)
 		status |= VIRTIO_CONFIG_S_FEATURES_OK;
 		hw->ops->set_status(hw, status);
 		if (!(hw->ops->get_status(hw) & VIRTIO_CONFIG_S_FEATURES_OK)) {
-			tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: device refused features 0x%llx",
-			         hw->name, (unsigned long long)hw->features);
-			return virtio_fail(vp, -EIO);
+			return virtio_fail(
+			    vp, tern_error(EIO, VIRTIO_LOG, "%s: device refused features 0x%llx",
+			                   hw->name, (unsigned long long)hw->features));
 		}
 	}
 	/* Step 7: virtqueues (4.1.5.1.3), RX rings filled before the device goes live. */
@@ -353,9 +350,9 @@ static int virtio_start(struct tern_port_dev *dev)
 
 		tern_virtio_rx_refill(vq, false);
 		if (vq->nb_free == vq->size) {
-			tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: RX queue %u: pool %s is empty",
-			         hw->name, i, tern_mempool_name(vq->mp));
-			return virtio_fail(vp, -ENOBUFS);
+			return virtio_fail(vp, tern_error(ENOBUFS, VIRTIO_LOG,
+			                                  "%s: RX queue %u: pool %s is empty",
+			                                  hw->name, i, tern_mempool_name(vq->mp)));
 		}
 	}
 	/* Step 8: DRIVER_OK; then tell every RX queue it has buffers. */
@@ -380,8 +377,8 @@ static int virtio_start(struct tern_port_dev *dev)
 			return virtio_fail(vp, ret);
 	}
 	if (hw->ops->get_status(hw) & VIRTIO_CONFIG_S_FAILED) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: device failed at start", hw->name);
-		return virtio_fail(vp, -EIO);
+		return virtio_fail(
+		    vp, tern_error(EIO, VIRTIO_LOG, "%s: device failed at start", hw->name));
 	}
 	vp->started = true;
 	return 0;
@@ -413,11 +410,10 @@ static int virtio_promisc_set(struct tern_port_dev *dev, bool on)
 	if (vp->hw.pci == NULL && on)
 		return 0;
 	if (!virtio_has(&vp->hw, VIRTIO_NET_F_CTRL_RX)) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: the device offers no CTRL_RX: promiscuous "
-		         "mode stays as the device has it",
-		         vp->hw.name);
-		return -ENOTSUP;
+		return tern_error(ENOTSUP, VIRTIO_LOG,
+		                  "%s: the device offers no CTRL_RX: promiscuous "
+		                  "mode stays as the device has it",
+		                  vp->hw.name);
 	}
 	if (vp->started)
 		ret = ctrl_cmd(vp, VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, &v, 1);
@@ -434,8 +430,8 @@ static int virtio_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t
 	(void)nb_rxq;
 	(void)nb_txq;
 	if (conf != NULL && conf->mtu > VIRTIO_MAX_PKTLEN - TERN_ETHER_HDR_LEN - 4) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: mtu %u too large", vp->hw.name, conf->mtu);
-		return -EINVAL;
+		return tern_error(EINVAL, VIRTIO_LOG, "%s: mtu %u too large", vp->hw.name,
+		                  conf->mtu);
 	}
 	return 0; /* RSS: not negotiated; QEMU spreads flows over the pairs itself */
 }
@@ -495,12 +491,12 @@ static int virtio_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16
 	/* Without MRG_RXBUF one buffer must hold a whole frame (5.1.6.3.1). */
 	if (buf_len <= TERN_PKT_HEADROOM ||
 	    (!mrg && buf_len - TERN_PKT_HEADROOM < TERN_ETHER_MAX_LEN)) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: RX queue %u: buffers of pool %s (%u bytes) "
-		         "are too small: %s",
-		         hw->name, qid, tern_mempool_name(mp), buf_len,
-		         mrg ? "no data room after the headroom" : "a whole frame must fit");
-		return -EINVAL;
+		return tern_error(EINVAL, VIRTIO_LOG,
+		                  "%s: RX queue %u: buffers of pool %s (%u bytes) "
+		                  "are too small: %s",
+		                  hw->name, qid, tern_mempool_name(mp), buf_len,
+		                  mrg ? "no data room after the headroom"
+		                      : "a whole frame must fit");
 	}
 	vq = tern_virtqueue_alloc(hw, VIRTIO_NET_RXQ(qid), queue_size(vp, nb_desc, vp->rx_size),
 	                          socket == TERN_SOCKET_ID_ANY ? dev->socket : socket, false);
@@ -680,11 +676,11 @@ static int ctrl_cmd(struct virtio_port *vp, uint8_t cls, uint8_t cmd, const void
 	ctrl_reap(vp);
 	if (vp->ctrl_head >= 0 || vq->nb_free < 3) {
 		/* The device still holds the buffer of a command that timed out. */
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: control command %u.%u: command %u.%u is still unanswered: stop and "
-		         "start the port (a reset takes it back)",
-		         vp->hw.name, cls, cmd, vp->ctrl_cls, vp->ctrl_cmd);
-		return -EBUSY;
+		return tern_error(
+		    EBUSY, VIRTIO_LOG,
+		    "%s: control command %u.%u: command %u.%u is still unanswered: stop and "
+		    "start the port (a reset takes it back)",
+		    vp->hw.name, cls, cmd, vp->ctrl_cls, vp->ctrl_cmd);
 	}
 	if (len > 48)
 		return -EINVAL; /* our commands carry at most a few bytes */
@@ -710,17 +706,15 @@ static int ctrl_cmd(struct virtio_port *vp, uint8_t cls, uint8_t cmd, const void
 		if (vp->ctrl_head < 0)
 			break;
 		if ((uint32_t)ms >= vp->ctrl_wait_ms) {
-			tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-			         "%s: control command %u.%u: no answer within %u ms", vp->hw.name,
-			         cls, cmd, vp->ctrl_wait_ms);
-			return -ETIMEDOUT;
+			return tern_error(ETIMEDOUT, VIRTIO_LOG,
+			                  "%s: control command %u.%u: no answer within %u ms",
+			                  vp->hw.name, cls, cmd, vp->ctrl_wait_ms);
 		}
 		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 	}
 	if (*(volatile uint8_t *)&vp->ctrl[63] != VIRTIO_NET_OK) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: control command %u.%u refused (ack %u)",
-		         vp->hw.name, cls, cmd, vp->ctrl[63]);
-		return -EIO;
+		return tern_error(EIO, VIRTIO_LOG, "%s: control command %u.%u refused (ack %u)",
+		                  vp->hw.name, cls, cmd, vp->ctrl[63]);
 	}
 	return 0;
 }

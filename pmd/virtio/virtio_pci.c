@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tern_error.h"
 #include "tern_log.h"
 #include "virtio.h"
 
@@ -95,11 +96,11 @@ static int modern_read_config(struct virtio_hw *hw, unsigned off, void *buf, uns
 		                          hw->common_off + VIRTIO_PCI_COMMON_CFGGENERATION))
 			return 0;
 	}
-	tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-	         "%s: device config at %u: config_generation changed on each of %d reads: the "
-	         "device keeps rewriting its config; reset it (stop/start) or check the host side",
-	         hw->name, off, VIRTIO_CFG_TRIES);
-	return -EIO;
+	return tern_error(
+	    EIO, VIRTIO_LOG,
+	    "%s: device config at %u: config_generation changed on each of %d reads: the "
+	    "device keeps rewriting its config; reset it (stop/start) or check the host side",
+	    hw->name, off, VIRTIO_CFG_TRIES);
 }
 
 static uint16_t modern_get_queue_size(struct virtio_hw *hw, uint16_t index)
@@ -126,9 +127,8 @@ static int modern_setup_queue(struct virtio_hw *hw, struct virtqueue *vq)
 	noff = common_read16(hw, VIRTIO_PCI_COMMON_Q_NOFF);
 	vq->notify_off = hw->notify_off + (uint64_t)noff * hw->notify_mult;
 	if (hw->pci->emul == NULL && vq->notify_off + 2 > hw->pci->bar[hw->notify_bar].len) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: queue %u: doorbell outside BAR %u",
-		         hw->name, vq->index, hw->notify_bar);
-		return -EIO;
+		return tern_error(EIO, VIRTIO_LOG, "%s: queue %u: doorbell outside BAR %u",
+		                  hw->name, vq->index, hw->notify_bar);
 	}
 	common_write16(hw, VIRTIO_PCI_COMMON_Q_ENABLE, 1);
 	return 0;
@@ -195,19 +195,17 @@ static int legacy_setup_queue(struct virtio_hw *hw, struct virtqueue *vq)
 	uint64_t pfn = vq->desc_iova >> VIRTIO_PCI_QUEUE_ADDR_SHIFT;
 
 	if (pfn >> 32 != 0) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: queue %u: ring at 0x%llx is beyond the 44 "
-		         "bits a legacy device can address",
-		         hw->name, vq->index, (unsigned long long)vq->desc_iova);
-		return -ERANGE;
+		return tern_error(ERANGE, VIRTIO_LOG,
+		                  "%s: queue %u: ring at 0x%llx is beyond the 44 "
+		                  "bits a legacy device can address",
+		                  hw->name, vq->index, (unsigned long long)vq->desc_iova);
 	}
 	tern_pci_io_write16(hw->pci, 0, VIRTIO_PCI_QUEUE_SEL, vq->index);
 	if (tern_pci_io_read16(hw->pci, 0, VIRTIO_PCI_QUEUE_NUM) != vq->size) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: queue %u: a legacy device's queue size "
-		         "cannot be changed",
-		         hw->name, vq->index);
-		return -EINVAL;
+		return tern_error(EINVAL, VIRTIO_LOG,
+		                  "%s: queue %u: a legacy device's queue size "
+		                  "cannot be changed",
+		                  hw->name, vq->index);
 	}
 	tern_pci_io_write32(hw->pci, 0, VIRTIO_PCI_QUEUE_PFN, (uint32_t)pfn);
 	return 0;
@@ -276,9 +274,9 @@ static int map_bar(struct virtio_hw *hw, unsigned bar)
 	int ret = tern_pci_map_bar(hw->pci, bar, &va);
 
 	if (ret < 0)
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: cannot map BAR %u: %s", hw->name, bar,
-		         strerror(-ret));
-	return ret;
+		return tern_error(-ret, VIRTIO_LOG, "%s: cannot map BAR %u: %s", hw->name, bar,
+		                  strerror(-ret));
+	return 0;
 }
 
 /* Legacy device config sits after the MSI-X vectors only while MSI-X is enabled (4.1.4.8). */
@@ -313,11 +311,11 @@ int tern_virtio_pci_init(struct virtio_hw *hw, bool force_legacy)
 		         hw->name);
 	}
 	if (!has_legacy) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: %s", hw->name,
-		         force_legacy ? "legacy=1, but the device has no legacy I/O BAR 0 "
+		return tern_error(ENODEV, VIRTIO_LOG, "%s: %s", hw->name,
+		                  force_legacy
+		                      ? "legacy=1, but the device has no legacy I/O BAR 0 "
 		                        "(disable-legacy=on?)"
 		                      : "neither virtio 1.0 capabilities nor a legacy I/O BAR 0");
-		return -ENODEV;
 	}
 	hw->ops = &legacy_ops;
 	hw->modern = false;
@@ -334,6 +332,5 @@ int tern_virtio_reset(struct virtio_hw *hw)
 			return 0;
 		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 	}
-	tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: device did not reset within 1 s", hw->name);
-	return -ETIMEDOUT;
+	return tern_error(ETIMEDOUT, VIRTIO_LOG, "%s: device did not reset within 1 s", hw->name);
 }

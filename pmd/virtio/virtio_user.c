@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "tern_eal.h"
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "virtio.h"
@@ -149,9 +150,8 @@ static int vu_send(struct virtio_user *vu, struct vhost_user_msg *m, const int *
 		n = sendmsg(vu->sock, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)iov.iov_len) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: vhost-user request %u to %s: %s", vu->name,
-		         m->request, vu->path, n < 0 ? strerror(errno) : "short write");
-		return -EIO;
+		return tern_error(EIO, VIRTIO_LOG, "%s: vhost-user request %u to %s: %s", vu->name,
+		                  m->request, vu->path, n < 0 ? strerror(errno) : "short write");
 	}
 	return 0;
 }
@@ -176,10 +176,9 @@ static int vu_recv(struct virtio_user *vu, struct vhost_user_msg *m, uint32_t re
 		goto bad;
 	return 0;
 bad:
-	tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-	         "%s: vhost-user request %u: no valid reply from %s (backend gone?)", vu->name,
-	         request, vu->path);
-	return -EIO;
+	return tern_error(EIO, VIRTIO_LOG,
+	                  "%s: vhost-user request %u: no valid reply from %s (backend gone?)",
+	                  vu->name, request, vu->path);
 }
 
 static int vu_u64(struct virtio_user *vu, uint32_t req, uint64_t v)
@@ -231,7 +230,8 @@ static int vu_mem_table(struct virtio_user *vu)
 	int ret = 0;
 
 	if (f == NULL)
-		return -errno;
+		return tern_error(errno, VIRTIO_LOG, "%s: /proc/self/maps: %s", vu->name,
+		                  strerror(errno));
 	while (fgets(line, sizeof(line), f) != NULL) {
 		unsigned long lo, hi, off;
 		char path[64];
@@ -241,21 +241,21 @@ static int vu_mem_table(struct virtio_user *vu)
 		if (sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) != 3)
 			continue;
 		if (n == VHOST_USER_MAX_REGIONS) {
-			tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-			         "%s: more than %u DMA mappings to share with the backend: use "
-			         "fewer pools or queues",
-			         vu->name, VHOST_USER_MAX_REGIONS);
-			ret = -E2BIG;
+			ret = tern_error(
+			    E2BIG, VIRTIO_LOG,
+			    "%s: more than %u DMA mappings to share with the backend: use "
+			    "fewer pools or queues",
+			    vu->name, VHOST_USER_MAX_REGIONS);
 			break;
 		}
 		snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", lo, hi);
 		fds[n] = open(path, O_RDWR | O_CLOEXEC);
 		if (fds[n] < 0) {
-			ret = -errno;
-			tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-			         "%s: cannot share DMA memory with the backend (%s: %s): run as "
-			         "root (CAP_SYS_ADMIN)",
-			         vu->name, path, strerror(errno));
+			ret =
+			    tern_error(errno, VIRTIO_LOG,
+			               "%s: cannot share DMA memory with the backend (%s: %s): run "
+			               "as root (CAP_SYS_ADMIN)",
+			               vu->name, path, strerror(errno));
 			break;
 		}
 		m.payload.mem.regions[n] = (struct vhost_user_region){
@@ -268,10 +268,10 @@ static int vu_mem_table(struct virtio_user *vu)
 	}
 	fclose(f);
 	if (ret == 0 && n == 0) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: no shareable DMA memory: virtio_user needs hugepages (not --no-huge)",
-		         vu->name);
-		ret = -ENOTSUP;
+		ret = tern_error(
+		    ENOTSUP, VIRTIO_LOG,
+		    "%s: no shareable DMA memory: virtio_user needs hugepages (not --no-huge)",
+		    vu->name);
 	}
 	if (ret == 0) {
 		m.payload.mem.nregions = n;
@@ -302,12 +302,12 @@ static int vu_connect(struct virtio_user *vu, bool quiet)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", vu->path);
 	vu->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (vu->sock < 0)
-		return -errno;
+		return tern_error(errno, VIRTIO_LOG, "%s: socket: %s", vu->name, strerror(errno));
 	if (connect(vu->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		ret = -errno;
 		if (!quiet)
-			tern_log(
-			    TERN_LOG_ERR, VIRTIO_LOG,
+			tern_error(
+			    -ret, VIRTIO_LOG,
 			    "%s: cannot connect to vhost-user socket %s: %s: start the backend "
 			    "(e.g. dpdk-testpmd --vdev net_vhost0,iface=%s) first",
 			    vu->name, vu->path, strerror(-ret), vu->path);
@@ -326,11 +326,11 @@ static int vu_connect(struct virtio_user *vu, bool quiet)
 			ret = vu_u64(vu, VHOST_USER_SET_PROTOCOL_FEATURES, vu->protocol_features);
 	}
 	if (ret == 0 && !(vu->backend_features >> VIRTIO_F_VERSION_1 & 1)) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: the backend at %s does not offer VIRTIO_F_VERSION_1: only modern "
-		         "virtio is supported over vhost-user",
-		         vu->name, vu->path);
-		ret = -ENOTSUP;
+		ret = tern_error(
+		    ENOTSUP, VIRTIO_LOG,
+		    "%s: the backend at %s does not offer VIRTIO_F_VERSION_1: only modern "
+		    "virtio is supported over vhost-user",
+		    vu->name, vu->path);
 	}
 	if (ret < 0)
 		vu_disconnect(vu);
@@ -594,50 +594,47 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 		return ret;
 	vu = calloc(1, sizeof(*vu));
 	if (vu == NULL)
-		return -ENOMEM;
+		return tern_error(ENOMEM, VIRTIO_LOG, "%s: out of memory", name);
 	hw->priv = vu;
 	snprintf(vu->name, sizeof(vu->name), "%s", name);
 	vu->sock = -1;
 	for (unsigned i = 0; i < VIRTIO_USER_MAX_QUEUES; i++)
 		vu->kickfd[i] = vu->callfd[i] = -1;
 	if (tern_devargs_get(args, "path", vu->path, sizeof(vu->path)) < 0 || vu->path[0] == '\0') {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: path= is required: the vhost-user socket, e.g. "
-		         "--vdev %s,path=/tmp/vhost.sock",
-		         name, name);
-		ret = -EINVAL;
+		ret = tern_error(EINVAL, VIRTIO_LOG,
+		                 "%s: path= is required: the vhost-user socket, e.g. "
+		                 "--vdev %s,path=/tmp/vhost.sock",
+		                 name, name);
 		goto fail;
 	}
 	if (tern_devargs_get_u32(args, "queues", &queues) == -EINVAL || queues == 0 ||
 	    queues > TERN_MAX_QUEUES_PER_PORT) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: queues= must be 1..%u (queue pairs)", name,
-		         TERN_MAX_QUEUES_PER_PORT);
-		ret = -EINVAL;
+		ret = tern_error(EINVAL, VIRTIO_LOG, "%s: queues= must be 1..%u (queue pairs)",
+		                 name, TERN_MAX_QUEUES_PER_PORT);
 		goto fail;
 	}
 	if (tern_devargs_get_u32(args, "queue_size", &qsize) == -EINVAL || qsize < 64 ||
 	    qsize > 32768 || (qsize & (qsize - 1))) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: queue_size= must be a power of two in 64..32768", name);
-		ret = -EINVAL;
+		ret = tern_error(EINVAL, VIRTIO_LOG,
+		                 "%s: queue_size= must be a power of two in 64..32768", name);
 		goto fail;
 	}
 	if (tern_devargs_get_u32(args, "server", &server) == -EINVAL || server > 1 ||
 	    tern_devargs_get_u32(args, "packed_vq", &packed) == -EINVAL || packed > 1) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: server= and packed_vq= take 0 or 1", name);
-		ret = -EINVAL;
+		ret =
+		    tern_error(EINVAL, VIRTIO_LOG, "%s: server= and packed_vq= take 0 or 1", name);
 		goto fail;
 	}
 	if (server || packed) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: %s is not supported yet: leave it out (client mode, split rings)",
-		         name, server ? "server=1" : "packed_vq=1");
-		ret = -ENOTSUP;
+		ret = tern_error(
+		    ENOTSUP, VIRTIO_LOG,
+		    "%s: %s is not supported yet: leave it out (client mode, split rings)", name,
+		    server ? "server=1" : "packed_vq=1");
 		goto fail;
 	}
 	if (tern_devargs_get(args, "mac", mac, sizeof(mac)) >= 0 && parse_mac(mac, vu->mac) < 0) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: mac=%s: give XX:XX:XX:XX:XX:XX", name, mac);
-		ret = -EINVAL;
+		ret =
+		    tern_error(EINVAL, VIRTIO_LOG, "%s: mac=%s: give XX:XX:XX:XX:XX:XX", name, mac);
 		goto fail;
 	}
 	if (mac[0] == '\0') {
@@ -647,9 +644,9 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 		memcpy(vu->mac, a.addr, 6);
 	}
 	if (tern_eal_iova_mode() != TERN_IOVA_VA) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: vhost-user shares virtual addresses: use --iova-mode va", name);
-		ret = -ENOTSUP;
+		ret =
+		    tern_error(ENOTSUP, VIRTIO_LOG,
+		               "%s: vhost-user shares virtual addresses: use --iova-mode va", name);
 		goto fail;
 	}
 	vu->queues = (uint16_t)queues;
@@ -658,7 +655,9 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 		vu->kickfd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		vu->callfd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (vu->kickfd[i] < 0 || vu->callfd[i] < 0) {
-			ret = -errno;
+			ret = tern_error(errno, VIRTIO_LOG,
+			                 "%s: eventfd: %s: raise the open files limit", name,
+			                 strerror(errno));
 			goto fail;
 		}
 	}
@@ -678,11 +677,10 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 		if (vu->protocol_features >> VHOST_USER_PROTOCOL_F_MQ & 1)
 			ret = vu_get_u64(vu, VHOST_USER_GET_QUEUE_NUM, &max);
 		if (ret == 0 && max < queues) {
-			tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-			         "%s: queues=%u, but the backend at %s has %" PRIu64
-			         " queue pair(s): ask for fewer (or give the backend more)",
-			         name, queues, vu->path, max);
-			ret = -EINVAL;
+			ret = tern_error(EINVAL, VIRTIO_LOG,
+			                 "%s: queues=%u, but the backend at %s has %" PRIu64
+			                 " queue pair(s): ask for fewer (or give the backend more)",
+			                 name, queues, vu->path, max);
 		}
 		if (ret < 0)
 			goto fail;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_pkt.h"
@@ -56,10 +57,10 @@ struct virtqueue *tern_virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uin
 	if (vq->sw == NULL || vq->next == NULL || vq->chain == NULL || vq->mem == NULL)
 		goto nomem;
 	if (!tern_dma_iova_contig(vq->mem, len)) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: queue %u: %zu bytes of ring are not IOVA-contiguous: use hugepages "
-		         "(not --no-huge) when the IOVA is a physical address",
-		         hw->name, index, len);
+		tern_error(EINVAL, VIRTIO_LOG,
+		           "%s: queue %u: %zu bytes of ring are not IOVA-contiguous: use hugepages "
+		           "(not --no-huge) when the IOVA is a physical address",
+		           hw->name, index, len);
 		tern_virtqueue_free(vq);
 		return NULL;
 	}
@@ -78,8 +79,8 @@ struct virtqueue *tern_virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uin
 	}
 	return vq;
 nomem:
-	tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: queue %u: out of memory for %u descriptors",
-	         hw->name, index, size);
+	tern_error(ENOMEM, VIRTIO_LOG, "%s: queue %u: out of memory for %u descriptors", hw->name,
+	           index, size);
 	tern_virtqueue_free(vq);
 	return NULL;
 }
