@@ -6,7 +6,13 @@
  * file descriptor. The same ring code (virtqueue.c, virtio_rxtx.c) serves
  * it and PCI; this file is one more virtio_ops.
  *
- *   --vdev virtio_user0,path=SOCK[,queues=N][,queue_size=Q][,mac=XX:..]
+ *   --vdev virtio_user0,path=SOCK[,queues=N][,queue_size=Q][,mac=XX:..][,server=0|1]
+ *
+ * server=0 (default): tern connects to the backend's socket, retrying for
+ * a second at probe and again whenever the link is polled while the
+ * backend is gone. server=1: tern listens on path and waits (10 s at probe,
+ * then whenever the link is polled) for a backend in client mode, as
+ * OVS-DPDK's dpdkvhostuserclient ports and DPDK's client=1 do.
  *
  * Facts from the vhost-user protocol (QEMU docs/interop/vhost-user.rst):
  * a message is a 12-byte header {request, flags, size} and a payload;
@@ -33,7 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -72,6 +80,7 @@ enum {
 #define VIRTIO_USER_MAX_QUEUES     (2 * TERN_MAX_QUEUES_PER_PORT)
 #define VIRTIO_USER_DEFAULT_QSIZE  256
 #define VIRTIO_USER_CONNECT_TRIES  10 /* client mode at probe: 10 x 100 ms */
+#define VIRTIO_USER_SERVER_WAIT_MS 10000 /* server mode at probe: for the backend */
 
 struct vhost_user_region {
 	uint64_t guest_phys_addr;
@@ -104,7 +113,8 @@ struct vhost_user_msg {
 
 struct virtio_user {
 	char path[108];
-	int sock; /* -1: not connected */
+	int sock;  /* -1: not connected */
+	int lsock; /* server=1: the listening socket, else -1 */
 	uint8_t status;
 	uint64_t backend_features;
 	uint64_t driver_features;
@@ -293,12 +303,38 @@ static void vu_disconnect(struct virtio_user *vu)
 	vu->running = false;
 }
 
-/* Connect (client mode; retries while the backend comes up), SET_OWNER, features. */
-static int vu_connect(struct virtio_user *vu, bool quiet)
+/* server=1: a backend (in client mode) that connects within wait_ms, else -EAGAIN. */
+static int vu_accept(struct virtio_user *vu, int wait_ms, bool quiet)
+{
+	struct pollfd pfd = {.fd = vu->lsock, .events = POLLIN};
+
+	if (poll(&pfd, 1, wait_ms) == 1)
+		vu->sock = accept4(vu->lsock, NULL, NULL, SOCK_CLOEXEC);
+	if (vu->sock >= 0)
+		return 0;
+	if (quiet)
+		return -EAGAIN;
+	return tern_error(EAGAIN, VIRTIO_LOG,
+	                  "%s: no vhost-user backend connected to %s within %d ms: start it in "
+	                  "client mode (e.g. dpdk-testpmd --vdev net_vhost0,iface=%s,client=1)",
+	                  vu->name, vu->path, wait_ms, vu->path);
+}
+
+/*
+ * Connect (client mode: the caller retries while the backend comes up;
+ * server mode: accept, waiting wait_ms), SET_OWNER, features.
+ */
+static int vu_connect(struct virtio_user *vu, bool quiet, int wait_ms)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int ret;
 
+	if (vu->lsock >= 0) {
+		ret = vu_accept(vu, wait_ms, quiet);
+		if (ret < 0)
+			return ret;
+		goto connected;
+	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", vu->path);
 	vu->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (vu->sock < 0)
@@ -314,6 +350,7 @@ static int vu_connect(struct virtio_user *vu, bool quiet)
 		vu_disconnect(vu);
 		return ret;
 	}
+connected:
 	ret = vu_u64(vu, VHOST_USER_SET_OWNER, 0);
 	if (ret == 0)
 		ret = vu_get_u64(vu, VHOST_USER_GET_FEATURES, &vu->backend_features);
@@ -393,7 +430,7 @@ static int vu_start(struct virtio_user *vu, bool quiet)
 	int ret;
 
 	if (vu->sock < 0) {
-		ret = vu_connect(vu, quiet);
+		ret = vu_connect(vu, quiet, 0);
 		if (ret < 0)
 			return ret;
 	}
@@ -424,9 +461,9 @@ static int vu_start(struct virtio_user *vu, bool quiet)
  */
 static void vu_stop(struct virtio_user *vu)
 {
-	bool ok = vu->sock >= 0 && vu->running;
+	bool ok = vu->sock >= 0;
 
-	for (unsigned i = 0; ok && i < VIRTIO_USER_MAX_QUEUES; i++) {
+	for (unsigned i = 0; ok && vu->running && i < VIRTIO_USER_MAX_QUEUES; i++) {
 		struct vhost_user_msg m = {
 		    .request = VHOST_USER_GET_VRING_BASE, .size = 8, .payload.state = {i, 0}};
 
@@ -441,8 +478,8 @@ static void vu_stop(struct virtio_user *vu)
 			ok = false;
 	}
 	vu->running = false;
-	/* A fresh connection for the next start: the backend resets its device with it. */
-	vu_disconnect(vu);
+	if (!ok)
+		vu_disconnect(vu); /* a backend that does not answer: a fresh connection next */
 }
 
 /* ---- virtio_ops ---- */
@@ -563,6 +600,36 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+/* server=1: listen on path (a stale socket file there is replaced; anything else refused). */
+static int vu_listen(struct virtio_user *vu)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+
+	if (lstat(vu->path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return tern_error(
+			    EEXIST, VIRTIO_LOG,
+			    "%s: server=1: %s exists and is not a socket: give another "
+			    "path",
+			    vu->name, vu->path);
+		unlink(vu->path);
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", vu->path);
+	vu->lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (vu->lsock < 0 || bind(vu->lsock, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(vu->lsock, 1) < 0) {
+		int err = errno;
+
+		if (vu->lsock >= 0)
+			close(vu->lsock);
+		vu->lsock = -1;
+		return tern_error(err, VIRTIO_LOG, "%s: server=1: cannot listen on %s: %s",
+		                  vu->name, vu->path, strerror(err));
+	}
+	return 0;
+}
+
 void tern_virtio_user_close(struct virtio_hw *hw)
 {
 	struct virtio_user *vu = vu_of(hw);
@@ -570,6 +637,10 @@ void tern_virtio_user_close(struct virtio_hw *hw)
 	if (vu == NULL)
 		return;
 	vu_disconnect(vu);
+	if (vu->lsock >= 0) {
+		close(vu->lsock);
+		unlink(vu->path);
+	}
 	for (unsigned i = 0; i < VIRTIO_USER_MAX_QUEUES; i++) {
 		if (vu->kickfd[i] >= 0)
 			close(vu->kickfd[i]);
@@ -597,7 +668,7 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 		return tern_error(ENOMEM, VIRTIO_LOG, "%s: out of memory", name);
 	hw->priv = vu;
 	snprintf(vu->name, sizeof(vu->name), "%s", name);
-	vu->sock = -1;
+	vu->sock = vu->lsock = -1;
 	for (unsigned i = 0; i < VIRTIO_USER_MAX_QUEUES; i++)
 		vu->kickfd[i] = vu->callfd[i] = -1;
 	if (tern_devargs_get(args, "path", vu->path, sizeof(vu->path)) < 0 || vu->path[0] == '\0') {
@@ -625,11 +696,10 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 		    tern_error(EINVAL, VIRTIO_LOG, "%s: server= and packed_vq= take 0 or 1", name);
 		goto fail;
 	}
-	if (server || packed) {
-		ret = tern_error(
-		    ENOTSUP, VIRTIO_LOG,
-		    "%s: %s is not supported yet: leave it out (client mode, split rings)", name,
-		    server ? "server=1" : "packed_vq=1");
+	if (packed) {
+		ret = tern_error(ENOTSUP, VIRTIO_LOG,
+		                 "%s: packed_vq=1 is not supported yet: leave it out (split rings)",
+		                 name);
 		goto fail;
 	}
 	if (tern_devargs_get(args, "mac", mac, sizeof(mac)) >= 0 && parse_mac(mac, vu->mac) < 0) {
@@ -661,8 +731,16 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 			goto fail;
 		}
 	}
-	for (int t = 0;; t++) {
-		ret = vu_connect(vu, t + 1 < VIRTIO_USER_CONNECT_TRIES);
+	if (server) {
+		ret = vu_listen(vu);
+		if (ret < 0)
+			goto fail;
+		tern_log(TERN_LOG_INFO, VIRTIO_LOG, "%s: waiting for a vhost-user backend on %s",
+		         name, vu->path);
+		ret = vu_connect(vu, false, VIRTIO_USER_SERVER_WAIT_MS);
+	}
+	for (int t = 0; !server; t++) {
+		ret = vu_connect(vu, t + 1 < VIRTIO_USER_CONNECT_TRIES, 0);
 		if (ret != -ENOENT && ret != -ECONNREFUSED)
 			break;
 		if (t + 1 == VIRTIO_USER_CONNECT_TRIES)

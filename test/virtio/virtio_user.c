@@ -35,6 +35,7 @@
 #define NB_FRAMES 64
 
 static char sock_path[108];
+static char log_path[128]; /* testpmd's stdout, line-buffered */
 static pid_t backend = -1;
 static int backend_stdin = -1;
 
@@ -53,13 +54,17 @@ static bool can_run(void)
 	return n > 0;
 }
 
-/* dpdk-testpmd as the vhost-user server at sock_path; waits for its socket. */
-static void backend_start(unsigned queues, const char *fwd)
+/*
+ * dpdk-testpmd as the vhost-user server at sock_path (waits for its
+ * socket), or as the client of tern's socket (client=1: nothing to wait for).
+ */
+static void backend_start_mode(unsigned queues, const char *fwd, bool client)
 {
 	char vdev[256], prefix[64], q[32];
 	int p[2];
 
-	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%u", sock_path, queues);
+	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%u%s", sock_path, queues,
+	         client ? ",client=1" : "");
 	snprintf(prefix, sizeof(prefix), "virtio-ut-%d", (int)getpid());
 	snprintf(q, sizeof(q), "%u", queues);
 	cr_assert_eq(pipe(p), 0);
@@ -68,7 +73,7 @@ static void backend_start(unsigned queues, const char *fwd)
 	if (backend == 0) {
 		char fm[64];
 		char qa[48], qb[48];
-		int devnull = open("/dev/null", O_WRONLY);
+		int devnull = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 		snprintf(fm, sizeof(fm), "--forward-mode=%s", fwd);
 		snprintf(qa, sizeof(qa), "--rxq=%s", q);
@@ -77,15 +82,34 @@ static void backend_start(unsigned queues, const char *fwd)
 		dup2(devnull, 1);
 		dup2(devnull, 2);
 		close(p[1]);
-		execl("/usr/bin/dpdk-testpmd", "dpdk-testpmd", "-l", "0-1", "--in-memory",
-		      "--file-prefix", prefix, "--no-pci", "--vdev", vdev, "--log-level", "*:error",
-		      "--", "--auto-start", fm, qa, qb, "--nb-cores=1", "--total-num-mbufs=4096",
-		      (char *)NULL);
+		execl("/usr/bin/stdbuf", "stdbuf", "-oL", "/usr/bin/dpdk-testpmd", "-l", "0-1",
+		      "--in-memory", "--file-prefix", prefix, "--no-pci", "--vdev", vdev,
+		      "--log-level", "*:error", "--", "--auto-start", fm, qa, qb, "--nb-cores=1",
+		      "--total-num-mbufs=4096", "--disable-link-check", (char *)NULL);
 		_exit(127);
 	}
 	close(p[0]);
 	backend_stdin = p[1];
+	/*
+	 * Wait until testpmd forwards ("Press enter to exit"): DPDK's vhost PMD
+	 * gives a device that becomes ready before its port is configured no
+	 * queues (seen with client=1, where it connects during its own init).
+	 */
 	for (int i = 0; i < 300; i++) {
+		char line[256];
+		bool up = false;
+		FILE *f = fopen(log_path, "r");
+
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+			up = up || strstr(line, "Press enter to exit") != NULL;
+		if (f != NULL)
+			fclose(f);
+		if (up)
+			break;
+		cr_assert_eq(waitpid(backend, NULL, WNOHANG), 0, "dpdk-testpmd exited at start");
+		usleep(100000);
+	}
+	for (int i = 0; !client && i < 300; i++) {
 		struct stat st;
 
 		if (stat(sock_path, &st) == 0 && S_ISSOCK(st.st_mode))
@@ -93,10 +117,16 @@ static void backend_start(unsigned queues, const char *fwd)
 		cr_assert_eq(waitpid(backend, NULL, WNOHANG), 0, "dpdk-testpmd exited at start");
 		usleep(100000);
 	}
-	cr_assert_fail("dpdk-testpmd made no socket at %s within 30 s", sock_path);
+	if (!client)
+		cr_assert_fail("dpdk-testpmd made no socket at %s within 30 s", sock_path);
 }
 
-static void backend_kill(void)
+static void backend_start(unsigned queues, const char *fwd)
+{
+	backend_start_mode(queues, fwd, false);
+}
+
+static void backend_kill_keep_socket(void)
 {
 	if (backend > 0) {
 		kill(backend, SIGKILL);
@@ -106,6 +136,11 @@ static void backend_kill(void)
 		close(backend_stdin);
 	backend = -1;
 	backend_stdin = -1;
+}
+
+static void backend_kill(void)
+{
+	backend_kill_keep_socket();
 	unlink(sock_path);
 }
 
@@ -114,12 +149,14 @@ static void setup(void)
 	if (!can_run())
 		cr_skip_test("needs root, hugepages and /usr/bin/dpdk-testpmd");
 	snprintf(sock_path, sizeof(sock_path), "/tmp/virtio-ut-%d.sock", (int)getpid());
+	snprintf(log_path, sizeof(log_path), "/tmp/virtio-ut-%d.log", (int)getpid());
 	unlink(sock_path);
 }
 
 static void teardown(void)
 {
 	backend_kill();
+	unlink(log_path);
 }
 
 static int eal_up(const char *args)
@@ -314,6 +351,31 @@ Test(virtio_user, backend_restart_reconnects)
 	port_down(mp);
 }
 
+/*
+ * server=1: tern listens and waits for a backend in client mode, and takes
+ * it back after a restart. Traffic is not checked here: against DPDK 22.11's
+ * net_vhost with client=1 the backend dequeued nothing in this set-up
+ * unless its debug logging slowed it down (a race not understood yet).
+ */
+Test(virtio_user, server_mode_waits_and_accepts_again)
+{
+	struct tern_mempool *mp;
+	char args[200];
+
+	backend_start_mode(1, "macswap", true);
+	snprintf(args, sizeof(args), "path=%s,server=1", sock_path);
+	cr_assert_eq(eal_up(args), 0, "%s", tern_eal_last_error());
+	mp = port_up(1);
+	cr_assert(wait_link(true, 10000), "link up");
+	backend_kill_keep_socket(); /* tern's listening socket stays */
+	cr_assert(wait_link(false, 5000), "link down once the backend is gone");
+	backend_start_mode(1, "macswap", true);
+	cr_assert(wait_link(true, 15000), "link up again: the backend connected to tern again");
+	port_down(mp);
+	struct stat st;
+	cr_expect_neq(stat(sock_path, &st), 0, "tern removed its socket at close");
+}
+
 Test(virtio_user, no_socket_is_one_clear_error)
 {
 	char args[200];
@@ -401,8 +463,8 @@ Test(virtio_user, more_queues_than_the_backend_is_refused)
 	fake_backend_check(1ull << 32 | 1ull << 30, 1, ",queues=2", "queues=2, but the backend at");
 }
 
-Test(virtio_user, packed_and_server_refused_for_now)
+Test(virtio_user, bad_devargs_refused)
 {
-	cr_expect_lt(eal_up("path=/nonexistent,server=1"), 0);
+	cr_expect_lt(eal_up("path=/nonexistent,packed_vq=1"), 0);
 	cr_expect_lt(eal_up("path=/nonexistent,queue_size=100"), 0);
 }
