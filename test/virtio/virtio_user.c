@@ -83,7 +83,7 @@ static void backend_start_mode(unsigned queues, const char *fwd, bool client)
 		dup2(devnull, 2);
 		close(p[1]);
 		execl("/usr/bin/stdbuf", "stdbuf", "-oL", "/usr/bin/dpdk-testpmd", "-l", "0-1",
-		      "--in-memory", "--file-prefix", prefix, "--no-pci", "--vdev", vdev,
+		      "--no-huge", "-m", "256", "--file-prefix", prefix, "--no-pci", "--vdev", vdev,
 		      "--log-level", "*:error", "--", "--auto-start", fm, qa, qb, "--nb-cores=1",
 		      "--total-num-mbufs=4096", "--disable-link-check", (char *)NULL);
 		_exit(127);

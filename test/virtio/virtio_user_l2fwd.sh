@@ -18,7 +18,7 @@ cleanup() {
 trap cleanup EXIT
 # stdin is a fifo this script holds open (fd 4): testpmd exits on its EOF or when killed.
 mkfifo "$d/stdin"
-dpdk-testpmd -l 0-1 --in-memory --file-prefix "virtio-l2fwd-$$" --no-pci \
+dpdk-testpmd -l 0-1 --no-huge -m 256 --file-prefix "virtio-l2fwd-$$" --no-pci \
 	--vdev "net_vhost0,iface=$d/s0" --vdev "net_vhost1,iface=$d/s1" --log-level '*:error' \
 	-- --auto-start --forward-mode=io --tx-first --nb-cores=1 --total-num-mbufs=4096 \
 	<"$d/stdin" >"$d/testpmd.log" 2>&1 &
