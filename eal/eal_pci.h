@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * eal_pci.h - how eal/pci.c and its access paths (pci_vfio.c, pci_sysfs.c,
- * pci_emul.c) share a device, and what eal.c and memory.c ask of PCI.
+ * pci_emul.c) share a device, and what eal.c asks of PCI.
  * Not installed.
  *
  * Both real paths reduce to file descriptors and offsets: config space,
@@ -84,18 +84,5 @@ int pci_emul_cfg_read(struct tern_pci_dev *dev, void *buf, size_t len, uint64_t 
  * explicit mode that a device cannot work with fails with one line.
  */
 int eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *iova);
-
-/*
- * memory.c: an IOMMU that must know every DMA allocation (VFIO type1).
- * Setting the hook maps every allocation that exists now and every later
- * one (and unmaps them when freed); clearing it (NULL) unmaps them all.
- * Called with no PCI lock that memory.c could wait on.
- */
-struct eal_dma_hook {
-	int (*map)(void *ctx, void *va, tern_iova_t iova, size_t len);
-	void (*unmap)(void *ctx, void *va, tern_iova_t iova, size_t len);
-	void *ctx;
-};
-int eal_memory_set_dma_hook(const struct eal_dma_hook *hook);
 
 #endif /* TERN_EAL_PCI_H */

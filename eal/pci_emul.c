@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "eal_pci.h"
+#include "pci_test.h"
 
 struct emul_entry {
 	struct emul_entry *next;

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "tern_log.h"
+#include "eal_internal.h"
 #include "eal_pci.h"
 
 #define VFIO_DIR       "/dev/vfio"

@@ -12,6 +12,7 @@
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_ring.h"
+#include "ring_test.h"
 
 #define RING_LOG "ring"
 

@@ -98,19 +98,11 @@ struct virtqueue {
 	struct tern_mempool *mp;
 	uint16_t port_id;
 	uint16_t hdr_len;
-	bool mrg;            /* RX: MRG_RXBUF, buffers chain by num_buffers */
-	bool any_layout;     /* TX: the header may share the first data descriptor */
-	uint32_t rx_buf_len; /* descriptor length of an RX buffer, header included */
-	/* counters: one writer, the queue's poller (see null.c for why not fetch_add) */
-	_Atomic uint64_t packets, bytes, errors, nombuf;
+	bool mrg;                 /* RX: MRG_RXBUF, buffers chain by num_buffers */
+	bool any_layout;          /* TX: the header may share the first data descriptor */
+	uint32_t rx_buf_len;      /* descriptor length of an RX buffer, header included */
+	struct tern_qstats stats; /* the port layer sums them (driver SDK) */
 } TERN_CACHE_ALIGNED;
-
-/* A counter only the queue's poller writes: load + store, no locked add (see null.c). */
-static inline void vq_count(_Atomic uint64_t *c, uint64_t n)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-	                      memory_order_relaxed);
-}
 
 #define VIRTIO_HDR_SLOT 16 /* stride of the TX header slots: never crosses a page */
 

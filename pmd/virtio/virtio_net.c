@@ -42,25 +42,18 @@ struct virtio_port {
 	uint16_t cvq_size;         /* of the control queue */
 	struct virtqueue *cvq;     /* control queue, when CTRL_VQ is negotiated */
 	bool started;
-	bool removed;                /* the function reads all ones: gone from the bus */
-	bool needs_reset_said;       /* DEVICE_NEEDS_RESET reported since the last start */
-	int promisc;                 /* -1: the device default (QEMU: on), else 0/1 */
-	uint8_t *ctrl;               /* DMA: command header, data, ack */
-	int32_t ctrl_head;           /* head of the control chain lent, -1: none */
-	uint8_t ctrl_cls, ctrl_cmd;  /* of that command, for the message */
-	uint64_t ctrl_stray;         /* control answers that matched no command */
-	uint32_t ctrl_wait_ms;       /* ctrl_timeout_ms= */
-	struct tern_port_stats gone; /* counters of released queues */
+	bool needs_reset_said;      /* DEVICE_NEEDS_RESET reported since the last start */
+	int promisc;                /* -1: the device default (QEMU: on), else 0/1 */
+	uint8_t *ctrl;              /* DMA: command header, data, ack */
+	int32_t ctrl_head;          /* head of the control chain lent, -1: none */
+	uint8_t ctrl_cls, ctrl_cmd; /* of that command, for the message */
+	uint64_t ctrl_stray;        /* control answers that matched no command */
+	uint32_t ctrl_wait_ms;      /* ctrl_timeout_ms= */
 };
 
 static inline struct virtio_port *virtio_port(struct tern_port_dev *dev)
 {
 	return tern_container_of(dev, struct virtio_port, dev);
-}
-
-static inline uint64_t counter(_Atomic uint64_t *c)
-{
-	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
 static const struct tern_port_ops virtio_port_ops; /* at the end of the file */
@@ -250,12 +243,12 @@ static int virtio_identify(struct virtio_port *vp)
 
 static void virtio_release_all(struct virtio_port *vp)
 {
-	for (uint16_t i = 0; i < vp->dev.nb_rxq; i++)
-		if (vp->dev.rxq[i] != NULL)
-			tern_virtqueue_release_pkts(vp->dev.rxq[i]);
-	for (uint16_t i = 0; i < vp->dev.nb_txq; i++)
-		if (vp->dev.txq[i] != NULL)
-			tern_virtqueue_release_pkts(vp->dev.txq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(&vp->dev); i++)
+		if (tern_port_dev_rxq(&vp->dev, i) != NULL)
+			tern_virtqueue_release_pkts(tern_port_dev_rxq(&vp->dev, i));
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(&vp->dev); i++)
+		if (tern_port_dev_txq(&vp->dev, i) != NULL)
+			tern_virtqueue_release_pkts(tern_port_dev_txq(&vp->dev, i));
 }
 
 /*
@@ -267,14 +260,9 @@ static void virtio_release_all(struct virtio_port *vp)
  */
 static bool virtio_gone(struct virtio_port *vp)
 {
-	if (!vp->removed && vp->hw.ops->get_status(&vp->hw) == 0xff) {
-		vp->removed = true;
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s (port %u): device stopped answering (status reads 0xff): port down; "
-		         "close it and re-probe once the device is back",
-		         vp->hw.name, vp->dev.port_id);
-	}
-	return vp->removed;
+	if (!tern_port_dev_is_removed(&vp->dev) && vp->hw.ops->get_status(&vp->hw) == 0xff)
+		tern_port_dev_removed(&vp->dev, "device stopped answering (status reads 0xff)");
+	return tern_port_dev_is_removed(&vp->dev);
 }
 
 static int virtio_refuse_gone(struct virtio_port *vp, const char *what)
@@ -329,13 +317,13 @@ static int virtio_start(struct tern_port_dev *dev)
 		}
 	}
 	/* Step 7: virtqueues (4.1.5.1.3), RX rings filled before the device goes live. */
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		ret = virtio_setup_queue(hw, dev->rxq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
+		ret = virtio_setup_queue(hw, tern_port_dev_rxq(dev, i));
 		if (ret < 0)
 			return virtio_fail(vp, ret);
 	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
-		ret = virtio_setup_queue(hw, dev->txq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++) {
+		ret = virtio_setup_queue(hw, tern_port_dev_txq(dev, i));
 		if (ret < 0)
 			return virtio_fail(vp, ret);
 	}
@@ -345,8 +333,8 @@ static int virtio_start(struct tern_port_dev *dev)
 		if (ret < 0)
 			return virtio_fail(vp, ret);
 	}
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		struct virtqueue *vq = dev->rxq[i];
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
+		struct virtqueue *vq = tern_port_dev_rxq(dev, i);
 
 		tern_virtio_rx_refill(vq, false);
 		if (vq->nb_free == vq->size) {
@@ -357,11 +345,11 @@ static int virtio_start(struct tern_port_dev *dev)
 	}
 	/* Step 8: DRIVER_OK; then tell every RX queue it has buffers. */
 	hw->ops->set_status(hw, status | VIRTIO_CONFIG_S_DRIVER_OK);
-	for (uint16_t i = 0; i < dev->nb_rxq; i++)
-		tern_virtqueue_kick(dev->rxq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++)
+		tern_virtqueue_kick(tern_port_dev_rxq(dev, i));
 	/* 5.1.6.5.5: with MQ the device starts with one pair; ask for ours. */
 	if (virtio_has(hw, VIRTIO_NET_F_MQ)) {
-		uint16_t pairs = TERN_MAX(dev->nb_rxq, dev->nb_txq);
+		uint16_t pairs = TERN_MAX(tern_port_dev_nb_rxq(dev), tern_port_dev_nb_txq(dev));
 
 		ret = ctrl_cmd(vp, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs,
 		               sizeof(pairs));
@@ -469,32 +457,24 @@ static uint16_t queue_size(struct virtio_port *vp, uint16_t want, uint16_t dev_s
 	return size;
 }
 
-static void buf_len_cb(struct tern_mempool *mp, void *opaque, void *obj, unsigned idx)
-{
-	(void)mp;
-	if (idx == 0)
-		*(uint16_t *)opaque = ((struct tern_pkt *)obj)->buf_len;
-}
-
 static int virtio_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                                 int socket, struct tern_mempool *mp, void **queue)
+                                 int socket, struct tern_mempool *mp, void **queue,
+                                 struct tern_qstats **stats)
 {
 	struct virtio_port *vp = virtio_port(dev);
 	struct virtio_hw *hw = &vp->hw;
 	bool mrg = virtio_has(hw, VIRTIO_NET_F_MRG_RXBUF);
 	uint16_t hdr_len = mrg || virtio_has(hw, VIRTIO_F_VERSION_1) ? VIRTIO_NET_HDR_LEN_MRG
 	                                                             : VIRTIO_NET_HDR_LEN_LEGACY;
-	uint16_t buf_len = 0;
+	uint16_t room = tern_pktpool_data_room(mp);
 	struct virtqueue *vq;
 
-	tern_mempool_obj_iter(mp, buf_len_cb, &buf_len);
 	/* Without MRG_RXBUF one buffer must hold a whole frame (5.1.6.3.1). */
-	if (buf_len <= TERN_PKT_HEADROOM ||
-	    (!mrg && buf_len - TERN_PKT_HEADROOM < TERN_ETHER_MAX_LEN)) {
+	if (room == 0 || (!mrg && room < TERN_ETHER_MAX_LEN)) {
 		return tern_error(EINVAL, VIRTIO_LOG,
 		                  "%s: RX queue %u: buffers of pool %s (%u bytes) "
 		                  "are too small: %s",
-		                  hw->name, qid, tern_mempool_name(mp), buf_len,
+		                  hw->name, qid, tern_mempool_name(mp), room,
 		                  mrg ? "no data room after the headroom"
 		                      : "a whole frame must fit");
 	}
@@ -506,13 +486,14 @@ static int virtio_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16
 	vq->port_id = dev->port_id;
 	vq->hdr_len = hdr_len;
 	vq->mrg = mrg;
-	vq->rx_buf_len = (uint32_t)buf_len - TERN_PKT_HEADROOM + hdr_len;
+	vq->rx_buf_len = (uint32_t)room + hdr_len;
 	*queue = vq;
+	*stats = &vq->stats;
 	return 0;
 }
 
 static int virtio_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                                 int socket, void **queue)
+                                 int socket, void **queue, struct tern_qstats **stats)
 {
 	struct virtio_port *vp = virtio_port(dev);
 	struct virtio_hw *hw = &vp->hw;
@@ -527,30 +508,20 @@ static int virtio_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16
 	                  : VIRTIO_NET_HDR_LEN_LEGACY;
 	vq->any_layout = virtio_has(hw, VIRTIO_F_ANY_LAYOUT) || virtio_has(hw, VIRTIO_F_VERSION_1);
 	*queue = vq;
+	*stats = &vq->stats;
 	return 0;
 }
 
 static void virtio_rx_queue_release(struct tern_port_dev *dev, void *queue)
 {
-	struct virtio_port *vp = virtio_port(dev);
-	struct virtqueue *vq = queue;
-
-	vp->gone.ipackets += counter(&vq->packets);
-	vp->gone.ibytes += counter(&vq->bytes);
-	vp->gone.ierrors += counter(&vq->errors);
-	vp->gone.rx_nombuf += counter(&vq->nombuf);
-	tern_virtqueue_free(vq);
+	(void)dev;
+	tern_virtqueue_free(queue); /* the port layer already took its counters */
 }
 
 static void virtio_tx_queue_release(struct tern_port_dev *dev, void *queue)
 {
-	struct virtio_port *vp = virtio_port(dev);
-	struct virtqueue *vq = queue;
-
-	vp->gone.opackets += counter(&vq->packets);
-	vp->gone.obytes += counter(&vq->bytes);
-	vp->gone.oerrors += counter(&vq->errors);
-	tern_virtqueue_free(vq);
+	(void)dev;
+	tern_virtqueue_free(queue); /* the port layer already took its counters */
 }
 
 static void virtio_close(struct tern_port_dev *dev)
@@ -597,43 +568,6 @@ static int virtio_link_get(struct tern_port_dev *dev, struct tern_link *link)
 		if (hw->ops->read_config(hw, VIRTIO_NET_CFG_STATUS, &status, sizeof(status)) < 0)
 			status = 0; /* said by read_config: no trustworthy status, link down */
 	*link = (struct tern_link){.up = (status & VIRTIO_NET_S_LINK_UP) != 0, .full_duplex = true};
-	return 0;
-}
-
-static int virtio_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stats)
-{
-	*stats = virtio_port(dev)->gone;
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		struct virtqueue *vq = dev->rxq[i];
-
-		if (vq == NULL)
-			continue;
-		stats->ipackets += counter(&vq->packets);
-		stats->ibytes += counter(&vq->bytes);
-		stats->ierrors += counter(&vq->errors);
-		stats->rx_nombuf += counter(&vq->nombuf);
-	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
-		struct virtqueue *vq = dev->txq[i];
-
-		if (vq == NULL)
-			continue;
-		stats->opackets += counter(&vq->packets);
-		stats->obytes += counter(&vq->bytes);
-		stats->oerrors += counter(&vq->errors);
-	}
-	return 0;
-}
-
-static int virtio_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qid,
-                                  struct tern_queue_stats *stats)
-{
-	struct virtqueue *vq = rx ? dev->rxq[qid] : dev->txq[qid];
-
-	stats->packets = counter(&vq->packets);
-	stats->bytes = counter(&vq->bytes);
-	stats->errors = counter(&vq->errors);
-	stats->nombuf = counter(&vq->nombuf);
 	return 0;
 }
 
@@ -731,8 +665,6 @@ static const struct tern_port_ops virtio_port_ops = {
     .close = virtio_close,
     .promisc_set = virtio_promisc_set,
     .link_get = virtio_link_get,
-    .stats_get = virtio_stats_get,
-    .queue_stats_get = virtio_queue_stats_get,
 };
 
 static const struct tern_pci_id virtio_pci_ids[] = {

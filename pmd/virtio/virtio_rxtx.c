@@ -41,7 +41,7 @@ void tern_virtio_rx_refill(struct virtqueue *vq, bool kick)
 		uint16_t k = TERN_MIN(vq->nb_free, (uint16_t)VIRTIO_RX_REFILL);
 
 		if (tern_unlikely(tern_pkt_alloc_bulk(vq->mp, fresh, k) < 0)) {
-			vq_count(&vq->nombuf, k);
+			tern_qstat_add(&vq->stats.nombuf, k);
 			break;
 		}
 		for (uint16_t i = 0; i < k; i++) {
@@ -167,11 +167,11 @@ uint16_t tern_virtio_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	}
 	tern_virtio_rx_refill(vq, true);
 	if (got > 0) {
-		vq_count(&vq->packets, got);
-		vq_count(&vq->bytes, bytes);
+		tern_qstat_add(&vq->stats.packets, got);
+		tern_qstat_add(&vq->stats.bytes, bytes);
 	}
 	if (tern_unlikely(errors > 0))
-		vq_count(&vq->errors, errors);
+		tern_qstat_add(&vq->stats.errors, errors);
 	return got;
 }
 
@@ -193,7 +193,8 @@ static void tx_reclaim(struct virtqueue *vq)
 
 		if (tern_unlikely(head >= vq->size || vq->sw[head] == NULL ||
 		                  !vq_chain_put(vq, (uint16_t)head))) {
-			vq_count(&vq->errors, 1); /* a device bug: nothing of ours to free */
+			tern_qstat_add(&vq->stats.errors,
+			               1); /* a device bug: nothing of ours to free */
 			continue;
 		}
 		done[k++] = vq->sw[head];
@@ -271,10 +272,10 @@ uint16_t tern_virtio_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	}
 	if (sent > dropped) {
 		tern_virtqueue_kick(vq); /* one idx update, at most one notification per burst */
-		vq_count(&vq->packets, sent - dropped);
-		vq_count(&vq->bytes, bytes);
+		tern_qstat_add(&vq->stats.packets, sent - dropped);
+		tern_qstat_add(&vq->stats.bytes, bytes);
 	}
 	if (tern_unlikely(dropped > 0))
-		vq_count(&vq->errors, dropped);
+		tern_qstat_add(&vq->stats.errors, dropped);
 	return sent;
 }

@@ -79,7 +79,7 @@ enum {
 #define VHOST_USER_VRING_NOFD      (1u << 8)
 #define VIRTIO_USER_MAX_QUEUES     (2 * TERN_MAX_QUEUES_PER_PORT)
 #define VIRTIO_USER_DEFAULT_QSIZE  256
-#define VIRTIO_USER_CONNECT_TRIES  10 /* client mode at probe: 10 x 100 ms */
+#define VIRTIO_USER_CONNECT_TRIES  10    /* client mode at probe: 10 x 100 ms */
 #define VIRTIO_USER_SERVER_WAIT_MS 10000 /* server mode at probe: for the backend */
 
 struct vhost_user_region {

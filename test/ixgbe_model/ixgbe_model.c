@@ -36,8 +36,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "ixgbe_regs.h"
+#include "ixm_regs.h" /* the model's own facts (82599_facts.txt), not the driver's header */
 #include "tern_pci.h"
+#include "pci_test.h"
 
 #define NREGS     (IXGBE_BAR0_LEN / 4)
 #define NQ        64            /* queue register sets the model serves */

@@ -4,11 +4,13 @@
 # forwarding, --tx-first as the traffic source): the frames testpmd sends
 # circle through tern's two ports for a few seconds. Checks that both ports
 # forwarded, none were dropped, and `buffers: N/N returned`.
-# Skips (77) without root, hugepages or dpdk-testpmd.
+# Skips (77) without root, free hugepages or dpdk-testpmd.
 set -u
 build=${1:?usage: virtio_user_l2fwd.sh BUILD_DIR}
+# tern-l2fwd's rings and pool need about 16 free 2 MiB hugepages; testpmd runs --no-huge.
 [ "$(id -u)" = 0 ] && command -v dpdk-testpmd >/dev/null &&
-	[ "$(cat /proc/sys/vm/nr_hugepages)" -gt 0 ] || { echo "skip: needs root, hugepages, dpdk-testpmd"; exit 77; }
+	[ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)" -ge 16 ] ||
+	{ echo "skip: needs root, 16 free 2 MiB hugepages, dpdk-testpmd"; exit 77; }
 d=$(mktemp -d /tmp/virtio-l2fwd-XXXXXX)
 tp=
 cleanup() {
