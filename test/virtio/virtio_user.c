@@ -430,6 +430,33 @@ Test(virtio_user, server_mode_waits_and_accepts_again)
 	cr_expect_neq(stat(sock_path, &st), 0, "tern removed its socket at close");
 }
 
+/* The backend dies with frames in both rings: bursts keep returning, stop gives every buffer back.
+ */
+Test(virtio_user, backend_dies_every_buffer_back)
+{
+	struct tern_mempool *mp;
+	struct tern_pkt *pkts[32];
+	uint16_t sent;
+	char args[200];
+
+	backend_start(1, "rxonly");
+	snprintf(args, sizeof(args), "path=%s", sock_path);
+	cr_assert_eq(eal_up(args), 0, "%s", tern_eal_last_error());
+	mp = port_up(1);
+	cr_assert(wait_link(true, 5000), "link up");
+	backend_kill();
+	cr_assert(wait_link(false, 5000), "link down");
+	cr_assert_eq(tern_pkt_alloc_bulk(mp, pkts, 32), 0);
+	for (unsigned i = 0; i < 32; i++)
+		memset(tern_pkt_append(pkts[i], 60), 0, 60);
+	sent = tern_port_tx_burst(0, 0, pkts, 32);
+	tern_pkt_free_bulk(pkts + sent, 32 - sent);
+	cr_expect_gt(sent, 0, "TX takes frames into its ring");
+	cr_expect_eq(tern_port_rx_burst(0, 0, pkts, 32), 0);
+	cr_expect_lt(tern_mempool_avail_count(mp), tern_mempool_size(mp), "buffers in the rings");
+	port_down(mp); /* stop: every buffer back though nobody answers GET_VRING_BASE */
+}
+
 Test(virtio_user, no_socket_is_one_clear_error)
 {
 	char args[200];
