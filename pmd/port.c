@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "port_internal.h"
+#include "tern_error.h"
 #include "tern_memory.h"
 
 struct tern_port_dev *port_devs[TERN_MAX_PORTS];
@@ -191,8 +192,8 @@ int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
 
 	pp->rxq = calloc(nb_rxq, sizeof(*pp->rxq));
 	pp->txq = calloc(nb_txq, sizeof(*pp->txq));
-	pp->rxq_stats = calloc(nb_rxq, sizeof(*pp->rxq_stats));
-	pp->txq_stats = calloc(nb_txq, sizeof(*pp->txq_stats));
+	pp->rxq_stats = calloc(nb_rxq, sizeof(struct tern_qstats *));
+	pp->txq_stats = calloc(nb_txq, sizeof(struct tern_qstats *));
 	pp->rxq_base = calloc(nb_rxq, sizeof(*pp->rxq_base));
 	pp->txq_base = calloc(nb_txq, sizeof(*pp->txq_base));
 	if (pp->rxq == NULL || pp->txq == NULL || pp->rxq_stats == NULL || pp->txq_stats == NULL ||

@@ -28,24 +28,24 @@ enum port_state {
  * the tern_port_dev_*() calls). One per port id, in port_privs[].
  */
 struct tern_port_priv {
-	int state; /* enum port_state */
-	bool promisc;
-	uint16_t nb_rxq, nb_txq;
 	void **rxq; /* queue pointers, nb_rxq of them */
 	void **txq;
 	struct tern_qstats **rxq_stats, **txq_stats;  /* each queue's counters, or NULL */
-	struct tern_port_stats stats_base;            /* baseline from the last stats reset */
 	struct tern_queue_stats *rxq_base, *txq_base; /* per queue: since reset or setup */
+	struct tern_port_stats stats_base;            /* baseline from the last stats reset */
 	struct tern_port_stats gone;                  /* counters of released queues */
+	struct tern_port_stats stats_frozen;          /* totals read after the removal */
+	int state;                                    /* enum port_state */
 	/* Removed (tern_port_dev_removed): set once by any thread, never cleared. */
 	int removed;
-	bool frozen; /* stats_frozen holds the totals read after the removal */
-	struct tern_port_stats stats_frozen;
 	/* debug_checks (fp.c): threads inside a burst of this port right now; set from
 	 * stop/close until the next start; the race was reported (once per stop). */
 	int in_burst;
 	int stopping;
 	int race_logged;
+	uint16_t nb_rxq, nb_txq;
+	bool promisc;
+	bool frozen; /* stats_frozen holds the totals */
 };
 
 /* port.c: the devices by port id; NULL once closed. */

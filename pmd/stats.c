@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "port_internal.h"
+#include "tern_error.h"
 
 static void qstats_read(const struct tern_qstats *c, struct tern_queue_stats *s)
 {
@@ -181,9 +182,8 @@ static int queue_stats(uint16_t port, uint16_t queue, bool rx, struct tern_queue
 		return -EINVAL;
 	nb_q = rx ? dev->priv->nb_rxq : dev->priv->nb_txq;
 	if (queue >= nb_q || (rx ? dev->priv->rxq[queue] : dev->priv->txq[queue]) == NULL) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): %s: queue %u is not set up", port,
-		         dev->name, what, queue);
-		return -EINVAL;
+		return tern_error(EINVAL, PORT_LOG, "port %u (%s): %s: queue %u is not set up",
+		                  port, dev->name, what, queue);
 	}
 	ret = queue_raw_stats(dev, rx, queue, stats);
 	if (ret < 0)

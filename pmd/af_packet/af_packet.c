@@ -70,6 +70,7 @@
 #include "af_packet.h"
 #include "offload.h"
 #include "tern_eal.h"
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 
@@ -137,8 +138,7 @@ static int ring_socket(struct afp_port *ap, int ring_opt, struct afp_ring *r)
 	r->map_len = block * req.tp_block_nr;
 	r->frames = calloc(r->nb_frames, sizeof(r->frames[0]));
 	if (r->frames == NULL) {
-		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: out of memory", ap->dev.name);
-		return -ENOMEM;
+		return tern_error(ENOMEM, AFP_LOG, "%s: out of memory", ap->dev.name);
 	}
 	/* Protocol 0: no frame is queued to the socket before bind() names one. */
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
@@ -299,8 +299,8 @@ static int afp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	(void)socket;
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 	if (q == NULL) {
-		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
-		return -ENOMEM;
+		return tern_error(ENOMEM, AFP_LOG, "%s: TX queue %u: out of memory", dev->name,
+		                  qid);
 	}
 	memset(q, 0, sizeof(*q));
 	q->max_len = afp_max_frame(ap);
@@ -388,13 +388,13 @@ static int afp_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb
 	if (conf == NULL || conf->mtu == 0)
 		return 0; /* the interface's MTU, as it is */
 	if (conf->mtu + TERN_ETHER_HDR_LEN + AFP_VLAN_TAG_LEN > afp_max_frame(ap)) {
-		tern_log(TERN_LOG_ERR, AFP_LOG,
-		         "%s: MTU %u does not fit a %u-byte ring frame: give framesz=%u or more",
-		         dev->name, conf->mtu, ap->framesz,
-		         TERN_ALIGN_CEIL(conf->mtu + TERN_ETHER_HDR_LEN + AFP_VLAN_TAG_LEN +
-		                             (uint32_t)(AFP_TX_DATA_OFF + AFP_VNET_LEN),
-		                         16u));
-		return -EINVAL;
+		return tern_error(
+		    EINVAL, AFP_LOG,
+		    "%s: MTU %u does not fit a %u-byte ring frame: give framesz=%u or more",
+		    dev->name, conf->mtu, ap->framesz,
+		    TERN_ALIGN_CEIL(conf->mtu + TERN_ETHER_HDR_LEN + AFP_VLAN_TAG_LEN +
+		                        (uint32_t)(AFP_TX_DATA_OFF + AFP_VNET_LEN),
+		                    16u));
 	}
 	ret = afp_ioctl(ap, SIOCGIFMTU, &ifr, "MTU");
 	if (ret < 0 || (uint32_t)ifr.ifr_mtu == conf->mtu)

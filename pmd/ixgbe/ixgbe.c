@@ -33,6 +33,7 @@
 
 #include "ixgbe.h"
 #include "tern_cycles.h"
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_mempool.h"
@@ -198,11 +199,11 @@ static int ixgbe_reset_and_init(struct ixgbe_port *p)
 
 	/* All ones before anything was written: nothing answers at this address. */
 	if (rd32(pci, IXGBE_STATUS) == UINT32_MAX) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: device does not answer (registers read all ones): is it present and "
-		         "powered?",
-		         name);
-		return -ENODEV;
+		return tern_error(
+		    ENODEV, IXGBE_LOG,
+		    "%s: device does not answer (registers read all ones): is it present and "
+		    "powered?",
+		    name);
 	}
 
 	/* 4.6.3.1: mask every interrupt (tern polls; none is ever enabled). */
@@ -212,8 +213,7 @@ static int ixgbe_reset_and_init(struct ixgbe_port *p)
 	wr32(pci, IXGBE_CTRL, rd32(pci, IXGBE_CTRL) | IXGBE_CTRL_RST_MASK);
 	sleep_us(10000);
 	if (wait_bits(p, IXGBE_CTRL, IXGBE_CTRL_RST_MASK, 0, 1000) < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: CTRL.RST did not clear after reset", name);
-		return -EIO;
+		return tern_error(EIO, IXGBE_LOG, "%s: CTRL.RST did not clear after reset", name);
 	}
 
 	/* 4.6.3.1: the reset unmasked interrupts again: mask them again. */
@@ -221,14 +221,12 @@ static int ixgbe_reset_and_init(struct ixgbe_port *p)
 
 	/* 4.6.3: wait for the EEPROM auto-read (EEC.ARD), then DMA init (RDRXCTL.DMAIDONE). */
 	if (wait_bits(p, IXGBE_EEC, IXGBE_EEC_ARD, IXGBE_EEC_ARD, 1000) < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: EEPROM auto-read (EEC.ARD) never finished",
-		         name);
-		return -EIO;
+		return tern_error(EIO, IXGBE_LOG, "%s: EEPROM auto-read (EEC.ARD) never finished",
+		                  name);
 	}
 	if (wait_bits(p, IXGBE_RDRXCTL, IXGBE_RDRXCTL_DMAIDONE, IXGBE_RDRXCTL_DMAIDONE, 1000) < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: DMA init (RDRXCTL.DMAIDONE) never finished",
-		         name);
-		return -EIO;
+		return tern_error(EIO, IXGBE_LOG, "%s: DMA init (RDRXCTL.DMAIDONE) never finished",
+		                  name);
 	}
 
 	/* 4.6.4: link setup; the link comes up on its own (LINKS, read in link_get). */
@@ -291,10 +289,9 @@ static int parse_rss_key(const char *name, const char *args, uint8_t key[IXGBE_R
 		s += 2;
 	}
 	if (ret < 0 || n != IXGBE_RSS_KEY_LEN) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: rss_key= must be %d bytes in hex (80 digits)", name,
-		         IXGBE_RSS_KEY_LEN);
-		return -EINVAL;
+		return tern_error(EINVAL, IXGBE_LOG,
+		                  "%s: rss_key= must be %d bytes in hex (80 digits)", name,
+		                  IXGBE_RSS_KEY_LEN);
 	}
 	return 0;
 }
@@ -310,9 +307,8 @@ static int ixgbe_probe(struct tern_pci_dev *pci, const char *args, struct tern_p
 	if (ret < 0)
 		return ret;
 	if (pci->bar[0].len < IXGBE_BAR0_LEN || pci->bar[0].io) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: BAR 0 is not the 82599's 128 KiB registers",
-		         pci->name);
-		return -ENODEV;
+		return tern_error(ENODEV, IXGBE_LOG,
+		                  "%s: BAR 0 is not the 82599's 128 KiB registers", pci->name);
 	}
 	ret = tern_pci_map_bar(pci, 0, &bar0);
 	if (ret < 0) {
@@ -322,8 +318,7 @@ static int ixgbe_probe(struct tern_pci_dev *pci, const char *args, struct tern_p
 	}
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: out of memory", pci->name);
-		return -ENOMEM;
+		return tern_error(ENOMEM, IXGBE_LOG, "%s: out of memory", pci->name);
 	}
 	p->pci = pci;
 	memcpy(p->rss_key, ixgbe_default_rss_key, sizeof(p->rss_key));
@@ -365,9 +360,8 @@ static int ixgbe_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t 
 	uint32_t frame = mtu + TERN_ETHER_HDR_LEN + TERN_ETHER_CRC_LEN;
 
 	if (mtu < 68 || frame > IXGBE_MAX_FRAME) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: MTU %u out of range: 68 to %u", dev->name,
-		         mtu, IXGBE_MAX_FRAME - TERN_ETHER_HDR_LEN - TERN_ETHER_CRC_LEN);
-		return -EINVAL;
+		return tern_error(EINVAL, IXGBE_LOG, "%s: MTU %u out of range: 68 to %u", dev->name,
+		                  mtu, IXGBE_MAX_FRAME - TERN_ETHER_HDR_LEN - TERN_ETHER_CRC_LEN);
 	}
 	p->max_frame = frame;
 	p->nb_q = TERN_MAX(nb_rxq, nb_txq);
@@ -455,10 +449,10 @@ static int rxq_start(struct ixgbe_port *p, struct ixgbe_rxq *q)
 
 	/* Every descriptor gets a buffer; the last one is held back (rx_refill). */
 	if (tern_mempool_get_bulk(q->mp, (void **)q->bufs, q->nb_desc) < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: RX queue %u: pool %s cannot fill %u descriptors: make it larger",
-		         p->dev.name, i, tern_mempool_name(q->mp), q->nb_desc);
-		return -ENOBUFS;
+		return tern_error(
+		    ENOBUFS, IXGBE_LOG,
+		    "%s: RX queue %u: pool %s cannot fill %u descriptors: make it larger",
+		    p->dev.name, i, tern_mempool_name(q->mp), q->nb_desc);
 	}
 	for (uint16_t d = 0; d < q->nb_desc; d++)
 		rx_post(q, d, q->bufs[d]);
@@ -473,8 +467,7 @@ static int rxq_start(struct ixgbe_port *p, struct ixgbe_rxq *q)
 	if (ret == -ENODEV)
 		return ret; /* removal_check logged it */
 	if (ret < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: RX queue %u did not enable", p->dev.name, i);
-		return -EIO;
+		return tern_error(EIO, IXGBE_LOG, "%s: RX queue %u did not enable", p->dev.name, i);
 	}
 	/* Release: the filled ring before the doorbell; pairs with the NIC's descriptor fetch. */
 	tern_pci_wmb();
@@ -570,9 +563,8 @@ static int tx_init(struct ixgbe_port *p)
 		if (ret == -ENODEV)
 			return ret; /* removal_check logged it */
 		if (ret < 0) {
-			tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: TX queue %u did not enable",
-			         dev->name, i);
-			return -EIO;
+			return tern_error(EIO, IXGBE_LOG, "%s: TX queue %u did not enable",
+			                  dev->name, i);
 		}
 	}
 	return 0;

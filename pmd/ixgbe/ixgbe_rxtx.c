@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ixgbe.h"
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_mempool.h"
@@ -30,10 +31,10 @@ static int ring_size(struct tern_port_dev *dev, const char *what, uint16_t qid, 
 	if (*nb_desc == 0)
 		*nb_desc = IXGBE_DESC_DEF;
 	if ((*nb_desc & (*nb_desc - 1)) != 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: %s queue %u: %u descriptors: give a power of two from %u to %u",
-		         dev->name, what, qid, *nb_desc, IXGBE_DESC_MIN, IXGBE_DESC_MAX);
-		return -EINVAL;
+		return tern_error(
+		    EINVAL, IXGBE_LOG,
+		    "%s: %s queue %u: %u descriptors: give a power of two from %u to %u", dev->name,
+		    what, qid, *nb_desc, IXGBE_DESC_MIN, IXGBE_DESC_MAX);
 	}
 	return 0;
 }
@@ -84,10 +85,10 @@ int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_de
 	/* 8.2.3.7.2 SRRCTL.BSIZEPACKET: the data room after the headroom, in whole KiB. */
 	room = tern_pktpool_data_room(mp);
 	if (room < 1024) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: RX queue %u: pool %s has %u bytes of data room, the 82599 needs 1024",
-		         dev->name, qid, tern_mempool_name(mp), room);
-		return -EINVAL;
+		return tern_error(
+		    EINVAL, IXGBE_LOG,
+		    "%s: RX queue %u: pool %s has %u bytes of data room, the 82599 needs 1024",
+		    dev->name, qid, tern_mempool_name(mp), room);
 	}
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 	if (q == NULL)
@@ -116,8 +117,7 @@ int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_de
 	*stats = &q->stats;
 	return 0;
 nomem:
-	tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
-	return -ENOMEM;
+	return tern_error(ENOMEM, IXGBE_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
 }
 
 static void txq_free(struct ixgbe_txq *q)
@@ -168,8 +168,7 @@ int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_de
 	*stats = &q->stats;
 	return 0;
 nomem:
-	tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
-	return -ENOMEM;
+	return tern_error(ENOMEM, IXGBE_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
 }
 
 void ixgbe_rx_queue_release(struct tern_port_dev *dev, void *queue)

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "tern_driver.h"
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_mempool.h"
@@ -145,16 +146,16 @@ static int null_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t
 	(void)nb_desc;
 	(void)socket;
 	if (np->size > room) {
-		tern_log(TERN_LOG_ERR, NULL_LOG,
-		         "%s: RX queue %u: size=%u does not fit the %u-byte data room of pool %s: "
-		         "use a larger buf_size or a smaller size=",
-		         dev->name, qid, np->size, room, tern_mempool_name(mp));
-		return -EINVAL;
+		return tern_error(
+		    EINVAL, NULL_LOG,
+		    "%s: RX queue %u: size=%u does not fit the %u-byte data room of pool %s: "
+		    "use a larger buf_size or a smaller size=",
+		    dev->name, qid, np->size, room, tern_mempool_name(mp));
 	}
 	q = queue_alloc();
 	if (q == NULL) {
-		tern_log(TERN_LOG_ERR, NULL_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
-		return -ENOMEM;
+		return tern_error(ENOMEM, NULL_LOG, "%s: RX queue %u: out of memory", dev->name,
+		                  qid);
 	}
 	q->mp = mp;
 	q->size = np->size;
@@ -172,8 +173,8 @@ static int null_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t
 	(void)nb_desc;
 	(void)socket;
 	if (q == NULL) {
-		tern_log(TERN_LOG_ERR, NULL_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
-		return -ENOMEM;
+		return tern_error(ENOMEM, NULL_LOG, "%s: TX queue %u: out of memory", dev->name,
+		                  qid);
 	}
 	*queue = q;
 	*stats = &q->stats;
@@ -267,8 +268,7 @@ static int null_probe(const char *name, const char *args, struct tern_port_dev *
 	}
 	np = calloc(1, sizeof(*np));
 	if (np == NULL) {
-		tern_log(TERN_LOG_ERR, NULL_LOG, "%s: out of memory", name);
-		return -ENOMEM;
+		return tern_error(ENOMEM, NULL_LOG, "%s: out of memory", name);
 	}
 	np->size = size;
 	np->dev.ops = &null_ops;
