@@ -58,8 +58,8 @@ static inline struct tern_mempool *fuzz_port0_setup(const char *harness, const c
 	cfg.no_huge = true;
 	cfg.nb_pci = 1;
 	/* "ADDR[,devargs]" */
-	snprintf(cfg.pci[0].name, sizeof(cfg.pci[0].name), "%.*s",
-	         (int)strcspn(pci_addr, ","), pci_addr);
+	snprintf(cfg.pci[0].name, sizeof(cfg.pci[0].name), "%.*s", (int)strcspn(pci_addr, ","),
+	         pci_addr);
 	if (strchr(pci_addr, ',') != NULL)
 		snprintf(cfg.pci[0].args, sizeof(cfg.pci[0].args), "%s", strchr(pci_addr, ',') + 1);
 	if (tern_eal_init(&cfg) != 0)

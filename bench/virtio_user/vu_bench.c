@@ -52,11 +52,11 @@ int main(int argc, char **argv)
 	}
 	mode = argv[n + 1];
 	secs = atof(argv[n + 2]);
-	mp = tern_pktpool_create("vub", 8191, 256, 0, TERN_PKT_DEFAULT_BUF_SIZE, TERN_SOCKET_ID_ANY);
+	mp =
+	    tern_pktpool_create("vub", 8191, 256, 0, TERN_PKT_DEFAULT_BUF_SIZE, TERN_SOCKET_ID_ANY);
 	if (mp == NULL || tern_port_configure(0, 1, 1, NULL) != 0 ||
 	    tern_port_rx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY, mp) != 0 ||
-	    tern_port_tx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY) != 0 ||
-	    tern_port_start(0) != 0) {
+	    tern_port_tx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY) != 0 || tern_port_start(0) != 0) {
 		fprintf(stderr, "vu-bench: port set-up: %s\n", tern_eal_last_error());
 		return 1;
 	}
@@ -109,8 +109,8 @@ int main(int argc, char **argv)
 
 		tern_port_stop(0);
 		printf("mpps %.3f cycles_per_packet %.1f buffers %u/%u tsc_hz %llu\n",
-		       (double)p / dt / 1e6, cyc, tern_mempool_avail_count(mp), tern_mempool_size(mp),
-		       (unsigned long long)hz);
+		       (double)p / dt / 1e6, cyc, tern_mempool_avail_count(mp),
+		       tern_mempool_size(mp), (unsigned long long)hz);
 	}
 	tern_port_close(0);
 	tern_mempool_free(mp);
