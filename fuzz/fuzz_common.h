@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "tern_eal.h"
@@ -56,7 +57,11 @@ static inline struct tern_mempool *fuzz_port0_setup(const char *harness, const c
 	tern_eal_config_init(&cfg);
 	cfg.no_huge = true;
 	cfg.nb_pci = 1;
-	snprintf(cfg.pci[0].name, sizeof(cfg.pci[0].name), "%s", pci_addr);
+	/* "ADDR[,devargs]" */
+	snprintf(cfg.pci[0].name, sizeof(cfg.pci[0].name), "%.*s", (int)strcspn(pci_addr, ","),
+	         pci_addr);
+	if (strchr(pci_addr, ',') != NULL)
+		snprintf(cfg.pci[0].args, sizeof(cfg.pci[0].args), "%s", strchr(pci_addr, ',') + 1);
 	if (tern_eal_init(&cfg) != 0)
 		fuzz_die(harness, "init");
 	mp = tern_pktpool_create(pool_name, n, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE, TERN_SOCKET_ID_ANY);

@@ -14,6 +14,19 @@
  *   5  the application: tx_burst of 1-8 frames, unsent ones freed
  *   6  TX used entry with any id and length
  *   7  the device consumes transmitq 0 properly
+ *   8  the device writes a descriptor of receiveq 0, transmitq 0 or the
+ *      control queue: any flags, any next (in range or not)
+ *   9  the application: tx_burst of 1-4 frames of 1-4 segments each
+ *  10  the application: a control command (promiscuous on/off); the
+ *      device answers at once or holds it (then it times out after 1 ms)
+ *  11  control-queue used entry with any id
+ *  12  the device answers the held control command(s), late
+ *  13-15 as 7
+ *
+ * The descriptor table is the device's to write (2.4.5): the driver must
+ * never follow it (issue 12: desc[0].next = 0 with NEXT hung tx_burst,
+ * next = 700 on a 256 ring wrote past the table; both in
+ * fuzz/regressions/virtio_used/).
  *
  * Found so far: a used length past the RX buffer was taken as the packet's
  * length (fixed in c56acb6; fuzz/regressions/virtio_used/).
@@ -37,6 +50,7 @@
 #include "tern_port.h"
 
 #define ADDR    "0000:42:00.0"
+#define DEVARGS ",ctrl_timeout_ms=1"
 #define POOL    2047
 #define NB_DESC 256
 
@@ -53,7 +67,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const uint64_t features = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
 	                                 1ull << VIRTIO_NET_F_MRG_RXBUF |
-	                                 1ull << VIRTIO_F_VERSION_1;
+	                                 1ull << VIRTIO_NET_F_CTRL_VQ |
+	                                 1ull << VIRTIO_NET_F_CTRL_RX | 1ull << VIRTIO_F_VERSION_1;
 	uint64_t bars[TERN_PCI_MAX_BARS] = {32, 0, 0, 0, 0x4000, 0};
 	struct tern_pci_addr a;
 
@@ -65,7 +80,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (tern_pci_emul_register(&a, VIRTIO_PCI_VENDOR_ID, VIRTIO_PCI_DEVICE_NET_TRANS, &fake_ops,
 	                           &dev, bars) != 0)
 		fuzz_die("fuzz_virtio_used", "register the model");
-	mp = fuzz_port0_setup("fuzz_virtio_used", ADDR, "vfuzz", POOL, NB_DESC);
+	mp = fuzz_port0_setup("fuzz_virtio_used", ADDR DEVARGS, "vfuzz", POOL, NB_DESC);
 	return 0;
 }
 
@@ -134,13 +149,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tern_pkt *pkts[32];
 	uint16_t n;
 
+	dev.ctrl_hold = false;
 	if (tern_port_start(0) != 0)
 		fuzz_die("fuzz_virtio_used", "start");
 	for (size_t off = 0; off + 8 <= size; off += 8) {
 		const uint8_t *r = data + off;
 		struct fake_queue *rq = &dev.q[0];
 
-		switch (r[0] & 7) {
+		switch (r[0] & 15) {
 		case 0: /* any id, any length */
 			used_entry(0, (r[1] & 1) ? r[2] % (2 * NB_DESC) : rd32(r + 1),
 			           pick_len(r + 4));
@@ -191,6 +207,59 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			used_entry(1, (r[1] & 1) ? r[2] % (2 * NB_DESC) : rd32(r + 1),
 			           pick_len(r + 4));
+			break;
+		case 8: { /* the device scribbles on a descriptor table */
+			static const unsigned qs[4] = {0, 1, 2, 1}; /* 2: the control queue */
+			struct fake_queue *q = &dev.q[qs[r[1] & 3]];
+			struct vring_desc *d;
+
+			if (q->desc == 0)
+				break;
+			d = &fq_desc(q)[r[2] % q->size];
+			d->flags = (uint16_t)(r[3] & 7);
+			d->next = (uint16_t)(r[4] | r[5] << 8);
+			/* addr and len stay: the model itself would write through them */
+			break;
+		}
+		case 9: { /* multi-segment TX */
+			unsigned k = (r[1] & 3) + 1;
+
+			for (unsigned i = 0; i < k; i++) {
+				unsigned segs = ((r[2] >> (2 * i)) & 3) + 1;
+
+				pkts[i] = tern_pkt_alloc(mp);
+				if (pkts[i] == NULL) {
+					k = i;
+					break;
+				}
+				tern_pkt_append(pkts[i], (uint16_t)(14 + r[3]));
+				for (unsigned j = 1; j < segs; j++) {
+					struct tern_pkt *seg = tern_pkt_alloc(mp);
+
+					if (seg == NULL)
+						break;
+					tern_pkt_append(seg, (uint16_t)(1 + r[4 + (j & 3)]));
+					if (tern_pkt_chain(pkts[i], seg) != 0)
+						tern_pkt_free(seg);
+				}
+			}
+			n = tern_port_tx_burst(0, 0, pkts, (uint16_t)k);
+			if (n > k)
+				__builtin_trap();
+			tern_pkt_free_bulk(pkts + n, k - n);
+			break;
+		}
+		case 10: /* a control command; the device holds it or answers */
+			dev.ctrl_hold = r[1] & 1;
+			(void)tern_port_promisc_set(0, r[2] & 1);
+			break;
+		case 11:
+			if (dev.q[2].used != 0)
+				used_entry(2, (r[1] & 1) ? r[2] % 8 : rd32(r + 1), pick_len(r + 4));
+			break;
+		case 12:
+			if (dev.q[2].used != 0 && (dev.status & VIRTIO_CONFIG_S_DRIVER_OK))
+				fake_ctrl(&dev);
 			break;
 		default:
 			fake_tx_pull(&dev, tx_frames, tx_lens, 8);

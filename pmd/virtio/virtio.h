@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * virtio.h - what the three files of the virtio-net PMD share:
- *   virtio_pci.c  the two PCI transports (modern 4.1.4, legacy 4.1.4.8)
- *                 behind one small ops table;
- *   virtqueue.c   split virtqueues (2.4): memory, free descriptors, notify;
- *   virtio_net.c  the device (5.1): init, port ops and the bursts.
+ * virtio.h - what the files of the virtio-net PMD share, top-down:
+ *   virtio_net.c   the device (5.1): probe, init in spec order (3.1.1),
+ *                  link, features, the control queue (5.1.6.5), port ops;
+ *   virtio_rxtx.c  the fast path: RX refill and burst, TX burst and reclaim;
+ *   virtqueue.c    split virtqueues (2.4): memory, driver-private links, notify;
+ *   virtio_pci.c   the two PCI transports (modern 4.1.4, legacy 4.1.4.8)
+ *                  behind one small ops table.
+ *
+ * Device-writable memory (descriptor table, rings, buffers) is never
+ * trusted: chain links and the free list live in driver-private arrays
+ * (next[], chain[]), every walk is bounded by the ring size, and every id
+ * and length the device returns is checked against what the driver lent.
  */
 #ifndef TERN_VIRTIO_H
 #define TERN_VIRTIO_H
@@ -29,7 +36,8 @@ struct virtio_ops {
 	void (*set_status)(struct virtio_hw *hw, uint8_t status);
 	uint64_t (*get_features)(struct virtio_hw *hw);
 	void (*set_features)(struct virtio_hw *hw, uint64_t features);
-	void (*read_config)(struct virtio_hw *hw, unsigned off, void *buf, unsigned len);
+	/* 0, or -EIO when the config never read stably (4.1.4.3.1) */
+	int (*read_config)(struct virtio_hw *hw, unsigned off, void *buf, unsigned len);
 	uint16_t (*get_queue_size)(struct virtio_hw *hw, uint16_t index); /* 0: no such queue */
 	int (*setup_queue)(struct virtio_hw *hw, struct virtqueue *vq);
 	void (*notify)(struct virtio_hw *hw, struct virtqueue *vq);
@@ -49,6 +57,9 @@ struct virtio_hw {
 	uint32_t notify_mult;
 	/* legacy: where the device-specific config starts in BAR 0 */
 	unsigned legacy_cfg_off;
+	/* vhost-user (virtio_user.c): its state, and the queue pairs asked for */
+	void *priv;
+	uint16_t pairs_hint;
 };
 
 static inline bool virtio_has(const struct virtio_hw *hw, unsigned bit)
@@ -58,8 +69,11 @@ static inline bool virtio_has(const struct virtio_hw *hw, unsigned bit)
 
 /*
  * A split virtqueue (2.4). Descriptor ids not lent to the device form a
- * free list through desc[].next; sw[id] is the packet behind a descriptor
- * (RX: every descriptor; TX: the head of each chain).
+ * free list through next[], driver-private (the device can write desc[]:
+ * 2.4.5 lets it, and a hostile one would). Lent chains are linked through
+ * next[] as well, and chain[head] holds the number of descriptors of the
+ * chain starting at head (0: head not lent). sw[id] is the packet behind
+ * a descriptor (RX: every descriptor; TX: the head of each chain).
  */
 struct virtqueue {
 	struct virtio_hw *hw;
@@ -67,7 +81,9 @@ struct virtqueue {
 	struct vring_avail *avail;
 	struct vring_used *used;
 	struct tern_pkt **sw;
-	uint16_t index; /* virtqueue number (5.1.2) */
+	uint16_t *next;  /* driver-private links: free list and lent chains */
+	uint16_t *chain; /* descriptors in the lent chain at this head, else 0 */
+	uint16_t index;  /* virtqueue number (5.1.2) */
 	uint16_t size, mask;
 	uint16_t free_head, nb_free;
 	uint16_t avail_idx;  /* our copy of avail->idx */
@@ -82,49 +98,77 @@ struct virtqueue {
 	struct tern_mempool *mp;
 	uint16_t port_id;
 	uint16_t hdr_len;
-	bool mrg;            /* RX: MRG_RXBUF, buffers chain by num_buffers */
-	bool any_layout;     /* TX: the header may share the first data descriptor */
-	uint32_t rx_buf_len; /* descriptor length of an RX buffer, header included */
-	/* counters: one writer, the queue's poller (see null.c for why not fetch_add) */
-	_Atomic uint64_t packets, bytes, errors, nombuf;
+	bool mrg;                 /* RX: MRG_RXBUF, buffers chain by num_buffers */
+	bool any_layout;          /* TX: the header may share the first data descriptor */
+	uint32_t rx_buf_len;      /* descriptor length of an RX buffer, header included */
+	struct tern_qstats stats; /* the port layer sums them (driver SDK) */
 } TERN_CACHE_ALIGNED;
 
 #define VIRTIO_HDR_SLOT 16 /* stride of the TX header slots: never crosses a page */
 
-/* virtio_pci.c */
-int virtio_pci_init(struct virtio_hw *hw, bool force_legacy);
-int virtio_reset(struct virtio_hw *hw); /* 2.1.2 / 4.1.4.3.2: write 0, wait for 0 */
+/* virtio_pci.c: globals carry the tern_ prefix (the library is linked statically) */
+int tern_virtio_pci_init(struct virtio_hw *hw, bool force_legacy);
+int tern_virtio_reset(struct virtio_hw *hw); /* 2.1.2 / 4.1.4.3.2: write 0, wait for 0 */
+
+/* virtio_user.c: the vhost-user transport (--vdev virtio_user0,path=...) */
+int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *args);
+void tern_virtio_user_close(struct virtio_hw *hw);
 
 /* virtqueue.c */
-struct virtqueue *virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uint16_t size, int socket,
-                                  bool tx);
-void virtqueue_free(struct virtqueue *vq);
-void virtqueue_init(struct virtqueue *vq);         /* empty rings, every descriptor free */
-void virtqueue_publish(struct virtqueue *vq);      /* 2.4.6 step 4: avail->idx after a release */
-void virtqueue_kick(struct virtqueue *vq);         /* publish, then notify unless NO_NOTIFY */
-void virtqueue_release_pkts(struct virtqueue *vq); /* free every packet sw[] holds */
+struct virtqueue *tern_virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uint16_t size,
+                                       int socket, bool tx);
+void tern_virtqueue_free(struct virtqueue *vq);
+void tern_virtqueue_init(struct virtqueue *vq);    /* empty rings, every descriptor free */
+void tern_virtqueue_publish(struct virtqueue *vq); /* 2.4.6 step 4: avail->idx after a release */
+void tern_virtqueue_kick(struct virtqueue *vq);    /* publish, then notify unless NO_NOTIFY */
+void tern_virtqueue_release_pkts(struct virtqueue *vq); /* free every packet sw[] holds */
 
+/* virtio_rxtx.c */
+void tern_virtio_rx_refill(struct virtqueue *vq, bool kick);
+uint16_t tern_virtio_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
+uint16_t tern_virtio_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
+
+/* A free descriptor id (the caller checked nb_free); links from next[], never desc[]. */
 static inline uint16_t vq_desc_get(struct virtqueue *vq)
 {
 	uint16_t id = vq->free_head;
 
-	vq->free_head = vq->desc[id].next;
+	vq->free_head = vq->next[id];
 	vq->nb_free--;
 	return id;
 }
 
-/* Give back the chain [head .. tail] (linked by next) of n descriptors. */
-static inline void vq_desc_put(struct virtqueue *vq, uint16_t head, uint16_t tail, uint16_t n)
+/*
+ * Give back the lent chain at head: chain[head] descriptors linked through
+ * next[] (both driver-private, so the walk is ours and bounded by what we
+ * lent). Returns false when head is not the head of a lent chain: a device
+ * that names an id we did not lend, or one twice.
+ */
+static inline bool vq_chain_put(struct virtqueue *vq, uint16_t head)
 {
-	vq->desc[tail].next = vq->free_head;
+	uint16_t n = vq->chain[head], tail = head;
+
+	if (tern_unlikely(n == 0))
+		return false;
+	for (uint16_t i = 1; i < n; i++)
+		tail = vq->next[tail];
+	vq->chain[head] = 0;
+	vq->next[tail] = vq->free_head;
 	vq->free_head = head;
 	vq->nb_free += n;
+	return true;
 }
 
-/* Used entries the device has published and we have not consumed yet. */
+/*
+ * Used entries the device has published and we have not consumed yet, at
+ * most as many as descriptors are lent (each entry returns at least one):
+ * a used->idx that runs further ahead is a device bug, and the walk stays
+ * bounded by the ring.
+ */
 static inline uint16_t vq_used_pending(struct virtqueue *vq)
 {
 	uint16_t idx = *(volatile uint16_t *)&vq->used->idx;
+	uint16_t n, lent = (uint16_t)(vq->size - vq->nb_free);
 
 	/*
 	 * 2.4.8: acquire after reading used->idx, before reading the used
@@ -132,7 +176,8 @@ static inline uint16_t vq_used_pending(struct virtqueue *vq)
 	 * barrier between filling them and publishing used->idx.
 	 */
 	tern_pci_rmb();
-	return (uint16_t)(idx - vq->used_last);
+	n = (uint16_t)(idx - vq->used_last);
+	return n > lent ? lent : n;
 }
 
 #endif /* TERN_VIRTIO_H */

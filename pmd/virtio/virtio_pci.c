@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tern_error.h"
 #include "tern_log.h"
 #include "virtio.h"
 
@@ -75,18 +76,31 @@ static void modern_set_features(struct virtio_hw *hw, uint64_t features)
 	common_write32(hw, VIRTIO_PCI_COMMON_GF, (uint32_t)(features >> 32));
 }
 
-/* 4.1.4.3.1: read config_generation around the read until it is stable. */
-static void modern_read_config(struct virtio_hw *hw, unsigned off, void *buf, unsigned len)
+/*
+ * 4.1.4.3.1: read config_generation around the read until it is stable, at
+ * most VIRTIO_CFG_TRIES times: a device whose generation never settles
+ * (broken, or hostile) gets a clear error, not a hung caller.
+ */
+#define VIRTIO_CFG_TRIES 64
+
+static int modern_read_config(struct virtio_hw *hw, unsigned off, void *buf, unsigned len)
 {
 	uint8_t gen, *p = buf;
 
-	do {
+	for (int t = 0; t < VIRTIO_CFG_TRIES; t++) {
 		gen = tern_pci_read8(hw->pci, hw->common_bar,
 		                     hw->common_off + VIRTIO_PCI_COMMON_CFGGENERATION);
 		for (unsigned i = 0; i < len; i++)
 			p[i] = tern_pci_read8(hw->pci, hw->device_bar, hw->device_off + off + i);
-	} while (gen != tern_pci_read8(hw->pci, hw->common_bar,
-	                               hw->common_off + VIRTIO_PCI_COMMON_CFGGENERATION));
+		if (gen == tern_pci_read8(hw->pci, hw->common_bar,
+		                          hw->common_off + VIRTIO_PCI_COMMON_CFGGENERATION))
+			return 0;
+	}
+	return tern_error(
+	    EIO, VIRTIO_LOG,
+	    "%s: device config at %u: config_generation changed on each of %d reads: the "
+	    "device keeps rewriting its config; reset it (stop/start) or check the host side",
+	    hw->name, off, VIRTIO_CFG_TRIES);
 }
 
 static uint16_t modern_get_queue_size(struct virtio_hw *hw, uint16_t index)
@@ -113,9 +127,8 @@ static int modern_setup_queue(struct virtio_hw *hw, struct virtqueue *vq)
 	noff = common_read16(hw, VIRTIO_PCI_COMMON_Q_NOFF);
 	vq->notify_off = hw->notify_off + (uint64_t)noff * hw->notify_mult;
 	if (hw->pci->emul == NULL && vq->notify_off + 2 > hw->pci->bar[hw->notify_bar].len) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: queue %u: doorbell outside BAR %u",
-		         hw->name, vq->index, hw->notify_bar);
-		return -EIO;
+		return tern_error(EIO, VIRTIO_LOG, "%s: queue %u: doorbell outside BAR %u",
+		                  hw->name, vq->index, hw->notify_bar);
 	}
 	common_write16(hw, VIRTIO_PCI_COMMON_Q_ENABLE, 1);
 	return 0;
@@ -161,12 +174,13 @@ static void legacy_set_features(struct virtio_hw *hw, uint64_t features)
 	tern_pci_io_write32(hw->pci, 0, VIRTIO_PCI_GUEST_FEATURES, (uint32_t)features);
 }
 
-static void legacy_read_config(struct virtio_hw *hw, unsigned off, void *buf, unsigned len)
+static int legacy_read_config(struct virtio_hw *hw, unsigned off, void *buf, unsigned len)
 {
 	uint8_t *p = buf;
 
 	for (unsigned i = 0; i < len; i++)
 		p[i] = tern_pci_io_read8(hw->pci, 0, hw->legacy_cfg_off + off + i);
+	return 0; /* legacy has no generation counter (4.1.4.8) */
 }
 
 static uint16_t legacy_get_queue_size(struct virtio_hw *hw, uint16_t index)
@@ -181,19 +195,17 @@ static int legacy_setup_queue(struct virtio_hw *hw, struct virtqueue *vq)
 	uint64_t pfn = vq->desc_iova >> VIRTIO_PCI_QUEUE_ADDR_SHIFT;
 
 	if (pfn >> 32 != 0) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: queue %u: ring at 0x%llx is beyond the 44 "
-		         "bits a legacy device can address",
-		         hw->name, vq->index, (unsigned long long)vq->desc_iova);
-		return -ERANGE;
+		return tern_error(ERANGE, VIRTIO_LOG,
+		                  "%s: queue %u: ring at 0x%llx is beyond the 44 "
+		                  "bits a legacy device can address",
+		                  hw->name, vq->index, (unsigned long long)vq->desc_iova);
 	}
 	tern_pci_io_write16(hw->pci, 0, VIRTIO_PCI_QUEUE_SEL, vq->index);
 	if (tern_pci_io_read16(hw->pci, 0, VIRTIO_PCI_QUEUE_NUM) != vq->size) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: queue %u: a legacy device's queue size "
-		         "cannot be changed",
-		         hw->name, vq->index);
-		return -EINVAL;
+		return tern_error(EINVAL, VIRTIO_LOG,
+		                  "%s: queue %u: a legacy device's queue size "
+		                  "cannot be changed",
+		                  hw->name, vq->index);
 	}
 	tern_pci_io_write32(hw->pci, 0, VIRTIO_PCI_QUEUE_PFN, (uint32_t)pfn);
 	return 0;
@@ -262,9 +274,9 @@ static int map_bar(struct virtio_hw *hw, unsigned bar)
 	int ret = tern_pci_map_bar(hw->pci, bar, &va);
 
 	if (ret < 0)
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: cannot map BAR %u: %s", hw->name, bar,
-		         strerror(-ret));
-	return ret;
+		return tern_error(-ret, VIRTIO_LOG, "%s: cannot map BAR %u: %s", hw->name, bar,
+		                  strerror(-ret));
+	return 0;
 }
 
 /* Legacy device config sits after the MSI-X vectors only while MSI-X is enabled (4.1.4.8). */
@@ -278,7 +290,7 @@ static unsigned legacy_config_offset(struct virtio_hw *hw)
 	return VIRTIO_PCI_CONFIG_OFF((ctrl & PCI_MSIX_FLAGS_ENABLE) != 0);
 }
 
-int virtio_pci_init(struct virtio_hw *hw, bool force_legacy)
+int tern_virtio_pci_init(struct virtio_hw *hw, bool force_legacy)
 {
 	struct tern_pci_dev *pci = hw->pci;
 	/* A device model (test/virtio) has no I/O flag on its BARs: its BAR 0 stands in. */
@@ -299,11 +311,11 @@ int virtio_pci_init(struct virtio_hw *hw, bool force_legacy)
 		         hw->name);
 	}
 	if (!has_legacy) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: %s", hw->name,
-		         force_legacy ? "legacy=1, but the device has no legacy I/O BAR 0 "
+		return tern_error(ENODEV, VIRTIO_LOG, "%s: %s", hw->name,
+		                  force_legacy
+		                      ? "legacy=1, but the device has no legacy I/O BAR 0 "
 		                        "(disable-legacy=on?)"
 		                      : "neither virtio 1.0 capabilities nor a legacy I/O BAR 0");
-		return -ENODEV;
 	}
 	hw->ops = &legacy_ops;
 	hw->modern = false;
@@ -312,7 +324,7 @@ int virtio_pci_init(struct virtio_hw *hw, bool force_legacy)
 }
 
 /* 2.1.2 and 4.1.4.3.2: writing 0 resets; the driver waits until status reads back 0. */
-int virtio_reset(struct virtio_hw *hw)
+int tern_virtio_reset(struct virtio_hw *hw)
 {
 	hw->ops->set_status(hw, 0);
 	for (int i = 0; i < 1000; i++) {
@@ -320,6 +332,5 @@ int virtio_reset(struct virtio_hw *hw)
 			return 0;
 		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 	}
-	tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: device did not reset within 1 s", hw->name);
-	return -ETIMEDOUT;
+	return tern_error(ETIMEDOUT, VIRTIO_LOG, "%s: device did not reset within 1 s", hw->name);
 }

@@ -20,8 +20,9 @@
 #define VIRTIO_CONFIG_S_DRIVER      2
 #define VIRTIO_CONFIG_S_DRIVER_OK   4
 #define VIRTIO_CONFIG_S_FEATURES_OK 8
-#define VIRTIO_CONFIG_S_NEEDS_RESET 0x40 /* 2.1.2: the device hit an error it cannot recover from  \
-	                                  */
+#define VIRTIO_CONFIG_S_NEEDS_RESET                                                                \
+	0x40 /* 2.1.2: the device hit an error it cannot recover from                              \
+	      */
 #define VIRTIO_CONFIG_S_FAILED 0x80
 
 /* 5.1.3: virtio-net feature bits; 6: reserved (transport independent) bits. */

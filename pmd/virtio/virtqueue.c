@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_pkt.h"
@@ -32,8 +33,8 @@ static size_t ring_bytes(uint16_t size)
 	return used_offset(size) + 4 + 8u * size + 2;
 }
 
-struct virtqueue *virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uint16_t size, int socket,
-                                  bool tx)
+struct virtqueue *tern_virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uint16_t size,
+                                       int socket, bool tx)
 {
 	struct virtqueue *vq;
 	char name[64];
@@ -49,16 +50,18 @@ struct virtqueue *virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uint16_t
 	vq->mask = size - 1;
 	/* An array of pointers, sized by the pointer type on purpose. */
 	vq->sw = calloc(size, sizeof(*vq->sw)); // NOLINT(bugprone-sizeof-expression)
+	vq->next = calloc(size, sizeof(*vq->next));
+	vq->chain = calloc(size, sizeof(*vq->chain));
 	snprintf(name, sizeof(name), "virtio %s vq%u", hw->name, index);
 	vq->mem = tern_dma_zalloc(name, len, VIRTIO_PCI_VRING_ALIGN, socket);
-	if (vq->sw == NULL || vq->mem == NULL)
+	if (vq->sw == NULL || vq->next == NULL || vq->chain == NULL || vq->mem == NULL)
 		goto nomem;
 	if (!tern_dma_iova_contig(vq->mem, len)) {
-		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
-		         "%s: queue %u: %zu bytes of ring are not IOVA-contiguous: use hugepages "
-		         "(not --no-huge) when the IOVA is a physical address",
-		         hw->name, index, len);
-		virtqueue_free(vq);
+		tern_error(EINVAL, VIRTIO_LOG,
+		           "%s: queue %u: %zu bytes of ring are not IOVA-contiguous: use hugepages "
+		           "(not --no-huge) when the IOVA is a physical address",
+		           hw->name, index, len);
+		tern_virtqueue_free(vq);
 		return NULL;
 	}
 	vq->desc = vq->mem;
@@ -76,33 +79,37 @@ struct virtqueue *virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uint16_t
 	}
 	return vq;
 nomem:
-	tern_log(TERN_LOG_ERR, VIRTIO_LOG, "%s: queue %u: out of memory for %u descriptors",
-	         hw->name, index, size);
-	virtqueue_free(vq);
+	tern_error(ENOMEM, VIRTIO_LOG, "%s: queue %u: out of memory for %u descriptors", hw->name,
+	           index, size);
+	tern_virtqueue_free(vq);
 	return NULL;
 }
 
-void virtqueue_free(struct virtqueue *vq)
+void tern_virtqueue_free(struct virtqueue *vq)
 {
 	if (vq == NULL)
 		return;
 	if (vq->sw != NULL)
-		virtqueue_release_pkts(vq);
+		tern_virtqueue_release_pkts(vq);
 	tern_dma_free(vq->hdrs);
 	tern_dma_free(vq->mem);
 	free(vq->sw);
+	free(vq->next);
+	free(vq->chain);
 	free(vq);
 }
 
 /*
- * Empty rings, every descriptor on the free list (0 -> 1 -> ... -> size-1),
- * and 2.4.7: no interrupts, please - we poll.
+ * Empty rings, every descriptor on the (driver-private) free list
+ * 0 -> 1 -> ... -> size-1, nothing lent, and 2.4.7: no interrupts, please -
+ * we poll.
  */
-void virtqueue_init(struct virtqueue *vq)
+void tern_virtqueue_init(struct virtqueue *vq)
 {
 	memset(vq->mem, 0, ring_bytes(vq->size));
-	for (uint16_t i = 0; i + 1 < vq->size; i++)
-		vq->desc[i].next = i + 1;
+	memset(vq->chain, 0, (size_t)vq->size * sizeof(*vq->chain));
+	for (uint16_t i = 0; i < vq->size; i++)
+		vq->next[i] = (uint16_t)((i + 1) & vq->mask);
 	vq->free_head = 0;
 	vq->nb_free = vq->size;
 	vq->avail_idx = 0;
@@ -114,7 +121,7 @@ void virtqueue_init(struct virtqueue *vq)
  * 2.4.6 steps 3-4 and 2.4.7.2: publish the new avail->idx, then notify the
  * device unless it said in used->flags that it does not need it.
  */
-void virtqueue_publish(struct virtqueue *vq)
+void tern_virtqueue_publish(struct virtqueue *vq)
 {
 	/*
 	 * Release: descriptors and avail ring entries are written before the
@@ -125,9 +132,9 @@ void virtqueue_publish(struct virtqueue *vq)
 	*(volatile uint16_t *)&vq->avail->idx = vq->avail_idx;
 }
 
-void virtqueue_kick(struct virtqueue *vq)
+void tern_virtqueue_kick(struct virtqueue *vq)
 {
-	virtqueue_publish(vq);
+	tern_virtqueue_publish(vq);
 	/*
 	 * Full fence: the idx store must be visible before we load
 	 * used->flags (store then load, which only a full fence orders).
@@ -139,7 +146,7 @@ void virtqueue_kick(struct virtqueue *vq)
 		vq->hw->ops->notify(vq->hw, vq);
 }
 
-void virtqueue_release_pkts(struct virtqueue *vq)
+void tern_virtqueue_release_pkts(struct virtqueue *vq)
 {
 	for (uint16_t i = 0; i < vq->size; i++) {
 		if (vq->sw[i] != NULL) {

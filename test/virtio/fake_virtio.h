@@ -53,8 +53,11 @@ struct fake {
 	uint16_t max_pairs;   /* with MQ: config max_virtqueue_pairs */
 	uint8_t ctrl_last[8]; /* class, command, first data bytes of the last control command */
 	unsigned ctrl_cmds;
-	unsigned bad; /* malformed descriptors seen */
-	bool gone;    /* pulled from the bus: reads all ones, writes go nowhere */
+	unsigned bad;   /* malformed descriptors seen */
+	bool gone;      /* pulled from the bus: reads all ones, writes go nowhere */
+	bool ctrl_hold; /* control commands wait until the test calls fake_ctrl() */
+	bool gen_spin;  /* config_generation changes on every read (never settles) */
+	uint8_t gen;
 };
 
 static inline uint64_t fake_get(const void *p, unsigned width)
@@ -92,7 +95,7 @@ static void fake_notify(struct fake *f, uint32_t q)
 {
 	uint16_t cq = f->dev_features >> VIRTIO_NET_F_MQ & 1 ? 2 * f->max_pairs : 2;
 
-	if (q == cq && (f->status & VIRTIO_CONFIG_S_DRIVER_OK))
+	if (q == cq && (f->status & VIRTIO_CONFIG_S_DRIVER_OK) && !f->ctrl_hold)
 		fake_ctrl(f); /* control commands are answered at once, as QEMU does */
 	if (q < FAKE_NQ)
 		f->notifies[q]++;
@@ -112,7 +115,7 @@ static uint32_t fake_common_read(struct fake *f, uint64_t off, unsigned width)
 	case VIRTIO_PCI_COMMON_STATUS:
 		return f->status;
 	case VIRTIO_PCI_COMMON_CFGGENERATION:
-		return 0;
+		return f->gen_spin ? f->gen++ : f->gen;
 	case VIRTIO_PCI_COMMON_Q_SIZE:
 		return f->qsel < FAKE_NQ ? q->size : 0;
 	case VIRTIO_PCI_COMMON_Q_ENABLE:
@@ -374,6 +377,11 @@ static void fake_ctrl(struct fake *f)
 			struct vring_desc *d = &fq_desc(q)[id];
 			uint8_t *b = (uint8_t *)(uintptr_t)d->addr;
 
+			if (b == NULL) {
+				f->bad++;
+				break;
+			}
+
 			if (d->flags & VRING_DESC_F_WRITE) {
 				*b = VIRTIO_NET_OK;
 			} else {
@@ -382,7 +390,7 @@ static void fake_ctrl(struct fake *f)
 			}
 			if (!(d->flags & VRING_DESC_F_NEXT) || ++hops > 4)
 				break;
-			id = d->next;
+			id = d->next & (q->size - 1);
 		}
 		f->ctrl_cmds++;
 		e = &fq_used(q)->ring[q->used_idx++ & (q->size - 1)];
@@ -480,8 +488,8 @@ static unsigned fake_tx_pull(struct fake *f, uint8_t (*frames)[16384], uint32_t 
 		for (;;) {
 			struct vring_desc *d = &fq_desc(q)[id];
 
-			if ((d->flags & VRING_DESC_F_WRITE) || total + d->len > sizeof(tmp) ||
-			    ++hops > q->size) {
+			if ((d->flags & VRING_DESC_F_WRITE) || d->addr == 0 ||
+			    total + d->len > sizeof(tmp) || ++hops > q->size) {
 				f->bad++;
 				break;
 			}
@@ -489,7 +497,7 @@ static unsigned fake_tx_pull(struct fake *f, uint8_t (*frames)[16384], uint32_t 
 			total += d->len;
 			if (!(d->flags & VRING_DESC_F_NEXT))
 				break;
-			id = d->next;
+			id = d->next & (q->size - 1); /* the fuzzer may scribble on desc[] */
 		}
 		for (unsigned i = 0; i < hdr && i < total; i++)
 			if (tmp[i] != 0)

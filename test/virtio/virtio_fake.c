@@ -477,3 +477,139 @@ Test(virtio_fake, tx_chain_longer_than_ring)
 	cr_expect_eq(st.opackets, 1);
 	finish(mp);
 }
+
+/*
+ * Issue 12 item 3: the device may write the descriptor table (2.4.5), so
+ * the driver never follows it. desc[0].next = 0 with NEXT used to hang
+ * tx_burst in tx_reclaim; next = 700 on a 256 ring wrote past the table.
+ */
+static void used_entry(unsigned qi, uint32_t id, uint32_t len)
+{
+	struct fake_queue *q = &dev.q[qi];
+	struct vring_used_elem *e = &fq_used(q)->ring[q->used_idx++ & (q->size - 1)];
+
+	e->id = id;
+	e->len = len;
+	fake_publish(&dev, qi);
+}
+
+static void tx_desc_scribbled(uint16_t next)
+{
+	struct tern_mempool *mp;
+	struct tern_pkt *pkts[4];
+	struct tern_port_stats st;
+
+	cr_assert_eq(setup_eal(features_modern, NULL), 0, "%s", tern_eal_last_error());
+	mp = start_port(1024, 256);
+	for (unsigned i = 0; i < 4; i++)
+		pkts[i] = make_pkt(mp, 100, i);
+	cr_assert_eq(tern_port_tx_burst(0, 0, pkts, 4), 4);
+	/* The device rewrites descriptor 0 (head of the first chain), then returns it twice. */
+	fq_desc(&dev.q[1])[0].flags = VRING_DESC_F_NEXT;
+	fq_desc(&dev.q[1])[0].next = next;
+	used_entry(1, 0, 0);
+	used_entry(1, 0, 0);    /* a repeat: not lent any more */
+	used_entry(1, 9999, 0); /* never a descriptor */
+	for (unsigned i = 0; i < 4; i++)
+		pkts[i] = make_pkt(mp, 100, i);
+	cr_assert_eq(tern_port_tx_burst(0, 0, pkts, 4), 4, "tx_burst returns (no loop)");
+	tern_port_stats_get(0, &st);
+	cr_expect_eq(st.oerrors, 2, "the repeat and the unknown id are counted");
+	cr_expect_eq(fake_tx_pull(&dev, frames, lens, 16), 8, "every chain intact");
+	for (unsigned i = 0; i < 8; i++)
+		cr_expect_eq(lens[i], 100);
+	cr_expect_eq(lens[0], 100);
+	finish(mp);
+}
+
+Test(virtio_fake, tx_desc_next_loops_to_itself, .timeout = 20)
+{
+	tx_desc_scribbled(0);
+}
+
+Test(virtio_fake, tx_desc_next_past_the_ring, .timeout = 20)
+{
+	tx_desc_scribbled(700);
+}
+
+/* RX: an id returned twice is dropped, not handed out twice. */
+Test(virtio_fake, rx_used_id_twice)
+{
+	struct tern_mempool *mp;
+	struct tern_pkt *pkts[8];
+	struct tern_port_stats st;
+	uint16_t id;
+
+	cr_assert_eq(setup_eal(features_modern, NULL), 0, "%s", tern_eal_last_error());
+	mp = start_port(1024, 256);
+	id = fq_avail(&dev.q[0])->ring[0];
+	dev.q[0].last_avail++;
+	used_entry(0, id, 60 + VIRTIO_NET_HDR_LEN_MRG);
+	used_entry(0, id, 60 + VIRTIO_NET_HDR_LEN_MRG);
+	cr_assert_eq(tern_port_rx_burst(0, 0, pkts, 8), 1);
+	tern_pkt_free(pkts[0]);
+	tern_port_stats_get(0, &st);
+	cr_expect_eq(st.ierrors, 1);
+	finish(mp);
+}
+
+/*
+ * 5.1.6.5: an answer that comes after its command timed out is taken as
+ * that command's, never as the next one's; a command is refused while the
+ * device still holds an earlier one; a reset takes it back.
+ */
+Test(virtio_fake, ctrl_late_answer_is_not_the_next_answer)
+{
+	struct tern_mempool *mp;
+
+	tern_test_log_watch(&watch, "command 0.0 is still unanswered: stop and start the port");
+	cr_assert_eq(
+	    setup_eal(features_modern | 1ull << VIRTIO_NET_F_CTRL_VQ | 1ull << VIRTIO_NET_F_CTRL_RX,
+	              "ctrl_timeout_ms=50"),
+	    0, "%s", tern_eal_last_error());
+	mp = start_port(1024, 0);
+	dev.ctrl_hold = true;
+	cr_expect_eq(tern_port_promisc_set(0, true), -ETIMEDOUT);
+	fake_ctrl(&dev); /* the late answer */
+	cr_expect_eq(dev.ctrl_cmds, 1);
+	cr_expect_eq(tern_port_promisc_set(0, false), -ETIMEDOUT,
+	             "the late answer was taken as this command's");
+	cr_expect_eq(tern_port_promisc_set(0, true), -EBUSY);
+	cr_expect_eq(atomic_load(&watch.hits), 1, "%s", watch.first);
+	dev.ctrl_hold = false;
+	cr_assert_eq(tern_port_stop(0), 0);
+	cr_assert_eq(tern_port_start(0), 0, "%s", tern_eal_last_error());
+	cr_expect_eq(tern_port_promisc_set(0, true), 0);
+	cr_expect_eq(dev.ctrl_last[2], 1);
+	tern_log_set_callback(NULL, NULL);
+	finish(mp);
+}
+
+/* 4.1.4.3.1: a config_generation that never settles fails the probe with one line. */
+Test(virtio_fake, config_generation_never_settles, .timeout = 20)
+{
+	struct tern_pci_addr a;
+	uint64_t bars[TERN_PCI_MAX_BARS] = {32, 0, 0, 0, 0x4000, 0};
+	struct tern_eal_config cfg;
+
+	tern_test_log_watch(&watch, "config_generation changed on each of");
+	fake_init(&dev, features_modern);
+	dev.gen_spin = true;
+	tern_pci_addr_parse(ADDR, &a);
+	cr_assert_eq(tern_pci_emul_register(&a, VIRTIO_PCI_VENDOR_ID, VIRTIO_PCI_DEVICE_NET_TRANS,
+	                                    &fake_ops, &dev, bars),
+	             0);
+	tern_eal_config_init(&cfg);
+	cfg.no_huge = true;
+	cfg.nb_pci = 1;
+	strcpy(cfg.pci[0].name, ADDR);
+	cr_expect_lt(tern_eal_init(&cfg), 0);
+	cr_expect_eq(atomic_load(&watch.hits), 1);
+	tern_log_set_callback(NULL, NULL);
+	tern_eal_cleanup();
+}
+
+Test(virtio_fake, ctrl_timeout_devarg_checked)
+{
+	cr_expect_lt(setup_eal(features_modern, "ctrl_timeout_ms=0"), 0);
+}

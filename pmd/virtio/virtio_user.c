@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * virtio_user.c - the vhost-user transport: the virtio-net device is a
+ * vhost-user backend (DPDK vhost, OVS-DPDK, VPP) at the other end of a unix
+ * socket, and the rings and buffers are tern DMA memory shared with it by
+ * file descriptor. The same ring code (virtqueue.c, virtio_rxtx.c) serves
+ * it and PCI; this file is one more virtio_ops.
+ *
+ *   --vdev virtio_user0,path=SOCK[,queues=N][,queue_size=Q][,mac=XX:..][,server=0|1]
+ *
+ * server=0 (default): tern connects to the backend's socket, retrying for
+ * a second at probe and again whenever the link is polled while the
+ * backend is gone. server=1: tern listens on path and waits (10 s at probe,
+ * then whenever the link is polled) for a backend in client mode, as
+ * OVS-DPDK's dpdkvhostuserclient ports and DPDK's client=1 do.
+ *
+ * Facts from the vhost-user protocol (QEMU docs/interop/vhost-user.rst):
+ * a message is a 12-byte header {request, flags, size} and a payload;
+ * flags bits 0-1 are the version (1), bit 2 marks a reply. File
+ * descriptors travel as SCM_RIGHTS ancillary data. Addresses in the memory
+ * table and SET_VRING_ADDR are ours: guest_phys_addr = userspace_addr = the
+ * virtual address, which is tern's IOVA in VA mode (so VA mode is needed).
+ *
+ * The device side the driver sees (status, config space) is emulated here:
+ * status and FEATURES_OK locally, the MAC from mac= (else random, locally
+ * administered), link status from the connection. The backend gets the
+ * queues at DRIVER_OK (3.1.1 step 8), when every ring and pool exists:
+ * SET_FEATURES, SET_MEM_TABLE, then per queue NUM, BASE, ADDR, KICK, CALL
+ * and ENABLE; a reset asks GET_VRING_BASE of every queue (which stops it).
+ *
+ * Notifications: the kick eventfd is written only when the backend has not
+ * set VRING_USED_F_NO_NOTIFY (DPDK's vhost PMD sets it while it polls);
+ * interrupts are off (VRING_AVAIL_F_NO_INTERRUPT), the call eventfd is
+ * given because backends expect one, and never read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tern_eal.h"
+#include "tern_error.h"
+#include "tern_log.h"
+#include "tern_memory.h"
+#include "virtio.h"
+
+/* vhost-user requests (front-end to back-end) */
+enum {
+	VHOST_USER_GET_FEATURES = 1,
+	VHOST_USER_SET_FEATURES = 2,
+	VHOST_USER_SET_OWNER = 3,
+	VHOST_USER_SET_MEM_TABLE = 5,
+	VHOST_USER_SET_VRING_NUM = 8,
+	VHOST_USER_SET_VRING_ADDR = 9,
+	VHOST_USER_SET_VRING_BASE = 10,
+	VHOST_USER_GET_VRING_BASE = 11,
+	VHOST_USER_SET_VRING_KICK = 12,
+	VHOST_USER_SET_VRING_CALL = 13,
+	VHOST_USER_GET_PROTOCOL_FEATURES = 15,
+	VHOST_USER_SET_PROTOCOL_FEATURES = 16,
+	VHOST_USER_GET_QUEUE_NUM = 17,
+	VHOST_USER_SET_VRING_ENABLE = 18,
+};
+
+#define VHOST_USER_VERSION         0x1
+#define VHOST_USER_REPLY           0x4
+#define VHOST_USER_F_PROTOCOL_FEAT 30 /* feature bit: protocol features exist */
+#define VHOST_USER_PROTOCOL_F_MQ   0
+#define VHOST_USER_MAX_REGIONS     8
+#define VHOST_USER_VRING_NOFD      (1u << 8)
+#define VIRTIO_USER_MAX_QUEUES     (2 * TERN_MAX_QUEUES_PER_PORT)
+#define VIRTIO_USER_DEFAULT_QSIZE  256
+#define VIRTIO_USER_CONNECT_TRIES  10    /* client mode at probe: 10 x 100 ms */
+#define VIRTIO_USER_SERVER_WAIT_MS 10000 /* server mode at probe: for the backend */
+
+struct vhost_user_region {
+	uint64_t guest_phys_addr;
+	uint64_t memory_size;
+	uint64_t userspace_addr;
+	uint64_t mmap_offset;
+};
+
+struct vhost_user_msg {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+	union {
+		uint64_t u64;
+		struct {
+			uint32_t index, num;
+		} state;
+		struct {
+			uint32_t index, flags;
+			uint64_t desc, used, avail, log;
+		} addr;
+		struct {
+			uint32_t nregions, padding;
+			struct vhost_user_region regions[VHOST_USER_MAX_REGIONS];
+		} mem;
+	} payload;
+} __attribute__((packed));
+
+#define VHOST_USER_HDR_SIZE 12u
+
+struct virtio_user {
+	char path[108];
+	int sock;  /* -1: not connected */
+	int lsock; /* server=1: the listening socket, else -1 */
+	uint8_t status;
+	uint64_t backend_features;
+	uint64_t driver_features;
+	uint64_t protocol_features;
+	uint16_t queues; /* pairs asked for */
+	uint16_t queue_size;
+	uint8_t mac[6];
+	bool running; /* queues given to the backend */
+	struct virtqueue *vq[VIRTIO_USER_MAX_QUEUES];
+	int kickfd[VIRTIO_USER_MAX_QUEUES];
+	int callfd[VIRTIO_USER_MAX_QUEUES];
+	char name[32];
+};
+
+static struct virtio_user *vu_of(struct virtio_hw *hw)
+{
+	return hw->priv;
+}
+
+/* ---- messages ---- */
+
+static int vu_send(struct virtio_user *vu, struct vhost_user_msg *m, const int *fds, unsigned nfd)
+{
+	struct iovec iov = {.iov_base = m, .iov_len = VHOST_USER_HDR_SIZE + m->size};
+	char ctl[CMSG_SPACE(sizeof(int) * VHOST_USER_MAX_REGIONS)];
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
+
+	m->flags = VHOST_USER_VERSION;
+	if (nfd > 0) {
+		struct cmsghdr *c;
+
+		memset(ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfd);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfd);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfd);
+	}
+	do
+		n = sendmsg(vu->sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)iov.iov_len) {
+		return tern_error(EIO, VIRTIO_LOG, "%s: vhost-user request %u to %s: %s", vu->name,
+		                  m->request, vu->path, n < 0 ? strerror(errno) : "short write");
+	}
+	return 0;
+}
+
+/* A reply to `request`: header, then a payload of exactly `size` bytes. */
+static int vu_recv(struct virtio_user *vu, struct vhost_user_msg *m, uint32_t request,
+                   uint32_t size)
+{
+	ssize_t n;
+
+	do
+		n = recv(vu->sock, m, VHOST_USER_HDR_SIZE, MSG_WAITALL);
+	while (n < 0 && errno == EINTR);
+	if (n != VHOST_USER_HDR_SIZE)
+		goto bad;
+	if (m->request != request || !(m->flags & VHOST_USER_REPLY) || m->size != size)
+		goto bad;
+	do
+		n = recv(vu->sock, &m->payload, size, MSG_WAITALL);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)size)
+		goto bad;
+	return 0;
+bad:
+	return tern_error(EIO, VIRTIO_LOG,
+	                  "%s: vhost-user request %u: no valid reply from %s (backend gone?)",
+	                  vu->name, request, vu->path);
+}
+
+static int vu_u64(struct virtio_user *vu, uint32_t req, uint64_t v)
+{
+	struct vhost_user_msg m = {.request = req, .size = 8, .payload.u64 = v};
+
+	return vu_send(vu, &m, NULL, 0);
+}
+
+static int vu_get_u64(struct virtio_user *vu, uint32_t req, uint64_t *v)
+{
+	struct vhost_user_msg m = {.request = req};
+	int ret = vu_send(vu, &m, NULL, 0);
+
+	if (ret == 0)
+		ret = vu_recv(vu, &m, req, 8);
+	if (ret == 0)
+		*v = m.payload.u64;
+	return ret;
+}
+
+static int vu_state(struct virtio_user *vu, uint32_t req, uint32_t index, uint32_t num)
+{
+	struct vhost_user_msg m = {.request = req, .size = 8, .payload.state = {index, num}};
+
+	return vu_send(vu, &m, NULL, 0);
+}
+
+static int vu_fd(struct virtio_user *vu, uint32_t req, uint32_t index, int fd)
+{
+	struct vhost_user_msg m = {.request = req, .size = 8, .payload.u64 = index};
+
+	return vu_send(vu, &m, &fd, 1);
+}
+
+/*
+ * SET_MEM_TABLE: every tern DMA mapping, each its own memfd (eal/memory.c),
+ * found in /proc/self/maps and opened again through /proc/self/map_files
+ * (root or CAP_SYS_ADMIN). --no-huge memory is private anonymous memory:
+ * it cannot be shared, and the backend would see none of our buffers.
+ */
+static int vu_mem_table(struct virtio_user *vu)
+{
+	struct vhost_user_msg m = {.request = VHOST_USER_SET_MEM_TABLE};
+	int fds[VHOST_USER_MAX_REGIONS];
+	unsigned n = 0;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int ret = 0;
+
+	if (f == NULL)
+		return tern_error(errno, VIRTIO_LOG, "%s: /proc/self/maps: %s", vu->name,
+		                  strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long lo, hi, off;
+		char path[64];
+
+		if (strstr(line, "/memfd:tern-dma") == NULL)
+			continue;
+		if (sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) != 3)
+			continue;
+		if (n == VHOST_USER_MAX_REGIONS) {
+			ret = tern_error(
+			    E2BIG, VIRTIO_LOG,
+			    "%s: more than %u DMA mappings to share with the backend: use "
+			    "fewer pools or queues",
+			    vu->name, VHOST_USER_MAX_REGIONS);
+			break;
+		}
+		snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", lo, hi);
+		fds[n] = open(path, O_RDWR | O_CLOEXEC);
+		if (fds[n] < 0) {
+			ret =
+			    tern_error(errno, VIRTIO_LOG,
+			               "%s: cannot share DMA memory with the backend (%s: %s): run "
+			               "as root (CAP_SYS_ADMIN)",
+			               vu->name, path, strerror(errno));
+			break;
+		}
+		m.payload.mem.regions[n] = (struct vhost_user_region){
+		    .guest_phys_addr = lo,
+		    .memory_size = hi - lo,
+		    .userspace_addr = lo,
+		    .mmap_offset = off,
+		};
+		n++;
+	}
+	fclose(f);
+	if (ret == 0 && n == 0) {
+		ret = tern_error(
+		    ENOTSUP, VIRTIO_LOG,
+		    "%s: no shareable DMA memory: virtio_user needs hugepages (not --no-huge)",
+		    vu->name);
+	}
+	if (ret == 0) {
+		m.payload.mem.nregions = n;
+		m.size = 8 + n * (uint32_t)sizeof(struct vhost_user_region);
+		ret = vu_send(vu, &m, fds, n);
+	}
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]);
+	return ret;
+}
+
+/* ---- connection ---- */
+
+static void vu_disconnect(struct virtio_user *vu)
+{
+	if (vu->sock >= 0)
+		close(vu->sock);
+	vu->sock = -1;
+	vu->running = false;
+}
+
+/* server=1: a backend (in client mode) that connects within wait_ms, else -EAGAIN. */
+static int vu_accept(struct virtio_user *vu, int wait_ms, bool quiet)
+{
+	struct pollfd pfd = {.fd = vu->lsock, .events = POLLIN};
+
+	if (poll(&pfd, 1, wait_ms) == 1)
+		vu->sock = accept4(vu->lsock, NULL, NULL, SOCK_CLOEXEC);
+	if (vu->sock >= 0)
+		return 0;
+	if (quiet)
+		return -EAGAIN;
+	return tern_error(EAGAIN, VIRTIO_LOG,
+	                  "%s: no vhost-user backend connected to %s within %d ms: start it in "
+	                  "client mode (e.g. dpdk-testpmd --vdev net_vhost0,iface=%s,client=1)",
+	                  vu->name, vu->path, wait_ms, vu->path);
+}
+
+/*
+ * Connect (client mode: the caller retries while the backend comes up;
+ * server mode: accept, waiting wait_ms), SET_OWNER, features.
+ */
+static int vu_connect(struct virtio_user *vu, bool quiet, int wait_ms)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int ret;
+
+	if (vu->lsock >= 0) {
+		ret = vu_accept(vu, wait_ms, quiet);
+		if (ret < 0)
+			return ret;
+		goto connected;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", vu->path);
+	vu->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (vu->sock < 0)
+		return tern_error(errno, VIRTIO_LOG, "%s: socket: %s", vu->name, strerror(errno));
+	if (connect(vu->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		ret = -errno;
+		if (!quiet)
+			tern_error(
+			    -ret, VIRTIO_LOG,
+			    "%s: cannot connect to vhost-user socket %s: %s: start the backend "
+			    "(e.g. dpdk-testpmd --vdev net_vhost0,iface=%s) first",
+			    vu->name, vu->path, strerror(-ret), vu->path);
+		vu_disconnect(vu);
+		return ret;
+	}
+connected:
+	ret = vu_u64(vu, VHOST_USER_SET_OWNER, 0);
+	if (ret == 0)
+		ret = vu_get_u64(vu, VHOST_USER_GET_FEATURES, &vu->backend_features);
+	if (ret == 0 && (vu->backend_features >> VHOST_USER_F_PROTOCOL_FEAT & 1)) {
+		uint64_t pf = 0;
+
+		ret = vu_get_u64(vu, VHOST_USER_GET_PROTOCOL_FEATURES, &pf);
+		vu->protocol_features = pf & (1ull << VHOST_USER_PROTOCOL_F_MQ);
+		if (ret == 0)
+			ret = vu_u64(vu, VHOST_USER_SET_PROTOCOL_FEATURES, vu->protocol_features);
+	}
+	if (ret == 0 && !(vu->backend_features >> VIRTIO_F_VERSION_1 & 1)) {
+		ret = tern_error(
+		    ENOTSUP, VIRTIO_LOG,
+		    "%s: the backend at %s does not offer VIRTIO_F_VERSION_1: only modern "
+		    "virtio is supported over vhost-user",
+		    vu->name, vu->path);
+	}
+	if (ret < 0)
+		vu_disconnect(vu);
+	return ret;
+}
+
+/* Whether the backend is still there: a closed socket reads EOF. */
+static bool vu_alive(struct virtio_user *vu)
+{
+	char c;
+	ssize_t n;
+
+	if (vu->sock < 0)
+		return false;
+	n = recv(vu->sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+		tern_log(TERN_LOG_ERR, VIRTIO_LOG,
+		         "%s: vhost-user backend at %s went away: link down; reconnecting "
+		         "while the link is polled",
+		         vu->name, vu->path);
+		vu_disconnect(vu);
+		return false;
+	}
+	return true;
+}
+
+/* ---- the device start and stop (3.1.1 step 8, 2.1.2) ---- */
+
+static int vu_start_queue(struct virtio_user *vu, struct virtqueue *vq)
+{
+	struct vhost_user_msg m = {.request = VHOST_USER_SET_VRING_ADDR, .size = 40};
+	uint16_t i = vq->index;
+	int ret;
+
+	/*
+	 * The backend starts at the used index: 0 after a reset; after a
+	 * reconnect, the entries the old backend had not used yet are taken
+	 * again by the new one (RX buffers filled, TX chains sent).
+	 */
+	ret = vu_state(vu, VHOST_USER_SET_VRING_NUM, i, vq->size);
+	if (ret == 0)
+		ret = vu_state(vu, VHOST_USER_SET_VRING_BASE, i,
+		               *(volatile uint16_t *)&vq->used->idx);
+	m.payload.addr.index = i;
+	m.payload.addr.desc = (uint64_t)(uintptr_t)vq->desc;
+	m.payload.addr.used = (uint64_t)(uintptr_t)vq->used;
+	m.payload.addr.avail = (uint64_t)(uintptr_t)vq->avail;
+	if (ret == 0)
+		ret = vu_send(vu, &m, NULL, 0);
+	if (ret == 0)
+		ret = vu_fd(vu, VHOST_USER_SET_VRING_KICK, i, vu->kickfd[i]);
+	if (ret == 0)
+		ret = vu_fd(vu, VHOST_USER_SET_VRING_CALL, i, vu->callfd[i]);
+	return ret;
+}
+
+static int vu_start(struct virtio_user *vu, bool quiet)
+{
+	uint64_t f = vu->driver_features;
+	int ret;
+
+	if (vu->sock < 0) {
+		ret = vu_connect(vu, quiet, 0);
+		if (ret < 0)
+			return ret;
+	}
+	if (vu->backend_features >> VHOST_USER_F_PROTOCOL_FEAT & 1)
+		f |= 1ull << VHOST_USER_F_PROTOCOL_FEAT;
+	ret = vu_u64(vu, VHOST_USER_SET_FEATURES, f & vu->backend_features);
+	if (ret == 0)
+		ret = vu_mem_table(vu);
+	for (unsigned i = 0; ret == 0 && i < VIRTIO_USER_MAX_QUEUES; i++)
+		if (vu->vq[i] != NULL)
+			ret = vu_start_queue(vu, vu->vq[i]);
+	/* With PROTOCOL_FEATURES the rings start disabled: enable ours. */
+	for (unsigned i = 0; ret == 0 && i < VIRTIO_USER_MAX_QUEUES; i++)
+		if (vu->vq[i] != NULL && (f >> VHOST_USER_F_PROTOCOL_FEAT & 1))
+			ret = vu_state(vu, VHOST_USER_SET_VRING_ENABLE, i, 1);
+	if (ret < 0) {
+		vu_disconnect(vu);
+		return ret;
+	}
+	vu->running = true;
+	return 0;
+}
+
+/*
+ * Reset: every ring back from the backend. GET_VRING_BASE stops a ring and
+ * answers only once the backend no longer touches it, so our buffers are
+ * ours again after it. A backend that is gone touches nothing.
+ */
+static void vu_stop(struct virtio_user *vu)
+{
+	bool ok = vu->sock >= 0;
+
+	for (unsigned i = 0; ok && vu->running && i < VIRTIO_USER_MAX_QUEUES; i++) {
+		struct vhost_user_msg m = {
+		    .request = VHOST_USER_GET_VRING_BASE, .size = 8, .payload.state = {i, 0}};
+
+		if (vu->vq[i] == NULL)
+			continue;
+		if ((vu->protocol_features ||
+		     (vu->backend_features >> VHOST_USER_F_PROTOCOL_FEAT & 1)) &&
+		    vu_state(vu, VHOST_USER_SET_VRING_ENABLE, i, 0) < 0)
+			ok = false;
+		if (ok && (vu_send(vu, &m, NULL, 0) < 0 ||
+		           vu_recv(vu, &m, VHOST_USER_GET_VRING_BASE, 8) < 0))
+			ok = false;
+	}
+	vu->running = false;
+	if (!ok)
+		vu_disconnect(vu); /* a backend that does not answer: a fresh connection next */
+}
+
+/* ---- virtio_ops ---- */
+
+static uint8_t vu_get_status(struct virtio_hw *hw)
+{
+	return vu_of(hw)->status;
+}
+
+static void vu_set_status(struct virtio_hw *hw, uint8_t status)
+{
+	struct virtio_user *vu = vu_of(hw);
+
+	if (status == 0) {
+		if (vu->running || vu->sock >= 0)
+			vu_stop(vu);
+		memset(vu->vq, 0, sizeof(vu->vq));
+		vu->status = 0;
+		return;
+	}
+	/* 3.1.1 step 6: FEATURES_OK only for features the backend offers. */
+	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) && (vu->driver_features & ~hw->offered) != 0)
+		status &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;
+	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) && !(vu->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    vu_start(vu, false) < 0)
+		status = VIRTIO_CONFIG_S_FAILED;
+	vu->status = status;
+}
+
+/* What the driver sees: the backend's features, with MAC and STATUS emulated here. */
+static uint64_t vu_get_features(struct virtio_hw *hw)
+{
+	struct virtio_user *vu = vu_of(hw);
+	uint64_t mask = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MRG_RXBUF |
+	                1ull << VIRTIO_F_ANY_LAYOUT;
+
+	return (vu->backend_features & mask) | 1ull << VIRTIO_NET_F_MAC |
+	       1ull << VIRTIO_NET_F_STATUS;
+}
+
+static void vu_set_features(struct virtio_hw *hw, uint64_t features)
+{
+	/* MAC and STATUS are ours, not the backend's. */
+	vu_of(hw)->driver_features =
+	    features & ~(1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS);
+}
+
+/* 5.1.4: the config space, emulated: mac, status (link = connected), max pairs. */
+static int vu_read_config(struct virtio_hw *hw, unsigned off, void *buf, unsigned len)
+{
+	struct virtio_user *vu = vu_of(hw);
+	uint8_t cfg[12] = {0};
+	uint16_t st = 0, pairs = vu->queues;
+
+	memcpy(cfg, vu->mac, 6);
+	/* Client mode reconnects: a backend that is back gets our queues again. */
+	if ((vu->status & VIRTIO_CONFIG_S_DRIVER_OK) && !vu->running && vu_start(vu, true) == 0)
+		tern_log(TERN_LOG_INFO, VIRTIO_LOG, "%s: reconnected to %s", vu->name, vu->path);
+	if (vu->running && vu_alive(vu))
+		st = VIRTIO_NET_S_LINK_UP;
+	memcpy(cfg + VIRTIO_NET_CFG_STATUS, &st, 2);
+	memcpy(cfg + VIRTIO_NET_CFG_MAX_PAIRS, &pairs, 2);
+	if (off > sizeof(cfg) || len > sizeof(cfg) - off)
+		return -EINVAL;
+	memcpy(buf, cfg + off, len);
+	return 0;
+}
+
+static uint16_t vu_get_queue_size(struct virtio_hw *hw, uint16_t index)
+{
+	struct virtio_user *vu = vu_of(hw);
+
+	return index < 2u * vu->queues ? vu->queue_size : 0;
+}
+
+static int vu_setup_queue(struct virtio_hw *hw, struct virtqueue *vq)
+{
+	struct virtio_user *vu = vu_of(hw);
+
+	if (vq->index >= VIRTIO_USER_MAX_QUEUES)
+		return -EINVAL;
+	vu->vq[vq->index] = vq;
+	return 0;
+}
+
+/* 4.2.3.3 in spirit: the doorbell is the queue's kick eventfd. */
+static void vu_notify(struct virtio_hw *hw, struct virtqueue *vq)
+{
+	uint64_t one = 1;
+
+	if (write(vu_of(hw)->kickfd[vq->index], &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is full, the backend has a kick pending anyway */
+	}
+}
+
+static const struct virtio_ops vu_ops = {
+    .name = "vhost-user",
+    .get_status = vu_get_status,
+    .set_status = vu_set_status,
+    .get_features = vu_get_features,
+    .set_features = vu_set_features,
+    .read_config = vu_read_config,
+    .get_queue_size = vu_get_queue_size,
+    .setup_queue = vu_setup_queue,
+    .notify = vu_notify,
+};
+
+/* ---- open and close ---- */
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+/* server=1: listen on path (a stale socket file there is replaced; anything else refused). */
+static int vu_listen(struct virtio_user *vu)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+
+	if (lstat(vu->path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return tern_error(
+			    EEXIST, VIRTIO_LOG,
+			    "%s: server=1: %s exists and is not a socket: give another "
+			    "path",
+			    vu->name, vu->path);
+		unlink(vu->path);
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", vu->path);
+	vu->lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (vu->lsock < 0 || bind(vu->lsock, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(vu->lsock, 1) < 0) {
+		int err = errno;
+
+		if (vu->lsock >= 0)
+			close(vu->lsock);
+		vu->lsock = -1;
+		return tern_error(err, VIRTIO_LOG, "%s: server=1: cannot listen on %s: %s",
+		                  vu->name, vu->path, strerror(err));
+	}
+	return 0;
+}
+
+void tern_virtio_user_close(struct virtio_hw *hw)
+{
+	struct virtio_user *vu = vu_of(hw);
+
+	if (vu == NULL)
+		return;
+	vu_disconnect(vu);
+	if (vu->lsock >= 0) {
+		close(vu->lsock);
+		unlink(vu->path);
+	}
+	for (unsigned i = 0; i < VIRTIO_USER_MAX_QUEUES; i++) {
+		if (vu->kickfd[i] >= 0)
+			close(vu->kickfd[i]);
+		if (vu->callfd[i] >= 0)
+			close(vu->callfd[i]);
+	}
+	free(vu);
+	hw->priv = NULL;
+}
+
+int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *args)
+{
+	static const char *const known[] = {"path",   "queues",    "queue_size", "mac",
+	                                    "server", "packed_vq", NULL};
+	struct virtio_user *vu;
+	uint32_t queues = 1, qsize = VIRTIO_USER_DEFAULT_QSIZE, server = 0, packed = 0;
+	char mac[32] = "";
+	int ret;
+
+	ret = tern_devargs_check(VIRTIO_LOG, args, known);
+	if (ret < 0)
+		return ret;
+	vu = calloc(1, sizeof(*vu));
+	if (vu == NULL)
+		return tern_error(ENOMEM, VIRTIO_LOG, "%s: out of memory", name);
+	hw->priv = vu;
+	snprintf(vu->name, sizeof(vu->name), "%s", name);
+	vu->sock = vu->lsock = -1;
+	for (unsigned i = 0; i < VIRTIO_USER_MAX_QUEUES; i++)
+		vu->kickfd[i] = vu->callfd[i] = -1;
+	if (tern_devargs_get(args, "path", vu->path, sizeof(vu->path)) < 0 || vu->path[0] == '\0') {
+		ret = tern_error(EINVAL, VIRTIO_LOG,
+		                 "%s: path= is required: the vhost-user socket, e.g. "
+		                 "--vdev %s,path=/tmp/vhost.sock",
+		                 name, name);
+		goto fail;
+	}
+	if (tern_devargs_get_u32(args, "queues", &queues) == -EINVAL || queues == 0 ||
+	    queues > TERN_MAX_QUEUES_PER_PORT) {
+		ret = tern_error(EINVAL, VIRTIO_LOG, "%s: queues= must be 1..%u (queue pairs)",
+		                 name, TERN_MAX_QUEUES_PER_PORT);
+		goto fail;
+	}
+	if (tern_devargs_get_u32(args, "queue_size", &qsize) == -EINVAL || qsize < 64 ||
+	    qsize > 32768 || (qsize & (qsize - 1))) {
+		ret = tern_error(EINVAL, VIRTIO_LOG,
+		                 "%s: queue_size= must be a power of two in 64..32768", name);
+		goto fail;
+	}
+	if (tern_devargs_get_u32(args, "server", &server) == -EINVAL || server > 1 ||
+	    tern_devargs_get_u32(args, "packed_vq", &packed) == -EINVAL || packed > 1) {
+		ret =
+		    tern_error(EINVAL, VIRTIO_LOG, "%s: server= and packed_vq= take 0 or 1", name);
+		goto fail;
+	}
+	if (packed) {
+		ret = tern_error(ENOTSUP, VIRTIO_LOG,
+		                 "%s: packed_vq=1 is not supported yet: leave it out (split rings)",
+		                 name);
+		goto fail;
+	}
+	if (tern_devargs_get(args, "mac", mac, sizeof(mac)) >= 0 && parse_mac(mac, vu->mac) < 0) {
+		ret =
+		    tern_error(EINVAL, VIRTIO_LOG, "%s: mac=%s: give XX:XX:XX:XX:XX:XX", name, mac);
+		goto fail;
+	}
+	if (mac[0] == '\0') {
+		struct tern_ether_addr a;
+
+		tern_ether_addr_local(&a, (uint32_t)time(NULL) ^ (uint32_t)getpid() << 8);
+		memcpy(vu->mac, a.addr, 6);
+	}
+	if (tern_eal_iova_mode() != TERN_IOVA_VA) {
+		ret =
+		    tern_error(ENOTSUP, VIRTIO_LOG,
+		               "%s: vhost-user shares virtual addresses: use --iova-mode va", name);
+		goto fail;
+	}
+	vu->queues = (uint16_t)queues;
+	vu->queue_size = (uint16_t)qsize;
+	for (unsigned i = 0; i < 2 * queues; i++) {
+		vu->kickfd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		vu->callfd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (vu->kickfd[i] < 0 || vu->callfd[i] < 0) {
+			ret = tern_error(errno, VIRTIO_LOG,
+			                 "%s: eventfd: %s: raise the open files limit", name,
+			                 strerror(errno));
+			goto fail;
+		}
+	}
+	if (server) {
+		ret = vu_listen(vu);
+		if (ret < 0)
+			goto fail;
+		tern_log(TERN_LOG_INFO, VIRTIO_LOG, "%s: waiting for a vhost-user backend on %s",
+		         name, vu->path);
+		ret = vu_connect(vu, false, VIRTIO_USER_SERVER_WAIT_MS);
+	}
+	for (int t = 0; !server; t++) {
+		ret = vu_connect(vu, t + 1 < VIRTIO_USER_CONNECT_TRIES, 0);
+		if (ret != -ENOENT && ret != -ECONNREFUSED)
+			break;
+		if (t + 1 == VIRTIO_USER_CONNECT_TRIES)
+			break;
+		nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+	}
+	if (ret < 0)
+		goto fail;
+	if (queues > 1) {
+		uint64_t max = 1;
+
+		if (vu->protocol_features >> VHOST_USER_PROTOCOL_F_MQ & 1)
+			ret = vu_get_u64(vu, VHOST_USER_GET_QUEUE_NUM, &max);
+		if (ret == 0 && max < queues) {
+			ret = tern_error(EINVAL, VIRTIO_LOG,
+			                 "%s: queues=%u, but the backend at %s has %" PRIu64
+			                 " queue pair(s): ask for fewer (or give the backend more)",
+			                 name, queues, vu->path, max);
+		}
+		if (ret < 0)
+			goto fail;
+	}
+	hw->ops = &vu_ops;
+	hw->name = vu->name;
+	hw->modern = true;
+	hw->pairs_hint = vu->queues;
+	return 0;
+fail:
+	tern_virtio_user_close(hw);
+	return ret;
+}
