@@ -53,7 +53,7 @@ static int opt_cores(struct tern_eal_config *cfg, const char *opt, const char *v
 		                  "core list for %s is too long (at most %zu characters)", opt,
 		                  sizeof(cfg->cores) - 1);
 	}
-	if (eal_parse_corelist(val, opt, cpus, TERN_MAX_LCORE) < 0)
+	if (tern_eal_parse_corelist(val, opt, cpus, TERN_MAX_LCORE) < 0)
 		return -EINVAL;
 	strlcpy(cfg->cores, val, sizeof(cfg->cores));
 	return 0;

@@ -44,16 +44,16 @@ int tern_pci_identify(const struct tern_pci_addr *addr, uint16_t *vendor, uint16
 
 	if (addr == NULL || vendor == NULL || device == NULL)
 		return -EINVAL;
-	if (pci_emul_lookup(addr, &dev) == 0)
+	if (tern_pci_emul_lookup(addr, &dev) == 0)
 		free(dev.priv);
-	else if (pci_read_dev(addr, &dev) != 0)
+	else if (tern_pci_read_dev(addr, &dev) != 0)
 		return -ENODEV;
 	*vendor = dev.vendor_id;
 	*device = dev.device_id;
 	return 0;
 }
 
-void pci_dev_dir(const struct tern_pci_addr *addr, char *buf, size_t len)
+void tern_pci_dev_dir(const struct tern_pci_addr *addr, char *buf, size_t len)
 {
 	char name[TERN_PCI_ADDR_FMT_SIZE];
 
@@ -217,7 +217,7 @@ static void read_bars(const char *dir, struct tern_pci_dev *dev)
 	fclose(f);
 }
 
-int pci_read_dev(const struct tern_pci_addr *addr, struct tern_pci_dev *dev)
+int tern_pci_read_dev(const struct tern_pci_addr *addr, struct tern_pci_dev *dev)
 {
 	char dir[PATH_MAX];
 	long long v;
@@ -225,7 +225,7 @@ int pci_read_dev(const struct tern_pci_addr *addr, struct tern_pci_dev *dev)
 	memset(dev, 0, sizeof(*dev));
 	dev->addr = *addr;
 	tern_pci_addr_format(addr, dev->name, sizeof(dev->name));
-	pci_dev_dir(addr, dir, sizeof(dir));
+	tern_pci_dev_dir(addr, dir, sizeof(dir));
 	if (read_num(dir, "vendor", &v) != 0)
 		return -ENOENT;
 	dev->vendor_id = (uint16_t)v;
@@ -300,7 +300,7 @@ int tern_pci_scan(struct tern_pci_dev **list)
 			}
 			devs = more;
 		}
-		if (pci_read_dev(&addr, &devs[n]) == 0)
+		if (tern_pci_read_dev(&addr, &devs[n]) == 0)
 			n++;
 	}
 	closedir(d);
@@ -362,7 +362,7 @@ static enum tern_pci_access guess_access(const struct tern_pci_dev *dev)
 	if (dev->emul != NULL)
 		return TERN_PCI_ACCESS_EMUL;
 	if (strcmp(dev->kdriver, "vfio-pci") == 0) {
-		int kind = pci_vfio_group_kind(&dev->addr, &group);
+		int kind = tern_pci_vfio_group_kind(&dev->addr, &group);
 
 		return kind == 1   ? TERN_PCI_ACCESS_NOIOMMU
 		       : kind == 0 ? TERN_PCI_ACCESS_VFIO
@@ -384,11 +384,11 @@ static bool needs_pa(enum tern_pci_access a)
  * maximum guest address width minus one. QEMU's intel-iommu defaults to 39
  * bits, fewer than the 47 of x86-64 user addresses.
  */
-int pci_iommu_width(const struct tern_pci_addr *addr)
+int tern_pci_iommu_width(const struct tern_pci_addr *addr)
 {
 	char dir[PATH_MAX], buf[32];
 
-	pci_dev_dir(addr, dir, sizeof(dir));
+	tern_pci_dev_dir(addr, dir, sizeof(dir));
 	strlcat(dir, "/iommu/intel-iommu", sizeof(dir));
 	if (read_line(dir, "cap", buf, sizeof(buf)) != 0)
 		return 64;
@@ -397,7 +397,7 @@ int pci_iommu_width(const struct tern_pci_addr *addr)
 }
 
 /* Highest bit of a user virtual address plus one (x86-64 4-level paging: 47). */
-int pci_user_va_bits(void)
+int tern_pci_user_va_bits(void)
 {
 	return 47;
 }
@@ -409,12 +409,12 @@ enum tern_iova_mode tern_pci_iova_need(const struct tern_pci_addr *addr,
 
 	if (addr == NULL)
 		return TERN_IOVA_DC;
-	if (pci_emul_lookup(addr, &dev) == 0) {
+	if (tern_pci_emul_lookup(addr, &dev) == 0) {
 		free(dev.priv);
 		return TERN_IOVA_VA;
 	}
 	if (access == TERN_PCI_ACCESS_AUTO) {
-		if (pci_read_dev(addr, &dev) != 0)
+		if (tern_pci_read_dev(addr, &dev) != 0)
 			return TERN_IOVA_DC;
 		access = guess_access(&dev);
 	}
@@ -422,10 +422,10 @@ enum tern_iova_mode tern_pci_iova_need(const struct tern_pci_addr *addr,
 		return TERN_IOVA_PA;
 	if (access != TERN_PCI_ACCESS_VFIO)
 		return TERN_IOVA_DC;
-	return pci_iommu_width(addr) < pci_user_va_bits() ? TERN_IOVA_PA : TERN_IOVA_VA;
+	return tern_pci_iommu_width(addr) < tern_pci_user_va_bits() ? TERN_IOVA_PA : TERN_IOVA_VA;
 }
 
-int eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *iova)
+int tern_eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *iova)
 {
 	bool pa = false;
 
@@ -446,7 +446,7 @@ int eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *
 		if (cfg->iova_mode == TERN_IOVA_VA) {
 			struct tern_pci_dev dev;
 
-			if (access == TERN_PCI_ACCESS_AUTO && pci_read_dev(&addr, &dev) == 0)
+			if (access == TERN_PCI_ACCESS_AUTO && tern_pci_read_dev(&addr, &dev) == 0)
 				access = guess_access(&dev);
 			if (needs_pa(access))
 				return tern_error(
@@ -460,7 +460,7 @@ int eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *
 			                  "--iova-mode va cannot work with %s: its IOMMU "
 			                  "translates %d-bit addresses, fewer than the %d bits "
 			                  "of user virtual addresses; use --iova-mode pa",
-			                  da->name, pci_iommu_width(&addr), pci_user_va_bits());
+			                  da->name, tern_pci_iommu_width(&addr), tern_pci_user_va_bits());
 		}
 		pa = true;
 	}
@@ -496,7 +496,7 @@ struct tern_pci_dev *tern_pci_open(const struct tern_pci_addr *addr, enum tern_p
 		return open_fail(NULL, ENOMEM);
 
 	/* A device model in a test takes the address over, whatever sysfs says. */
-	ret = pci_emul_lookup(addr, dev);
+	ret = tern_pci_emul_lookup(addr, dev);
 	if (ret == 0)
 		return dev;
 	if (ret == -ENOMEM)
@@ -506,7 +506,7 @@ struct tern_pci_dev *tern_pci_open(const struct tern_pci_addr *addr, enum tern_p
 		           name);
 		return open_fail(dev, ENODEV);
 	}
-	if (pci_read_dev(addr, dev) != 0) {
+	if (tern_pci_read_dev(addr, dev) != 0) {
 		tern_error(ENODEV, PCI_LOG,
 		           "no PCI device %s in %s/bus/pci/devices: check the address "
 		           "(tools/tern-devbind --status)",
@@ -565,9 +565,9 @@ struct tern_pci_dev *tern_pci_open(const struct tern_pci_addr *addr, enum tern_p
 	dev->priv = p;
 	dev->access = access;
 	if (access == TERN_PCI_ACCESS_SYSFS)
-		ret = pci_sysfs_open(dev, p);
+		ret = tern_pci_sysfs_open(dev, p);
 	else
-		ret = pci_vfio_open(dev, p, access == TERN_PCI_ACCESS_NOIOMMU);
+		ret = tern_pci_vfio_open(dev, p, access == TERN_PCI_ACCESS_NOIOMMU);
 	if (ret < 0) {
 		for (unsigned i = 0; i < TERN_DIM(p->own_fds); i++)
 			if (p->own_fds[i] >= 0)
@@ -592,7 +592,7 @@ void tern_pci_close(struct tern_pci_dev *dev)
 			if (dev->bar[i].va != NULL)
 				munmap(dev->bar[i].va, dev->bar[i].len);
 		if (dev->access != TERN_PCI_ACCESS_SYSFS)
-			pci_vfio_close(dev, p);
+			tern_pci_vfio_close(dev, p);
 		for (unsigned i = 0; i < TERN_DIM(p->own_fds); i++)
 			if (p->own_fds[i] >= 0)
 				close(p->own_fds[i]);
@@ -662,7 +662,7 @@ int tern_pci_cfg_read(struct tern_pci_dev *dev, void *buf, size_t len, uint64_t 
 		return -EINVAL;
 	if (dev->emul != NULL)
 		return dev->emul->cfg_read ? dev->emul->cfg_read(dev->emul_ctx, buf, len, off)
-		                           : pci_emul_cfg_read(dev, buf, len, off);
+		                           : tern_pci_emul_cfg_read(dev, buf, len, off);
 	return region_rw(&((struct pci_priv *)dev->priv)->cfg, buf, NULL, len, off);
 }
 

@@ -44,7 +44,7 @@ struct tern_port_fp tern_port_fp_table[TERN_MAX_PORTS] = {
         },
 };
 
-void port_fp_publish(struct tern_port_dev *dev)
+void tern_port_fp_publish(struct tern_port_dev *dev)
 {
 	struct tern_port_fp *fp = &tern_port_fp_table[dev->port_id];
 
@@ -54,7 +54,7 @@ void port_fp_publish(struct tern_port_dev *dev)
 	fp->tx_burst = dev->tx_burst;
 }
 
-void port_fp_reset(uint16_t port)
+void tern_port_fp_reset(uint16_t port)
 {
 	struct tern_port_fp *fp = &tern_port_fp_table[port];
 
@@ -69,11 +69,11 @@ int tern_port_fp_check(uint16_t port, uint16_t queue, bool rx)
 {
 	const struct tern_port_dev *dev;
 
-	if (port >= port_nb || port_devs[port] == NULL) {
+	if (port >= tern_port_nb || tern_port_devs[port] == NULL) {
 		TERN_DP_LOG(ERR, PORT_LOG, "%s_burst: no port %u", rx ? "rx" : "tx", port);
 		return -EINVAL;
 	}
-	dev = port_devs[port];
+	dev = tern_port_devs[port];
 	if (dev->state != PORT_STARTED) {
 		TERN_DP_LOG(ERR, PORT_LOG, "%s_burst: port %u (%s) is not started",
 		            rx ? "rx" : "tx", port, dev->name);

@@ -13,51 +13,51 @@
 #include "port_internal.h"
 #include "tern_memory.h"
 
-struct tern_port_dev *port_devs[TERN_MAX_PORTS];
-uint16_t port_nb;
+struct tern_port_dev *tern_port_devs[TERN_MAX_PORTS];
+uint16_t tern_port_nb;
 
-struct tern_port_dev *port_get(uint16_t port, const char *what)
+struct tern_port_dev *tern_port_get_dev(uint16_t port, const char *what)
 {
-	if (port >= port_nb) {
+	if (port >= tern_port_nb) {
 		tern_error(EINVAL, PORT_LOG, "%s: no port %u (ports are 0..%d)", what, port,
-		           port_nb - 1);
+		           tern_port_nb - 1);
 		return NULL;
 	}
-	if (port_devs[port] == NULL) {
+	if (tern_port_devs[port] == NULL) {
 		tern_error(EINVAL, PORT_LOG, "%s: port %u is closed", what, port);
 		return NULL;
 	}
-	return port_devs[port];
+	return tern_port_devs[port];
 }
 
-int port_attach(struct tern_port_dev *dev)
+int tern_port_attach(struct tern_port_dev *dev)
 {
-	if (port_nb >= TERN_MAX_PORTS) {
+	if (tern_port_nb >= TERN_MAX_PORTS) {
 		return tern_error(ENOSPC, PORT_LOG, "%s: too many ports (at most %d)", dev->name,
 		                  TERN_MAX_PORTS);
 	}
-	dev->port_id = port_nb;
+	dev->port_id = tern_port_nb;
 	dev->state = PORT_PROBED;
-	port_devs[port_nb++] = dev;
+	tern_port_devs[tern_port_nb++] = dev;
 	return 0;
 }
 
 uint16_t tern_port_count(void)
 {
-	return port_nb;
+	return tern_port_nb;
 }
 
 bool tern_port_is_valid(uint16_t port)
 {
-	return port < port_nb && port_devs[port] != NULL;
+	return port < tern_port_nb && tern_port_devs[port] != NULL;
 }
 
 int tern_port_by_name(const char *name, uint16_t *port)
 {
 	if (name == NULL || port == NULL)
 		return -EINVAL;
-	for (uint16_t p = 0; p < port_nb; p++) {
-		if (port_devs[p] != NULL && strcmp(port_devs[p]->name, name) == 0) {
+	for (uint16_t p = 0; p < tern_port_nb; p++) {
+		if (tern_port_devs[p] != NULL && strcmp(tern_port_devs[p]->name, name) == 0) {
 			*port = p;
 			return 0;
 		}
@@ -67,7 +67,7 @@ int tern_port_by_name(const char *name, uint16_t *port)
 
 int tern_port_info_get(uint16_t port, struct tern_port_info *info)
 {
-	struct tern_port_dev *dev = port_get(port, "info_get");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "info_get");
 
 	if (dev == NULL || info == NULL)
 		return -EINVAL;
@@ -101,7 +101,7 @@ static void release_queues(struct tern_port_dev *dev)
 int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
                         const struct tern_port_conf *conf)
 {
-	struct tern_port_dev *dev = port_get(port, "configure");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "configure");
 	struct tern_port_conf defaults = {.mtu = 0}; /* leave the MTU as the device has it */
 	struct tern_port_info info;
 	int ret;
@@ -164,7 +164,7 @@ static struct tern_port_dev *queue_setup_check(uint16_t port, uint16_t queue, ui
                                                bool rx, int *err)
 {
 	const char *what = rx ? "rx_queue_setup" : "tx_queue_setup";
-	struct tern_port_dev *dev = port_get(port, what);
+	struct tern_port_dev *dev = tern_port_get_dev(port, what);
 	struct tern_port_info info;
 	uint16_t nb_q, lo, hi;
 
@@ -257,7 +257,7 @@ int tern_port_tx_queue_setup(uint16_t port, uint16_t queue, uint16_t nb_desc, in
 
 int tern_port_start(uint16_t port)
 {
-	struct tern_port_dev *dev = port_get(port, "start");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "start");
 	int ret;
 
 	if (dev == NULL)
@@ -286,13 +286,13 @@ int tern_port_start(uint16_t port)
 	if (ret < 0)
 		return ret;
 	dev->state = PORT_STARTED;
-	port_fp_publish(dev);
+	tern_port_fp_publish(dev);
 	return 0;
 }
 
 int tern_port_stop(uint16_t port)
 {
-	struct tern_port_dev *dev = port_get(port, "stop");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "stop");
 
 	if (dev == NULL)
 		return -EINVAL;
@@ -303,32 +303,32 @@ int tern_port_stop(uint16_t port)
 	 * the rule in fp.c at least stops reaching the driver soon; the driver
 	 * then gives back what it holds.
 	 */
-	port_fp_reset(port);
+	tern_port_fp_reset(port);
 	dev->state = PORT_CONFIGURED;
 	return dev->ops->stop(dev);
 }
 
 int tern_port_close(uint16_t port)
 {
-	struct tern_port_dev *dev = port_get(port, "close");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "close");
 
 	if (dev == NULL)
 		return -EINVAL;
 	tern_port_stop(port);
 	release_queues(dev);
-	port_devs[port] = NULL;
+	tern_port_devs[port] = NULL;
 	dev->ops->close(dev);
 	return 0;
 }
 
 bool tern_port_is_started(uint16_t port)
 {
-	return tern_port_is_valid(port) && port_devs[port]->state == PORT_STARTED;
+	return tern_port_is_valid(port) && tern_port_devs[port]->state == PORT_STARTED;
 }
 
 int tern_port_mac_get(uint16_t port, struct tern_ether_addr *mac)
 {
-	struct tern_port_dev *dev = port_get(port, "mac_get");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "mac_get");
 
 	if (dev == NULL || mac == NULL)
 		return -EINVAL;
@@ -338,7 +338,7 @@ int tern_port_mac_get(uint16_t port, struct tern_ether_addr *mac)
 
 int tern_port_mac_set(uint16_t port, const struct tern_ether_addr *mac)
 {
-	struct tern_port_dev *dev = port_get(port, "mac_set");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "mac_set");
 	int ret;
 
 	if (dev == NULL || mac == NULL)
@@ -363,7 +363,7 @@ int tern_port_mac_set(uint16_t port, const struct tern_ether_addr *mac)
 
 int tern_port_promisc_set(uint16_t port, bool on)
 {
-	struct tern_port_dev *dev = port_get(port, "promisc_set");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "promisc_set");
 	int ret;
 
 	if (dev == NULL)
@@ -381,7 +381,7 @@ int tern_port_promisc_set(uint16_t port, bool on)
 
 int tern_port_promisc_get(uint16_t port)
 {
-	struct tern_port_dev *dev = port_get(port, "promisc_get");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "promisc_get");
 
 	if (dev == NULL)
 		return -EINVAL;
@@ -390,7 +390,7 @@ int tern_port_promisc_get(uint16_t port)
 
 int tern_port_link_get(uint16_t port, struct tern_link *link)
 {
-	struct tern_port_dev *dev = port_get(port, "link_get");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "link_get");
 
 	if (dev == NULL || link == NULL)
 		return -EINVAL;

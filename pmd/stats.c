@@ -23,7 +23,7 @@ static int port_raw_stats(struct tern_port_dev *dev, struct tern_port_stats *s)
 
 int tern_port_stats_get(uint16_t port, struct tern_port_stats *stats)
 {
-	struct tern_port_dev *dev = port_get(port, "stats_get");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "stats_get");
 	const struct tern_port_stats *b;
 	int ret;
 
@@ -47,7 +47,7 @@ int tern_port_stats_get(uint16_t port, struct tern_port_stats *stats)
 static int queue_stats(uint16_t port, uint16_t queue, bool rx, struct tern_queue_stats *stats)
 {
 	const char *what = rx ? "rxq_stats_get" : "txq_stats_get";
-	struct tern_port_dev *dev = port_get(port, what);
+	struct tern_port_dev *dev = tern_port_get_dev(port, what);
 	const struct tern_queue_stats *b;
 	uint16_t nb_q;
 	int ret;
@@ -85,7 +85,7 @@ int tern_port_txq_stats_get(uint16_t port, uint16_t queue, struct tern_queue_sta
 
 int tern_port_stats_reset(uint16_t port)
 {
-	struct tern_port_dev *dev = port_get(port, "stats_reset");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "stats_reset");
 	int ret;
 
 	if (dev == NULL)
