@@ -49,13 +49,20 @@ struct pci_priv {
 	void *vfio;                         /* pci_vfio.c's group/device state */
 };
 
-/* pci.c: a device's directory under tern_pci_sysfs_root(). */
+/*
+ * pci_scan.c: the access path AUTO resolves to for a device read from sysfs
+ * (AUTO when it cannot be told), and whether a path needs physical addresses.
+ */
+TERN_INTERNAL enum tern_pci_access tern_pci_guess_access(const struct tern_pci_dev *dev);
+TERN_INTERNAL bool tern_pci_needs_pa(enum tern_pci_access a);
+
+/* pci_scan.c: a device's directory under tern_pci_sysfs_root(). */
 TERN_INTERNAL void tern_pci_dev_dir(const struct tern_pci_addr *addr, char *buf, size_t len);
 
-/* pci.c: read identity, BARs and driver of one device from sysfs; -ENOENT if absent. */
+/* pci_scan.c: read identity, BARs and driver of one device from sysfs; -ENOENT if absent. */
 TERN_INTERNAL int tern_pci_read_dev(const struct tern_pci_addr *addr, struct tern_pci_dev *dev);
 
-/* pci.c: bits of IOVA the device's IOMMU translates (64: unknown); user VA bits. */
+/* pci_scan.c: bits of IOVA the device's IOMMU translates (64: unknown); user VA bits. */
 TERN_INTERNAL int tern_pci_iommu_width(const struct tern_pci_addr *addr);
 TERN_INTERNAL int tern_pci_user_va_bits(void);
 
@@ -79,7 +86,7 @@ TERN_INTERNAL int tern_pci_emul_cfg_read(struct tern_pci_dev *dev, void *buf, si
                                          uint64_t off);
 
 /*
- * pci.c, for eal.c: the IOVA mode init should use for the -a devices of
+ * pci_scan.c, for eal.c: the IOVA mode init should use for the -a devices of
  * cfg, before memory is handed out. TERN_IOVA_DC in the config: VA if every
  * device is reached through VFIO with an IOMMU (or is a model), else PA. An
  * explicit mode that a device cannot work with fails with one line.
