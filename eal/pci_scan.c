@@ -458,7 +458,8 @@ int tern_eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_m
 			                  "--iova-mode va cannot work with %s: its IOMMU "
 			                  "translates %d-bit addresses, fewer than the %d bits "
 			                  "of user virtual addresses; use --iova-mode pa",
-			                  da->name, tern_pci_iommu_width(&addr), tern_pci_user_va_bits());
+			                  da->name, tern_pci_iommu_width(&addr),
+			                  tern_pci_user_va_bits());
 		}
 		pa = true;
 	}
@@ -468,4 +469,3 @@ int tern_eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_m
 		*iova = TERN_IOVA_VA;
 	return 0;
 }
-
