@@ -121,7 +121,7 @@ static int split_devarg(const char *opt, const char *val, struct tern_eal_devarg
 static int opt_pci(struct tern_eal_config *cfg, const char *opt, const char *val)
 {
 	struct tern_eal_devarg *da;
-	size_t nlen;
+	size_t nlen = 0; /* set by split_devarg() */
 
 	if (cfg->nb_pci >= TERN_EAL_MAX_DEVARGS) {
 		return tern_error(EINVAL, EAL_LOG, "too many %s (at most %d)", opt,
@@ -143,7 +143,7 @@ static int opt_pci(struct tern_eal_config *cfg, const char *opt, const char *val
 static int opt_vdev(struct tern_eal_config *cfg, const char *opt, const char *val)
 {
 	struct tern_eal_devarg *da;
-	size_t nlen;
+	size_t nlen = 0; /* set by split_devarg() */
 
 	if (cfg->nb_vdev >= TERN_EAL_MAX_DEVARGS) {
 		return tern_error(EINVAL, EAL_LOG, "too many %s (at most %d)", opt,
