@@ -7,7 +7,8 @@ set -euo pipefail
 a=${1:?usage: static_names.sh path/to/libtern.a}
 skip='^(af_packet_|af_xdp_|memif_|virtio_|ixgbe_)'
 stray=$(nm -A -g --defined-only "$a" | awk '{ split($1, p, ":"); print p[2], $3 }' |
-	grep -Ev "$skip" | grep -v ' tern_' || true)
+	grep -Ev "$skip" | grep -v ' tern_' |
+	grep -Ev ' __(odr_asan|asan|ubsan|tsan|sancov)' || true)
 if [ -n "$stray" ]; then
 	echo "static_names.sh: $a defines global symbols without the tern_ prefix (object symbol):" >&2
 	printf '  %s\n' "$stray" >&2
