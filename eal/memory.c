@@ -631,12 +631,11 @@ int tern_eal_memory_init(const struct tern_eal_config *cfg, enum tern_iova_mode 
 		 * Hugepages (hugetlbfs) are not moved by compaction; under VFIO the
 		 * IOMMU pins whatever it maps.
 		 */
-		tern_eal_set_error(EAL_LOG,
-		                   "--no-huge cannot give physical addresses (--iova-mode pa, or a "
-		                   "device without an IOMMU): 4 KiB pages move and the device "
-		                   "would write to the old ones: use hugepages, or VFIO with an "
-		                   "IOMMU");
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "--no-huge cannot give physical addresses (--iova-mode pa, or a "
+		                  "device without an IOMMU): 4 KiB pages move and the device "
+		                  "would write to the old ones: use hugepages, or VFIO with an "
+		                  "IOMMU");
 	}
 	pthread_mutex_lock(&mem_lock);
 	mem_no_huge = cfg->no_huge;
