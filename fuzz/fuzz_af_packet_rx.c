@@ -342,7 +342,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (round + 1 == 4 * MAX_SLOTS + AFP_PEND_MAX)
 			__builtin_trap();
 	}
-	if (afp_read(&q.packets) != nout)
+	if (tern_qstat_read(&q.stats.packets) != nout)
 		__builtin_trap();
 	if (all_known) {
 		while (wi < nslots && want[wi].e != E_EXACT)

@@ -59,8 +59,9 @@
  * or xdp_prog=PATH, attached at start through a bpf_link and detached at
  * stop; a program someone else attached is never touched.
  *
- * Counters: one writer per queue (its poller), read by stats on another
- * thread: relaxed atomic loads and stores, as in af_packet.
+ * Counters: each queue's struct tern_qstats (tern_driver.h), written by its
+ * poller; `missed` alone is written by the control path, from the
+ * kernel's XDP_STATISTICS, when stats are read.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -207,6 +208,18 @@ static int sock_open(struct axp_port *ap, struct axp_sock *s, uint32_t nic_q,
 	socklen_t optlen = sizeof(opts);
 	int ret;
 
+	/*
+	 * libxdp fills in the ring structs but leaves the fill ring's
+	 * cached_prod as it finds it: a restart on the same queue struct would
+	 * produce from the old socket's index, and the kernel read zeroed
+	 * entries (chunk 0) up to it. Start every ring from zero.
+	 */
+	memset(fill, 0, sizeof(*fill));
+	memset(comp, 0, sizeof(*comp));
+	if (rxq != NULL)
+		memset(&rxq->rx, 0, sizeof(rxq->rx));
+	if (txq != NULL)
+		memset(&txq->tx, 0, sizeof(txq->tx));
 	if (ap->mode == AXP_MODE_ZC)
 		sc.bind_flags |= XDP_ZEROCOPY;
 	else if (ap->mode == AXP_MODE_COPY)

@@ -654,7 +654,7 @@ def main():
         n.setup(mtu=1600 if case == "malformed" else None)
         if case == "flood":
             n.start("--tcp-max-conns", "64", "--tcp-max-per-source", "32", "--tcp-max-half-open", "16",
-                    "--stack-mem-mb", str(FLOOD_MEM_MB), "--udp-rate", "1000")
+                    "--stack-mem-mb", str(FLOOD_MEM_MB), "--udp-rate", "50")
         else:
             n.start()
         CASES[case](n)

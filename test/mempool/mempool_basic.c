@@ -320,7 +320,7 @@ Test(mempool, every_object_has_its_iova_and_one_contiguous_range, WITH_EAL)
 /* PA mode runs on hugepages (--no-huge with PA is refused); test.sh reserves some. */
 static bool pa_possible(void)
 {
-	return geteuid() == 0 && tern_test_hugepages_free() >= 4;
+	return geteuid() == 0 && tern_test_hugepages_free() >= 8;
 }
 
 static void up_pa(void)
@@ -339,7 +339,7 @@ static void down_pa(void)
 Test(mempool, pa_mode_objects_never_straddle_a_page, .init = up_pa, .fini = down_pa)
 {
 	if (!tern_eal_is_initialized())
-		cr_skip_test("PA mode needs root (pagemap) and 4 free 2 MiB hugepages");
+		cr_skip_test("PA mode needs root (pagemap) and 8 free 2 MiB hugepages");
 	cr_assert_eq(tern_eal_iova_mode(), TERN_IOVA_PA);
 	/* 2 MiB pages: 3000 objects of ~1 KiB span two, so the page-boundary rule bites. */
 	cr_assert_eq(check_layout(1000), 0);
@@ -347,6 +347,6 @@ Test(mempool, pa_mode_objects_never_straddle_a_page, .init = up_pa, .fini = down
 	cr_assert_eq(check_layout(200), 0);
 	/* Bigger than a (2 MiB) page: cannot be made contiguous in PA mode. */
 	cr_assert_null(
-	    tern_mempool_create("huge", 8, 3u << 20, 0, TERN_SOCKET_ID_ANY, 0, NULL, NULL));
+	    tern_mempool_create("huge", 1, 3u << 20, 0, TERN_SOCKET_ID_ANY, 0, NULL, NULL));
 	cr_assert_eq(tern_errno, EINVAL);
 }

@@ -42,7 +42,7 @@ ip -n "$NSC" link set "ec$T" up
 ip -n "$NSS" link set "es$T" up
 
 ip netns exec "$NSS" "$ECHO" --no-huge -l 0 --log-level af_xdp:debug \
-	--vdev "af_xdp0,iface=es$T" -- --ip "$NET.2/24" --json "$TMPD/echo.json" \
+	--vdev "af_xdp0,iface=es$T,mode=copy" -- --ip "$NET.2/24" --json "$TMPD/echo.json" \
 	>"$TMPD/echo.out" 2>&1 &
 EPID=$!
 for _ in $(seq 100); do
@@ -64,5 +64,6 @@ cat "$TMPD/echo.out"
 grep -Eq '^buffers: ([0-9]+)/\1 returned$' "$TMPD/echo.out" || fail "buffers line"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["buffers_returned"] == r["buffers_total"] > 0 and r["tcp_bytes"] == 1 << 20 and r["out"]["udp"] >= 3 and r["out"]["icmp"] >= 21, r' \
 	"$TMPD/echo.json" || fail "JSON counters"
+grep -q "af_xdp0: es$T queues 0-0: copy mode" "$TMPD/echo.out" || fail "mode=copy not logged"
 ! ip -n "$NSS" link show dev "es$T" | grep -q prog/xdp || fail "XDP program left on es$T"
 echo "ok: ping 20/20, UDP 1/100/1472 bytes, 1 MiB TCP echo through af_xdp"

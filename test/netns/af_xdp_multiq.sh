@@ -3,11 +3,12 @@
 # tern-l2fwd with 2 lcores each polling 2 queues of each port (-q 4). UDP
 # datagrams numbered and spread over 32 flows (so the peer's TX queue choice
 # spreads them over the queues) must each arrive in ns B exactly once, and
-# more than one queue of each port must have carried traffic.
+# more than one queue of each port must have carried traffic. The ports
+# busy-poll (busy_budget=32), so that path runs too.
 . "$(dirname "$0")/af_xdp_lib.sh"
 N=${N:-4000}
 netns_setup_mq 4
-AXP_ARGS=",queue_count=4" L2FWD_EXTRA="-q 4" L2FWD_EAL_EXTRA="--log-level af_xdp:debug" \
+AXP_ARGS=",queue_count=4,busy_budget=32" L2FWD_EXTRA="-q 4" L2FWD_EAL_EXTRA="--log-level af_xdp:debug" \
 	l2fwd_start 60
 cat >"$TMPD/count.py" <<'PY'
 import socket, struct, sys, time
