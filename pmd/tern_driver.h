@@ -168,7 +168,7 @@ struct tern_driver {
 	/*
 	 * Create the device for `name` ("null0") with its "k=v,k=v" args (never
 	 * NULL). On success store it in *dev (its name is filled in by the caller
-	 * afterwards) and return 0; else a negative errno after one log line.
+	 * afterwards) and return 0; else a negative errno from tern_error().
 	 */
 	int (*probe)(const char *name, const char *args, struct tern_port_dev **dev);
 	/*
