@@ -151,7 +151,7 @@ static int check_config(const struct tern_eal_config *cfg)
 
 static void restore_log(void)
 {
-	eal_log_restore_levels();
+	tern_eal_log_restore_levels();
 	if (log_fn_replaced)
 		tern_log_set_callback(saved_log_fn, saved_log_arg);
 	log_fn_replaced = false;
@@ -180,12 +180,12 @@ int tern_eal_init_layer(const struct tern_eal_config *cfg, const struct tern_eal
 	 * The host's sink first, so that every line of init, the config's own
 	 * errors included, goes where the host wants it.
 	 */
-	eal_log_get_callback(&saved_log_fn, &saved_log_arg);
+	tern_eal_log_get_callback(&saved_log_fn, &saved_log_arg);
 	if (cfg->log_fn) {
 		log_fn_replaced = true;
 		tern_log_set_callback(cfg->log_fn, cfg->log_arg);
 	}
-	eal_log_save_levels();
+	tern_eal_log_save_levels();
 	ret = check_config(cfg);
 	if (ret)
 		goto err_log;
@@ -200,14 +200,14 @@ int tern_eal_init_layer(const struct tern_eal_config *cfg, const struct tern_eal
 	 * device has no IOMMU in front of it (no-IOMMU VFIO or sysfs), which
 	 * needs physical addresses (eal/pci.c).
 	 */
-	ret = eal_pci_choose_iova(cfg, &iova);
+	ret = tern_eal_pci_choose_iova(cfg, &iova);
 	if (ret)
 		goto err_log;
 
-	ret = eal_lcore_init(cfg);
+	ret = tern_eal_lcore_init(cfg);
 	if (ret)
 		goto err_log;
-	ret = eal_memory_init(cfg, iova);
+	ret = tern_eal_memory_init(cfg, iova);
 	if (ret)
 		goto err_lcore;
 	eal_cfg = *cfg;
@@ -231,9 +231,9 @@ int tern_eal_init_layer(const struct tern_eal_config *cfg, const struct tern_eal
 	goto out;
 
 err_memory:
-	eal_memory_cleanup();
+	tern_eal_memory_cleanup();
 err_lcore:
-	eal_lcore_cleanup();
+	tern_eal_lcore_cleanup();
 err_log:
 	restore_log();
 out:
@@ -265,8 +265,8 @@ int tern_eal_cleanup(void)
 		eal_layer->cleanup();
 	eal_layer = NULL;
 	set_phase(PHASE_OFF);
-	eal_lcore_cleanup();
-	eal_memory_cleanup();
+	tern_eal_lcore_cleanup();
+	tern_eal_memory_cleanup();
 	restore_log();
 	eal_running = false;
 	pthread_mutex_unlock(&eal_lock);

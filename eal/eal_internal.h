@@ -14,11 +14,11 @@
 #define EAL_LOG "eal"
 
 /* log.c: the sink in force, so that cleanup can put back what init replaced. */
-void eal_log_get_callback(tern_log_fn *fn, void **arg);
+TERN_INTERNAL void tern_eal_log_get_callback(tern_log_fn *fn, void **arg);
 
 /* log.c: keep the levels before init applies the config's; put them back. */
-void eal_log_save_levels(void);
-void eal_log_restore_levels(void);
+TERN_INTERNAL void tern_eal_log_save_levels(void);
+TERN_INTERNAL void tern_eal_log_restore_levels(void);
 
 /*
  * lcore.c: parse a core list ("0-3,6") into cpus[] in the order written.
@@ -26,15 +26,16 @@ void eal_log_restore_levels(void);
  * line. Only syntax, range and duplicates are checked here. Returns the
  * number of cores or -EINVAL with the last error set.
  */
-int eal_parse_corelist(const char *list, const char *what, int *cpus, unsigned max);
+TERN_INTERNAL int tern_eal_parse_corelist(const char *list, const char *what, int *cpus,
+                                          unsigned max);
 
 /* lcore.c: create the lcores of cfg->cores; undo it. */
-int eal_lcore_init(const struct tern_eal_config *cfg);
-void eal_lcore_cleanup(void);
+TERN_INTERNAL int tern_eal_lcore_init(const struct tern_eal_config *cfg);
+TERN_INTERNAL void tern_eal_lcore_cleanup(void);
 
 /* memory.c: check hugepages and take the limits of cfg; free what is left. */
-int eal_memory_init(const struct tern_eal_config *cfg, enum tern_iova_mode iova);
-void eal_memory_cleanup(void);
+TERN_INTERNAL int tern_eal_memory_init(const struct tern_eal_config *cfg, enum tern_iova_mode iova);
+TERN_INTERNAL void tern_eal_memory_cleanup(void);
 
 /*
  * memory.c: an IOMMU that must know every DMA allocation (VFIO type1).
@@ -47,6 +48,6 @@ struct eal_dma_hook {
 	void (*unmap)(void *ctx, void *va, tern_iova_t iova, size_t len);
 	void *ctx;
 };
-int eal_memory_set_dma_hook(const struct eal_dma_hook *hook);
+TERN_INTERNAL int tern_eal_memory_set_dma_hook(const struct eal_dma_hook *hook);
 
 #endif /* TERN_EAL_INTERNAL_H */

@@ -49,40 +49,49 @@ struct pci_priv {
 	void *vfio;                         /* pci_vfio.c's group/device state */
 };
 
-/* pci.c: a device's directory under tern_pci_sysfs_root(). */
-void pci_dev_dir(const struct tern_pci_addr *addr, char *buf, size_t len);
+/*
+ * pci_scan.c: the access path AUTO resolves to for a device read from sysfs
+ * (AUTO when it cannot be told), and whether a path needs physical addresses.
+ */
+TERN_INTERNAL enum tern_pci_access tern_pci_guess_access(const struct tern_pci_dev *dev);
+TERN_INTERNAL bool tern_pci_needs_pa(enum tern_pci_access a);
 
-/* pci.c: read identity, BARs and driver of one device from sysfs; -ENOENT if absent. */
-int pci_read_dev(const struct tern_pci_addr *addr, struct tern_pci_dev *dev);
+/* pci_scan.c: a device's directory under tern_pci_sysfs_root(). */
+TERN_INTERNAL void tern_pci_dev_dir(const struct tern_pci_addr *addr, char *buf, size_t len);
 
-/* pci.c: bits of IOVA the device's IOMMU translates (64: unknown); user VA bits. */
-int pci_iommu_width(const struct tern_pci_addr *addr);
-int pci_user_va_bits(void);
+/* pci_scan.c: read identity, BARs and driver of one device from sysfs; -ENOENT if absent. */
+TERN_INTERNAL int tern_pci_read_dev(const struct tern_pci_addr *addr, struct tern_pci_dev *dev);
+
+/* pci_scan.c: bits of IOVA the device's IOMMU translates (64: unknown); user VA bits. */
+TERN_INTERNAL int tern_pci_iommu_width(const struct tern_pci_addr *addr);
+TERN_INTERNAL int tern_pci_user_va_bits(void);
 
 /* pci_sysfs.c: open config and resourceN files. 0 or negative errno after one error line. */
-int pci_sysfs_open(struct tern_pci_dev *dev, struct pci_priv *p);
+TERN_INTERNAL int tern_pci_sysfs_open(struct tern_pci_dev *dev, struct pci_priv *p);
 
 /* pci_vfio.c: join the device's group to a container, get the device fd and its regions. */
-int pci_vfio_open(struct tern_pci_dev *dev, struct pci_priv *p, bool noiommu);
-void pci_vfio_close(struct tern_pci_dev *dev, struct pci_priv *p);
+TERN_INTERNAL int tern_pci_vfio_open(struct tern_pci_dev *dev, struct pci_priv *p, bool noiommu);
+TERN_INTERNAL void tern_pci_vfio_close(struct tern_pci_dev *dev, struct pci_priv *p);
 
 /*
  * pci_vfio.c: what group a device bound to vfio-pci is in. Returns 1 for
  * a no-IOMMU group, 0 for an IOMMU one, -ENOENT without iommu_group.
  */
-int pci_vfio_group_kind(const struct tern_pci_addr *addr, int *group);
+TERN_INTERNAL int tern_pci_vfio_group_kind(const struct tern_pci_addr *addr, int *group);
 
 /* pci_emul.c: the model registered for addr, filled into dev; -ENOENT if none. */
-int pci_emul_lookup(const struct tern_pci_addr *addr, struct tern_pci_dev *dev);
+TERN_INTERNAL int tern_pci_emul_lookup(const struct tern_pci_addr *addr, struct tern_pci_dev *dev);
 /* pci_emul.c: config space of a model without cfg callbacks (a synthesized header). */
-int pci_emul_cfg_read(struct tern_pci_dev *dev, void *buf, size_t len, uint64_t off);
+TERN_INTERNAL int tern_pci_emul_cfg_read(struct tern_pci_dev *dev, void *buf, size_t len,
+                                         uint64_t off);
 
 /*
- * pci.c, for eal.c: the IOVA mode init should use for the -a devices of
+ * pci_scan.c, for eal.c: the IOVA mode init should use for the -a devices of
  * cfg, before memory is handed out. TERN_IOVA_DC in the config: VA if every
  * device is reached through VFIO with an IOMMU (or is a model), else PA. An
  * explicit mode that a device cannot work with fails with one line.
  */
-int eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *iova);
+TERN_INTERNAL int tern_eal_pci_choose_iova(const struct tern_eal_config *cfg,
+                                           enum tern_iova_mode *iova);
 
 #endif /* TERN_EAL_PCI_H */

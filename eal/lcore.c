@@ -325,7 +325,7 @@ static void *worker_main(void *p)
 	return NULL;
 }
 
-int eal_parse_corelist(const char *list, const char *what, int *cpus, unsigned max)
+int tern_eal_parse_corelist(const char *list, const char *what, int *cpus, unsigned max)
 {
 	bool seen[TERN_MAX_LCORE] = {false};
 	const char *p = list;
@@ -443,7 +443,7 @@ static int process_cpus(cpu_set_t *set)
 	return sched_getaffinity(0, sizeof(*set), set) == 0 ? 0 : -errno;
 }
 
-void eal_lcore_cleanup(void)
+void tern_eal_lcore_cleanup(void)
 {
 	unsigned id;
 
@@ -512,7 +512,7 @@ static int start_worker(struct lcore *lc, unsigned id)
 	return 0;
 }
 
-int eal_lcore_init(const struct tern_eal_config *cfg)
+int tern_eal_lcore_init(const struct tern_eal_config *cfg)
 {
 	int cpus[TERN_MAX_LCORE];
 	cpu_set_t allowed;
@@ -532,7 +532,7 @@ int eal_lcore_init(const struct tern_eal_config *cfg)
 		cpus[0] = cpu < 0 ? 0 : cpu;
 		n = 1;
 	} else {
-		n = eal_parse_corelist(cfg->cores, "cfg.cores (-l)", cpus, TERN_MAX_LCORE);
+		n = tern_eal_parse_corelist(cfg->cores, "cfg.cores (-l)", cpus, TERN_MAX_LCORE);
 		if (n < 0)
 			return n;
 	}
@@ -580,7 +580,7 @@ int eal_lcore_init(const struct tern_eal_config *cfg)
 		if (ret) {
 			tern_eal_set_error(EAL_LOG, "cannot pin the main lcore to core %d: %s",
 			                   cpus[0], strerror(ret));
-			eal_lcore_cleanup();
+			tern_eal_lcore_cleanup();
 			return -ret;
 		}
 		main_pinned = true;
@@ -589,7 +589,7 @@ int eal_lcore_init(const struct tern_eal_config *cfg)
 	for (int i = 1; i < n; i++) {
 		ret = start_worker(&lcores[cpus[i]], (unsigned)cpus[i]);
 		if (ret) {
-			eal_lcore_cleanup();
+			tern_eal_lcore_cleanup();
 			return ret;
 		}
 	}

@@ -54,7 +54,7 @@ void tern_log_set_callback(tern_log_fn fn, void *arg)
 	pthread_mutex_unlock(&log_lock);
 }
 
-void eal_log_get_callback(tern_log_fn *fn, void **arg)
+void tern_eal_log_get_callback(tern_log_fn *fn, void **arg)
 {
 	pthread_mutex_lock(&log_lock);
 	*fn = log_fn;
@@ -73,7 +73,7 @@ static struct {
 	struct log_component comp[LOG_MAX_COMPONENTS];
 } log_saved;
 
-void eal_log_save_levels(void)
+void tern_eal_log_save_levels(void)
 {
 	pthread_mutex_lock(&log_lock);
 	log_saved.valid = true;
@@ -83,7 +83,7 @@ void eal_log_save_levels(void)
 	pthread_mutex_unlock(&log_lock);
 }
 
-void eal_log_restore_levels(void)
+void tern_eal_log_restore_levels(void)
 {
 	pthread_mutex_lock(&log_lock);
 	if (log_saved.valid) {

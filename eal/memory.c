@@ -118,7 +118,7 @@ static void hook_unmap_locked(struct dma_alloc *a)
 	}
 }
 
-int eal_memory_set_dma_hook(const struct eal_dma_hook *hook)
+int tern_eal_memory_set_dma_hook(const struct eal_dma_hook *hook)
 {
 	struct dma_alloc *a;
 	int ret = 0;
@@ -605,7 +605,7 @@ void tern_dma_dump(void)
 	pthread_mutex_unlock(&mem_lock);
 }
 
-int eal_memory_init(const struct tern_eal_config *cfg, enum tern_iova_mode iova)
+int tern_eal_memory_init(const struct tern_eal_config *cfg, enum tern_iova_mode iova)
 {
 	if (!cfg->no_huge && hugepages_free(PAGE_2M, -1) == 0 && hugepages_free(PAGE_1G, -1) == 0) {
 		return tern_error(ENOMEM, EAL_LOG,
@@ -648,7 +648,7 @@ int eal_memory_init(const struct tern_eal_config *cfg, enum tern_iova_mode iova)
 	return 0;
 }
 
-void eal_memory_cleanup(void)
+void tern_eal_memory_cleanup(void)
 {
 	struct dma_alloc *a;
 

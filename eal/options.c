@@ -54,7 +54,7 @@ static int opt_cores(struct tern_eal_config *cfg, const char *opt, const char *v
 		                  "core list for %s is too long (at most %zu characters)", opt,
 		                  sizeof(cfg->cores) - 1);
 	}
-	if (eal_parse_corelist(val, opt, cpus, TERN_MAX_LCORE) < 0)
+	if (tern_eal_parse_corelist(val, opt, cpus, TERN_MAX_LCORE) < 0)
 		return -EINVAL;
 	strlcpy(cfg->cores, val, sizeof(cfg->cores));
 	return 0;
@@ -122,7 +122,7 @@ static int split_devarg(const char *opt, const char *val, struct tern_eal_devarg
 static int opt_pci(struct tern_eal_config *cfg, const char *opt, const char *val)
 {
 	struct tern_eal_devarg *da;
-	size_t nlen;
+	size_t nlen = 0; /* set by split_devarg() */
 
 	if (cfg->nb_pci >= TERN_EAL_MAX_DEVARGS) {
 		return tern_error(EINVAL, EAL_LOG, "too many %s (at most %d)", opt,
@@ -144,7 +144,7 @@ static int opt_pci(struct tern_eal_config *cfg, const char *opt, const char *val
 static int opt_vdev(struct tern_eal_config *cfg, const char *opt, const char *val)
 {
 	struct tern_eal_devarg *da;
-	size_t nlen;
+	size_t nlen = 0; /* set by split_devarg() */
 
 	if (cfg->nb_vdev >= TERN_EAL_MAX_DEVARGS) {
 		return tern_error(EINVAL, EAL_LOG, "too many %s (at most %d)", opt,

@@ -100,7 +100,7 @@ static void put32(uint8_t *c, unsigned off, uint32_t v)
 	put16(c, off + 2, (uint16_t)(v >> 16));
 }
 
-int pci_emul_lookup(const struct tern_pci_addr *addr, struct tern_pci_dev *dev)
+int tern_pci_emul_lookup(const struct tern_pci_addr *addr, struct tern_pci_dev *dev)
 {
 	struct emul_entry found;
 	bool hit = false;
@@ -146,7 +146,7 @@ int pci_emul_lookup(const struct tern_pci_addr *addr, struct tern_pci_dev *dev)
 	return 0;
 }
 
-int pci_emul_cfg_read(struct tern_pci_dev *dev, void *buf, size_t len, uint64_t off)
+int tern_pci_emul_cfg_read(struct tern_pci_dev *dev, void *buf, size_t len, uint64_t off)
 {
 	if (off > PCI_CFG_HEADER_LEN || len > PCI_CFG_HEADER_LEN - off)
 		return -ERANGE;

@@ -33,12 +33,12 @@ static int open_file(struct tern_pci_dev *dev, const char *dir, const char *file
 	return tern_error(err, PCI_LOG, "%s: cannot open %s: %s", dev->name, path, strerror(err));
 }
 
-int pci_sysfs_open(struct tern_pci_dev *dev, struct pci_priv *p)
+int tern_pci_sysfs_open(struct tern_pci_dev *dev, struct pci_priv *p)
 {
 	char dir[PATH_MAX], file[16];
 	int ret;
 
-	pci_dev_dir(&dev->addr, dir, sizeof(dir));
+	tern_pci_dev_dir(&dev->addr, dir, sizeof(dir));
 	ret = open_file(dev, dir, "config", &p->cfg.fd);
 	if (ret)
 		return ret;

@@ -61,12 +61,12 @@ static pthread_mutex_t vfio_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfio_container containers[2] = {{.fd = -1}, {.fd = -1}};
 static struct vfio_group *groups;
 
-int pci_vfio_group_kind(const struct tern_pci_addr *addr, int *group)
+int tern_pci_vfio_group_kind(const struct tern_pci_addr *addr, int *group)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 32], target[PATH_MAX];
 	ssize_t n;
 
-	pci_dev_dir(addr, dir, sizeof(dir));
+	tern_pci_dev_dir(addr, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/iommu_group", dir);
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n <= 0)
@@ -181,7 +181,7 @@ static void container_put(struct vfio_container *c)
 	if (c->users > 0 || c->fd < 0)
 		return;
 	if (c->hooked)
-		eal_memory_set_dma_hook(NULL);
+		tern_eal_memory_set_dma_hook(NULL);
 	c->hooked = false;
 	close(c->fd);
 	c->fd = -1;
@@ -309,7 +309,7 @@ static int group_get(const char *name, int num, bool noiommu, struct vfio_group 
 			 */
 			struct eal_dma_hook hook = {type1_map, type1_unmap, &c->fd};
 
-			ret = eal_memory_set_dma_hook(&hook);
+			ret = tern_eal_memory_set_dma_hook(&hook);
 			if (ret) {
 				tern_error(-ret, PCI_LOG,
 				           "%s: cannot map tern's DMA memory into the IOMMU: %s "
@@ -357,7 +357,7 @@ static void group_put(struct vfio_group *g)
 		}
 	/* The container drops the group's mappings when its last group leaves. */
 	if (c->users == 1 && c->hooked) {
-		eal_memory_set_dma_hook(NULL);
+		tern_eal_memory_set_dma_hook(NULL);
 		c->hooked = false;
 	}
 	ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER);
@@ -405,13 +405,13 @@ static int get_regions(struct tern_pci_dev *dev, struct pci_priv *p, int fd)
 	return 0;
 }
 
-int pci_vfio_open(struct tern_pci_dev *dev, struct pci_priv *p, bool noiommu)
+int tern_pci_vfio_open(struct tern_pci_dev *dev, struct pci_priv *p, bool noiommu)
 {
 	struct vfio_group *g = NULL;
 	struct vfio_dev *vd;
 	int num, kind, fd, ret;
 
-	kind = pci_vfio_group_kind(&dev->addr, &num);
+	kind = tern_pci_vfio_group_kind(&dev->addr, &num);
 	if (kind < 0) {
 		return tern_error(ENODEV, PCI_LOG,
 		                  "%s has no IOMMU group: enable the IOMMU (intel_iommu=on or "
@@ -433,12 +433,12 @@ int pci_vfio_open(struct tern_pci_dev *dev, struct pci_priv *p, bool noiommu)
 	}
 	/* VA mode puts user addresses on the bus: the IOMMU must translate that many bits. */
 	if (!noiommu && tern_eal_get_config() != NULL && tern_eal_iova_mode() == TERN_IOVA_VA &&
-	    pci_iommu_width(&dev->addr) < pci_user_va_bits()) {
+	    tern_pci_iommu_width(&dev->addr) < tern_pci_user_va_bits()) {
 		return tern_error(
 		    EINVAL, PCI_LOG,
 		    "%s: its IOMMU translates %d-bit addresses, fewer than the %d bits "
 		    "of user virtual addresses: start tern with --iova-mode pa",
-		    dev->name, pci_iommu_width(&dev->addr), pci_user_va_bits());
+		    dev->name, tern_pci_iommu_width(&dev->addr), tern_pci_user_va_bits());
 	}
 	vd = calloc(1, sizeof(*vd));
 	if (vd == NULL)
@@ -481,7 +481,7 @@ int pci_vfio_open(struct tern_pci_dev *dev, struct pci_priv *p, bool noiommu)
 	return 0;
 }
 
-void pci_vfio_close(struct tern_pci_dev *dev, struct pci_priv *p)
+void tern_pci_vfio_close(struct tern_pci_dev *dev, struct pci_priv *p)
 {
 	struct vfio_dev *vd = p->vfio;
 

@@ -124,6 +124,13 @@ static inline void tern_prefetch_w(const void *p)
 }
 
 /*
+ * Shared between libtern's own files, never API: tern_-prefixed (a static
+ * link never clashes with a host's names) and hidden (not exported from
+ * libtern.so).
+ */
+#define TERN_INTERNAL __attribute__((visibility("hidden")))
+
+/*
  * Errors: functions that return a pointer return NULL and set tern_errno to a
  * positive errno value; functions that return int return a negative errno.
  */

@@ -50,7 +50,7 @@ struct tern_port_fp tern_port_fp_table[TERN_MAX_PORTS] = {
         },
 };
 
-void port_fp_publish(struct tern_port_dev *dev)
+void tern_port_fp_publish(struct tern_port_dev *dev)
 {
 	struct tern_port_fp *fp = &tern_port_fp_table[dev->port_id];
 
@@ -60,7 +60,7 @@ void port_fp_publish(struct tern_port_dev *dev)
 	__atomic_store_n(&fp->tx_burst, dev->tx_burst, __ATOMIC_RELAXED);
 }
 
-void port_fp_mute(uint16_t port)
+void tern_port_fp_mute(uint16_t port)
 {
 	struct tern_port_fp *fp = &tern_port_fp_table[port];
 
@@ -68,11 +68,11 @@ void port_fp_mute(uint16_t port)
 	__atomic_store_n(&fp->tx_burst, tern_port_burst_none, __ATOMIC_RELAXED);
 }
 
-void port_fp_reset(uint16_t port)
+void tern_port_fp_reset(uint16_t port)
 {
 	struct tern_port_fp *fp = &tern_port_fp_table[port];
 
-	port_fp_mute(port);
+	tern_port_fp_mute(port);
 	fp->rxq = no_queues;
 	fp->txq = no_queues;
 }
@@ -94,7 +94,7 @@ static void race_report(uint16_t port, const char *fmt, ...)
 	va_list ap;
 
 	/* Relaxed: the flag guards no data, only that one of the racing threads logs. */
-	if (__atomic_exchange_n(&port_privs[port].race_logged, 1, __ATOMIC_RELAXED) != 0)
+	if (__atomic_exchange_n(&tern_port_privs[port].race_logged, 1, __ATOMIC_RELAXED) != 0)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -105,7 +105,7 @@ static void race_report(uint16_t port, const char *fmt, ...)
 
 int tern_port_fp_enter(uint16_t port, uint16_t queue, bool rx)
 {
-	struct tern_port_priv *pp = &port_privs[port];
+	struct tern_port_priv *pp = &tern_port_privs[port];
 	const struct tern_port_dev *dev;
 
 	__atomic_add_fetch(&pp->in_burst, 1, __ATOMIC_SEQ_CST);
@@ -116,12 +116,12 @@ int tern_port_fp_enter(uint16_t port, uint16_t queue, bool rx)
 		    port, rx ? "rx" : "tx", queue);
 		return -EBUSY;
 	}
-	if (port >= port_nb || port_devs[port] == NULL) {
+	if (port >= tern_port_nb || tern_port_devs[port] == NULL) {
 		tern_port_fp_leave(port);
 		TERN_DP_LOG(ERR, PORT_LOG, "%s_burst: no port %u", rx ? "rx" : "tx", port);
 		return -EINVAL;
 	}
-	dev = port_devs[port];
+	dev = tern_port_devs[port];
 	if (pp->state != PORT_STARTED) {
 		tern_port_fp_leave(port);
 		TERN_DP_LOG(ERR, PORT_LOG, "%s_burst: port %u (%s) is not started",
@@ -140,10 +140,10 @@ int tern_port_fp_enter(uint16_t port, uint16_t queue, bool rx)
 void tern_port_fp_leave(uint16_t port)
 {
 	/* Release: the burst's work before a stop that sees the count drop. */
-	__atomic_sub_fetch(&port_privs[port].in_burst, 1, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&tern_port_privs[port].in_burst, 1, __ATOMIC_RELEASE);
 }
 
-void port_fp_quiesce(struct tern_port_dev *dev, const char *what)
+void tern_port_fp_quiesce(struct tern_port_dev *dev, const char *what)
 {
 	struct tern_port_priv *pp = dev->priv;
 
@@ -157,7 +157,7 @@ void port_fp_quiesce(struct tern_port_dev *dev, const char *what)
 		sched_yield();
 }
 
-void port_fp_resume(struct tern_port_dev *dev)
+void tern_port_fp_resume(struct tern_port_dev *dev)
 {
 	/*
 	 * No poller runs yet (start comes before polling): the application's

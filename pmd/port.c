@@ -14,54 +14,54 @@
 #include "tern_error.h"
 #include "tern_memory.h"
 
-struct tern_port_dev *port_devs[TERN_MAX_PORTS];
-struct tern_port_priv port_privs[TERN_MAX_PORTS];
-uint16_t port_nb;
+struct tern_port_dev *tern_port_devs[TERN_MAX_PORTS];
+struct tern_port_priv tern_port_privs[TERN_MAX_PORTS];
+uint16_t tern_port_nb;
 
-struct tern_port_dev *port_get(uint16_t port, const char *what)
+struct tern_port_dev *tern_port_get_dev(uint16_t port, const char *what)
 {
-	if (port >= port_nb) {
+	if (port >= tern_port_nb) {
 		tern_error(EINVAL, PORT_LOG, "%s: no port %u (ports are 0..%d)", what, port,
-		           port_nb - 1);
+		           tern_port_nb - 1);
 		return NULL;
 	}
-	if (port_devs[port] == NULL) {
+	if (tern_port_devs[port] == NULL) {
 		tern_error(EINVAL, PORT_LOG, "%s: port %u is closed", what, port);
 		return NULL;
 	}
-	return port_devs[port];
+	return tern_port_devs[port];
 }
 
-int port_attach(struct tern_port_dev *dev)
+int tern_port_attach(struct tern_port_dev *dev)
 {
-	if (port_nb >= TERN_MAX_PORTS) {
+	if (tern_port_nb >= TERN_MAX_PORTS) {
 		return tern_error(ENOSPC, PORT_LOG, "%s: too many ports (at most %d)", dev->name,
 		                  TERN_MAX_PORTS);
 	}
-	dev->port_id = port_nb;
-	dev->priv = &port_privs[port_nb];
+	dev->port_id = tern_port_nb;
+	dev->priv = &tern_port_privs[tern_port_nb];
 	memset(dev->priv, 0, sizeof(*dev->priv));
 	dev->priv->state = PORT_PROBED;
-	port_devs[port_nb++] = dev;
+	tern_port_devs[tern_port_nb++] = dev;
 	return 0;
 }
 
 uint16_t tern_port_count(void)
 {
-	return port_nb;
+	return tern_port_nb;
 }
 
 bool tern_port_is_valid(uint16_t port)
 {
-	return port < port_nb && port_devs[port] != NULL;
+	return port < tern_port_nb && tern_port_devs[port] != NULL;
 }
 
 int tern_port_by_name(const char *name, uint16_t *port)
 {
 	if (name == NULL || port == NULL)
 		return -EINVAL;
-	for (uint16_t p = 0; p < port_nb; p++) {
-		if (port_devs[p] != NULL && strcmp(port_devs[p]->name, name) == 0) {
+	for (uint16_t p = 0; p < tern_port_nb; p++) {
+		if (tern_port_devs[p] != NULL && strcmp(tern_port_devs[p]->name, name) == 0) {
 			*port = p;
 			return 0;
 		}
@@ -71,7 +71,7 @@ int tern_port_by_name(const char *name, uint16_t *port)
 
 int tern_port_info_get(uint16_t port, struct tern_port_info *info)
 {
-	struct tern_port_dev *dev = port_get(port, "info_get");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "info_get");
 
 	if (dev == NULL || info == NULL)
 		return -EINVAL;
@@ -91,7 +91,7 @@ static void release_rxq(struct tern_port_dev *dev, uint16_t q)
 
 	if (pp->rxq[q] == NULL)
 		return;
-	port_stats_queue_gone(dev, true, q);
+	tern_port_stats_queue_gone(dev, true, q);
 	dev->ops->rx_queue_release(dev, pp->rxq[q]);
 	pp->rxq[q] = NULL;
 	pp->rxq_stats[q] = NULL;
@@ -103,7 +103,7 @@ static void release_txq(struct tern_port_dev *dev, uint16_t q)
 
 	if (pp->txq[q] == NULL)
 		return;
-	port_stats_queue_gone(dev, false, q);
+	tern_port_stats_queue_gone(dev, false, q);
 	dev->ops->tx_queue_release(dev, pp->txq[q]);
 	pp->txq[q] = NULL;
 	pp->txq_stats[q] = NULL;
@@ -151,7 +151,7 @@ static int removed_ret(struct tern_port_dev *dev, const char *what, int ret)
 int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
                         const struct tern_port_conf *conf)
 {
-	struct tern_port_dev *dev = port_get(port, "configure");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "configure");
 	struct tern_port_priv *pp = dev != NULL ? dev->priv : NULL;
 	struct tern_port_conf defaults = {.mtu = 0}; /* leave the MTU as the device has it */
 	struct tern_port_info info;
@@ -219,7 +219,7 @@ static struct tern_port_dev *queue_setup_check(uint16_t port, uint16_t queue, ui
                                                bool rx, int *err)
 {
 	const char *what = rx ? "rx_queue_setup" : "tx_queue_setup";
-	struct tern_port_dev *dev = port_get(port, what);
+	struct tern_port_dev *dev = tern_port_get_dev(port, what);
 	struct tern_port_info info;
 	uint16_t nb_q, lo, hi;
 
@@ -286,7 +286,7 @@ int tern_port_rx_queue_setup(uint16_t port, uint16_t queue, uint16_t nb_desc, in
 		return removed_ret(dev, "RX queue setup", ret);
 	dev->priv->rxq[queue] = q;
 	dev->priv->rxq_stats[queue] = qs;
-	port_stats_queue_new(dev, true, queue);
+	tern_port_stats_queue_new(dev, true, queue);
 	return 0;
 }
 
@@ -307,13 +307,13 @@ int tern_port_tx_queue_setup(uint16_t port, uint16_t queue, uint16_t nb_desc, in
 		return removed_ret(dev, "TX queue setup", ret);
 	dev->priv->txq[queue] = q;
 	dev->priv->txq_stats[queue] = qs;
-	port_stats_queue_new(dev, false, queue);
+	tern_port_stats_queue_new(dev, false, queue);
 	return 0;
 }
 
 int tern_port_start(uint16_t port)
 {
-	struct tern_port_dev *dev = port_get(port, "start");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "start");
 	struct tern_port_priv *pp;
 	int ret;
 
@@ -346,8 +346,8 @@ int tern_port_start(uint16_t port)
 	if (ret < 0)
 		return removed_ret(dev, "start", ret);
 	pp->state = PORT_STARTED;
-	port_fp_resume(dev);
-	port_fp_publish(dev);
+	tern_port_fp_resume(dev);
+	tern_port_fp_publish(dev);
 	/*
 	 * Removed while starting, after the driver's last look: the bursts stay
 	 * off. Seq-cst fence: pairs with the one in tern_port_dev_removed(). If
@@ -356,51 +356,51 @@ int tern_port_start(uint16_t port)
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (tern_port_dev_is_removed(dev))
-		port_fp_mute(port);
+		tern_port_fp_mute(port);
 	return 0;
 }
 
 int tern_port_stop(uint16_t port)
 {
-	struct tern_port_dev *dev = port_get(port, "stop");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "stop");
 
 	if (dev == NULL)
 		return -EINVAL;
 	if (dev->priv->state != PORT_STARTED)
 		return 0; /* nothing to do; stop is what cleanup paths call blindly */
-	port_fp_quiesce(dev, "stop");
+	tern_port_fp_quiesce(dev, "stop");
 	/*
 	 * The bursts go back to burst_none first, so that a poller that breaks
 	 * the rule in fp.c at least stops reaching the driver soon; the driver
 	 * then gives back what it holds.
 	 */
-	port_fp_reset(port);
+	tern_port_fp_reset(port);
 	dev->priv->state = PORT_CONFIGURED;
 	return dev->ops->stop(dev);
 }
 
 int tern_port_close(uint16_t port)
 {
-	struct tern_port_dev *dev = port_get(port, "close");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "close");
 
 	if (dev == NULL)
 		return -EINVAL;
-	port_fp_quiesce(dev, "close");
+	tern_port_fp_quiesce(dev, "close");
 	tern_port_stop(port);
 	release_queues(dev);
-	port_devs[port] = NULL;
+	tern_port_devs[port] = NULL;
 	dev->ops->close(dev);
 	return 0;
 }
 
 bool tern_port_is_started(uint16_t port)
 {
-	return tern_port_is_valid(port) && port_devs[port]->priv->state == PORT_STARTED;
+	return tern_port_is_valid(port) && tern_port_devs[port]->priv->state == PORT_STARTED;
 }
 
 int tern_port_mac_get(uint16_t port, struct tern_ether_addr *mac)
 {
-	struct tern_port_dev *dev = port_get(port, "mac_get");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "mac_get");
 
 	if (dev == NULL || mac == NULL)
 		return -EINVAL;
@@ -410,7 +410,7 @@ int tern_port_mac_get(uint16_t port, struct tern_ether_addr *mac)
 
 int tern_port_mac_set(uint16_t port, const struct tern_ether_addr *mac)
 {
-	struct tern_port_dev *dev = port_get(port, "mac_set");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "mac_set");
 	int ret;
 
 	if (dev == NULL || mac == NULL)
@@ -437,7 +437,7 @@ int tern_port_mac_set(uint16_t port, const struct tern_ether_addr *mac)
 
 int tern_port_promisc_set(uint16_t port, bool on)
 {
-	struct tern_port_dev *dev = port_get(port, "promisc_set");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "promisc_set");
 	int ret;
 
 	if (dev == NULL)
@@ -457,7 +457,7 @@ int tern_port_promisc_set(uint16_t port, bool on)
 
 int tern_port_promisc_get(uint16_t port)
 {
-	struct tern_port_dev *dev = port_get(port, "promisc_get");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "promisc_get");
 
 	if (dev == NULL)
 		return -EINVAL;
@@ -466,7 +466,7 @@ int tern_port_promisc_get(uint16_t port)
 
 int tern_port_link_get(uint16_t port, struct tern_link *link)
 {
-	struct tern_port_dev *dev = port_get(port, "link_get");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "link_get");
 
 	if (dev == NULL || link == NULL)
 		return -EINVAL;
@@ -521,7 +521,7 @@ void tern_port_dev_removed(struct tern_port_dev *dev, const char *why)
 	 * Only the bursts, whatever the state (a stopped port's already are):
 	 * pollers still inside the driver finish on valid queues.
 	 */
-	port_fp_mute(dev->port_id);
+	tern_port_fp_mute(dev->port_id);
 	tern_log(TERN_LOG_ERR, dev->drv != NULL ? dev->drv->name : PORT_LOG,
 	         "%s (port %u): %s: port down; close it and re-probe once the device is back",
 	         dev->name, dev->port_id, why);

@@ -82,7 +82,7 @@ int tern_probe_end(struct tern_probe *pr, int ret, struct tern_port_dev *dev, co
 	}
 	strlcpy(dev->name, name, sizeof(dev->name));
 	dev->drv = pr->drv;
-	ret = port_attach(dev);
+	ret = tern_port_attach(dev);
 	if (ret < 0) {
 		dev->ops->close(dev);
 		return tern_error(ret, PORT_LOG, "%s: more than %d ports", pr->what,
@@ -120,10 +120,10 @@ static int probe_vdev(const struct tern_eal_devarg *da)
 
 static void close_all(void)
 {
-	for (uint16_t p = 0; p < port_nb; p++)
-		if (port_devs[p] != NULL)
+	for (uint16_t p = 0; p < tern_port_nb; p++)
+		if (tern_port_devs[p] != NULL)
 			tern_port_close(p);
-	port_nb = 0;
+	tern_port_nb = 0;
 }
 
 int tern_pmd_init(const struct tern_eal_config *cfg)

@@ -134,7 +134,7 @@ static int queue_raw_stats(struct tern_port_dev *dev, bool rx, uint16_t qid,
 	return 0;
 }
 
-void port_stats_queue_gone(struct tern_port_dev *dev, bool rx, uint16_t qid)
+void tern_port_stats_queue_gone(struct tern_port_dev *dev, bool rx, uint16_t qid)
 {
 	struct tern_qstats *c = rx ? dev->priv->rxq_stats[qid] : dev->priv->txq_stats[qid];
 	struct tern_queue_stats q;
@@ -149,7 +149,7 @@ void port_stats_queue_gone(struct tern_port_dev *dev, bool rx, uint16_t qid)
 	add_queue(&dev->priv->gone, rx, &q);
 }
 
-void port_stats_queue_new(struct tern_port_dev *dev, bool rx, uint16_t qid)
+void tern_port_stats_queue_new(struct tern_port_dev *dev, bool rx, uint16_t qid)
 {
 	struct tern_qstats *c = rx ? dev->priv->rxq_stats[qid] : dev->priv->txq_stats[qid];
 	struct tern_queue_stats *b = rx ? &dev->priv->rxq_base[qid] : &dev->priv->txq_base[qid];
@@ -164,7 +164,7 @@ void port_stats_queue_new(struct tern_port_dev *dev, bool rx, uint16_t qid)
 
 int tern_port_stats_get(uint16_t port, struct tern_port_stats *stats)
 {
-	struct tern_port_dev *dev = port_get(port, "stats_get");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "stats_get");
 	int ret;
 
 	if (dev == NULL || stats == NULL)
@@ -179,7 +179,7 @@ int tern_port_stats_get(uint16_t port, struct tern_port_stats *stats)
 static int queue_stats(uint16_t port, uint16_t queue, bool rx, struct tern_queue_stats *stats)
 {
 	const char *what = rx ? "rxq_stats_get" : "txq_stats_get";
-	struct tern_port_dev *dev = port_get(port, what);
+	struct tern_port_dev *dev = tern_port_get_dev(port, what);
 	uint16_t nb_q;
 	int ret;
 
@@ -209,7 +209,7 @@ int tern_port_txq_stats_get(uint16_t port, uint16_t queue, struct tern_queue_sta
 
 int tern_port_stats_reset(uint16_t port)
 {
-	struct tern_port_dev *dev = port_get(port, "stats_reset");
+	struct tern_port_dev *dev = tern_port_get_dev(port, "stats_reset");
 	struct tern_port_priv *pp;
 	int ret;
 

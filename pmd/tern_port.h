@@ -71,8 +71,8 @@ struct tern_port_info {
 };
 
 struct tern_port_conf {
-	uint32_t mtu;  /* 0 (and conf NULL): leave it as it is (a NIC starts at 1500; an
-			af_packet port keeps the interface's MTU) */
+	uint32_t mtu; /* 0 (and conf NULL): leave it as it is (a NIC starts at 1500; an
+	               af_packet port keeps the interface's MTU) */
 	bool rss;     /* spread RX over the queues by RSS hash, where the device can */
 };
 

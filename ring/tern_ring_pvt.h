@@ -228,8 +228,8 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_cons_reserve_(struct tern_ring *r, 
  * on purpose: with 32-bit ones the compiler must allow for them wrapping and
  * turns the loop into scatters/gathers instead of plain vector moves.
  */
-static TERN_ALWAYS_INLINE void tern_ring_copy_run_(void **TERN_RESTRICT dst, void *const *TERN_RESTRICT src,
-                                                   size_t n)
+static TERN_ALWAYS_INLINE void tern_ring_copy_run_(void **TERN_RESTRICT dst,
+                                                   void *const *TERN_RESTRICT src, size_t n)
 {
 	size_t i = 0;
 

@@ -18,6 +18,7 @@
 
 #include "echo.h"
 #include "app_opts.h"
+#include "app_buffers.h"
 #include "app_log.h"
 
 atomic_bool echo_quit;
@@ -128,7 +129,7 @@ static int setup(struct echo_app *app, bool *port_open, char *err, size_t errlen
 static int run(struct echo_app *app)
 {
 	char mac[TERN_ETHER_ADDR_FMT_SIZE], err[ECHO_ERR_LEN];
-	unsigned avail, total;
+	struct app_buffers bufs;
 	double duration;
 	FILE *json = NULL;
 	int ret = 0;
@@ -177,11 +178,10 @@ static int run(struct echo_app *app)
 	echo_ring_drain(app->from_stack);
 	tern_port_stop(app->port);
 	tern_mempool_cache_flush(app->pool, tern_lcore_id());
-	avail = tern_mempool_avail_count(app->pool);
-	total = tern_mempool_size(app->pool);
+	bufs = app_buffers_count(&app->pool, 1);
 	echo_stats_print_totals(app, duration);
 	if (json != NULL) {
-		if (echo_json_write(json, app, duration, avail, total) < 0) {
+		if (echo_json_write(json, app, duration, bufs.avail, bufs.total) < 0) {
 			fprintf(stderr, ECHO_PROG ": --json %s: write failed\n",
 			        app->opt.json_path);
 			ret = 1;
@@ -189,13 +189,8 @@ static int run(struct echo_app *app)
 		fclose(json);
 	}
 	release(app, true);
-	printf("buffers: %u/%u returned\n", avail, total);
-	fflush(stdout);
-	if (avail != total) {
-		fprintf(stderr, ECHO_PROG ": %u packet buffers were not returned to their pool\n",
-		        total - avail);
+	if (!app_buffers_report(ECHO_PROG, bufs))
 		ret = ECHO_EXIT_BUFFERS;
-	}
 	tern_eal_cleanup();
 	return ret;
 }

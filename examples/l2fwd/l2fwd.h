@@ -226,7 +226,6 @@ int l2fwd_setup(struct l2fwd_app *app, char *err, size_t errlen);
 /* Free what is still in the rings, counting it as dropped. */
 void l2fwd_drain_rings(struct l2fwd_app *app);
 void l2fwd_stop_ports(struct l2fwd_app *app);
-void l2fwd_buffers(const struct l2fwd_app *app, unsigned *avail, unsigned *total);
 void l2fwd_release(struct l2fwd_app *app);
 
 /* fwd_rtc.c / fwd_pipeline.c */

@@ -16,6 +16,7 @@
 
 #include "l2fwd.h"
 #include "app_opts.h"
+#include "app_buffers.h"
 #include "app_log.h"
 
 atomic_bool l2fwd_quit;
@@ -119,7 +120,8 @@ static int usage_error(struct l2fwd_app *app, bool eal_up, const char *msg)
 
 static int run(struct l2fwd_app *app)
 {
-	unsigned l, avail, total;
+	unsigned l;
+	struct app_buffers bufs;
 	int ret = 0;
 	double duration, cpu_s = 0;
 	struct l2fwd_result res;
@@ -173,14 +175,14 @@ static int run(struct l2fwd_app *app)
 	/* In-flight packets: the rings, then what the stopped ports give back. */
 	l2fwd_drain_rings(app);
 	l2fwd_stop_ports(app);
-	l2fwd_buffers(app, &avail, &total);
+	bufs = app_buffers_count(app->pools, app->nb_pools);
 	l2fwd_stats_print_totals(app, duration);
 	if (json != NULL) {
 		res = (struct l2fwd_result){
 		    .duration_s = duration,
 		    .cpu_s = cpu_s,
-		    .buffers_returned = avail,
-		    .buffers_total = total,
+		    .buffers_returned = bufs.avail,
+		    .buffers_total = bufs.total,
 		};
 		if (l2fwd_json_write(json, app, &res) < 0) {
 			fprintf(stderr, L2FWD_PROG ": --json %s: write failed\n",
@@ -190,13 +192,8 @@ static int run(struct l2fwd_app *app)
 		fclose(json);
 	}
 	l2fwd_release(app);
-	printf("buffers: %u/%u returned\n", avail, total);
-	fflush(stdout);
-	if (avail != total) {
-		fprintf(stderr, L2FWD_PROG ": %u packet buffers were not returned to their pool\n",
-		        total - avail);
+	if (!app_buffers_report(L2FWD_PROG, bufs))
 		ret = L2FWD_EXIT_BUFFERS;
-	}
 	tern_eal_cleanup();
 	return ret;
 }

@@ -314,15 +314,6 @@ void l2fwd_stop_ports(struct l2fwd_app *app)
 			tern_port_stop(p);
 }
 
-void l2fwd_buffers(const struct l2fwd_app *app, unsigned *avail, unsigned *total)
-{
-	*avail = *total = 0;
-	for (unsigned i = 0; i < app->nb_pools; i++) {
-		*avail += tern_mempool_avail_count(app->pools[i]);
-		*total += tern_mempool_size(app->pools[i]);
-	}
-}
-
 void l2fwd_release(struct l2fwd_app *app)
 {
 	for (uint16_t p = 0; p < app->nb_ports; p++)

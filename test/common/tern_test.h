@@ -22,6 +22,8 @@
 #include "tern_lcore.h"
 #include "tern_log.h"
 #include "tern_memory.h"
+#include "tern_mempool.h"
+#include "tern_port.h"
 
 /* 2 MiB hugepages that are free right now, over all nodes (0 if none or unknown). */
 static inline unsigned long tern_test_hugepages_free(void)
@@ -161,6 +163,39 @@ static inline void tern_test_log_watch(struct tern_test_log_watch *w, const char
 	atomic_store(&w->hits, 0);
 	w->first[0] = '\0';
 	tern_log_set_callback(tern_test_log_watch_cb, w);
+}
+
+/*
+ * The end of a test that ran ports on a packet pool: close every port (which
+ * gives every buffer back), check that the pool is full, free it (*mp becomes
+ * NULL) and stop tern if it runs. Returns 0, or -1 with why saying what was
+ * wrong (buffers missing, cleanup refused); a Criterion .fini does
+ *   cr_expect_eq(tern_test_teardown(&mp, why, sizeof(why)), 0, "%s", why);
+ */
+static inline int tern_test_teardown(struct tern_mempool **mp, char *why, size_t len)
+{
+	uint16_t p;
+	int ret = 0;
+
+	why[0] = '\0';
+	TERN_PORT_FOREACH (p)
+		tern_port_close(p);
+	if (*mp != NULL) {
+		unsigned avail = tern_mempool_avail_count(*mp), size = tern_mempool_size(*mp);
+
+		if (avail != size) {
+			snprintf(why, len, "not every buffer is back in its pool (%u of %u)", avail,
+			         size);
+			ret = -1;
+		}
+		tern_mempool_free(*mp);
+		*mp = NULL;
+	}
+	if (tern_eal_is_initialized() && tern_eal_cleanup() != 0 && ret == 0) {
+		snprintf(why, len, "tern_eal_cleanup: %s", tern_last_error());
+		ret = -1;
+	}
+	return ret;
 }
 
 #endif /* TERN_TEST_H */

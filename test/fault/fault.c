@@ -69,19 +69,9 @@ static int port_start(uint16_t port)
 
 static void fini(void)
 {
-	uint16_t p;
+	char why[128];
 
-	TERN_PORT_FOREACH (p)
-		tern_port_close(p);
-	if (mp != NULL) {
-		cr_expect_eq(tern_mempool_avail_count(mp), tern_mempool_size(mp),
-		             "every buffer is back in its pool (%u of %u)",
-		             tern_mempool_avail_count(mp), tern_mempool_size(mp));
-		tern_mempool_free(mp);
-		mp = NULL;
-	}
-	if (tern_eal_is_initialized())
-		cr_expect_eq(tern_eal_cleanup(), 0);
+	cr_expect_eq(tern_test_teardown(&mp, why, sizeof(why)), 0, "%s", why);
 }
 
 TestSuite(fault, .fini = fini, .timeout = 300);

@@ -89,17 +89,9 @@ static void start(unsigned n, uint16_t buf_size)
 
 static void fini(void)
 {
-	uint16_t p;
+	char why[128];
 
-	TERN_PORT_FOREACH (p)
-		tern_port_close(p);
-	if (mp != NULL) {
-		cr_expect_eq(tern_mempool_avail_count(mp), tern_mempool_size(mp),
-		             "every buffer is back in its pool (%u of %u)",
-		             tern_mempool_avail_count(mp), tern_mempool_size(mp));
-		tern_mempool_free(mp);
-	}
-	tern_eal_cleanup();
+	cr_expect_eq(tern_test_teardown(&mp, why, sizeof(why)), 0, "%s", why);
 	if (peer_fd >= 0)
 		close(peer_fd);
 }

@@ -16,20 +16,11 @@ static atomic_bool polling_done;
 
 static void stop_all(void)
 {
-	uint16_t p;
+	char why[128];
 
 	/* A failed assert must not leave an lcore polling: cleanup would wait for it. */
 	atomic_store_explicit(&polling_done, true, memory_order_relaxed);
-
-	TERN_PORT_FOREACH (p)
-		tern_port_close(p);
-	if (mp != NULL) {
-		cr_expect_eq(tern_mempool_avail_count(mp), tern_mempool_size(mp),
-		             "every buffer is back in its pool (%u of %u)",
-		             tern_mempool_avail_count(mp), tern_mempool_size(mp));
-		tern_mempool_free(mp);
-	}
-	cr_expect_eq(tern_eal_cleanup(), 0);
+	cr_expect_eq(tern_test_teardown(&mp, why, sizeof(why)), 0, "%s", why);
 }
 
 static void start(const char *cores, const char *vdev, unsigned n, unsigned cache,
