@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fuzz_af_packet_rx.c - pmd/af_packet's receive path (afp_rx_burst and
+ * fuzz_af_packet_rx.c - pmd/af_packet's receive path (tern_afp_rx_burst and
  * rx_frame in af_packet_rxtx.c), unchanged, against a ring the harness fills
  * as the kernel would (packet_mmap.rst, TPACKET_V2 with PACKET_VNET_HDR), with
  * every field the kernel writes taken from the input:
@@ -305,7 +305,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned round = 0, idle = 0, left = nslots; round < 4 * MAX_SLOTS + AFP_PEND_MAX;
 	     round++) {
 		struct tern_pkt *pkts[32];
-		uint16_t n = afp_rx_burst(&q, pkts, (uint16_t)burst);
+		uint16_t n = tern_afp_rx_burst(&q, pkts, (uint16_t)burst);
 		unsigned waiting = 0;
 
 		for (uint16_t k = 0; k < n; k++) {

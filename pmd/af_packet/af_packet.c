@@ -632,8 +632,8 @@ static int afp_probe(const char *name, const char *args, struct tern_port_dev **
 	/* Fanout group ids are per network namespace: make this one unlikely to clash. */
 	ap->fanout_id = (uint16_t)((unsigned)getpid() * 31u + (unsigned)ap->ifindex);
 	ap->dev.ops = &afp_ops;
-	ap->dev.rx_burst = afp_rx_burst;
-	ap->dev.tx_burst = afp_tx_burst;
+	ap->dev.rx_burst = tern_afp_rx_burst;
+	ap->dev.tx_burst = tern_afp_tx_burst;
 	ap->dev.socket = TERN_SOCKET_ID_ANY;
 	*devp = &ap->dev;
 	return 0;

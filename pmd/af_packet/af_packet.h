@@ -112,7 +112,7 @@ static inline void status_store(uint32_t *p, uint32_t v)
 }
 
 /* af_packet_rxtx.c: the burst functions the port's fast-path table points to. */
-uint16_t afp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
-uint16_t afp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
+uint16_t tern_afp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
+uint16_t tern_afp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
 
 #endif /* AF_PACKET_H */

@@ -102,8 +102,8 @@ static int rx_gso(struct afp_rxq *q, struct afp_bufs *b, const struct virtio_net
 	uint16_t i;
 	int ret;
 
-	ret = afp_gso_init(&g, frame, len, vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN,
-	                   le16toh(vh->gso_size), le16toh(vh->csum_start), tag);
+	ret = tern_afp_gso_init(&g, frame, len, vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN,
+	                        le16toh(vh->gso_size), le16toh(vh->csum_start), tag);
 	if (ret < 0 || g.nb_segs > AFP_PEND_MAX) {
 		TERN_DP_LOG(DEBUG, AFP_LOG, "rxq %u: malformed GSO frame (type %u): dropped",
 		            q->qid, vh->gso_type);
@@ -126,7 +126,7 @@ static int rx_gso(struct afp_rxq *q, struct afp_bufs *b, const struct virtio_net
 		struct tern_pkt *p;
 
 		pc[0].p = hdr;
-		pc[0].len = afp_gso_segment(&g, i, hdr, &pc[1].p, &pc[1].len);
+		pc[0].len = tern_afp_gso_segment(&g, i, hdr, &pc[1].p, &pc[1].len);
 		p = emit(q, b, pc, 2, pc[0].len + pc[1].len);
 		if (i < room_out)
 			out[i] = p;
@@ -198,8 +198,8 @@ static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket2_hdr *
 		return rx_gso(q, b, vh, frame, len, tagp, out, room_out);
 	if (tern_unlikely(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
 		/* The frame is ours until its status goes back: fix it in place. */
-		if (afp_csum_complete(frame, len, le16toh(vh->csum_start),
-		                      le16toh(vh->csum_offset)) < 0) {
+		if (tern_afp_csum_complete(frame, len, le16toh(vh->csum_start),
+		                           le16toh(vh->csum_offset)) < 0) {
 			tern_qstat_add(&q->stats.errors, 1);
 			return 0;
 		}
@@ -239,7 +239,7 @@ static inline bool rx_ready(const struct afp_rxq *q, uint32_t i)
 	return status_load(&h->tp_status) & TP_STATUS_USER;
 }
 
-uint16_t afp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+uint16_t tern_afp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 {
 	struct afp_rxq *q = queue;
 	struct afp_bufs b;
@@ -305,7 +305,7 @@ out:
 
 /* ---- TX fast path ------------------------------------------------------- */
 
-uint16_t afp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+uint16_t tern_afp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 {
 	struct afp_txq *q = queue;
 	uint64_t bytes = 0, errors = 0;

@@ -67,7 +67,7 @@ static inline void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-uint64_t afp_csum_add(uint64_t sum, const void *buf, size_t len)
+uint64_t tern_afp_csum_add(uint64_t sum, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	uint32_t w32;
@@ -102,7 +102,7 @@ uint64_t afp_csum_add(uint64_t sum, const void *buf, size_t len)
 	return sum;
 }
 
-uint16_t afp_csum_fold(uint64_t sum)
+uint16_t tern_afp_csum_fold(uint64_t sum)
 {
 	sum = (sum & 0xffffffffu) + (sum >> 32);
 	sum = (sum & 0xffffffffu) + (sum >> 32);
@@ -114,7 +114,7 @@ uint16_t afp_csum_fold(uint64_t sum)
 /* The 16-bit checksum to store (host order) from a sum; 0 becomes 0xffff. */
 static inline uint16_t csum_final(uint64_t sum)
 {
-	uint16_t c = (uint16_t)~afp_csum_fold(sum);
+	uint16_t c = (uint16_t)~tern_afp_csum_fold(sum);
 
 	/*
 	 * A computed 0 is sent as 0xffff, as the kernel's skb_checksum_help
@@ -124,20 +124,20 @@ static inline uint16_t csum_final(uint64_t sum)
 	return c == 0 ? 0xffff : c;
 }
 
-int afp_csum_complete(uint8_t *frame, uint32_t len, uint16_t start, uint16_t off)
+int tern_afp_csum_complete(uint8_t *frame, uint32_t len, uint16_t start, uint16_t off)
 {
 	uint16_t c;
 
 	if ((uint32_t)start + off + 2 > len)
 		return -EINVAL;
 	/* virtio 1.0 5.1.6.2: the field already holds the pseudo-header sum. */
-	c = csum_final(afp_csum_add(0, frame + start, len - start));
+	c = csum_final(tern_afp_csum_add(0, frame + start, len - start));
 	memcpy(frame + start + off, &c, 2);
 	return 0;
 }
 
-int afp_gso_init(struct afp_gso *g, const uint8_t *frame, uint32_t len, uint8_t gso_type,
-                 uint16_t gso_size, uint16_t csum_start, const uint8_t *vlan_tag)
+int tern_afp_gso_init(struct afp_gso *g, const uint8_t *frame, uint32_t len, uint8_t gso_type,
+                      uint16_t gso_size, uint16_t csum_start, const uint8_t *vlan_tag)
 {
 	const uint32_t tag = vlan_tag != NULL ? AFP_VLAN_TAG_LEN : 0;
 	uint32_t l2_len, l4_len, hdr_len_frame, off;
@@ -208,8 +208,8 @@ int afp_gso_init(struct afp_gso *g, const uint8_t *frame, uint32_t len, uint8_t 
 	return 0;
 }
 
-uint16_t afp_gso_segment(const struct afp_gso *g, uint16_t i, uint8_t *hdr, const uint8_t **payload,
-                         uint32_t *payload_len)
+uint16_t tern_afp_gso_segment(const struct afp_gso *g, uint16_t i, uint8_t *hdr,
+                              const uint8_t **payload, uint32_t *payload_len)
 {
 	const uint32_t first = (uint32_t)i * g->mss;
 	const uint32_t plen = g->payload_len - first < g->mss ? g->payload_len - first : g->mss;
@@ -226,16 +226,16 @@ uint16_t afp_gso_segment(const struct afp_gso *g, uint16_t i, uint8_t *hdr, cons
 		/* Payload length counts extension headers too (RFC 8200 3). */
 		put16(l3 + IP6_PLEN_OFF,
 		      (uint16_t)(g->l4_off - g->l3_off - IP6_HDR_LEN + seg_l4_len));
-		sum = afp_csum_add(0, l3 + IP6_SRC_OFF, 32);
+		sum = tern_afp_csum_add(0, l3 + IP6_SRC_OFF, 32);
 		sum += htonl(seg_l4_len);
 		sum += htonl(g->l4_proto);
 	} else {
 		put16(l3 + IP4_LEN_OFF, (uint16_t)(g->l4_off - g->l3_off + seg_l4_len));
 		put16(l3 + IP4_ID_OFF, (uint16_t)(get16(l3 + IP4_ID_OFF) + i));
 		put16(l3 + IP4_CSUM_OFF, 0);
-		c = (uint16_t)~afp_csum_fold(afp_csum_add(0, l3, g->l4_off - g->l3_off));
+		c = (uint16_t)~tern_afp_csum_fold(tern_afp_csum_add(0, l3, g->l4_off - g->l3_off));
 		memcpy(l3 + IP4_CSUM_OFF, &c, 2);
-		sum = afp_csum_add(0, l3 + IP4_SRC_OFF, 8);
+		sum = tern_afp_csum_add(0, l3 + IP4_SRC_OFF, 8);
 		sum += htons(g->l4_proto);
 		sum += htons((uint16_t)seg_l4_len);
 	}
@@ -255,8 +255,8 @@ uint16_t afp_gso_segment(const struct afp_gso *g, uint16_t i, uint8_t *hdr, cons
 		put16(l4 + UDP_LEN_OFF, (uint16_t)seg_l4_len);
 		put16(l4 + UDP_CSUM_OFF, 0);
 	}
-	sum = afp_csum_add(sum, l4, l4_len); /* even: 20..60 or 8 bytes */
-	sum = afp_csum_add(sum, g->payload + first, plen);
+	sum = tern_afp_csum_add(sum, l4, l4_len); /* even: 20..60 or 8 bytes */
+	sum = tern_afp_csum_add(sum, g->payload + first, plen);
 	c = csum_final(sum);
 	memcpy(l4 + (g->l4_proto == IPPROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF), &c, 2);
 

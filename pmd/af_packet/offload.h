@@ -38,16 +38,16 @@
 #define AFP_VLAN_TAG_OFF 12
 
 /* Ones' complement sum of len bytes added to sum (RFC 1071), not folded. */
-uint64_t afp_csum_add(uint64_t sum, const void *buf, size_t len);
+uint64_t tern_afp_csum_add(uint64_t sum, const void *buf, size_t len);
 /* Fold a sum to 16 bits (not complemented). */
-uint16_t afp_csum_fold(uint64_t sum);
+uint16_t tern_afp_csum_fold(uint64_t sum);
 
 /*
  * Complete a partial checksum in place: fold the sum of frame[start..len)
  * (which includes the pseudo-header sum already stored in the field) into
  * frame[start + off]. 0, or -EINVAL if the field is not inside the frame.
  */
-int afp_csum_complete(uint8_t *frame, uint32_t len, uint16_t start, uint16_t off);
+int tern_afp_csum_complete(uint8_t *frame, uint32_t len, uint16_t start, uint16_t off);
 
 /* A super-frame being cut into wire frames. */
 struct afp_gso {
@@ -70,15 +70,15 @@ struct afp_gso {
  * metadata and that goes back after the MAC addresses. Returns 0, -ENOTSUP
  * for a gso_type it does not know, -EINVAL for a malformed frame.
  */
-int afp_gso_init(struct afp_gso *g, const uint8_t *frame, uint32_t len, uint8_t gso_type,
-                 uint16_t gso_size, uint16_t csum_start, const uint8_t *vlan_tag);
+int tern_afp_gso_init(struct afp_gso *g, const uint8_t *frame, uint32_t len, uint8_t gso_type,
+                      uint16_t gso_size, uint16_t csum_start, const uint8_t *vlan_tag);
 
 /*
  * Write the headers of segment i (0 <= i < nb_segs) into hdr (hdr_len bytes:
  * IP length, ID and checksum, TCP sequence, flags and checksum, or UDP length
  * and checksum all set) and say where its payload is. Returns hdr_len.
  */
-uint16_t afp_gso_segment(const struct afp_gso *g, uint16_t i, uint8_t *hdr, const uint8_t **payload,
-                         uint32_t *payload_len);
+uint16_t tern_afp_gso_segment(const struct afp_gso *g, uint16_t i, uint8_t *hdr,
+                              const uint8_t **payload, uint32_t *payload_len);
 
 #endif /* AFP_OFFLOAD_H */

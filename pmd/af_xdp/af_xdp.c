@@ -178,7 +178,7 @@ static int axp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	q->busy = ap->busy_budget > 0;
 	q->csum_fix = ap->csum_fix;
 	q->sock.fd = -1;
-	if (axp_lent_init(&q->lent, mp) < 0)
+	if (tern_axp_lent_init(&q->lent, mp) < 0)
 		goto nomem;
 	*queue = q;
 	*stats = &q->st;
@@ -221,7 +221,7 @@ static void axp_rx_queue_release(struct tern_port_dev *dev, void *queue)
 	         "%s: RX queue %u: %" PRIu64 " packets, %" PRIu64 " checksums completed", dev->name,
 	         q->qid, tern_qstat_read(&q->st.packets), tern_qstat_read(&q->csum));
 	ap->k_gone_rx_invalid += q->k_rx_invalid;
-	axp_lent_free(&q->lent);
+	tern_axp_lent_free(&q->lent);
 	free(q);
 }
 
@@ -234,7 +234,7 @@ static void axp_tx_queue_release(struct tern_port_dev *dev, void *queue)
 	         "%s: TX queue %u: %" PRIu64 " packets copied into the UMEM", dev->name, q->qid,
 	         tern_qstat_read(&q->copies));
 	ap->k_gone_tx_invalid += q->k_tx_invalid;
-	axp_lent_free(&q->lent);
+	tern_axp_lent_free(&q->lent);
 	free(q);
 }
 
@@ -246,8 +246,8 @@ static int axp_stop(struct tern_port_dev *dev)
 	uint16_t n = TERN_MAX(tern_port_dev_nb_rxq(dev), tern_port_dev_nb_txq(dev));
 
 	for (uint16_t i = 0; i < n; i++)
-		axp_pair_close(ap, i);
-	axp_prog_detach(ap);
+		tern_axp_pair_close(ap, i);
+	tern_axp_prog_detach(ap);
 	return 0;
 }
 
@@ -274,11 +274,11 @@ static int axp_start(struct tern_port_dev *dev)
 		    "%s: interface %s is down: bring it up first (ip link set dev %s up)",
 		    dev->name, ap->iface, ap->iface);
 	}
-	ret = axp_prog_attach(ap);
+	ret = tern_axp_prog_attach(ap);
 	if (ret < 0)
 		return ret;
 	for (uint16_t i = 0; i < n; i++) {
-		ret = axp_pair_open(ap, i, &zc);
+		ret = tern_axp_pair_open(ap, i, &zc);
 		if (ret < 0) {
 			axp_stop(dev);
 			return ret;
@@ -415,7 +415,7 @@ static uint64_t rxq_kstats_refresh(struct axp_rxq *q)
 {
 	struct xdp_statistics st;
 
-	axp_sock_kstats(q->fd, &st);
+	tern_axp_sock_kstats(q->fd, &st);
 	tern_qstat_add(&q->st.missed, q->k_rx_dropped + q->k_rx_ring_full + st.rx_dropped +
 	                                  st.rx_ring_full - tern_qstat_read(&q->st.missed));
 	return q->k_rx_invalid + st.rx_invalid_descs;
@@ -440,7 +440,7 @@ static int axp_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stat
 
 		if (q == NULL)
 			continue;
-		axp_sock_kstats(q->fd, &st);
+		tern_axp_sock_kstats(q->fd, &st);
 		stats->oerrors += q->k_tx_invalid + st.tx_invalid_descs;
 	}
 	return 0;
@@ -640,7 +640,7 @@ static int check_iface(struct axp_port *ap, const char *name)
 		                  "%s up)",
 		                  name, ap->iface, ap->iface);
 	}
-	ret = axp_prog_check_iface(ap, name);
+	ret = tern_axp_prog_check_iface(ap, name);
 	if (ret < 0)
 		return ret;
 	ret = axp_ioctl(ap, SIOCGIFHWADDR, &ifr, NULL);
@@ -681,8 +681,8 @@ static int axp_probe(const char *name, const char *args, struct tern_port_dev **
 		return ret;
 	}
 	ap->dev.ops = &axp_ops;
-	ap->dev.rx_burst = axp_rx_burst;
-	ap->dev.tx_burst = axp_tx_burst;
+	ap->dev.rx_burst = tern_axp_rx_burst;
+	ap->dev.tx_burst = tern_axp_tx_burst;
 	ap->dev.socket = TERN_SOCKET_ID_ANY;
 	*devp = &ap->dev;
 	return 0;

@@ -168,26 +168,26 @@ static inline struct tern_pkt *axp_chunk_pkt(uint8_t *base, uint64_t umem_len, u
 }
 
 /* af_xdp_sock.c: the lent table, and each queue pair's socket (start, stop). */
-int axp_lent_init(struct axp_lent *l, struct tern_mempool *mp);
-void axp_lent_free(struct axp_lent *l);
-void axp_sock_kstats(int fd, struct xdp_statistics *st);
-int axp_pair_open(struct axp_port *ap, uint16_t i, bool *zc);
-void axp_pair_close(struct axp_port *ap, uint16_t i);
+int tern_axp_lent_init(struct axp_lent *l, struct tern_mempool *mp);
+void tern_axp_lent_free(struct axp_lent *l);
+void tern_axp_sock_kstats(int fd, struct xdp_statistics *st);
+int tern_axp_pair_open(struct axp_port *ap, uint16_t i, bool *zc);
+void tern_axp_pair_close(struct axp_port *ap, uint16_t i);
 
 /* af_xdp_prog.c: the XDP program that redirects the port's queues to their sockets. */
-int axp_prog_check_iface(struct axp_port *ap, const char *name);
-int axp_prog_attach(struct axp_port *ap);
-int axp_prog_map_set(struct axp_port *ap, uint32_t nic_queue, int xsk_fd);
-void axp_prog_map_clear(struct axp_port *ap, uint32_t nic_queue);
-void axp_prog_detach(struct axp_port *ap);
+int tern_axp_prog_check_iface(struct axp_port *ap, const char *name);
+int tern_axp_prog_attach(struct axp_port *ap);
+int tern_axp_prog_map_set(struct axp_port *ap, uint32_t nic_queue, int xsk_fd);
+void tern_axp_prog_map_clear(struct axp_port *ap, uint32_t nic_queue);
+void tern_axp_prog_detach(struct axp_port *ap);
 
 /* af_xdp_csum.c: complete a partial TCP/UDP checksum in place; 1 if it did. */
-int axp_csum_fix(uint8_t *frame, uint32_t len);
+int tern_axp_csum_fix(uint8_t *frame, uint32_t len);
 
 /* af_xdp_rxtx.c: the burst functions, and the refill that start() also uses. */
-uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
-uint16_t axp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
-void axp_rx_refill(struct axp_rxq *q);
-void axp_tx_complete(struct axp_txq *q);
+uint16_t tern_axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
+uint16_t tern_axp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
+void tern_axp_rx_refill(struct axp_rxq *q);
+void tern_axp_tx_complete(struct axp_txq *q);
 
 #endif /* AF_XDP_H */

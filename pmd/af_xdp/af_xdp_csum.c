@@ -81,7 +81,7 @@ static uint16_t fold(uint64_t sum)
  * Complete the L4 checksum of the frame at f (len bytes) if it is in the
  * partial state. Returns 1 if it did, 0 if there was nothing to do.
  */
-int axp_csum_fix(uint8_t *f, uint32_t len)
+int tern_axp_csum_fix(uint8_t *f, uint32_t len)
 {
 	uint32_t off = 12, l3, l4, l4_len;
 	uint16_t type, field_off;

@@ -57,7 +57,7 @@ static void prog_name(uint32_t id, char *buf, size_t len)
  * Refuse an interface that already carries an XDP program: it is not ours
  * to replace.
  */
-int axp_prog_check_iface(struct axp_port *ap, const char *name)
+int tern_axp_prog_check_iface(struct axp_port *ap, const char *name)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	char what[64];
@@ -158,12 +158,12 @@ static int prog_load_user(struct axp_port *ap)
 	return 0;
 }
 
-int axp_prog_attach(struct axp_port *ap)
+int tern_axp_prog_attach(struct axp_port *ap)
 {
 	int ret;
 
 	ap->map_fd = ap->prog_fd = ap->link_fd = -1;
-	ret = axp_prog_check_iface(ap, ap->dev.name);
+	ret = tern_axp_prog_check_iface(ap, ap->dev.name);
 	if (ret < 0)
 		return ret;
 	ret = ap->xdp_prog[0] != '\0' ? prog_load_user(ap) : prog_load_own(ap);
@@ -192,7 +192,7 @@ int axp_prog_attach(struct axp_port *ap)
 		}
 		ret = -errno;
 		if (ret == -EBUSY || ret == -EEXIST) { /* attached meanwhile, by someone else */
-			axp_prog_check_iface(ap, ap->dev.name);
+			tern_axp_prog_check_iface(ap, ap->dev.name);
 			goto fail;
 		}
 	}
@@ -201,11 +201,11 @@ int axp_prog_attach(struct axp_port *ap)
 	                 ap->mode == AXP_MODE_ZC ? " (mode=zc needs native XDP in the driver)"
 	                                         : "");
 fail:
-	axp_prog_detach(ap);
+	tern_axp_prog_detach(ap);
 	return ret;
 }
 
-int axp_prog_map_set(struct axp_port *ap, uint32_t nic_queue, int xsk_fd)
+int tern_axp_prog_map_set(struct axp_port *ap, uint32_t nic_queue, int xsk_fd)
 {
 	if (bpf_map_update_elem(ap->map_fd, &nic_queue, &xsk_fd, BPF_ANY) == 0)
 		return 0;
@@ -214,14 +214,14 @@ int axp_prog_map_set(struct axp_port *ap, uint32_t nic_queue, int xsk_fd)
 	                  nic_queue, strerror(-ret));
 }
 
-void axp_prog_map_clear(struct axp_port *ap, uint32_t nic_queue)
+void tern_axp_prog_map_clear(struct axp_port *ap, uint32_t nic_queue)
 {
 	if (ap->map_fd >= 0)
 		(void)bpf_map_delete_elem(ap->map_fd, &nic_queue);
 }
 
-/* Only what axp_prog_attach made: closing our link detaches our program. */
-void axp_prog_detach(struct axp_port *ap)
+/* Only what tern_axp_prog_attach made: closing our link detaches our program. */
+void tern_axp_prog_detach(struct axp_port *ap)
 {
 	if (ap->link_fd >= 0)
 		close(ap->link_fd);

@@ -71,7 +71,7 @@ static inline uint32_t cons_peek(struct xsk_ring_cons *r, uint32_t n, uint32_t b
  * AXP_FILL_BATCH. An empty pool counts nombuf once per refill that found it
  * so; the ring keeps what it has and the next burst tries again.
  */
-void axp_rx_refill(struct axp_rxq *q)
+void tern_axp_rx_refill(struct axp_rxq *q)
 {
 	struct tern_pkt *bufs[AXP_MAX_BURST];
 	uint32_t want, idx = 0;
@@ -104,7 +104,7 @@ void axp_rx_refill(struct axp_rxq *q)
 	xsk_ring_prod__submit(&q->fill, want);
 }
 
-uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+uint16_t tern_axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 {
 	struct axp_rxq *q = queue;
 	uint32_t got, idx;
@@ -117,7 +117,7 @@ uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	if (got == 0) {
 		if (tern_unlikely(bad > 0))
 			tern_qstat_add(&q->st.errors, bad);
-		axp_rx_refill(q);
+		tern_axp_rx_refill(q);
 		/*
 		 * af_xdp.rst, XDP_USE_NEED_WAKEUP: the kernel asks to be woken
 		 * when it ran out of fill ring entries (the driver's NAPI stopped);
@@ -152,12 +152,12 @@ uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		p->pkt_len = d->len;
 		p->port = q->port_id;
 		if (q->csum_fix)
-			csum += (uint64_t)axp_csum_fix(tern_pkt_mtod(p, uint8_t *), d->len);
+			csum += (uint64_t)tern_axp_csum_fix(tern_pkt_mtod(p, uint8_t *), d->len);
 		bytes += d->len;
 		pkts[nb++] = p;
 	}
 	xsk_ring_cons__release(&q->rx, got);
-	axp_rx_refill(q);
+	tern_axp_rx_refill(q);
 	if (tern_unlikely(q->busy))
 		(void)recvfrom(q->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 	tern_qstat_add(&q->st.packets, nb);
@@ -172,7 +172,7 @@ uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 /* ---- TX ----------------------------------------------------------------- */
 
 /* Buffers the kernel is done sending go back to their pool, a burst at a time. */
-void axp_tx_complete(struct axp_txq *q)
+void tern_axp_tx_complete(struct axp_txq *q)
 {
 	struct tern_pkt *done[AXP_MAX_BURST];
 	uint32_t got, idx, nb = 0;
@@ -237,14 +237,14 @@ static inline struct tern_pkt *tx_buffer(struct axp_txq *q, struct tern_pkt *p)
 	return c;
 }
 
-uint16_t axp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+uint16_t tern_axp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 {
 	struct axp_txq *q = queue;
 	uint64_t bytes = 0, errors = 0;
 	uint32_t room, idx = 0, queued = 0;
 	uint16_t i;
 
-	axp_tx_complete(q);
+	tern_axp_tx_complete(q);
 	room = xsk_prod_nb_free(&q->tx, n);
 	if (room > n)
 		room = n;

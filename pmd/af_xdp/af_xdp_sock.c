@@ -4,7 +4,7 @@
  * pair, its UMEM the memory of the RX queue's pool (the layout is described
  * at the top of af_xdp.c); the table of buffers lent to the kernel; and at
  * close, every one of them back in its pool. af_xdp.c's start and stop call
- * axp_pair_open() and axp_pair_close() for each pair.
+ * tern_axp_pair_open() and tern_axp_pair_close() for each pair.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,7 +27,7 @@
 
 /* ---- buffers lent to the kernel ----------------------------------------- */
 
-int axp_lent_init(struct axp_lent *l, struct tern_mempool *mp)
+int tern_axp_lent_init(struct axp_lent *l, struct tern_mempool *mp)
 {
 	l->size = tern_mempool_size(mp);
 	l->count = 0;
@@ -46,7 +46,7 @@ static void lent_return_all(struct axp_lent *l)
 		}
 }
 
-void axp_lent_free(struct axp_lent *l)
+void tern_axp_lent_free(struct axp_lent *l)
 {
 	free(l->pkt);
 	*l = (struct axp_lent){0};
@@ -64,7 +64,7 @@ static uint32_t pow2_ceil(uint32_t v)
 }
 
 /* XDP_STATISTICS of a socket (af_xdp.rst: counters since the socket was made). */
-void axp_sock_kstats(int fd, struct xdp_statistics *st)
+void tern_axp_sock_kstats(int fd, struct xdp_statistics *st)
 {
 	socklen_t len = sizeof(*st);
 
@@ -184,7 +184,7 @@ static void sock_close(struct axp_sock *s)
 /* ---- queue pairs -------------------------------------------------------- */
 
 /* Close pair i's socket and take every buffer back; keep its kernel counters. */
-void axp_pair_close(struct axp_port *ap, uint16_t i)
+void tern_axp_pair_close(struct axp_port *ap, uint16_t i)
 {
 	struct tern_port_dev *dev = &ap->dev;
 	struct axp_rxq *rxq = i < tern_port_dev_nb_rxq(dev) ? tern_port_dev_rxq(dev, i) : NULL;
@@ -195,8 +195,8 @@ void axp_pair_close(struct axp_port *ap, uint16_t i)
 	if (s == NULL || s->xsk == NULL)
 		return;
 	if (rxq != NULL)
-		axp_prog_map_clear(ap, ap->start_queue + i);
-	axp_sock_kstats(s->fd, &st);
+		tern_axp_prog_map_clear(ap, ap->start_queue + i);
+	tern_axp_sock_kstats(s->fd, &st);
 	if (rxq != NULL) {
 		rxq->k_rx_dropped += st.rx_dropped;
 		rxq->k_rx_invalid += st.rx_invalid_descs;
@@ -205,7 +205,7 @@ void axp_pair_close(struct axp_port *ap, uint16_t i)
 	}
 	if (txq != NULL) {
 		/* Completions already there: counted and freed the ordinary way. */
-		axp_tx_complete(txq);
+		tern_axp_tx_complete(txq);
 		txq->k_tx_invalid += st.tx_invalid_descs;
 		txq->k_tx_ring_empty += st.tx_ring_empty_descs;
 	}
@@ -223,13 +223,13 @@ void axp_pair_close(struct axp_port *ap, uint16_t i)
 	}
 	if (txq != NULL) {
 		lent_return_all(&txq->lent);
-		axp_lent_free(&txq->lent);
+		tern_axp_lent_free(&txq->lent);
 		txq->fd = -1;
 		txq->rxq = NULL;
 	}
 }
 
-int axp_pair_open(struct axp_port *ap, uint16_t i, bool *zc)
+int tern_axp_pair_open(struct axp_port *ap, uint16_t i, bool *zc)
 {
 	struct tern_port_dev *dev = &ap->dev;
 	struct axp_rxq *rxq = i < tern_port_dev_nb_rxq(dev) ? tern_port_dev_rxq(dev, i) : NULL;
@@ -253,7 +253,7 @@ int axp_pair_open(struct axp_port *ap, uint16_t i, bool *zc)
 		txq->buf_len = umem_rxq->buf_len;
 		txq->fd = s->fd;
 		txq->rxq = rxq;
-		ret = axp_lent_init(&txq->lent, txq->mp);
+		ret = tern_axp_lent_init(&txq->lent, txq->mp);
 		if (ret < 0)
 			return ret;
 	}
@@ -261,8 +261,8 @@ int axp_pair_open(struct axp_port *ap, uint16_t i, bool *zc)
 		rxq->base = base;
 		rxq->umem_len = len;
 		rxq->fd = s->fd;
-		axp_rx_refill(rxq);
-		return axp_prog_map_set(ap, ap->start_queue + i, s->fd);
+		tern_axp_rx_refill(rxq);
+		return tern_axp_prog_map_set(ap, ap->start_queue + i, s->fd);
 	}
 	return 0;
 }

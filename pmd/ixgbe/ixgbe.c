@@ -66,7 +66,7 @@ static void sleep_us(unsigned us)
  * filters, MAC), so it needs a close and a new probe.
  */
 /* Is the device gone? One STATUS read (none once known); reported once. */
-__attribute__((noinline)) bool ixgbe_removal_check(struct ixgbe_port *p)
+__attribute__((noinline)) bool tern_ixgbe_removal_check(struct ixgbe_port *p)
 {
 	if (port_removed(p))
 		return true;
@@ -84,7 +84,7 @@ static int wait_bits(struct ixgbe_port *p, uint32_t reg, uint32_t mask, uint32_t
 		uint32_t v = rd32(p->pci, reg);
 
 		/* All ones would match any `want` made of ones: check for a device gone. */
-		if (v == UINT32_MAX && ixgbe_removal_check(p))
+		if (v == UINT32_MAX && tern_ixgbe_removal_check(p))
 			return -ENODEV;
 		if ((v & mask) == want)
 			return 0;
@@ -150,7 +150,7 @@ static void stats_unlock(struct ixgbe_port *p)
 }
 
 /* From a poller: fold if a second has passed and nobody else is folding. */
-void __attribute__((noinline)) ixgbe_stats_maybe_fold(struct ixgbe_port *p)
+void __attribute__((noinline)) tern_ixgbe_stats_maybe_fold(struct ixgbe_port *p)
 {
 	if (tern_rdtsc() < atomic_load_explicit(&p->stats_next_tsc, memory_order_relaxed))
 		return;
@@ -335,8 +335,8 @@ static int ixgbe_probe(struct tern_pci_dev *pci, const char *args, struct tern_p
 		goto fail; /* the PCI layer said why */
 	mac_read(pci, &p->dev.mac);
 	p->dev.ops = &ixgbe_ops;
-	p->dev.rx_burst = ixgbe_rx_burst;
-	p->dev.tx_burst = ixgbe_tx_burst;
+	p->dev.rx_burst = tern_ixgbe_rx_burst;
+	p->dev.tx_burst = tern_ixgbe_tx_burst;
 	p->dev.socket = pci->numa_node >= 0 ? pci->numa_node : TERN_SOCKET_ID_ANY;
 	*devp = &p->dev;
 	return 0;
@@ -600,7 +600,7 @@ static int ixgbe_stop(struct tern_port_dev *dev)
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
 
-	if (!ixgbe_removal_check(p))
+	if (!tern_ixgbe_removal_check(p))
 		queues_disable(p);
 	/*
 	 * Removed: nothing to wait for, a gone device writes no more. Bus
@@ -611,9 +611,9 @@ static int ixgbe_stop(struct tern_port_dev *dev)
 		tern_pci_bus_master(p->pci, false);
 	/* The NIC is off the rings: every buffer goes back to its pool. */
 	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++)
-		ixgbe_rxq_drain(tern_port_dev_rxq(dev, i));
+		tern_ixgbe_rxq_drain(tern_port_dev_rxq(dev, i));
 	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++)
-		ixgbe_txq_drain(tern_port_dev_txq(dev, i));
+		tern_ixgbe_txq_drain(tern_port_dev_txq(dev, i));
 	return 0;
 }
 
@@ -622,13 +622,13 @@ static int ixgbe_start(struct tern_port_dev *dev)
 	struct ixgbe_port *p = ixgbe_port(dev);
 	int ret;
 
-	if (ixgbe_removal_check(p))
+	if (tern_ixgbe_removal_check(p))
 		return -ENODEV;
 	ret = rx_init(p);
 	if (ret == 0)
 		ret = tx_init(p);
 	/* Gone during the start: its register writes went nowhere. */
-	if (ret == 0 && ixgbe_removal_check(p))
+	if (ret == 0 && tern_ixgbe_removal_check(p))
 		ret = -ENODEV;
 	if (ret < 0)
 		ixgbe_stop(dev); /* gives back what rx_init had posted */
@@ -640,7 +640,7 @@ static void ixgbe_close(struct tern_port_dev *dev)
 	struct ixgbe_port *p = ixgbe_port(dev);
 
 	/* Leave the NIC quiet: interrupts masked, receive off (the rings are gone). */
-	if (!ixgbe_removal_check(p)) {
+	if (!tern_ixgbe_removal_check(p)) {
 		wr32(p->pci, IXGBE_EIMC, IXGBE_IRQ_CLEAR_MASK);
 		clear_bits(p->pci, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
 	}
@@ -653,7 +653,7 @@ static void ixgbe_close(struct tern_port_dev *dev)
 
 static int ixgbe_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr *mac)
 {
-	if (ixgbe_removal_check(ixgbe_port(dev)))
+	if (tern_ixgbe_removal_check(ixgbe_port(dev)))
 		return -ENODEV;
 	mac_write(ixgbe_port(dev)->pci, mac);
 	return 0;
@@ -661,7 +661,7 @@ static int ixgbe_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr
 
 static int ixgbe_promisc_set(struct tern_port_dev *dev, bool on)
 {
-	if (ixgbe_removal_check(ixgbe_port(dev)))
+	if (tern_ixgbe_removal_check(ixgbe_port(dev)))
 		return -ENODEV;
 	rx_filters(ixgbe_port(dev), on);
 	return 0;
@@ -739,10 +739,10 @@ static int ixgbe_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qi
 static const struct tern_port_ops ixgbe_ops = {
     .configure = ixgbe_configure,
     .info_get = ixgbe_info_get,
-    .rx_queue_setup = ixgbe_rx_queue_setup,
-    .tx_queue_setup = ixgbe_tx_queue_setup,
-    .rx_queue_release = ixgbe_rx_queue_release,
-    .tx_queue_release = ixgbe_tx_queue_release,
+    .rx_queue_setup = tern_ixgbe_rx_queue_setup,
+    .tx_queue_setup = tern_ixgbe_tx_queue_setup,
+    .rx_queue_release = tern_ixgbe_rx_queue_release,
+    .tx_queue_release = tern_ixgbe_tx_queue_release,
     .start = ixgbe_start,
     .stop = ixgbe_stop,
     .close = ixgbe_close,

@@ -133,7 +133,7 @@ static inline bool port_removed(struct ixgbe_port *p)
 }
 
 /* Is the device gone? One STATUS read (none once known); reported to the port layer once. */
-bool ixgbe_removal_check(struct ixgbe_port *p);
+bool tern_ixgbe_removal_check(struct ixgbe_port *p);
 
 /* A control-path register read that notices a device gone. */
 static inline uint32_t rd32c(struct ixgbe_port *p, uint32_t reg)
@@ -141,7 +141,7 @@ static inline uint32_t rd32c(struct ixgbe_port *p, uint32_t reg)
 	uint32_t v = rd32(p->pci, reg);
 
 	if (tern_unlikely(v == UINT32_MAX))
-		ixgbe_removal_check(p);
+		tern_ixgbe_removal_check(p);
 	return v;
 }
 
@@ -161,19 +161,19 @@ static inline void rx_post(struct ixgbe_rxq *q, uint16_t idx, struct tern_pkt *b
 }
 
 /* ixgbe.c: from a poller, fold the NIC's counters if a second has passed. */
-void ixgbe_stats_maybe_fold(struct ixgbe_port *p);
+void tern_ixgbe_stats_maybe_fold(struct ixgbe_port *p);
 
 /* ixgbe_rxtx.c: queues, the ops that set them up, and the bursts. */
-int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
-                         struct tern_mempool *mp, void **queue, struct tern_qstats **stats);
-int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
-                         void **queue, struct tern_qstats **stats);
-void ixgbe_rx_queue_release(struct tern_port_dev *dev, void *queue);
-void ixgbe_tx_queue_release(struct tern_port_dev *dev, void *queue);
+int tern_ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
+                              struct tern_mempool *mp, void **queue, struct tern_qstats **stats);
+int tern_ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
+                              void **queue, struct tern_qstats **stats);
+void tern_ixgbe_rx_queue_release(struct tern_port_dev *dev, void *queue);
+void tern_ixgbe_tx_queue_release(struct tern_port_dev *dev, void *queue);
 /* Give back every buffer a queue holds (the NIC is off the ring). */
-void ixgbe_rxq_drain(struct ixgbe_rxq *q);
-void ixgbe_txq_drain(struct ixgbe_txq *q);
-uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
-uint16_t ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
+void tern_ixgbe_rxq_drain(struct ixgbe_rxq *q);
+void tern_ixgbe_txq_drain(struct ixgbe_txq *q);
+uint16_t tern_ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
+uint16_t tern_ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
 
 #endif /* IXGBE_H */

@@ -72,8 +72,8 @@ static void rxq_free(struct ixgbe_rxq *q)
 	free(q);
 }
 
-int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
-                         struct tern_mempool *mp, void **queue, struct tern_qstats **stats)
+int tern_ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
+                              struct tern_mempool *mp, void **queue, struct tern_qstats **stats)
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
 	struct ixgbe_rxq *q;
@@ -83,7 +83,7 @@ int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_de
 
 	if (ret < 0)
 		return ret;
-	if (ixgbe_removal_check(p))
+	if (tern_ixgbe_removal_check(p))
 		return -ENODEV;
 	/* 8.2.3.7.2 SRRCTL.BSIZEPACKET: the data room after the headroom, in whole KiB. */
 	room = tern_pktpool_data_room(mp);
@@ -138,8 +138,8 @@ static void txq_free(struct ixgbe_txq *q)
 	free(q);
 }
 
-int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
-                         void **queue, struct tern_qstats **stats)
+int tern_ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
+                              void **queue, struct tern_qstats **stats)
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
 	struct ixgbe_txq *q;
@@ -148,7 +148,7 @@ int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_de
 
 	if (ret < 0)
 		return ret;
-	if (ixgbe_removal_check(p))
+	if (tern_ixgbe_removal_check(p))
 		return -ENODEV;
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 	if (q == NULL)
@@ -184,13 +184,13 @@ nomem:
 	return tern_error(ENOMEM, IXGBE_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
 }
 
-void ixgbe_rx_queue_release(struct tern_port_dev *dev, void *queue)
+void tern_ixgbe_rx_queue_release(struct tern_port_dev *dev, void *queue)
 {
 	(void)dev;
 	rxq_free(queue);
 }
 
-void ixgbe_tx_queue_release(struct tern_port_dev *dev, void *queue)
+void tern_ixgbe_tx_queue_release(struct tern_port_dev *dev, void *queue)
 {
 	(void)dev;
 	txq_free(queue);
@@ -198,7 +198,7 @@ void ixgbe_tx_queue_release(struct tern_port_dev *dev, void *queue)
 
 /* ---- drain ------------------------------------------------------------------ */
 
-void ixgbe_rxq_drain(struct ixgbe_rxq *q)
+void tern_ixgbe_rxq_drain(struct ixgbe_rxq *q)
 {
 	for (uint16_t d = 0; d < q->nb_desc; d++) {
 		tern_pkt_free(q->bufs[d]);
@@ -210,7 +210,7 @@ void ixgbe_rxq_drain(struct ixgbe_rxq *q)
 	q->nb_hold = 0;
 }
 
-void ixgbe_txq_drain(struct ixgbe_txq *q)
+void tern_ixgbe_txq_drain(struct ixgbe_txq *q)
 {
 	for (uint16_t d = 0; d < q->nb_desc; d++) {
 		tern_pkt_free(q->bufs[d]);
@@ -253,7 +253,7 @@ static __attribute__((noinline)) void rx_refill(struct ixgbe_rxq *q)
 	wr32(q->pci, q->rdt_reg, (uint16_t)((q->next - 1) & q->mask));
 }
 
-uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+uint16_t tern_ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 {
 	struct ixgbe_rxq *q = queue;
 	struct tern_pkt *first = q->first, *last = q->last;
@@ -342,7 +342,7 @@ uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		rx_refill(q);
 	if (tern_unlikely(--q->stats_poll == 0)) {
 		q->stats_poll = IXGBE_STATS_POLLS;
-		ixgbe_stats_maybe_fold(q->port);
+		tern_ixgbe_stats_maybe_fold(q->port);
 	}
 	return nb_rx;
 }
@@ -395,7 +395,7 @@ static __attribute__((noinline, cold)) void tx_refuse(struct ixgbe_txq *q, struc
 	tern_pkt_free(pkt);
 }
 
-uint16_t ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
+uint16_t tern_ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 {
 	struct ixgbe_txq *q = queue;
 	volatile union ixgbe_adv_tx_desc *ring = q->ring;
@@ -455,7 +455,7 @@ uint16_t ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	}
 	if (tern_unlikely(--q->stats_poll == 0)) {
 		q->stats_poll = IXGBE_STATS_POLLS;
-		ixgbe_stats_maybe_fold(q->port);
+		tern_ixgbe_stats_maybe_fold(q->port);
 	}
 	return nb_tx;
 }

@@ -6,7 +6,8 @@
 # tern_* (libtern.map) but its objects should follow the same rule.
 #
 # Internal functions shared between files are tern_-prefixed too (or static).
-# Prints each offender with the object that defines it.
+# Prints each offender with the object that defines it. The sanitizers'
+# own symbols (__asan_*, __odr_asan_gen_*, ...) in a sanitizer build are not tern's.
 set -euo pipefail
 a=${1:?usage: symbols.sh path/to/libtern.a path/to/libtern.so}
 so=${2:?usage: symbols.sh path/to/libtern.a path/to/libtern.so}
@@ -15,7 +16,9 @@ fail=0
 # libtern.a: "member.o:" headers, then "ADDR TYPE NAME" for global symbols.
 bad_a=$(nm -g --defined-only "$a" | awk '
 	/:$/ { obj = $1; sub(/:$/, "", obj); next }
-	NF == 3 && $3 !~ /^tern_/ { printf "%s (%s)\n", $3, obj }')
+	NF == 3 && $3 !~ /^tern_/ && $3 !~ /^__(odr_asan|asan|ubsan|tsan|sancov)/ {
+		printf "%s (%s)\n", $3, obj
+	}')
 if [ -n "$bad_a" ]; then
 	echo "symbols.sh: $a defines $(printf '%s\n' "$bad_a" | wc -l) global symbols without the tern_ prefix:" >&2
 	printf '%s\n' "$bad_a" | sed 's/^/  /' >&2

@@ -110,16 +110,16 @@ static void check_gso(bool v6, uint8_t proto, uint8_t gso_type, size_t plen, uin
 	struct afp_gso g;
 	size_t at = 0;
 
-	cr_assert_eq(
-	    afp_gso_init(&g, frame, (uint32_t)len, gso_type, mss, (uint16_t)l4f, vlan ? tag : NULL),
-	    0);
+	cr_assert_eq(tern_afp_gso_init(&g, frame, (uint32_t)len, gso_type, mss, (uint16_t)l4f,
+	                               vlan ? tag : NULL),
+	             0);
 	cr_assert_eq(g.nb_segs, (plen + mss - 1) / mss);
 	cr_assert_eq(g.l3_off, l3f + (vlan ? 4 : 0));
 	for (uint16_t i = 0; i < g.nb_segs; i++) {
 		uint8_t h[AFP_GSO_HDR_MAX];
 		const uint8_t *pay;
 		uint32_t pl;
-		uint16_t hl = afp_gso_segment(&g, i, h, &pay, &pl);
+		uint16_t hl = tern_afp_gso_segment(&g, i, h, &pay, &pl);
 		const uint8_t *l3 = h + g.l3_off, *l4 = h + g.l4_off;
 		uint8_t seg[4096];
 		size_t l4len = hl - g.l4_off + pl;
@@ -189,17 +189,18 @@ Test(unit, gso_refuses_malformed)
 	struct afp_gso g;
 	size_t len = craft(frame, false, IPPROTO_TCP, 3000, 0x10);
 
-	cr_expect_eq(afp_gso_init(&g, frame, (uint32_t)len, 99, 1448, 34, NULL), -ENOTSUP);
-	cr_expect_eq(afp_gso_init(&g, frame, (uint32_t)len, VIRTIO_NET_HDR_GSO_TCPV4, 0, 34, NULL),
-	             -EINVAL, "gso_size 0");
+	cr_expect_eq(tern_afp_gso_init(&g, frame, (uint32_t)len, 99, 1448, 34, NULL), -ENOTSUP);
 	cr_expect_eq(
-	    afp_gso_init(&g, frame, (uint32_t)len, VIRTIO_NET_HDR_GSO_TCPV6, 1448, 34, NULL),
+	    tern_afp_gso_init(&g, frame, (uint32_t)len, VIRTIO_NET_HDR_GSO_TCPV4, 0, 34, NULL),
+	    -EINVAL, "gso_size 0");
+	cr_expect_eq(
+	    tern_afp_gso_init(&g, frame, (uint32_t)len, VIRTIO_NET_HDR_GSO_TCPV6, 1448, 34, NULL),
 	    -EINVAL, "TCPV6 on an IPv4 frame");
 	cr_expect_eq(
-	    afp_gso_init(&g, frame, (uint32_t)len, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 30, NULL),
+	    tern_afp_gso_init(&g, frame, (uint32_t)len, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 30, NULL),
 	    -EINVAL, "csum_start inside the IP header");
-	cr_expect_eq(afp_gso_init(&g, frame, 40, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 34, NULL), -EINVAL,
-	             "frame ends inside the TCP header");
+	cr_expect_eq(tern_afp_gso_init(&g, frame, 40, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 34, NULL),
+	             -EINVAL, "frame ends inside the TCP header");
 }
 
 /* What the kernel hands over with NEEDS_CSUM: the pseudo-header sum in the field. */
@@ -221,7 +222,7 @@ static void check_csum(bool v6, uint8_t proto, size_t plen)
 		s = sum_be(0, frame + l3 + 12, 8) + proto + (uint32_t)l4len;
 	frame[l4 + off] = (uint8_t)(fold(s) >> 8);
 	frame[l4 + off + 1] = (uint8_t)fold(s);
-	cr_assert_eq(afp_csum_complete(frame, (uint32_t)len, (uint16_t)l4, (uint16_t)off), 0);
+	cr_assert_eq(tern_afp_csum_complete(frame, (uint32_t)len, (uint16_t)l4, (uint16_t)off), 0);
 	cr_assert(l4_ok(frame + l3, v6, frame + l4, l4len, proto), "checksum completed");
 }
 
@@ -238,8 +239,8 @@ Test(unit, csum_complete_tcp_udp_v4_v6_odd_lengths)
 
 Test(unit, csum_complete_refuses_field_outside_frame)
 {
-	cr_expect_eq(afp_csum_complete(frame, 60, 50, 9), -EINVAL);
-	cr_expect_eq(afp_csum_complete(frame, 60, 40, 18), 0);
+	cr_expect_eq(tern_afp_csum_complete(frame, 60, 50, 9), -EINVAL);
+	cr_expect_eq(tern_afp_csum_complete(frame, 60, 40, 18), 0);
 }
 
 Test(unit, csum_add_matches_bytewise_sum)
@@ -249,7 +250,7 @@ Test(unit, csum_add_matches_bytewise_sum)
 	for (size_t i = 0; i < sizeof(b); i++)
 		b[i] = (uint8_t)(i * 131 + 17);
 	for (size_t n = 0; n <= sizeof(b); n++) {
-		uint16_t c = afp_csum_fold(afp_csum_add(0, b, n));
+		uint16_t c = tern_afp_csum_fold(tern_afp_csum_add(0, b, n));
 		uint8_t *cb = (uint8_t *)&c;
 
 		/* Host-order result: its bytes in memory are the big-endian sum. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * af_xdp_csum.c - axp_csum_fix(), the completion of the partial TCP/UDP
+ * af_xdp_csum.c - tern_axp_csum_fix(), the completion of the partial TCP/UDP
  * checksums a veth peer hands XDP: IPv4 and IPv6, TCP and UDP, behind
  * 0-2 VLAN tags; the result checked by an independent RFC 1071 sum. Frames
  * not in the partial state are left byte for byte; every truncation of a
@@ -110,7 +110,7 @@ Test(af_xdp_csum, partial_sums_completed)
 
 					build(&f, ip, proto, vlans, payloads[i]);
 					cr_assert_not(csum_ok(&f));
-					cr_assert_eq(axp_csum_fix(f.b, (uint32_t)f.len), 1,
+					cr_assert_eq(tern_axp_csum_fix(f.b, (uint32_t)f.len), 1,
 					             "ip %d proto %d vlans %d payload %zu", ip,
 					             proto, vlans, payloads[i]);
 					cr_assert(csum_ok(&f),
@@ -126,7 +126,7 @@ Test(af_xdp_csum, padding_after_the_datagram_is_not_summed)
 
 	build(&f, V4, 17, 0, 1);
 	memset(f.b + f.len, 0xee, 60 - f.len);
-	cr_assert_eq(axp_csum_fix(f.b, 60), 1);
+	cr_assert_eq(tern_axp_csum_fix(f.b, 60), 1);
 	cr_assert(csum_ok(&f));
 }
 
@@ -136,21 +136,21 @@ Test(af_xdp_csum, other_frames_left_alone)
 	struct frame f, copy;
 
 	build(&f, V4, 6, 1, 100);
-	cr_assert_eq(axp_csum_fix(f.b, (uint32_t)f.len), 1);
+	cr_assert_eq(tern_axp_csum_fix(f.b, (uint32_t)f.len), 1);
 	copy = f;
-	cr_assert_eq(axp_csum_fix(f.b, (uint32_t)f.len), 0, "complete already");
+	cr_assert_eq(tern_axp_csum_fix(f.b, (uint32_t)f.len), 0, "complete already");
 	cr_assert_eq(memcmp(&f, &copy, sizeof(f)), 0);
 
 	build(&f, V4, 17, 0, 10);
 	put16(f.b + f.csum, 0); /* RFC 768: no checksum */
 	copy = f;
-	cr_assert_eq(axp_csum_fix(f.b, (uint32_t)f.len), 0);
+	cr_assert_eq(tern_axp_csum_fix(f.b, (uint32_t)f.len), 0);
 	cr_assert_eq(memcmp(&f, &copy, sizeof(f)), 0);
 
 	build(&f, V4, 6, 0, 100);
 	put16(f.b + 14 + 6, 0x2000); /* more fragments */
 	copy = f;
-	cr_assert_eq(axp_csum_fix(f.b, (uint32_t)f.len), 0);
+	cr_assert_eq(tern_axp_csum_fix(f.b, (uint32_t)f.len), 0);
 	cr_assert_eq(memcmp(&f, &copy, sizeof(f)), 0);
 
 	/*
@@ -167,7 +167,7 @@ Test(af_xdp_csum, other_frames_left_alone)
 			put16(f.b + 14 + ihl * 4 + 16,
 			      fold16(sum16(f.b + 14 + 12, 8, 0) + 6 + tot - ihl * 4u));
 		copy = f;
-		cr_assert_eq(axp_csum_fix(f.b, (uint32_t)f.len), 0, "IHL %u", ihl);
+		cr_assert_eq(tern_axp_csum_fix(f.b, (uint32_t)f.len), 0, "IHL %u", ihl);
 		cr_assert_eq(memcmp(&f, &copy, sizeof(f)), 0, "IHL %u", ihl);
 	}
 }
@@ -186,7 +186,7 @@ Test(af_xdp_csum, every_length_bounded)
 
 					cr_assert_not_null(b);
 					memcpy(b, f.b, len);
-					cr_assert_eq(axp_csum_fix(b, (uint32_t)len), 0,
+					cr_assert_eq(tern_axp_csum_fix(b, (uint32_t)len), 0,
 					             "length %zu", len);
 					free(b);
 				}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * af_xdp_rings.c - the af_xdp fast path (axp_rx_burst, axp_tx_burst,
- * axp_tx_complete) against rings the test writes as a broken kernel would:
+ * af_xdp_rings.c - the af_xdp fast path (tern_axp_rx_burst, tern_axp_tx_burst,
+ * tern_axp_tx_complete) against rings the test writes as a broken kernel would:
  * forged, repeated and stale addresses, lengths past the chunk, producer
  * indices behind the consumer or beyond what was lent. Whatever the kernel
  * writes, no buffer is handed out that is not lent, none twice, none lost:
@@ -59,7 +59,7 @@ static void up(void)
 	tern_pkt_free(probe);
 	rxq.umem_len =
 	    TERN_ALIGN_CEIL((uintptr_t)mp->mem + mp->mem_len, page) - (uintptr_t)rxq.base;
-	cr_assert_eq(axp_lent_init(&rxq.lent, mp), 0);
+	cr_assert_eq(tern_axp_lent_init(&rxq.lent, mp), 0);
 	txq = (struct axp_txq){
 	    .tx = (struct xsk_ring_prod)FAKE_RING(tx_ring, tx_prod, tx_cons, RING),
 	    .comp = (struct xsk_ring_cons)FAKE_RING(comp_ring, comp_prod, comp_cons, 0),
@@ -70,7 +70,7 @@ static void up(void)
 	    .buf_len = rxq.buf_len,
 	    .fd = -1,
 	};
-	cr_assert_eq(axp_lent_init(&txq.lent, mp), 0);
+	cr_assert_eq(tern_axp_lent_init(&txq.lent, mp), 0);
 }
 
 /* What stop does once the socket is closed, then: is every buffer home? */
@@ -82,8 +82,8 @@ static void down(void)
 		if (txq.lent.pkt[i] != NULL)
 			tern_pkt_free(txq.lent.pkt[i]);
 	}
-	axp_lent_free(&rxq.lent);
-	axp_lent_free(&txq.lent);
+	tern_axp_lent_free(&rxq.lent);
+	tern_axp_lent_free(&txq.lent);
 	cr_assert_eq(tern_mempool_avail_count(mp), NBUF, "%u of %u buffers back",
 	             tern_mempool_avail_count(mp), NBUF);
 	tern_mempool_free(mp);
@@ -123,12 +123,12 @@ Test(af_xdp_rings, frame_handed_out_in_place)
 	struct tern_pkt *p[32];
 	uint64_t a;
 
-	axp_rx_refill(&rxq);
+	tern_axp_rx_refill(&rxq);
 	cr_assert_eq(rxq.lent.count, TARGET);
 	cr_assert_eq(fill_prod, TARGET);
 	a = k_take_fill();
 	k_rx(a, AXP_XDP_HEADROOM, 60);
-	cr_assert_eq(axp_rx_burst(&rxq, p, 32), 1);
+	cr_assert_eq(tern_axp_rx_burst(&rxq, p, 32), 1);
 	cr_assert_eq(tern_pkt_mtod(p[0], uint8_t *), rxq.base + a + AXP_XDP_HEADROOM);
 	cr_assert_eq(p[0]->pkt_len, 60);
 	cr_assert_eq(tern_qstat_read(&rxq.st.errors), 0);
@@ -141,15 +141,15 @@ Test(af_xdp_rings, repeated_rx_address_handed_out_once)
 	struct tern_pkt *p[32];
 	uint64_t a;
 
-	axp_rx_refill(&rxq);
+	tern_axp_rx_refill(&rxq);
 	a = k_take_fill();
 	k_rx(a, AXP_XDP_HEADROOM, 60);
 	k_rx(a, AXP_XDP_HEADROOM, 60);
-	cr_assert_eq(axp_rx_burst(&rxq, p, 32), 1, "one buffer, one packet");
+	cr_assert_eq(tern_axp_rx_burst(&rxq, p, 32), 1, "one buffer, one packet");
 	cr_assert_eq(tern_qstat_read(&rxq.st.errors), 1);
 	/* Once more in a later burst, with the application still holding it. */
 	k_rx(a, AXP_XDP_HEADROOM, 60);
-	cr_assert_eq(axp_rx_burst(&rxq, p + 1, 31), 0);
+	cr_assert_eq(tern_axp_rx_burst(&rxq, p + 1, 31), 0);
 	cr_assert_eq(tern_qstat_read(&rxq.st.errors), 2);
 	free_all(p, 1);
 }
@@ -160,7 +160,7 @@ Test(af_xdp_rings, forged_rx_addresses_refused)
 	uint64_t a;
 
 	cr_assert_not_null(mine);
-	axp_rx_refill(&rxq);
+	tern_axp_rx_refill(&rxq);
 	a = k_take_fill();
 	k_rx(rxq.umem_len, 0, 60);                  /* past the UMEM */
 	k_rx(0, 0, 60);                             /* before the first header */
@@ -169,7 +169,7 @@ Test(af_xdp_rings, forged_rx_addresses_refused)
 	k_rx(a + 3 * TERN_CACHE_LINE_SIZE, 0, 60);  /* idem, deeper */
 	k_rx(chunk_of(mine), AXP_XDP_HEADROOM, 60); /* ours, but not lent */
 	k_rx(UINT64_MAX >> 16, 0, 60);              /* the largest address */
-	cr_assert_eq(axp_rx_burst(&rxq, p, 32), 0);
+	cr_assert_eq(tern_axp_rx_burst(&rxq, p, 32), 0);
 	cr_assert_eq(tern_qstat_read(&rxq.st.errors), 7);
 	cr_assert_eq(rxq.lent.count, TARGET, "nothing unmarked");
 	tern_pkt_free(mine);
@@ -180,20 +180,20 @@ Test(af_xdp_rings, bad_length_returns_the_buffer)
 	struct tern_pkt *p[32];
 	unsigned before;
 
-	axp_rx_refill(&rxq);
+	tern_axp_rx_refill(&rxq);
 	before = tern_mempool_avail_count(mp);
 	k_rx(k_take_fill(), AXP_XDP_HEADROOM, 0); /* empty */
 	k_rx(k_take_fill(), AXP_XDP_HEADROOM,
 	     rxq.buf_len - AXP_XDP_HEADROOM + 1); /* past the chunk */
 	k_rx(k_take_fill(), 0xffff, 1);           /* offset past it */
-	cr_assert_eq(axp_rx_burst(&rxq, p, 32), 0);
+	cr_assert_eq(tern_axp_rx_burst(&rxq, p, 32), 0);
 	cr_assert_eq(tern_qstat_read(&rxq.st.errors), 3);
 	/* The three came back to the pool; the refill after the burst lent none (below a batch). */
 	cr_assert_eq(rxq.lent.count, TARGET - 3);
 	cr_assert_eq(tern_mempool_avail_count(mp), before + 3);
 	/* The largest frame that fits is taken. */
 	k_rx(k_take_fill(), AXP_XDP_HEADROOM, rxq.buf_len - AXP_XDP_HEADROOM);
-	cr_assert_eq(axp_rx_burst(&rxq, p, 32), 1);
+	cr_assert_eq(tern_axp_rx_burst(&rxq, p, 32), 1);
 	free_all(p, 1);
 }
 
@@ -204,7 +204,7 @@ Test(af_xdp_rings, bad_length_returns_the_buffer)
  */
 static void stale_slots(void)
 {
-	axp_rx_refill(&rxq);
+	tern_axp_rx_refill(&rxq);
 	for (uint32_t i = 0; i < RING; i++)
 		rx_ring[i] = (struct xdp_desc){.addr = fill_ring[(fill_cons + i % 8) & (RING - 1)] |
 		                                       (uint64_t)AXP_XDP_HEADROOM
@@ -218,14 +218,14 @@ Test(af_xdp_rings, rx_producer_behind_consumer_refused)
 
 	stale_slots();
 	rx_prod = rx_cons - 1;
-	cr_assert_eq(axp_rx_burst(&rxq, p, 32), 0);
+	cr_assert_eq(tern_axp_rx_burst(&rxq, p, 32), 0);
 	cr_assert_eq(tern_qstat_read(&rxq.st.errors), 1);
 	cr_assert_eq(rxq.lent.count, TARGET, "nothing unmarked");
 	cr_assert_eq(rx_cons, 0, "no slot consumed");
 	/* A sane index again: the frame the kernel really returned is taken. */
 	rx_prod = rx_cons;
 	k_rx(k_take_fill(), AXP_XDP_HEADROOM, 60);
-	cr_assert_eq(axp_rx_burst(&rxq, p, 32), 1);
+	cr_assert_eq(tern_axp_rx_burst(&rxq, p, 32), 1);
 	free_all(p, 1);
 }
 
@@ -237,7 +237,7 @@ Test(af_xdp_rings, rx_producer_beyond_lent_refused)
 	stale_slots();
 	cr_assert_eq(rxq.lent.count, TARGET / 2);
 	rx_prod = rx_cons + TARGET / 2 + 1; /* within the ring, past what was lent */
-	cr_assert_eq(axp_rx_burst(&rxq, p, 32), 0);
+	cr_assert_eq(tern_axp_rx_burst(&rxq, p, 32), 0);
 	cr_assert_eq(tern_qstat_read(&rxq.st.errors), 1);
 	cr_assert_eq(rxq.lent.count, TARGET / 2, "nothing unmarked");
 }
@@ -270,24 +270,24 @@ Test(af_xdp_rings, repeated_completion_frees_once)
 	unsigned before;
 	uint64_t a;
 
-	cr_assert_eq(axp_tx_burst(&txq, p, 2), 2);
+	cr_assert_eq(tern_axp_tx_burst(&txq, p, 2), 2);
 	cr_assert_eq(txq.lent.count, 2);
 	before = tern_mempool_avail_count(mp);
 	a = k_send();
 	comp_ring[comp_prod++ & (RING - 1)] = a; /* the same address again */
-	axp_tx_complete(&txq);
+	tern_axp_tx_complete(&txq);
 	cr_assert_eq(tern_mempool_avail_count(mp), before + 1, "freed once");
 	cr_assert_eq(tern_qstat_read(&txq.st.errors), 1);
 	cr_assert_eq(txq.lent.count, 1);
 	/* Again in a later poll, then an address never sent: both ignored. */
 	comp_ring[comp_prod++ & (RING - 1)] = a;
-	axp_tx_complete(&txq);
+	tern_axp_tx_complete(&txq);
 	comp_ring[comp_prod++ & (RING - 1)] = chunk_of(p[1]) + TERN_CACHE_LINE_SIZE;
-	axp_tx_complete(&txq);
+	tern_axp_tx_complete(&txq);
 	cr_assert_eq(tern_mempool_avail_count(mp), before + 1);
 	cr_assert_eq(tern_qstat_read(&txq.st.errors), 3);
 	(void)k_send();
-	axp_tx_complete(&txq);
+	tern_axp_tx_complete(&txq);
 	cr_assert_eq(txq.lent.count, 0);
 	cr_assert_eq(tern_mempool_avail_count(mp), before + 2);
 }
@@ -297,15 +297,15 @@ Test(af_xdp_rings, completion_producer_out_of_bounds_refused)
 	struct tern_pkt *p[2] = {frame(), frame()};
 	unsigned before;
 
-	cr_assert_eq(axp_tx_burst(&txq, p, 2), 2);
+	cr_assert_eq(tern_axp_tx_burst(&txq, p, 2), 2);
 	before = tern_mempool_avail_count(mp);
 	/* Stale slots naming both buffers, still in the kernel's hands. */
 	for (uint32_t i = 0; i < RING; i++)
 		comp_ring[i] = tx_ring[i % 2].addr;
 	comp_prod = comp_cons + 3; /* more than were sent */
-	axp_tx_complete(&txq);
+	tern_axp_tx_complete(&txq);
 	comp_prod = comp_cons - 1; /* behind the consumer */
-	axp_tx_complete(&txq);
+	tern_axp_tx_complete(&txq);
 	cr_assert_eq(tern_mempool_avail_count(mp), before, "nothing freed");
 	cr_assert_eq(tern_qstat_read(&txq.st.errors), 2);
 	cr_assert_eq(txq.lent.count, 2);
@@ -313,7 +313,7 @@ Test(af_xdp_rings, completion_producer_out_of_bounds_refused)
 	comp_prod = comp_cons;
 	(void)k_send();
 	(void)k_send();
-	axp_tx_complete(&txq);
+	tern_axp_tx_complete(&txq);
 	cr_assert_eq(txq.lent.count, 0);
 	cr_assert_eq(tern_mempool_avail_count(mp), before + 2);
 }
