@@ -28,8 +28,8 @@ int main(void)
 		fprintf(stderr, "app: %s\n", tern_eal_last_error());
 		return 1;
 	}
-	struct tern_mempool *mp = tern_pktpool_create("app", 255, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE,
-						      TERN_SOCKET_ID_ANY);
+	struct tern_mempool *mp =
+	    tern_pktpool_create("app", 255, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE, TERN_SOCKET_ID_ANY);
 	struct tern_ring *r = tern_ring_create("app", 64, TERN_SOCKET_ID_ANY, 0);
 	if (!mp || !r || tern_pkt_alloc_bulk(mp, pkts, 32) < 0)
 		goto out;
