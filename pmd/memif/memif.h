@@ -80,9 +80,18 @@ struct memif_queue {
 	_Atomic uint64_t packets, bytes, errors, nombuf, full;
 } TERN_CACHE_ALIGNED;
 
-/* A control connection. */
+/*
+ * A control connection. Messages go out one per message received (the
+ * peer's ACK paces the client's INIT, ADD_REGION, ADD_RING, CONNECT), as
+ * DPDK and VPP do: the kernel queues few unread messages on a connected
+ * SOCK_SEQPACKET socket, so a burst of them would fail with EAGAIN.
+ */
+#define MEMIF_OUTQ (4 + 2 * MEMIF_MAX_QUEUES)
 struct memif_cc {
 	int fd;
+	uint8_t out_head, out_n;
+	struct memif_msg out[MEMIF_OUTQ];
+	int out_fd[MEMIF_OUTQ]; /* descriptor to pass along (not owned), or -1 */
 	struct memif_sock *sock;
 	struct memif_port *port; /* NULL until a server matched INIT to a port */
 	uint64_t deadline_ns;    /* handshake must be done by then */
@@ -97,6 +106,8 @@ struct memif_sock {
 	int listen_fd; /* server */
 	struct memif_port *ports;
 	struct memif_cc *ccs;
+	bool said_id;    /* logged a request for an id nobody serves: bad_id */
+	uint32_t bad_id;
 	struct memif_sock *next;
 };
 
@@ -129,6 +140,7 @@ struct memif_port {
 	struct memif_cc *cc;
 	uint64_t retry_ns;   /* client: next connect attempt */
 	bool said_refused;   /* client: logged once that the server is not there */
+	bool said_secret;    /* server: logged a refused client once (until one connects) */
 	struct memif_regions regs;
 	uint16_t n_c2s, n_s2c; /* rings of this connection */
 	uint8_t run_log2;

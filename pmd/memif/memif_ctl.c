@@ -111,7 +111,33 @@ static void put_string(uint8_t *dst, const char *src, size_t n)
 	memcpy(dst, src, len < n - 1 ? len : n - 1);
 }
 
-static int send_simple(int fd, uint16_t type, const char *name)
+/* Queue a message (sent by cc_send_next); 0 or -ENOSPC. */
+static int cc_enq(struct memif_cc *cc, const struct memif_msg *m, int pass_fd)
+{
+	unsigned k;
+
+	if (cc->out_n == MEMIF_OUTQ)
+		return -ENOSPC;
+	k = (cc->out_head + cc->out_n++) % MEMIF_OUTQ;
+	cc->out[k] = *m;
+	cc->out_fd[k] = pass_fd;
+	return 0;
+}
+
+/* Send the next queued message, if any. */
+static int cc_send_next(struct memif_cc *cc)
+{
+	int ret;
+
+	if (cc->out_n == 0)
+		return 0;
+	ret = msg_send(cc->fd, &cc->out[cc->out_head], cc->out_fd[cc->out_head]);
+	cc->out_head = (uint8_t)((cc->out_head + 1) % MEMIF_OUTQ);
+	cc->out_n--;
+	return ret;
+}
+
+static int send_simple(struct memif_cc *cc, uint16_t type, const char *name)
 {
 	struct memif_msg m;
 
@@ -119,7 +145,7 @@ static int send_simple(int fd, uint16_t type, const char *name)
 	m.type = type;
 	if (name != NULL)
 		put_string(m.connect.if_name, name, MEMIF_NAME_SZ);
-	return msg_send(fd, &m, -1);
+	return cc_enq(cc, &m, -1);
 }
 
 static void send_disconnect(int fd, const char *reason)
@@ -311,6 +337,9 @@ static void log_up(struct memif_port *mp)
 	         1u << mp->run_log2, mp->bsize);
 	atomic_store_explicit(&mp->state, MEMIF_UP, memory_order_relaxed);
 	mp->said_refused = false;
+	mp->said_secret = false;
+	if (mp->sock != NULL)
+		mp->sock->said_id = false;
 }
 
 /* Server, on CONNECT: map, check every ring, publish the queues. */
@@ -489,9 +518,13 @@ static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, in
 			return "Incompatible memif version";
 		p = find_port(cc->sock, in->id);
 		if (p == NULL) {
-			tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-			         "socket %s: a client asked for id %u, which no memif port serves",
-			         sock_name(cc->sock, buf, sizeof(buf)), in->id);
+			/* Once per id in a row: a client retries every 100 ms or so. */
+			if (!cc->sock->said_id || cc->sock->bad_id != in->id)
+				tern_log(TERN_LOG_WARNING, MEMIF_LOG,
+				         "socket %s: a client asked for id %u, which no memif port serves",
+				         sock_name(cc->sock, buf, sizeof(buf)), in->id);
+			cc->sock->said_id = true;
+			cc->sock->bad_id = in->id;
 			return "ID not found";
 		}
 		if (!p->started)
@@ -501,9 +534,11 @@ static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, in
 		if (in->mode != MEMIF_MODE_ETHERNET)
 			return "Only ethernet mode supported";
 		if (strncmp(p->secret, (const char *)in->secret, MEMIF_SECRET_SZ) != 0) {
-			tern_log(TERN_LOG_WARNING, MEMIF_LOG,
+			if (!p->said_secret)
+				tern_log(TERN_LOG_WARNING, MEMIF_LOG,
 			         "%s: a client gave %s secret: check secret= on both sides", p->dev.name,
 			         p->secret[0] != '\0' && in->secret[0] == '\0' ? "no" : "the wrong");
+			p->said_secret = true;
 			return p->secret[0] != '\0' && in->secret[0] == '\0' ? "Secret required"
 			                                                      : "Incorrect secret";
 		}
@@ -511,7 +546,7 @@ static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, in
 		p->cc = cc;
 		peer_string(p->remote, in->name, MEMIF_NAME_SZ);
 		atomic_store_explicit(&p->state, MEMIF_CONNECTING, memory_order_relaxed);
-		return send_simple(cc->fd, MEMIF_MSG_ACK, NULL) == 0 ? NULL : "send failed";
+		return send_simple(cc, MEMIF_MSG_ACK, NULL) == 0 ? NULL : "cannot queue a message";
 	}
 	case MEMIF_MSG_ADD_REGION: {
 		const struct memif_msg_add_region *ar = &m->add_region;
@@ -528,7 +563,7 @@ static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, in
 		*fd = -1;
 		r->size = ar->size;
 		r->addr = NULL;
-		return send_simple(cc->fd, MEMIF_MSG_ACK, NULL) == 0 ? NULL : "send failed";
+		return send_simple(cc, MEMIF_MSG_ACK, NULL) == 0 ? NULL : "cannot queue a message";
 	}
 	case MEMIF_MSG_ADD_RING: {
 		const struct memif_msg_add_ring *ar = &m->add_ring;
@@ -544,10 +579,12 @@ static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, in
 		if (ri->set)
 			return "Ring added twice";
 		if (ar->log2_ring_size == 0 || ar->log2_ring_size > mp->log2) {
-			tern_log(TERN_LOG_WARNING, MEMIF_LOG,
+			if (!mp->said_secret)
+				tern_log(TERN_LOG_WARNING, MEMIF_LOG,
 			         "%s: the client asks for rings of 2^%u slots, above this server's "
 			         "rsize=%u: lower the client's rsize",
 			         mp->dev.name, ar->log2_ring_size, mp->log2);
+			mp->said_secret = true;
 			return "Ring size above the server's maximum";
 		}
 		ri->set = true;
@@ -556,7 +593,7 @@ static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, in
 		ri->log2 = ar->log2_ring_size;
 		ri->fd = *fd;
 		*fd = -1;
-		return send_simple(cc->fd, MEMIF_MSG_ACK, NULL) == 0 ? NULL : "send failed";
+		return send_simple(cc, MEMIF_MSG_ACK, NULL) == 0 ? NULL : "cannot queue a message";
 	}
 	case MEMIF_MSG_CONNECT: {
 		const char *why;
@@ -566,8 +603,8 @@ static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, in
 		why = server_connect(mp);
 		if (why != NULL)
 			return why;
-		if (send_simple(cc->fd, MEMIF_MSG_CONNECTED, mp->dev.name) != 0)
-			return "send failed";
+		if (send_simple(cc, MEMIF_MSG_CONNECTED, mp->dev.name) != 0)
+			return "cannot queue a message";
 		log_up(mp);
 		return NULL;
 	}
@@ -621,8 +658,8 @@ static const char *client_msg(struct memif_cc *cc, const struct memif_msg *m)
 			in.init.mode = MEMIF_MODE_ETHERNET;
 			memcpy(in.init.secret, mp->secret, strnlen(mp->secret, MEMIF_SECRET_SZ));
 			put_string(in.init.name, "tern", MEMIF_NAME_SZ);
-			if (msg_send(cc->fd, &in, -1) != 0)
-				return "send failed";
+			if (cc_enq(cc, &in, -1) != 0)
+				return "cannot queue a message";
 		}
 		{
 			struct memif_msg ar;
@@ -631,8 +668,8 @@ static const char *client_msg(struct memif_cc *cc, const struct memif_msg *m)
 			ar.type = MEMIF_MSG_ADD_REGION;
 			ar.add_region.index = 0;
 			ar.add_region.size = mp->regs.r[0].size;
-			if (msg_send(cc->fd, &ar, mp->regs.r[0].fd) != 0)
-				return "send failed";
+			if (cc_enq(cc, &ar, mp->regs.r[0].fd) != 0)
+				return "cannot queue a message";
 		}
 		for (i = 0; i < mp->n_c2s + mp->n_s2c; i++) {
 			struct memif_msg ar;
@@ -646,13 +683,14 @@ static const char *client_msg(struct memif_cc *cc, const struct memif_msg *m)
 			ar.add_ring.region = 0;
 			ar.add_ring.offset = (uint32_t)(i * memif_ring_bytes(mp->run_log2));
 			ar.add_ring.log2_ring_size = mp->run_log2;
-			if (msg_send(cc->fd, &ar, mp->efd[s2c][idx]) != 0)
-				return "send failed";
+			if (cc_enq(cc, &ar, mp->efd[s2c][idx]) != 0)
+				return "cannot queue a message";
 		}
-		return send_simple(cc->fd, MEMIF_MSG_CONNECT, mp->dev.name) == 0 ? NULL : "send failed";
+		return send_simple(cc, MEMIF_MSG_CONNECT, mp->dev.name) == 0 ? NULL : "cannot queue a message";
 	}
-	case MEMIF_MSG_ACK:
-		return state == MEMIF_CONNECTING && mp->regs.n != 0 ? NULL : "unexpected ACK";
+	case MEMIF_MSG_ACK: /* paces our next message (cc_read sends it) */
+		return state == MEMIF_CONNECTING && mp->regs.n != 0 && cc->out_n != 0 ? NULL
+		                                                                    : "unexpected ACK";
 	case MEMIF_MSG_CONNECTED:
 		if (state != MEMIF_CONNECTING || mp->regs.n == 0)
 			return "unexpected CONNECTED";
@@ -735,6 +773,8 @@ static int cc_read(struct memif_cc *cc)
 		why = client_msg(cc, &m);
 	}
 	close_fd(&fd);
+	if (why == NULL && cc_send_next(cc) != 0)
+		why = "cannot send to the peer";
 	if (why != NULL) {
 		cc_fail(cc, why);
 		return -1;

@@ -3,12 +3,14 @@
  * memif_xchk.c - a tern application that checks frames over a memif link.
  *
  *   memif_xchk [EAL options] -- MODE [--frames N] [--size S] [--queues Q]
- *              [--wait-link SECONDS] [--seconds T]
+ *              [--wait-link SECONDS] [--seconds T] [--go-file PATH]
  *
  * MODE
  *   echo  port 0 faces a peer that sends every frame back (testpmd io on a
  *         looped port): send N distinct frames spread over the Q queues,
  *         receive them back on any queue, compare each byte for byte.
+ *   link  port 0 only: wait for the link (--wait-link) and exit 0 if it came up
+ *         and --expect up (default), or stayed down and --expect down.
  *   fwd   ports 0 and 1: send on 0, receive on 1 (tern-l2fwd in between):
  *         compare the same way, for T seconds, through peer restarts; prints
  *         how many times the link went down and came back.
@@ -86,11 +88,12 @@ int main(int argc, char **argv)
 	int n = tern_eal_init_args(argc, argv);
 	uint32_t frames = 10000, size = 0, queues = 1, seconds = 5;
 	double wait = 10;
-	const char *mode;
+	const char *mode, *expect = "up", *go_file = NULL;
 	struct tern_mempool *mp;
 	uint16_t nports;
 	uint8_t *seen;
-	uint64_t got = 0, bad = 0, dup = 0, sent = 0, downs = 0, ups = 0;
+	uint64_t got = 0, bad = 0, dup = 0, sent = 0, downs = 0, ups = 0, after = 0;
+	bool expect_restart = false;
 	int ret = 0;
 
 	if (n < 0) {
@@ -104,8 +107,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	mode = argv[1];
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--expect-restart") == 0)
+			expect_restart = true;
 	for (int i = 2; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--frames") == 0)
+		if (strcmp(argv[i], "--expect-restart") == 0)
+			i--;
+		else if (strcmp(argv[i], "--frames") == 0)
 			frames = (uint32_t)atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--size") == 0)
 			size = (uint32_t)atoi(argv[i + 1]);
@@ -113,6 +121,10 @@ int main(int argc, char **argv)
 			queues = (uint32_t)atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--wait-link") == 0)
 			wait = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "--go-file") == 0)
+			go_file = argv[i + 1];
+		else if (strcmp(argv[i], "--expect") == 0)
+			expect = argv[i + 1];
 		else if (strcmp(argv[i], "--seconds") == 0)
 			seconds = (uint32_t)atoi(argv[i + 1]);
 	}
@@ -133,12 +145,33 @@ int main(int argc, char **argv)
 		if (tern_port_start(p) != 0)
 			return 2;
 	}
+	if (strcmp(mode, "link") == 0) {
+		bool up = wait_link(0, wait) == 0;
+
+		if (up) /* hold the link a moment: the peer polls it too */
+			usleep(500000);
+
+		if (up != (strcmp(expect, "up") == 0)) {
+			printf("FAIL: link %s, expected %s\n", up ? "up" : "down", expect);
+			ret = 1;
+		}
+		goto out;
+	}
 	for (uint16_t p = 0; p < nports; p++)
 		if (wait_link(p, wait) != 0) {
 			printf("FAIL: port %u: link not up after %.0f s\n", p, wait);
 			ret = 1;
 			goto out;
 		}
+	/* --go-file: the peer forwards only once that file exists (testpmd drops what came before). */
+	for (double end = now_s() + 20; go_file != NULL && access(go_file, F_OK) != 0;) {
+		if (now_s() > end) {
+			printf("FAIL: %s never appeared\n", go_file);
+			ret = 1;
+			goto out;
+		}
+		usleep(10000);
+	}
 	seen = calloc(frames, 1);
 	if (strcmp(mode, "echo") == 0) {
 		double end = now_s() + 20;
@@ -196,8 +229,10 @@ int main(int argc, char **argv)
 			tern_port_link_get(0, &l);
 			if (up && !l.up)
 				downs++;
-			if (!up && l.up)
+			if (!up && l.up) {
 				ups++;
+				after = 0;
+			}
 			up = l.up;
 			while (k < 8) {
 				uint32_t s = next % frames, len = frame_size(s, size);
@@ -219,15 +254,19 @@ int main(int argc, char **argv)
 
 				if (check(pk[i], size, frames, &s) != 0)
 					bad++;
-				else
+				else {
 					got++;
+					after++;
+				}
 			}
 			tern_pkt_free_bulk(pk, k);
 			usleep(100);
 		}
-		if (got == 0 || bad) {
-			printf("FAIL: sent %lu, received %lu intact, %lu corrupt\n", (unsigned long)sent,
-			       (unsigned long)got, (unsigned long)bad);
+		if (got == 0 || bad || after == 0 || (expect_restart && (downs == 0 || ups == 0))) {
+			printf("FAIL: sent %lu, received %lu intact (%lu since the link last came up), "
+			       "%lu corrupt, link down %lu up %lu\n",
+			       (unsigned long)sent, (unsigned long)got, (unsigned long)after,
+			       (unsigned long)bad, (unsigned long)downs, (unsigned long)ups);
 			ret = 1;
 		}
 	}
