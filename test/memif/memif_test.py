@@ -72,10 +72,11 @@ def testpmd(role, sock, queues):
     # Hugepages and --in-memory when there are enough free, else DPDK's --no-huge.
     mem = ["--in-memory"] if free >= 48 else ["--no-huge", "-m", "256"]
     log = open(os.path.join(tmp, "testpmd.log"), "w")
-    cmd = [exe, "-l", "0-1", "--file-prefix", "memif-MEMIF-%d" % os.getpid(), "--no-pci"] + mem + [
+    # stdbuf: testpmd's "Press enter to exit" (forwarding started) reaches the log at once.
+    cmd = ["stdbuf", "-oL", exe, "-l", "0-1", "--file-prefix", "memif-MEMIF-%d" % os.getpid(), "--no-pci"] + mem + [
         "--vdev", "net_memif0,role=%s,socket=%s,socket-abstract=no" % (role, sock),
         "--", "--auto-start", "--port-topology=loop", "--forward-mode=io",
-        "--total-num-mbufs=8192", "--stats-period", "0",
+        "--total-num-mbufs=8192", "--stats-period", "0", "--disable-link-check",
         "--rxq=%d" % queues, "--txq=%d" % queues]
     # stdin held open: testpmd quits at its end.
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
