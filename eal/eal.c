@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * eal.c - start and stop tern: logging, lcores, memory, then the port layer;
- * and the same in reverse. Init either completes or leaves nothing behind.
+ * eal.c - start and stop tern: logging, lcores, memory, then the layer above
+ * (the port layer, which passes itself in: pmd/init.c); and the same in
+ * reverse. Init either completes or leaves nothing behind.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -11,12 +12,10 @@
 #include <string.h>
 
 #include "tern_eal.h"
+#include "tern_error.h"
 #include "tern_lcore.h"
 #include "eal_internal.h"
 #include "eal_pci.h"
-#include "pmd_internal.h"
-
-#define ERROR_LEN 512
 
 /* init and cleanup are serialized; everything else reads state they published. */
 static pthread_mutex_t eal_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -24,7 +23,7 @@ static bool eal_running; /* guarded by eal_lock */
 /*
  * What readers on any thread see without taking eal_lock (the port layer
  * calls tern_eal_get_config() from inside init, with eal_lock held):
- * PHASE_OFF, PHASE_STARTING while tern_pmd_init() runs, PHASE_RUNNING.
+ * PHASE_OFF, PHASE_STARTING while the upper layer starts or stops, PHASE_RUNNING.
  */
 enum { PHASE_OFF, PHASE_STARTING, PHASE_RUNNING };
 static _Atomic int eal_phase;
@@ -33,42 +32,12 @@ static enum tern_iova_mode eal_iova = TERN_IOVA_VA;
 static tern_log_fn saved_log_fn;
 static void *saved_log_arg;
 static bool log_fn_replaced;
-
-static _Thread_local char eal_last_error[ERROR_LEN];
+static const struct tern_eal_layer *eal_layer; /* guarded by eal_lock */
 
 void tern_eal_config_init(struct tern_eal_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->iova_mode = TERN_IOVA_DC;
-}
-
-const char *tern_eal_last_error(void)
-{
-	return eal_last_error;
-}
-
-void tern_eal_set_error(const char *component, const char *fmt, ...)
-{
-	char msg[ERROR_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	/* The analyzer loses track of va_start here (a false positive). */
-	vsnprintf(msg, sizeof(msg), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
-	va_end(ap);
-	/*
-	 * One line, whatever the caller quoted: a control character from user
-	 * input (an argument holding a newline) would split it. Found by
-	 * fuzz/fuzz_eal_args.c; replayed from fuzz/regressions/eal_args/.
-	 */
-	for (char *c = msg; *c != '\0'; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	/* "component: message", as the default sink prints it after "tern: ". */
-	strlcpy(eal_last_error, component ? component : "tern", sizeof(eal_last_error));
-	strlcat(eal_last_error, ": ", sizeof(eal_last_error));
-	strlcat(eal_last_error, msg, sizeof(eal_last_error));
-	tern_log(TERN_LOG_ERR, component, "%s", msg);
 }
 
 /*
@@ -101,36 +70,81 @@ enum tern_iova_mode tern_eal_iova_mode(void)
 	return phase() != PHASE_OFF ? eal_iova : TERN_IOVA_VA;
 }
 
+/*
+ * One line per bad field, naming it, so that a host that fills the struct by
+ * hand knows which one to fix.
+ */
+static int check_count(const char *field, unsigned n, unsigned max)
+{
+	if (n <= max)
+		return 0;
+	return tern_error(EINVAL, EAL_LOG, "bad %s %u in the config: at most %u", field, n, max);
+}
+
+static bool terminated(const char *s, size_t len)
+{
+	return memchr(s, '\0', len) != NULL;
+}
+
 static int check_config(const struct tern_eal_config *cfg)
 {
-	if (cfg->iova_mode != TERN_IOVA_DC && cfg->iova_mode != TERN_IOVA_PA &&
-	    cfg->iova_mode != TERN_IOVA_VA) {
-		tern_eal_set_error(EAL_LOG, "bad iova_mode %d: use TERN_IOVA_DC, _PA or _VA",
-		                   (int)cfg->iova_mode);
-		return -EINVAL;
-	}
-	if (cfg->log_level != 0 &&
-	    (cfg->log_level < TERN_LOG_EMERG || cfg->log_level > TERN_LOG_DEBUG)) {
-		tern_eal_set_error(EAL_LOG, "bad log_level %d: use 1 (emerg) to 8 (debug)",
-		                   cfg->log_level);
-		return -EINVAL;
-	}
-	if (cfg->nb_pci > TERN_EAL_MAX_DEVARGS || cfg->nb_vdev > TERN_EAL_MAX_DEVARGS ||
-	    cfg->nb_plugins > TERN_EAL_MAX_PLUGINS ||
-	    cfg->nb_log_levels > TERN_EAL_MAX_LOG_LEVELS) {
-		tern_eal_set_error(EAL_LOG,
-		                   "too many devices, plugins or log levels in the config");
-		return -EINVAL;
-	}
-	for (unsigned i = 0; i < cfg->nb_log_levels; i++) {
-		int l = cfg->log_levels[i].level;
+	int ret;
 
-		if (l < TERN_LOG_EMERG || l > TERN_LOG_DEBUG ||
-		    memchr(cfg->log_levels[i].component, '\0', TERN_LOG_COMPONENT_LEN) == NULL ||
-		    cfg->log_levels[i].component[0] == '\0') {
-			tern_eal_set_error(EAL_LOG, "bad log_levels[%u] in the config", i);
-			return -EINVAL;
-		}
+	if (cfg->iova_mode != TERN_IOVA_DC && cfg->iova_mode != TERN_IOVA_PA &&
+	    cfg->iova_mode != TERN_IOVA_VA)
+		return tern_error(EINVAL, EAL_LOG,
+		                  "bad iova_mode %d in the config: use TERN_IOVA_DC, _PA or _VA",
+		                  (int)cfg->iova_mode);
+	if (cfg->log_level != 0 &&
+	    (cfg->log_level < TERN_LOG_EMERG || cfg->log_level > TERN_LOG_DEBUG))
+		return tern_error(EINVAL, EAL_LOG,
+		                  "bad log_level %d in the config: use 0 (leave as is), 1 (emerg) "
+		                  "to 8 (debug)",
+		                  cfg->log_level);
+	if ((ret = check_count("nb_pci", cfg->nb_pci, TERN_EAL_MAX_DEVARGS)) ||
+	    (ret = check_count("nb_vdev", cfg->nb_vdev, TERN_EAL_MAX_DEVARGS)) ||
+	    (ret = check_count("nb_plugins", cfg->nb_plugins, TERN_EAL_MAX_PLUGINS)) ||
+	    (ret = check_count("nb_log_levels", cfg->nb_log_levels, TERN_EAL_MAX_LOG_LEVELS)))
+		return ret;
+	if (!terminated(cfg->cores, sizeof(cfg->cores)))
+		return tern_error(EINVAL, EAL_LOG,
+		                  "bad cores in the config: not a string of at most %zu characters",
+		                  sizeof(cfg->cores) - 1);
+	for (unsigned i = 0; i < cfg->nb_pci + cfg->nb_vdev; i++) {
+		bool pci = i < cfg->nb_pci;
+		const struct tern_eal_devarg *da = pci ? &cfg->pci[i] : &cfg->vdev[i - cfg->nb_pci];
+		unsigned j = pci ? i : i - cfg->nb_pci;
+
+		if (!terminated(da->name, sizeof(da->name)) ||
+		    !terminated(da->args, sizeof(da->args)))
+			return tern_error(
+			    EINVAL, EAL_LOG,
+			    "bad %s[%u] in the config: name and args must be strings of "
+			    "at most %zu and %zu characters",
+			    pci ? "pci" : "vdev", j, sizeof(da->name) - 1, sizeof(da->args) - 1);
+	}
+	for (unsigned i = 0; i < cfg->nb_plugins; i++)
+		if (!terminated(cfg->plugins[i], sizeof(cfg->plugins[i])))
+			return tern_error(EINVAL, EAL_LOG,
+			                  "bad plugins[%u] in the config: not a path of at most %d "
+			                  "characters",
+			                  i, TERN_EAL_PATH_LEN - 1);
+	for (unsigned i = 0; i < cfg->nb_log_levels; i++) {
+		const struct tern_eal_log_level *ll = &cfg->log_levels[i];
+
+		if (ll->level < TERN_LOG_EMERG || ll->level > TERN_LOG_DEBUG)
+			return tern_error(
+			    EINVAL, EAL_LOG,
+			    "bad log_levels[%u].level %d in the config: use 1 (emerg) "
+			    "to 8 (debug)",
+			    i, ll->level);
+		if (memchr(ll->component, '\0', TERN_LOG_COMPONENT_LEN) == NULL ||
+		    ll->component[0] == '\0')
+			return tern_error(
+			    EINVAL, EAL_LOG,
+			    "bad log_levels[%u].component in the config: give a name of "
+			    "1-%d characters",
+			    i, TERN_LOG_COMPONENT_LEN - 1);
 	}
 	return 0;
 }
@@ -143,10 +157,11 @@ static void restore_log(void)
 	log_fn_replaced = false;
 }
 
-int tern_eal_init(const struct tern_eal_config *cfg)
+int tern_eal_init_layer(const struct tern_eal_config *cfg, const struct tern_eal_layer *layer)
 {
 	struct tern_eal_config defaults;
 	enum tern_iova_mode iova;
+	unsigned long errors;
 	int ret;
 
 	if (cfg == NULL) {
@@ -156,22 +171,24 @@ int tern_eal_init(const struct tern_eal_config *cfg)
 	pthread_mutex_lock(&eal_lock);
 	if (eal_running) {
 		pthread_mutex_unlock(&eal_lock);
-		tern_eal_set_error(EAL_LOG, "tern is already initialized: call tern_eal_cleanup() "
-		                            "before initializing it again");
-		return -EALREADY;
+		return tern_error(EALREADY, EAL_LOG,
+		                  "tern is already initialized: call tern_eal_cleanup() before "
+		                  "initializing it again");
 	}
-	eal_last_error[0] = '\0';
-	ret = check_config(cfg);
-	if (ret)
-		goto out;
-
-	/* Logging first, so that every later error goes where the host wants it. */
+	tern_error_clear();
+	/*
+	 * The host's sink first, so that every line of init, the config's own
+	 * errors included, goes where the host wants it.
+	 */
+	eal_log_get_callback(&saved_log_fn, &saved_log_arg);
 	if (cfg->log_fn) {
-		eal_log_get_callback(&saved_log_fn, &saved_log_arg);
 		log_fn_replaced = true;
 		tern_log_set_callback(cfg->log_fn, cfg->log_arg);
 	}
 	eal_log_save_levels();
+	ret = check_config(cfg);
+	if (ret)
+		goto err_log;
 	if (cfg->log_level)
 		tern_log_set_level(NULL, (enum tern_log_level)cfg->log_level);
 	for (unsigned i = 0; i < cfg->nb_log_levels; i++)
@@ -195,13 +212,16 @@ int tern_eal_init(const struct tern_eal_config *cfg)
 		goto err_lcore;
 	eal_cfg = *cfg;
 	eal_iova = iova;
+	eal_layer = layer;
 	set_phase(PHASE_STARTING);
-	ret = tern_pmd_init(&eal_cfg);
+	errors = tern_error_count();
+	ret = layer && layer->init ? layer->init(&eal_cfg) : 0;
 	if (ret) {
 		set_phase(PHASE_OFF);
-		if (eal_last_error[0] == '\0')
-			tern_eal_set_error(EAL_LOG, "the port layer failed to start: %s",
-			                   strerror(-ret));
+		eal_layer = NULL;
+		if (tern_error_count() == errors)
+			ret = tern_error(ret, EAL_LOG, "the %s layer failed to start: %s",
+			                 layer->name ? layer->name : "upper", strerror(-ret));
 		goto err_memory;
 	}
 	eal_running = true;
@@ -233,16 +253,17 @@ int tern_eal_cleanup(void)
 	/* A worker cannot wait for (and join) itself. */
 	if (self != TERN_LCORE_ID_ANY && self != tern_lcore_main()) {
 		pthread_mutex_unlock(&eal_lock);
-		tern_eal_set_error(EAL_LOG,
-		                   "tern_eal_cleanup() called on worker lcore %u: call it from the "
-		                   "main lcore or a thread that is not an lcore",
-		                   self);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "tern_eal_cleanup() called on worker lcore %u: call it from the "
+		                  "main lcore or a thread that is not an lcore",
+		                  self);
 	}
 	/* Let launched functions return before the ports and memory go away. */
 	tern_lcore_wait_all();
 	set_phase(PHASE_STARTING); /* config stays readable while ports close */
-	tern_pmd_cleanup();
+	if (eal_layer && eal_layer->cleanup)
+		eal_layer->cleanup();
+	eal_layer = NULL;
 	set_phase(PHASE_OFF);
 	eal_lcore_cleanup();
 	eal_memory_cleanup();
@@ -250,17 +271,4 @@ int tern_eal_cleanup(void)
 	eal_running = false;
 	pthread_mutex_unlock(&eal_lock);
 	return 0;
-}
-
-int tern_eal_init_args(int argc, char *const argv[])
-{
-	struct tern_eal_config cfg;
-	int n, ret;
-
-	tern_eal_config_init(&cfg);
-	n = tern_eal_parse_args(&cfg, argc, argv);
-	if (n < 0)
-		return n;
-	ret = tern_eal_init(&cfg);
-	return ret < 0 ? ret : n;
 }

@@ -36,4 +36,17 @@ void eal_lcore_cleanup(void);
 int eal_memory_init(const struct tern_eal_config *cfg, enum tern_iova_mode iova);
 void eal_memory_cleanup(void);
 
+/*
+ * memory.c: an IOMMU that must know every DMA allocation (VFIO type1).
+ * Setting the hook maps every allocation that exists now and every later
+ * one (and unmaps them when freed); clearing it (NULL) unmaps them all.
+ * Called with no PCI lock that memory.c could wait on.
+ */
+struct eal_dma_hook {
+	int (*map)(void *ctx, void *va, tern_iova_t iova, size_t len);
+	void (*unmap)(void *ctx, void *va, tern_iova_t iova, size_t len);
+	void *ctx;
+};
+int eal_memory_set_dma_hook(const struct eal_dma_hook *hook);
+
 #endif /* TERN_EAL_INTERNAL_H */

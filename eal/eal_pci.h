@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * eal_pci.h - how eal/pci.c and its access paths (pci_vfio.c, pci_sysfs.c,
- * pci_emul.c) share a device, and what eal.c and memory.c ask of PCI.
+ * pci_emul.c) share a device, and what eal.c asks of PCI.
  * Not installed.
  *
  * Both real paths reduce to file descriptors and offsets: config space,
@@ -49,8 +49,7 @@ struct pci_priv {
 	void *vfio;                         /* pci_vfio.c's group/device state */
 };
 
-/* pci.c: sysfs root ($TERN_SYSFS_ROOT or /sys) and a device's directory. */
-const char *pci_sysfs_root(void);
+/* pci.c: a device's directory under tern_pci_sysfs_root(). */
 void pci_dev_dir(const struct tern_pci_addr *addr, char *buf, size_t len);
 
 /* pci.c: read identity, BARs and driver of one device from sysfs; -ENOENT if absent. */
@@ -79,30 +78,11 @@ int pci_emul_lookup(const struct tern_pci_addr *addr, struct tern_pci_dev *dev);
 int pci_emul_cfg_read(struct tern_pci_dev *dev, void *buf, size_t len, uint64_t off);
 
 /*
- * pci.c: the "access=vfio|noiommu|sysfs|auto" item of a devargs string
- * (AUTO when absent). 0, or -EINVAL after one error line naming `who`.
- */
-int eal_pci_parse_access(const char *who, const char *args, enum tern_pci_access *access);
-
-/*
  * pci.c, for eal.c: the IOVA mode init should use for the -a devices of
  * cfg, before memory is handed out. TERN_IOVA_DC in the config: VA if every
  * device is reached through VFIO with an IOMMU (or is a model), else PA. An
  * explicit mode that a device cannot work with fails with one line.
  */
 int eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *iova);
-
-/*
- * memory.c: an IOMMU that must know every DMA allocation (VFIO type1).
- * Setting the hook maps every allocation that exists now and every later
- * one (and unmaps them when freed); clearing it (NULL) unmaps them all.
- * Called with no PCI lock that memory.c could wait on.
- */
-struct eal_dma_hook {
-	int (*map)(void *ctx, void *va, tern_iova_t iova, size_t len);
-	void (*unmap)(void *ctx, void *va, tern_iova_t iova, size_t len);
-	void *ctx;
-};
-int eal_memory_set_dma_hook(const struct eal_dma_hook *hook);
 
 #endif /* TERN_EAL_PCI_H */

@@ -24,7 +24,6 @@
 #include "tern_lcore.h"
 #include "tern_memory.h"
 #include "eal_internal.h"
-#include "eal_pci.h"
 
 #define PAGE_4K  (4096ul)
 #define PAGE_2M  (2ul << 20)
@@ -97,9 +96,9 @@ static int hook_map_locked(struct dma_alloc *a)
 			for (size_t j = 0; j < i; j++)
 				mem_hook.unmap(mem_hook.ctx, a->va + j * a->page_sz, a->iova[j],
 				               a->page_sz);
-			tern_log(TERN_LOG_ERR, EAL_LOG,
-			         "cannot map '%s' (%zu bytes) for DMA through the IOMMU: %s", a->name,
-			         a->len, strerror(-ret));
+			tern_error(-ret, EAL_LOG,
+			           "cannot map '%s' (%zu bytes) for DMA through the IOMMU: %s",
+			           a->name, a->len, strerror(-ret));
 			return ret;
 		}
 	}
@@ -222,10 +221,10 @@ static int fill_phys(struct dma_alloc *a)
 	}
 out:
 	if (ret)
-		tern_log(TERN_LOG_ERR, EAL_LOG,
-		         "cannot read physical addresses from /proc/self/pagemap (%s): "
-		         "--iova-mode pa needs root, use --iova-mode va",
-		         strerror(-ret));
+		tern_error(-ret, EAL_LOG,
+		           "cannot read physical addresses from /proc/self/pagemap (%s): "
+		           "--iova-mode pa needs root, use --iova-mode va",
+		           strerror(-ret));
 	if (fd >= 0)
 		close(fd);
 	free(ent);
@@ -316,18 +315,19 @@ static size_t choose_page_size(size_t len, int socket)
 static bool over_limit(const char *name, size_t len, int socket)
 {
 	if (mem_limit && mem_total + len > mem_limit) {
-		tern_log(TERN_LOG_ERR, EAL_LOG,
-		         "cannot allocate '%s' (%zu bytes): over the -m limit of %zu MiB (%zu MiB "
-		         "in use); raise -m",
-		         name, len, mem_limit / MIB, mem_total / MIB);
+		tern_error(
+		    ENOMEM, EAL_LOG,
+		    "cannot allocate '%s' (%zu bytes): over the -m limit of %zu MiB (%zu MiB "
+		    "in use); raise -m",
+		    name, len, mem_limit / MIB, mem_total / MIB);
 		return true;
 	}
 	if (mem_socket_limit[socket] && mem_socket_used[socket] + len > mem_socket_limit[socket]) {
-		tern_log(TERN_LOG_ERR, EAL_LOG,
-		         "cannot allocate '%s' (%zu bytes) on socket %d: over the --socket-mem "
-		         "limit of %zu MiB (%zu MiB in use); raise --socket-mem",
-		         name, len, socket, mem_socket_limit[socket] / MIB,
-		         mem_socket_used[socket] / MIB);
+		tern_error(ENOMEM, EAL_LOG,
+		           "cannot allocate '%s' (%zu bytes) on socket %d: over the --socket-mem "
+		           "limit of %zu MiB (%zu MiB in use); raise --socket-mem",
+		           name, len, socket, mem_socket_limit[socket] / MIB,
+		           mem_socket_used[socket] / MIB);
 		return true;
 	}
 	return false;
@@ -353,29 +353,29 @@ void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
 	ready = mem_ready;
 	pthread_mutex_unlock(&mem_lock);
 	if (!ready) {
-		tern_log(TERN_LOG_ERR, EAL_LOG, "cannot allocate '%s': call tern_eal_init() first",
-		         name);
+		tern_error(EINVAL, EAL_LOG, "cannot allocate '%s': call tern_eal_init() first",
+		           name);
 		return fail(EINVAL);
 	}
 	if (socket == TERN_SOCKET_ID_ANY)
 		socket = tern_socket_id();
 	if (len == 0 || (align && !tern_is_power_of_2(align)) || socket < 0 ||
 	    socket >= TERN_MAX_NUMA_NODES || (unsigned)socket >= tern_socket_count()) {
-		tern_log(TERN_LOG_ERR, EAL_LOG,
-		         "cannot allocate '%s': bad request (len %zu, align %zu, socket %d)", name,
-		         len, align, socket);
+		tern_error(EINVAL, EAL_LOG,
+		           "cannot allocate '%s': bad request (len %zu, align %zu, socket %d)",
+		           name, len, align, socket);
 		return fail(EINVAL);
 	}
 	page_sz = choose_page_size(len, socket);
 	if (align > page_sz) {
-		tern_log(TERN_LOG_ERR, EAL_LOG,
-		         "cannot allocate '%s': alignment %zu is larger than the page size %zu",
-		         name, align, page_sz);
+		tern_error(EINVAL, EAL_LOG,
+		           "cannot allocate '%s': alignment %zu is larger than the page size %zu",
+		           name, align, page_sz);
 		return fail(EINVAL);
 	}
 	if (len > SIZE_MAX - page_sz) {
-		tern_log(TERN_LOG_ERR, EAL_LOG, "cannot allocate '%s': %zu bytes is too large",
-		         name, len);
+		tern_error(ENOMEM, EAL_LOG, "cannot allocate '%s': %zu bytes is too large", name,
+		           len);
 		return fail(ENOMEM);
 	}
 	map_len = TERN_ALIGN_CEIL(len, page_sz);
@@ -384,9 +384,9 @@ void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
 	 * sizing the per-page IOVA table by it.
 	 */
 	if (map_len / 4096 > (size_t)sysconf(_SC_PHYS_PAGES)) {
-		tern_log(TERN_LOG_ERR, EAL_LOG,
-		         "cannot allocate '%s': %zu bytes is more than this machine's memory", name,
-		         len);
+		tern_error(ENOMEM, EAL_LOG,
+		           "cannot allocate '%s': %zu bytes is more than this machine's memory",
+		           name, len);
 		return fail(ENOMEM);
 	}
 
@@ -396,6 +396,8 @@ void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
 	if (a == NULL || a->iova == NULL) {
 		if (a)
 			free(a);
+		tern_error(ENOMEM, EAL_LOG,
+		           "cannot allocate '%s': out of memory for its page table", name);
 		return fail(ENOMEM);
 	}
 	strlcpy(a->name, name, sizeof(a->name));
@@ -420,11 +422,11 @@ void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
 		ret = -errno;
 		a->va = NULL;
 		if (page_sz == PAGE_4K)
-			tern_log(TERN_LOG_ERR, EAL_LOG, "cannot map %zu bytes for '%s': %s",
-			         map_len, name, strerror(-ret));
+			tern_error(-ret, EAL_LOG, "cannot map %zu bytes for '%s': %s", map_len,
+			           name, strerror(-ret));
 		else
-			tern_log(
-			    TERN_LOG_ERR, EAL_LOG,
+			tern_error(
+			    ENOMEM, EAL_LOG,
 			    "cannot allocate '%s' (%zu bytes): not enough free %zu kB hugepages "
 			    "(%lu free); reserve more in /proc/sys/vm/nr_hugepages or use "
 			    "--no-huge",
@@ -435,10 +437,10 @@ void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
 	if (ret == 0)
 		ret = populate(a->va, map_len, page_sz);
 	if (ret) {
-		tern_log(TERN_LOG_ERR, EAL_LOG,
-		         "cannot get %zu bytes of locked memory on socket %d for '%s': %s%s",
-		         map_len, socket, name, strerror(-ret),
-		         page_sz == PAGE_4K ? " (raise 'ulimit -l' or run as root)" : "");
+		tern_error(-ret, EAL_LOG,
+		           "cannot get %zu bytes of locked memory on socket %d for '%s': %s%s",
+		           map_len, socket, name, strerror(-ret),
+		           page_sz == PAGE_4K ? " (raise 'ulimit -l' or run as root)" : "");
 		goto err;
 	}
 	if (mem_iova == TERN_IOVA_PA) {
@@ -518,8 +520,8 @@ void tern_dma_free(void *va)
 	}
 	pthread_mutex_unlock(&mem_lock);
 	if (va)
-		tern_log(TERN_LOG_ERR, EAL_LOG,
-		         "tern_dma_free(%p): not the start of a DMA allocation", va);
+		tern_error(EINVAL, EAL_LOG, "tern_dma_free(%p): not the start of a DMA allocation",
+		           va);
 }
 
 tern_iova_t tern_dma_virt2iova(const void *va)
@@ -597,21 +599,19 @@ void tern_dma_dump(void)
 int eal_memory_init(const struct tern_eal_config *cfg, enum tern_iova_mode iova)
 {
 	if (!cfg->no_huge && hugepages_free(PAGE_2M, -1) == 0 && hugepages_free(PAGE_1G, -1) == 0) {
-		tern_eal_set_error(EAL_LOG,
-		                   "no free hugepages: reserve some as root with 'echo 512 > "
-		                   "/proc/sys/vm/nr_hugepages', or pass --no-huge");
-		return -ENOMEM;
+		return tern_error(ENOMEM, EAL_LOG,
+		                  "no free hugepages: reserve some as root with 'echo 512 > "
+		                  "/proc/sys/vm/nr_hugepages', or pass --no-huge");
 	}
 	if (iova == TERN_IOVA_PA) {
 		/* Find out now, with one clear line, rather than at the first allocation. */
 		volatile char probe = 1;
 
 		if (tern_virt2phys((const void *)&probe) == TERN_BAD_IOVA) {
-			tern_eal_set_error(
-			    EAL_LOG, "--iova-mode pa needs root to read physical addresses "
-			             "from /proc/self/pagemap: run as root or use --iova-mode "
-			             "va");
-			return -EPERM;
+			return tern_error(EPERM, EAL_LOG,
+			                  "--iova-mode pa needs root to read physical addresses "
+			                  "from /proc/self/pagemap: run as root or use --iova-mode "
+			                  "va");
 		}
 	}
 	pthread_mutex_lock(&mem_lock);

@@ -49,9 +49,9 @@ static int opt_cores(struct tern_eal_config *cfg, const char *opt, const char *v
 	int cpus[TERN_MAX_LCORE];
 
 	if (strlen(val) >= sizeof(cfg->cores)) {
-		tern_eal_set_error(EAL_LOG, "core list for %s is too long (at most %zu characters)",
-		                   opt, sizeof(cfg->cores) - 1);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "core list for %s is too long (at most %zu characters)", opt,
+		                  sizeof(cfg->cores) - 1);
 	}
 	if (eal_parse_corelist(val, opt, cpus, TERN_MAX_LCORE) < 0)
 		return -EINVAL;
@@ -106,11 +106,10 @@ static int split_devarg(const char *opt, const char *val, struct tern_eal_devarg
 	size_t nlen = comma ? (size_t)(comma - val) : strlen(val);
 
 	if (comma && strlen(comma + 1) >= sizeof(da->args)) {
-		tern_eal_set_error(EAL_LOG,
-		                   "device arguments of %s '%s' are too long (at most %zu "
-		                   "characters)",
-		                   opt, val, sizeof(da->args) - 1);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "device arguments of %s '%s' are too long (at most %zu "
+		                  "characters)",
+		                  opt, val, sizeof(da->args) - 1);
 	}
 	memset(da, 0, sizeof(*da));
 	if (comma)
@@ -125,18 +124,17 @@ static int opt_pci(struct tern_eal_config *cfg, const char *opt, const char *val
 	size_t nlen;
 
 	if (cfg->nb_pci >= TERN_EAL_MAX_DEVARGS) {
-		tern_eal_set_error(EAL_LOG, "too many %s (at most %d)", opt, TERN_EAL_MAX_DEVARGS);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG, "too many %s (at most %d)", opt,
+		                  TERN_EAL_MAX_DEVARGS);
 	}
 	da = &cfg->pci[cfg->nb_pci];
 	if (split_devarg(opt, val, da, &nlen))
 		return -EINVAL;
 	if (!parse_pci_addr(val, nlen, da->name, sizeof(da->name))) {
-		tern_eal_set_error(EAL_LOG,
-		                   "bad PCI address '%.*s' for %s: use DDDD:BB:DD.F or BB:DD.F, "
-		                   "like 0000:00:03.0",
-		                   (int)nlen, val, opt);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "bad PCI address '%.*s' for %s: use DDDD:BB:DD.F or BB:DD.F, "
+		                  "like 0000:00:03.0",
+		                  (int)nlen, val, opt);
 	}
 	cfg->nb_pci++;
 	return 0;
@@ -148,8 +146,8 @@ static int opt_vdev(struct tern_eal_config *cfg, const char *opt, const char *va
 	size_t nlen;
 
 	if (cfg->nb_vdev >= TERN_EAL_MAX_DEVARGS) {
-		tern_eal_set_error(EAL_LOG, "too many %s (at most %d)", opt, TERN_EAL_MAX_DEVARGS);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG, "too many %s (at most %d)", opt,
+		                  TERN_EAL_MAX_DEVARGS);
 	}
 	da = &cfg->vdev[cfg->nb_vdev];
 	if (split_devarg(opt, val, da, &nlen))
@@ -163,12 +161,10 @@ static int opt_vdev(struct tern_eal_config *cfg, const char *opt, const char *va
 		     c == '_';
 	}
 	if (!ok) {
-		tern_eal_set_error(
-		    EAL_LOG,
-		    "bad device name '%.*s' for %s: use 1-%zu letters, digits and _, "
-		    "like net_null0",
-		    (int)nlen, val, opt, sizeof(da->name) - 1);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "bad device name '%.*s' for %s: use 1-%zu letters, digits and _, "
+		                  "like net_null0",
+		                  (int)nlen, val, opt, sizeof(da->name) - 1);
 	}
 	memcpy(da->name, val, nlen);
 	da->name[nlen] = '\0';
@@ -179,13 +175,13 @@ static int opt_vdev(struct tern_eal_config *cfg, const char *opt, const char *va
 static int opt_plugin(struct tern_eal_config *cfg, const char *opt, const char *val)
 {
 	if (cfg->nb_plugins >= TERN_EAL_MAX_PLUGINS) {
-		tern_eal_set_error(EAL_LOG, "too many %s (at most %d)", opt, TERN_EAL_MAX_PLUGINS);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG, "too many %s (at most %d)", opt,
+		                  TERN_EAL_MAX_PLUGINS);
 	}
 	if (val[0] == '\0' || strlen(val) >= TERN_EAL_PATH_LEN) {
-		tern_eal_set_error(EAL_LOG, "%s needs a file or directory path of 1-%d characters",
-		                   opt, TERN_EAL_PATH_LEN - 1);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "%s needs a file or directory path of 1-%d characters", opt,
+		                  TERN_EAL_PATH_LEN - 1);
 	}
 	strlcpy(cfg->plugins[cfg->nb_plugins++], val, TERN_EAL_PATH_LEN);
 	return 0;
@@ -204,8 +200,8 @@ static int opt_mem(struct tern_eal_config *cfg, const char *opt, const char *val
 	size_t mb;
 
 	if (!parse_number(val, strlen(val), MAX_MB, &mb) || mb == 0) {
-		tern_eal_set_error(EAL_LOG, "%s needs a number of megabytes, got '%s'", opt, val);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG, "%s needs a number of megabytes, got '%s'", opt,
+		                  val);
 	}
 	cfg->mem_mb = mb;
 	return 0;
@@ -222,15 +218,13 @@ static int opt_socket_mem(struct tern_eal_config *cfg, const char *opt, const ch
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 
 		if (n == TERN_MAX_NUMA_NODES) {
-			tern_eal_set_error(EAL_LOG, "%s '%s' names more than %d sockets", opt, val,
-			                   TERN_MAX_NUMA_NODES);
-			return -EINVAL;
+			return tern_error(EINVAL, EAL_LOG, "%s '%s' names more than %d sockets",
+			                  opt, val, TERN_MAX_NUMA_NODES);
 		}
 		if (!parse_number(p, len, MAX_MB, &mb[n])) {
-			tern_eal_set_error(EAL_LOG,
-			                   "%s needs megabytes per socket like 1024,1024, got '%s'",
-			                   opt, val);
-			return -EINVAL;
+			return tern_error(EINVAL, EAL_LOG,
+			                  "%s needs megabytes per socket like 1024,1024, got '%s'",
+			                  opt, val);
 		}
 		n++;
 		if (comma == NULL)
@@ -249,21 +243,19 @@ static int opt_log_level(struct tern_eal_config *cfg, const char *opt, const cha
 	size_t clen = colon ? (size_t)(colon - val) : 0;
 
 	if (level < 0) {
-		tern_eal_set_error(EAL_LOG,
-		                   "bad level '%s' for %s: use 1-8 or emerg, alert, crit, err, "
-		                   "warning, notice, info, debug",
-		                   lvl, opt);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "bad level '%s' for %s: use 1-8 or emerg, alert, crit, err, "
+		                  "warning, notice, info, debug",
+		                  lvl, opt);
 	}
 	if (colon == NULL) {
 		cfg->log_level = level;
 		return 0;
 	}
 	if (clen == 0 || clen >= TERN_LOG_COMPONENT_LEN) {
-		tern_eal_set_error(EAL_LOG,
-		                   "bad component in %s '%s': use COMPONENT:LEVEL, like eal:debug",
-		                   opt, val);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "bad component in %s '%s': use COMPONENT:LEVEL, like eal:debug",
+		                  opt, val);
 	}
 	/* The last word for a component wins, as when levels are set one by one. */
 	unsigned i;
@@ -273,9 +265,8 @@ static int opt_log_level(struct tern_eal_config *cfg, const char *opt, const cha
 		    cfg->log_levels[i].component[clen] == '\0')
 			break;
 	if (i == TERN_EAL_MAX_LOG_LEVELS) {
-		tern_eal_set_error(EAL_LOG, "too many components in %s (at most %d)", opt,
-		                   TERN_EAL_MAX_LOG_LEVELS);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG, "too many components in %s (at most %d)", opt,
+		                  TERN_EAL_MAX_LOG_LEVELS);
 	}
 	memcpy(cfg->log_levels[i].component, val, clen);
 	cfg->log_levels[i].component[clen] = '\0';
@@ -292,8 +283,7 @@ static int opt_iova(struct tern_eal_config *cfg, const char *opt, const char *va
 	} else if (strcmp(val, "va") == 0) {
 		cfg->iova_mode = TERN_IOVA_VA;
 	} else {
-		tern_eal_set_error(EAL_LOG, "bad %s '%s': use pa or va", opt, val);
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG, "bad %s '%s': use pa or va", opt, val);
 	}
 	return 0;
 }
@@ -340,8 +330,8 @@ int tern_eal_parse_args(struct tern_eal_config *cfg, int argc, char *const argv[
 	int i;
 
 	if (cfg == NULL || argc < 0 || (argc > 0 && argv == NULL)) {
-		tern_eal_set_error(EAL_LOG, "tern_eal_parse_args: needs a config and argc/argv");
-		return -EINVAL;
+		return tern_error(EINVAL, EAL_LOG,
+		                  "tern_eal_parse_args: needs a config and argc/argv");
 	}
 	/* Fill a copy, so that a bad option leaves the caller's config untouched. */
 	work = *cfg;
@@ -361,20 +351,19 @@ int tern_eal_parse_args(struct tern_eal_config *cfg, int argc, char *const argv[
 			const char *eq = arg[1] == '-' ? strchr(arg, '=') : NULL;
 			int len = eq ? (int)(eq - arg) : (int)strlen(arg);
 
-			tern_eal_set_error(EAL_LOG,
-			                   "unknown option '%.*s': see doc/options.md for the EAL "
-			                   "options",
-			                   len, arg);
-			return -EINVAL;
+			return tern_error(EINVAL, EAL_LOG,
+			                  "unknown option '%.*s': see doc/options.md for the EAL "
+			                  "options",
+			                  len, arg);
 		}
 		if (!o->has_arg && val) {
-			tern_eal_set_error(EAL_LOG, "%s takes no value, got '%s'", o->name, val);
-			return -EINVAL;
+			return tern_error(EINVAL, EAL_LOG, "%s takes no value, got '%s'", o->name,
+			                  val);
 		}
 		if (o->has_arg && val == NULL) {
 			if (i + 1 >= argc || argv[i + 1] == NULL) {
-				tern_eal_set_error(EAL_LOG, "%s needs %s", o->name, o->needs);
-				return -EINVAL;
+				return tern_error(EINVAL, EAL_LOG, "%s needs %s", o->name,
+				                  o->needs);
 			}
 			val = argv[++i];
 		}

@@ -31,11 +31,26 @@
 
 #define CAP_WALK_MAX 48 /* (256 - 64) / 4: more links than that is a loop */
 
-const char *pci_sysfs_root(void)
+const char *tern_pci_sysfs_root(void)
 {
 	const char *root = getenv("TERN_SYSFS_ROOT");
 
 	return root != NULL && root[0] != '\0' ? root : "/sys";
+}
+
+int tern_pci_identify(const struct tern_pci_addr *addr, uint16_t *vendor, uint16_t *device)
+{
+	struct tern_pci_dev dev;
+
+	if (addr == NULL || vendor == NULL || device == NULL)
+		return -EINVAL;
+	if (pci_emul_lookup(addr, &dev) == 0)
+		free(dev.priv);
+	else if (pci_read_dev(addr, &dev) != 0)
+		return -ENODEV;
+	*vendor = dev.vendor_id;
+	*device = dev.device_id;
+	return 0;
 }
 
 void pci_dev_dir(const struct tern_pci_addr *addr, char *buf, size_t len)
@@ -43,7 +58,7 @@ void pci_dev_dir(const struct tern_pci_addr *addr, char *buf, size_t len)
 	char name[TERN_PCI_ADDR_FMT_SIZE];
 
 	tern_pci_addr_format(addr, name, sizeof(name));
-	snprintf(buf, len, "%s/bus/pci/devices/%s", pci_sysfs_root(), name);
+	snprintf(buf, len, "%s/bus/pci/devices/%s", tern_pci_sysfs_root(), name);
 }
 
 /* Parse hex digits at *s into *val; returns how many (0 if none, or more than 8). */
@@ -259,14 +274,14 @@ int tern_pci_scan(struct tern_pci_dev **list)
 	if (list == NULL)
 		return -EINVAL;
 	*list = NULL;
-	snprintf(path, sizeof(path), "%s/bus/pci/devices", pci_sysfs_root());
+	snprintf(path, sizeof(path), "%s/bus/pci/devices", tern_pci_sysfs_root());
 	d = opendir(path);
 	if (d == NULL) {
 		int err = errno;
 
-		tern_eal_set_error(PCI_LOG, "cannot list PCI devices in %s: %s (is sysfs mounted?)",
-		                   path, strerror(err));
-		return -err;
+		return tern_error(err, PCI_LOG,
+		                  "cannot list PCI devices in %s: %s (is sysfs mounted?)", path,
+		                  strerror(err));
 	}
 	while ((de = readdir(d)) != NULL) {
 		struct tern_pci_addr addr;
@@ -295,7 +310,7 @@ int tern_pci_scan(struct tern_pci_dev **list)
 	return (int)n;
 }
 
-int eal_pci_parse_access(const char *who, const char *args, enum tern_pci_access *access)
+int tern_pci_parse_access(const char *who, const char *args, enum tern_pci_access *access)
 {
 	const char *p = args;
 
@@ -316,19 +331,17 @@ int eal_pci_parse_access(const char *who, const char *args, enum tern_pci_access
 			else if (vlen == 4 && strncmp(v, "auto", 4) == 0)
 				*access = TERN_PCI_ACCESS_AUTO;
 			else {
-				tern_eal_set_error(
-				    PCI_LOG,
+				return tern_error(
+				    EINVAL, PCI_LOG,
 				    "%s: bad access '%.*s': use access=vfio, noiommu, "
 				    "sysfs or auto",
 				    who, (int)vlen, v);
-				return -EINVAL;
 			}
 		} else if (len == 6 && strncmp(p, "access", 6) == 0) {
-			tern_eal_set_error(PCI_LOG,
-			                   "%s: access needs a value: access=vfio, "
-			                   "noiommu, sysfs or auto",
-			                   who);
-			return -EINVAL;
+			return tern_error(EINVAL, PCI_LOG,
+			                  "%s: access needs a value: access=vfio, "
+			                  "noiommu, sysfs or auto",
+			                  who);
 		}
 		p += len;
 		if (*p == ',')
@@ -425,7 +438,7 @@ int eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *
 		/* Bad addresses and absent devices are the probe's to report. */
 		if (tern_pci_addr_parse(da->name, &addr) != 0)
 			continue;
-		ret = eal_pci_parse_access(da->name, da->args, &access);
+		ret = tern_pci_parse_access(da->name, da->args, &access);
 		if (ret)
 			return ret;
 		if (tern_pci_iova_need(&addr, access) != TERN_IOVA_PA)
@@ -436,21 +449,18 @@ int eal_pci_choose_iova(const struct tern_eal_config *cfg, enum tern_iova_mode *
 			if (access == TERN_PCI_ACCESS_AUTO && pci_read_dev(&addr, &dev) == 0)
 				access = guess_access(&dev);
 			if (needs_pa(access))
-				tern_eal_set_error(
-				    PCI_LOG,
+				return tern_error(
+				    EINVAL, PCI_LOG,
 				    "--iova-mode va cannot work with %s: it is reached "
 				    "through %s (no IOMMU), which needs physical "
 				    "addresses; use --iova-mode pa (as root) or bind it "
 				    "to vfio-pci behind an IOMMU",
 				    da->name, tern_pci_access_name(access));
-			else
-				tern_eal_set_error(
-				    PCI_LOG,
-				    "--iova-mode va cannot work with %s: its IOMMU "
-				    "translates %d-bit addresses, fewer than the %d bits "
-				    "of user virtual addresses; use --iova-mode pa",
-				    da->name, pci_iommu_width(&addr), pci_user_va_bits());
-			return -EINVAL;
+			return tern_error(EINVAL, PCI_LOG,
+			                  "--iova-mode va cannot work with %s: its IOMMU "
+			                  "translates %d-bit addresses, fewer than the %d bits "
+			                  "of user virtual addresses; use --iova-mode pa",
+			                  da->name, pci_iommu_width(&addr), pci_user_va_bits());
 		}
 		pa = true;
 	}
@@ -476,7 +486,7 @@ struct tern_pci_dev *tern_pci_open(const struct tern_pci_addr *addr, enum tern_p
 	int ret;
 
 	if (addr == NULL || access > TERN_PCI_ACCESS_EMUL) {
-		tern_eal_set_error(PCI_LOG, "tern_pci_open: bad arguments");
+		tern_error(EINVAL, PCI_LOG, "tern_pci_open: bad arguments");
 		tern_errno = EINVAL;
 		return NULL;
 	}
@@ -492,15 +502,15 @@ struct tern_pci_dev *tern_pci_open(const struct tern_pci_addr *addr, enum tern_p
 	if (ret == -ENOMEM)
 		return open_fail(dev, ENOMEM);
 	if (access == TERN_PCI_ACCESS_EMUL) {
-		tern_eal_set_error(PCI_LOG, "%s: no device model is registered at this address",
-		                   name);
+		tern_error(ENODEV, PCI_LOG, "%s: no device model is registered at this address",
+		           name);
 		return open_fail(dev, ENODEV);
 	}
 	if (pci_read_dev(addr, dev) != 0) {
-		tern_eal_set_error(PCI_LOG,
-		                   "no PCI device %s in %s/bus/pci/devices: check the address "
-		                   "(tools/tern-devbind --status)",
-		                   name, pci_sysfs_root());
+		tern_error(ENODEV, PCI_LOG,
+		           "no PCI device %s in %s/bus/pci/devices: check the address "
+		           "(tools/tern-devbind --status)",
+		           name, tern_pci_sysfs_root());
 		return open_fail(dev, ENODEV);
 	}
 
@@ -516,32 +526,31 @@ struct tern_pci_dev *tern_pci_open(const struct tern_pci_addr *addr, enum tern_p
 	    ((access == TERN_PCI_ACCESS_VFIO || access == TERN_PCI_ACCESS_NOIOMMU) &&
 	     !vfio_bound)) {
 		if (dev->kdriver[0] != '\0')
-			tern_eal_set_error(
-			    PCI_LOG,
-			    "%s is bound to the kernel driver %s: use tools/tern-devbind "
-			    "--bind vfio-pci %s (or --unbind %s for the sysfs path)",
-			    name, dev->kdriver, name, name);
+			tern_error(EBUSY, PCI_LOG,
+			           "%s is bound to the kernel driver %s: use tools/tern-devbind "
+			           "--bind vfio-pci %s (or --unbind %s for the sysfs path)",
+			           name, dev->kdriver, name, name);
 		else
-			tern_eal_set_error(PCI_LOG,
-			                   "%s is bound to no driver, so VFIO cannot reach it: use "
-			                   "tools/tern-devbind --bind vfio-pci %s, or access=sysfs",
-			                   name, name);
+			tern_error(EBUSY, PCI_LOG,
+			           "%s is bound to no driver, so VFIO cannot reach it: use "
+			           "tools/tern-devbind --bind vfio-pci %s, or access=sysfs",
+			           name, name);
 		return open_fail(dev, EBUSY);
 	}
 	if (access == TERN_PCI_ACCESS_SYSFS && dev->kdriver[0] != '\0') {
-		tern_eal_set_error(PCI_LOG,
-		                   "%s is bound to the kernel driver %s, which owns it: use "
-		                   "tools/tern-devbind --unbind %s for the sysfs path",
-		                   name, dev->kdriver, name);
+		tern_error(EBUSY, PCI_LOG,
+		           "%s is bound to the kernel driver %s, which owns it: use "
+		           "tools/tern-devbind --unbind %s for the sysfs path",
+		           name, dev->kdriver, name);
 		return open_fail(dev, EBUSY);
 	}
 	/* A device without an IOMMU puts our IOVAs on the bus as they are. */
 	if (needs_pa(access) && tern_eal_get_config() != NULL &&
 	    tern_eal_iova_mode() != TERN_IOVA_PA) {
-		tern_eal_set_error(PCI_LOG,
-		                   "%s: access %s needs physical addresses but tern runs in IOVA "
-		                   "mode va: start it with --iova-mode pa (as root)",
-		                   name, tern_pci_access_name(access));
+		tern_error(EINVAL, PCI_LOG,
+		           "%s: access %s needs physical addresses but tern runs in IOVA "
+		           "mode va: start it with --iova-mode pa (as root)",
+		           name, tern_pci_access_name(access));
 		return open_fail(dev, EINVAL);
 	}
 
@@ -601,33 +610,29 @@ int tern_pci_map_bar(struct tern_pci_dev *dev, unsigned idx, void **va)
 		return -EINVAL;
 	*va = dev->bar[idx].va;
 	if (dev->bar[idx].len == 0) {
-		tern_eal_set_error(PCI_LOG, "%s: BAR %u is not implemented by the device",
-		                   dev->name, idx);
-		return -ENOENT;
+		return tern_error(ENOENT, PCI_LOG, "%s: BAR %u is not implemented by the device",
+		                  dev->name, idx);
 	}
 	if (dev->bar[idx].io) {
-		tern_eal_set_error(PCI_LOG,
-		                   "%s: BAR %u is an I/O BAR: use tern_pci_io_read*/write*",
-		                   dev->name, idx);
-		return -EINVAL;
+		return tern_error(EINVAL, PCI_LOG,
+		                  "%s: BAR %u is an I/O BAR: use tern_pci_io_read*/write*",
+		                  dev->name, idx);
 	}
 	/* A model's registers are reached through its callbacks only. */
 	if (dev->emul != NULL || *va != NULL)
 		return 0;
 	p = dev->priv;
 	if (p->bar[idx].fd < 0 || !p->bar[idx].mmap_ok) {
-		tern_eal_set_error(PCI_LOG, "%s: BAR %u cannot be mapped through %s", dev->name,
-		                   idx, tern_pci_access_name(dev->access));
-		return -ENOTSUP;
+		return tern_error(ENOTSUP, PCI_LOG, "%s: BAR %u cannot be mapped through %s",
+		                  dev->name, idx, tern_pci_access_name(dev->access));
 	}
 	m = mmap(NULL, dev->bar[idx].len, PROT_READ | PROT_WRITE, MAP_SHARED, p->bar[idx].fd,
 	         (off_t)p->bar[idx].off);
 	if (m == MAP_FAILED) {
 		int err = errno;
 
-		tern_eal_set_error(PCI_LOG, "%s: cannot map BAR %u (%" PRIu64 " bytes): %s",
-		                   dev->name, idx, dev->bar[idx].len, strerror(err));
-		return -err;
+		return tern_error(err, PCI_LOG, "%s: cannot map BAR %u (%" PRIu64 " bytes): %s",
+		                  dev->name, idx, dev->bar[idx].len, strerror(err));
 	}
 	dev->bar[idx].va = m;
 	*va = m;
@@ -689,9 +694,8 @@ int tern_pci_bus_master(struct tern_pci_dev *dev, bool on)
 		ret = tern_pci_cfg_write(dev, &cmd, sizeof(cmd), PCI_CFG_COMMAND);
 	}
 	if (ret)
-		tern_eal_set_error(
-		    PCI_LOG, "%s: cannot %s bus mastering in the command register: %s",
-		    dev ? dev->name : "?", on ? "enable" : "disable", strerror(-ret));
+		tern_error(-ret, PCI_LOG, "%s: cannot %s bus mastering in the command register: %s",
+		           dev ? dev->name : "?", on ? "enable" : "disable", strerror(-ret));
 	return ret;
 }
 

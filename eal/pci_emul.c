@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "eal_pci.h"
+#include "pci_test.h"
 
 struct emul_entry {
 	struct emul_entry *next;
@@ -39,9 +40,9 @@ int tern_pci_emul_register(const struct tern_pci_addr *addr, uint16_t vendor, ui
 	struct emul_entry *e;
 
 	if (addr == NULL || ops == NULL || ops->read == NULL || ops->write == NULL) {
-		tern_eal_set_error(PCI_LOG, "tern_pci_emul_register: an address and read/write "
-		                            "callbacks are needed");
-		return -EINVAL;
+		return tern_error(EINVAL, PCI_LOG,
+		                  "tern_pci_emul_register: an address and read/write "
+		                  "callbacks are needed");
 	}
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)

@@ -26,15 +26,11 @@ static int open_file(struct tern_pci_dev *dev, const char *dir, const char *file
 		return 0;
 	int err = errno;
 	if (err == EACCES || err == EPERM)
-		tern_eal_set_error(
-		    PCI_LOG,
-		    "%s: cannot open %s (%s): the sysfs path needs root; run as root "
-		    "or bind the device to vfio-pci",
-		    dev->name, path, strerror(err));
-	else
-		tern_eal_set_error(PCI_LOG, "%s: cannot open %s: %s", dev->name, path,
-		                   strerror(err));
-	return -err;
+		return tern_error(err, PCI_LOG,
+		                  "%s: cannot open %s (%s): the sysfs path needs root; run as root "
+		                  "or bind the device to vfio-pci",
+		                  dev->name, path, strerror(err));
+	return tern_error(err, PCI_LOG, "%s: cannot open %s: %s", dev->name, path, strerror(err));
 }
 
 int pci_sysfs_open(struct tern_pci_dev *dev, struct pci_priv *p)

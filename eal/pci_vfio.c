@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "tern_log.h"
+#include "eal_internal.h"
 #include "eal_pci.h"
 
 #define VFIO_DIR       "/dev/vfio"
@@ -137,37 +138,35 @@ static int container_get(const char *name, bool noiommu, struct vfio_container *
 		int err = errno;
 
 		if (err == ENOENT)
-			tern_eal_set_error(
-			    PCI_LOG,
+			return tern_error(
+			    err, PCI_LOG,
 			    "%s: no " VFIO_CONTAINER ": the vfio module is not loaded; "
 			    "run 'modprobe vfio-pci'%s",
 			    name, noiommu ? " with vfio.enable_unsafe_noiommu_mode=1" : "");
-		else
-			tern_eal_set_error(PCI_LOG, "%s: cannot open " VFIO_CONTAINER ": %s", name,
-			                   strerror(err));
-		return -err;
+		return tern_error(err, PCI_LOG, "%s: cannot open " VFIO_CONTAINER ": %s", name,
+		                  strerror(err));
 	}
 	ver = ioctl(fd, VFIO_GET_API_VERSION);
 	if (ver != VFIO_API_VERSION) {
-		tern_eal_set_error(PCI_LOG, "%s: VFIO API version %d, tern speaks %d", name, ver,
-		                   VFIO_API_VERSION);
+		tern_error(ENOTSUP, PCI_LOG, "%s: VFIO API version %d, tern speaks %d", name, ver,
+		           VFIO_API_VERSION);
 		close(fd);
 		return -ENOTSUP;
 	}
 	if (noiommu) {
 		if (ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU) <= 0) {
-			tern_eal_set_error(PCI_LOG,
-			                   "%s: vfio has no no-IOMMU mode: load vfio with "
-			                   "enable_unsafe_noiommu_mode=1 (needs a kernel with "
-			                   "CONFIG_VFIO_NOIOMMU)",
-			                   name);
+			tern_error(ENOTSUP, PCI_LOG,
+			           "%s: vfio has no no-IOMMU mode: load vfio with "
+			           "enable_unsafe_noiommu_mode=1 (needs a kernel with "
+			           "CONFIG_VFIO_NOIOMMU)",
+			           name);
 			close(fd);
 			return -ENOTSUP;
 		}
 	} else if (ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0 &&
 	           ioctl(fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) <= 0) {
-		tern_eal_set_error(
-		    PCI_LOG, "%s: vfio has no type1 IOMMU support: load vfio_iommu_type1", name);
+		tern_error(ENOTSUP, PCI_LOG,
+		           "%s: vfio has no type1 IOMMU support: load vfio_iommu_type1", name);
 		close(fd);
 		return -ENOTSUP;
 	}
@@ -196,7 +195,8 @@ static void group_culprits(int num, char *buf, size_t len)
 	DIR *d;
 
 	buf[0] = '\0';
-	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices", pci_sysfs_root(), num);
+	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices", tern_pci_sysfs_root(),
+	         num);
 	d = opendir(path);
 	if (d == NULL)
 		return;
@@ -249,48 +249,44 @@ static int group_get(const char *name, int num, bool noiommu, struct vfio_group 
 		int err = errno;
 
 		if (err == ENOENT)
-			tern_eal_set_error(
-			    PCI_LOG,
-			    "%s: no %s: bind the device to vfio-pci (tools/tern-devbind "
-			    "--bind vfio-pci %s)",
-			    name, path, name);
+			tern_error(err, PCI_LOG,
+			           "%s: no %s: bind the device to vfio-pci (tools/tern-devbind "
+			           "--bind vfio-pci %s)",
+			           name, path, name);
 		else if (err == EACCES || err == EPERM)
-			tern_eal_set_error(
-			    PCI_LOG,
-			    "%s: permission denied on %s: run as root or give this user "
-			    "the file (chown)%s",
-			    name, path, noiommu ? "; no-IOMMU also needs CAP_SYS_RAWIO" : "");
+			tern_error(err, PCI_LOG,
+			           "%s: permission denied on %s: run as root or give this user "
+			           "the file (chown)%s",
+			           name, path,
+			           noiommu ? "; no-IOMMU also needs CAP_SYS_RAWIO" : "");
 		else if (err == EBUSY)
-			tern_eal_set_error(PCI_LOG, "%s: %s is in use by another process", name,
-			                   path);
+			tern_error(err, PCI_LOG, "%s: %s is in use by another process", name, path);
 		else
-			tern_eal_set_error(PCI_LOG, "%s: cannot open %s: %s", name, path,
-			                   strerror(err));
+			tern_error(err, PCI_LOG, "%s: cannot open %s: %s", name, path,
+			           strerror(err));
 		ret = -err;
 		goto err_container;
 	}
 	if (ioctl(fd, VFIO_GROUP_GET_STATUS, &st) != 0) {
 		ret = -errno;
-		tern_eal_set_error(PCI_LOG, "%s: VFIO_GROUP_GET_STATUS on %s: %s", name, path,
-		                   strerror(-ret));
+		tern_error(-ret, PCI_LOG, "%s: VFIO_GROUP_GET_STATUS on %s: %s", name, path,
+		           strerror(-ret));
 		goto err_fd;
 	}
 	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
 		char who[256];
 
 		group_culprits(num, who, sizeof(who));
-		tern_eal_set_error(
-		    PCI_LOG,
-		    "%s: IOMMU group %d is not viable: another device in it is bound "
-		    "to a kernel driver (%s); bind every device of the group to vfio-pci",
-		    name, num, who[0] ? who : "see /sys/kernel/iommu_groups");
+		tern_error(EPERM, PCI_LOG,
+		           "%s: IOMMU group %d is not viable: another device in it is bound "
+		           "to a kernel driver (%s); bind every device of the group to vfio-pci",
+		           name, num, who[0] ? who : "see /sys/kernel/iommu_groups");
 		ret = -EPERM;
 		goto err_fd;
 	}
 	if (ioctl(fd, VFIO_GROUP_SET_CONTAINER, &c->fd) != 0) {
 		ret = -errno;
-		tern_eal_set_error(PCI_LOG, "%s: VFIO_GROUP_SET_CONTAINER: %s", name,
-		                   strerror(-ret));
+		tern_error(-ret, PCI_LOG, "%s: VFIO_GROUP_SET_CONTAINER: %s", name, strerror(-ret));
 		goto err_fd;
 	}
 	/* The IOMMU type is set once, after the container's first group joined. */
@@ -302,10 +298,10 @@ static int group_get(const char *name, int num, bool noiommu, struct vfio_group 
 
 		if (ioctl(c->fd, VFIO_SET_IOMMU, type) != 0) {
 			ret = -errno;
-			tern_eal_set_error(
-			    PCI_LOG, "%s: VFIO_SET_IOMMU (type %lu): %s%s", name, type,
-			    strerror(-ret),
-			    noiommu && ret == -EPERM ? " (no-IOMMU needs CAP_SYS_RAWIO)" : "");
+			tern_error(-ret, PCI_LOG, "%s: VFIO_SET_IOMMU (type %lu): %s%s", name, type,
+			           strerror(-ret),
+			           noiommu && ret == -EPERM ? " (no-IOMMU needs CAP_SYS_RAWIO)"
+			                                    : "");
 			goto err_unset;
 		}
 		if (!noiommu) {
@@ -315,11 +311,10 @@ static int group_get(const char *name, int num, bool noiommu, struct vfio_group 
 
 			ret = eal_memory_set_dma_hook(&hook);
 			if (ret) {
-				tern_eal_set_error(
-				    PCI_LOG,
-				    "%s: cannot map tern's DMA memory into the IOMMU: %s "
-				    "(raise 'ulimit -l' or run as root)",
-				    name, strerror(-ret));
+				tern_error(-ret, PCI_LOG,
+				           "%s: cannot map tern's DMA memory into the IOMMU: %s "
+				           "(raise 'ulimit -l' or run as root)",
+				           name, strerror(-ret));
 				goto err_unset;
 			}
 			c->hooked = true;
@@ -378,15 +373,13 @@ static int get_regions(struct tern_pci_dev *dev, struct pci_priv *p, int fd)
 	struct vfio_device_info info = {.argsz = sizeof(info)};
 
 	if (ioctl(fd, VFIO_DEVICE_GET_INFO, &info) != 0) {
-		tern_eal_set_error(PCI_LOG, "%s: VFIO_DEVICE_GET_INFO: %s", dev->name,
-		                   strerror(errno));
-		return -errno;
+		return tern_error(errno, PCI_LOG, "%s: VFIO_DEVICE_GET_INFO: %s", dev->name,
+		                  strerror(errno));
 	}
 	if (!(info.flags & VFIO_DEVICE_FLAGS_PCI) ||
 	    info.num_regions <= VFIO_PCI_CONFIG_REGION_INDEX) {
-		tern_eal_set_error(PCI_LOG, "%s: VFIO does not present it as a PCI device",
-		                   dev->name);
-		return -ENODEV;
+		return tern_error(ENODEV, PCI_LOG, "%s: VFIO does not present it as a PCI device",
+		                  dev->name);
 	}
 	for (unsigned i = VFIO_PCI_BAR0_REGION_INDEX; i <= VFIO_PCI_CONFIG_REGION_INDEX; i++) {
 		struct vfio_region_info reg = {.argsz = sizeof(reg), .index = i};
@@ -395,9 +388,8 @@ static int get_regions(struct tern_pci_dev *dev, struct pci_priv *p, int fd)
 		if (i > VFIO_PCI_BAR5_REGION_INDEX && i != VFIO_PCI_CONFIG_REGION_INDEX)
 			continue;
 		if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &reg) != 0) {
-			tern_eal_set_error(PCI_LOG, "%s: VFIO_DEVICE_GET_REGION_INFO %u: %s",
-			                   dev->name, i, strerror(errno));
-			return -errno;
+			return tern_error(errno, PCI_LOG, "%s: VFIO_DEVICE_GET_REGION_INFO %u: %s",
+			                  dev->name, i, strerror(errno));
 		}
 		r = i == VFIO_PCI_CONFIG_REGION_INDEX ? &p->cfg : &p->bar[i];
 		if (reg.size == 0)
@@ -421,36 +413,32 @@ int pci_vfio_open(struct tern_pci_dev *dev, struct pci_priv *p, bool noiommu)
 
 	kind = pci_vfio_group_kind(&dev->addr, &num);
 	if (kind < 0) {
-		tern_eal_set_error(PCI_LOG,
-		                   "%s has no IOMMU group: enable the IOMMU (intel_iommu=on or "
-		                   "amd_iommu=on) or use access=noiommu (vfio with "
-		                   "enable_unsafe_noiommu_mode=1)",
-		                   dev->name);
-		return -ENODEV;
+		return tern_error(ENODEV, PCI_LOG,
+		                  "%s has no IOMMU group: enable the IOMMU (intel_iommu=on or "
+		                  "amd_iommu=on) or use access=noiommu (vfio with "
+		                  "enable_unsafe_noiommu_mode=1)",
+		                  dev->name);
 	}
 	if (kind == 1 && !noiommu) {
-		tern_eal_set_error(PCI_LOG,
-		                   "%s is in a no-IOMMU group (noiommu-%d): there is no IOMMU to "
-		                   "protect memory; say access=noiommu to use it anyway",
-		                   dev->name, num);
-		return -EPERM;
+		return tern_error(EPERM, PCI_LOG,
+		                  "%s is in a no-IOMMU group (noiommu-%d): there is no IOMMU to "
+		                  "protect memory; say access=noiommu to use it anyway",
+		                  dev->name, num);
 	}
 	if (kind == 0 && noiommu) {
-		tern_eal_set_error(PCI_LOG,
-		                   "%s is behind an IOMMU (group %d), not in no-IOMMU mode: use "
-		                   "access=vfio",
-		                   dev->name, num);
-		return -EINVAL;
+		return tern_error(EINVAL, PCI_LOG,
+		                  "%s is behind an IOMMU (group %d), not in no-IOMMU mode: use "
+		                  "access=vfio",
+		                  dev->name, num);
 	}
 	/* VA mode puts user addresses on the bus: the IOMMU must translate that many bits. */
 	if (!noiommu && tern_eal_get_config() != NULL && tern_eal_iova_mode() == TERN_IOVA_VA &&
 	    pci_iommu_width(&dev->addr) < pci_user_va_bits()) {
-		tern_eal_set_error(
-		    PCI_LOG,
+		return tern_error(
+		    EINVAL, PCI_LOG,
 		    "%s: its IOMMU translates %d-bit addresses, fewer than the %d bits "
 		    "of user virtual addresses: start tern with --iova-mode pa",
 		    dev->name, pci_iommu_width(&dev->addr), pci_user_va_bits());
-		return -EINVAL;
 	}
 	vd = calloc(1, sizeof(*vd));
 	if (vd == NULL)
@@ -463,10 +451,9 @@ int pci_vfio_open(struct tern_pci_dev *dev, struct pci_priv *p, bool noiommu)
 		fd = ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, dev->name);
 		if (fd < 0) {
 			ret = -errno;
-			tern_eal_set_error(PCI_LOG, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->name,
-			                   strerror(-ret),
-			                   ret == -EBUSY ? " (opened already, here or elsewhere)"
-			                                 : "");
+			tern_error(-ret, PCI_LOG, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->name,
+			           strerror(-ret),
+			           ret == -EBUSY ? " (opened already, here or elsewhere)" : "");
 			group_put(g);
 		}
 	}

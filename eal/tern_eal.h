@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "tern_common.h"
+#include "tern_error.h"
 #include "tern_log.h"
 
 #define TERN_MAX_LCORE          128 /* lcore ids run from 0 to TERN_MAX_LCORE - 1 */
@@ -99,11 +100,31 @@ void tern_eal_config_init(struct tern_eal_config *cfg);
 int tern_eal_parse_args(struct tern_eal_config *cfg, int argc, char *const argv[]);
 
 /*
- * Start tern: logging, lcores, memory, NUMA, plugins and devices.
- * Returns 0, -EALREADY if tern is running, or another negative errno with
- * tern_eal_last_error() set.
+ * Start tern: logging, lcores, memory, NUMA, plugins and devices; the ports
+ * exist when it returns. Returns 0, -EALREADY if tern is running, or another
+ * negative errno with tern_last_error() set. (Defined by the port layer,
+ * the top of the library: the EAL's part plus the ports; pmd/init.c.)
  */
 int tern_eal_init(const struct tern_eal_config *cfg);
+
+/*
+ * A layer above the EAL that starts and stops with it. The EAL calls init
+ * last in tern_eal_init_layer() (memory and lcores are up, the config is
+ * readable with tern_eal_get_config()) and cleanup first in
+ * tern_eal_cleanup(). init fails with a negative errno after tern_error().
+ */
+struct tern_eal_layer {
+	const char *name; /* for the error line: "port" */
+	int (*init)(const struct tern_eal_config *cfg);
+	void (*cleanup)(void);
+};
+
+/*
+ * The EAL's own init, then layer->init (NULL: none). tern_eal_init() is this
+ * with the port layer; a host or test that needs no ports may call it with
+ * NULL. Returns as tern_eal_init().
+ */
+int tern_eal_init_layer(const struct tern_eal_config *cfg, const struct tern_eal_layer *layer);
 
 /*
  * Convenience for DPDK-style mains: config_init + parse_args + init.
@@ -124,10 +145,13 @@ bool tern_eal_is_initialized(void);
 /* The configuration tern was started with (valid between init and cleanup). */
 const struct tern_eal_config *tern_eal_get_config(void);
 
-/* The last error line of the calling thread ("" if none). */
+/* The older name of tern_last_error() (tern_error.h). */
 const char *tern_eal_last_error(void);
 
-/* Set the calling thread's last error and log it at ERR level under component. */
+/*
+ * The older form of tern_error(): records and logs the same way, but leaves
+ * tern_errno alone and returns nothing. New code calls tern_error().
+ */
 void tern_eal_set_error(const char *component, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -123,6 +123,22 @@ enum tern_iova_mode tern_pci_iova_need(const struct tern_pci_addr *addr,
 const char *tern_pci_access_name(enum tern_pci_access access);
 
 /*
+ * The vendor and device ids of the device at addr, without opening it: from
+ * a device model registered there, else from sysfs. 0, or -ENODEV (nothing
+ * at that address; no error line: the caller says what it was looking for).
+ */
+int tern_pci_identify(const struct tern_pci_addr *addr, uint16_t *vendor, uint16_t *device);
+
+/* Where PCI devices are looked up: $TERN_SYSFS_ROOT (for tests) or "/sys". */
+const char *tern_pci_sysfs_root(void);
+
+/*
+ * The "access=vfio|noiommu|sysfs" item of a devargs string (AUTO when
+ * absent). 0, or -EINVAL after one error line naming `who` (the device).
+ */
+int tern_pci_parse_access(const char *who, const char *args, enum tern_pci_access *access);
+
+/*
  * Map memory BAR `idx` (once; later calls return the same mapping; unmapped
  * by tern_pci_close). -ENOENT: BAR not implemented; -EINVAL: an I/O BAR (use
  * tern_pci_io_*); -ENOTSUP: the path cannot map it. A device model returns 0
@@ -155,24 +171,10 @@ void tern_pci_io_write16(struct tern_pci_dev *dev, unsigned bar, uint64_t off, u
 void tern_pci_io_write32(struct tern_pci_dev *dev, unsigned bar, uint64_t off, uint32_t v);
 
 /*
- * ---- for device models in tests ----
- *
- * A software model of a device (test code only, e.g. a register-level
- * 82599) stands in for a PCI address: tern_pci_open() of that address, and
- * so "-a ADDR", returns a tern_pci_dev with `emul` set and nothing in sysfs
- * or VFIO touched. Its BARs have the lengths given (va stays NULL: register
- * access goes through tern_pci_read32() and friends, I/O BARs through
- * tern_pci_io_*), config space through cfg_read/cfg_write (NULL callbacks:
- * a 256-byte header with the ids and BARs is served by the EAL), and DMA
- * addresses are virtual ones (the model is this process). `ops` and `ctx`
- * must outlive the registration. Returns 0, -EEXIST if the address is taken,
- * -EINVAL on bad arguments.
+ * Device models in tests register at an address through eal/pci_test.h
+ * (not installed, not exported from libtern.so); a driver sees no
+ * difference but `emul` below.
  */
-int tern_pci_emul_register(const struct tern_pci_addr *addr, uint16_t vendor, uint16_t device,
-                           const struct tern_pci_emul *ops, void *ctx,
-                           const uint64_t bar_len[TERN_PCI_MAX_BARS]);
-/* Remove a model; 0 or -ENOENT. Devices already open keep working until closed. */
-int tern_pci_emul_unregister(const struct tern_pci_addr *addr);
 
 /* ---- memory BAR registers: inline, one branch for emulated devices ---- */
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tern_eal.h"
+#include "tern_error.h"
 #include "tern_memory.h"
 #include "tern_mempool.h"
 
@@ -16,8 +17,7 @@
 /* Fail create with errno `err` and one log line. */
 static struct tern_mempool *create_fail(int err, const char *name, const char *why)
 {
-	TERN_LOG(ERR, MP_LOG, "%s: cannot create: %s", name ? name : "(null)", why);
-	tern_errno = err;
+	tern_error(err, MP_LOG, "%s: cannot create: %s", name ? name : "(null)", why);
 	return NULL;
 }
 
@@ -127,6 +127,7 @@ struct tern_mempool *tern_mempool_create(const char *name, unsigned n, unsigned 
 	struct tern_mempool *mp;
 	size_t struct_len;
 	unsigned i, ring_count;
+	unsigned long errors = tern_error_count();
 	int ret;
 
 	if (name == NULL || name[0] == '\0' || strlen(name) >= TERN_MEMPOOL_NAMESIZE)
@@ -211,8 +212,10 @@ struct tern_mempool *tern_mempool_create(const char *name, unsigned n, unsigned 
 	return mp;
 
 fail:
-	TERN_LOG(ERR, MP_LOG, "%s: cannot create %u objects of %u bytes: %s", name, n, elt_size,
-	         strerror(-ret));
+	/* One line per failure: a lower layer (tern_dma_zalloc) may have said it already. */
+	if (tern_error_count() == errors)
+		tern_error(ret, MP_LOG, "%s: cannot create %u objects of %u bytes: %s", name, n,
+		           elt_size, strerror(-ret));
 	tern_dma_free(mp->mem);
 	free(mp->ring_mem);
 	free(mp->obj_tab);

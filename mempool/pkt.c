@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_pkt.h"
@@ -40,9 +41,8 @@ struct tern_mempool *tern_pktpool_create(const char *name, unsigned n, unsigned 
 	struct pktpool_args a = {.priv_size = priv_size, .buf_size = buf_size};
 
 	if (priv_size % TERN_PKT_PRIV_ALIGN != 0) {
-		TERN_LOG(ERR, PKT_LOG, "%s: priv_size %u is not a multiple of %d", name ? name : "",
-		         priv_size, TERN_PKT_PRIV_ALIGN);
-		tern_errno = EINVAL;
+		tern_error(EINVAL, PKT_LOG, "%s: priv_size %u is not a multiple of %d",
+		           name ? name : "", priv_size, TERN_PKT_PRIV_ALIGN);
 		return NULL;
 	}
 	return tern_mempool_create(name, n,

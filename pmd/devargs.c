@@ -90,9 +90,9 @@ int tern_devargs_check(const char *drv, const char *args, const char *const know
 		}
 		if (!found) {
 			/* The caller's probe fails with this: make it the error line too. */
-			tern_eal_set_error(drv, "unknown device argument '%.*s': %s takes %s",
-			                   (int)klen, k, drv, list[0] != '\0' ? list : "none");
-			return -EINVAL;
+			return tern_error(EINVAL, drv,
+			                  "unknown device argument '%.*s': %s takes %s", (int)klen,
+			                  k, drv, list[0] != '\0' ? list : "none");
 		}
 	}
 	return 0;

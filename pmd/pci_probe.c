@@ -10,10 +10,11 @@
  * open device from then on; if it refuses, the device is closed here.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "eal_pci.h"
+#include "tern_pci.h"
 #include "port_internal.h"
 
 static bool ids_match(const struct tern_driver *drv, uint16_t vendor, uint16_t device)
@@ -28,23 +29,21 @@ static bool ids_match(const struct tern_driver *drv, uint16_t vendor, uint16_t d
 
 static const struct tern_driver *pci_driver(uint16_t vendor, uint16_t device)
 {
-	for (unsigned i = 0; i < tern_builtin_driver_count; i++)
-		if (ids_match(tern_builtin_drivers[i], vendor, device))
-			return tern_builtin_drivers[i];
-	for (unsigned i = 0; i < plugin_count(); i++)
-		if (ids_match(plugin_driver(i), vendor, device))
-			return plugin_driver(i);
+	const struct tern_driver *drv;
+
+	for (unsigned i = 0; (drv = tern_driver_at(i)) != NULL; i++)
+		if (ids_match(drv, vendor, device))
+			return drv;
 	return NULL;
 }
 
 /* "virtio (1af4:1000 1af4:1041), ixgbe (...)": what PCI drivers there are, for the error line. */
 static void known_pci_drivers(char *buf, size_t len)
 {
+	const struct tern_driver *drv;
+
 	buf[0] = '\0';
-	for (unsigned i = 0; i < tern_builtin_driver_count + plugin_count(); i++) {
-		const struct tern_driver *drv = i < tern_builtin_driver_count
-		                                    ? tern_builtin_drivers[i]
-		                                    : plugin_driver(i - tern_builtin_driver_count);
+	for (unsigned i = 0; (drv = tern_driver_at(i)) != NULL; i++) {
 		char ids[16];
 
 		if (drv->bus != TERN_BUS_PCI || drv->pci_ids == NULL)
@@ -86,73 +85,60 @@ static void strip_access(const char *args, char *out, size_t len)
 	}
 }
 
-int pmd_pci_probe(const struct tern_eal_devarg *da)
+int tern_pci_probe_port(const struct tern_eal_devarg *da)
 {
 	const struct tern_driver *drv;
 	struct tern_port_dev *dev = NULL;
-	struct tern_pci_dev id, *pci;
+	struct tern_pci_dev *pci;
+	uint16_t vendor, device;
 	struct tern_pci_addr addr;
 	enum tern_pci_access access;
 	char name[TERN_PCI_ADDR_FMT_SIZE], args[TERN_DEVARG_ARGS_LEN];
+	char what[8 + TERN_PCI_ADDR_FMT_SIZE];
+	struct tern_probe pr;
 	uint16_t dup;
 	int ret;
 
 	if (tern_pci_addr_parse(da->name, &addr) != 0) {
-		tern_eal_set_error(
-		    PORT_LOG, "-a %s: not a PCI address: write DDDD:BB:DD.F, e.g. 0000:00:03.0",
-		    da->name);
-		return -EINVAL;
+		return tern_error(EINVAL, PORT_LOG,
+		                  "-a %s: not a PCI address: write DDDD:BB:DD.F, e.g. 0000:00:03.0",
+		                  da->name);
 	}
 	tern_pci_addr_format(&addr, name, sizeof(name));
 	if (tern_port_by_name(name, &dup) == 0) {
-		tern_eal_set_error(PORT_LOG, "-a %s is given twice (port %u already has it)", name,
-		                   dup);
-		return -EEXIST;
+		return tern_error(EEXIST, PORT_LOG, "-a %s is given twice (port %u already has it)",
+		                  name, dup);
 	}
-	ret = eal_pci_parse_access(name, da->args, &access);
+	ret = tern_pci_parse_access(name, da->args, &access);
 	if (ret)
 		return ret;
 
 	/* The ids, without opening anything: a device with no driver stays untouched. */
-	if (pci_emul_lookup(&addr, &id) == 0)
-		free(id.priv);
-	else if (pci_read_dev(&addr, &id) != 0) {
-		tern_eal_set_error(PORT_LOG,
-		                   "no PCI device %s in %s/bus/pci/devices: check the address "
-		                   "(tools/tern-devbind --status)",
-		                   name, pci_sysfs_root());
-		return -ENODEV;
+	if (tern_pci_identify(&addr, &vendor, &device) != 0) {
+		return tern_error(ENODEV, PORT_LOG,
+		                  "no PCI device %s in %s/bus/pci/devices: check the address "
+		                  "(tools/tern-devbind --status)",
+		                  name, tern_pci_sysfs_root());
 	}
-	drv = pci_driver(id.vendor_id, id.device_id);
+	drv = pci_driver(vendor, device);
 	if (drv == NULL) {
 		char list[256];
 
 		known_pci_drivers(list, sizeof(list));
-		tern_eal_set_error(PORT_LOG,
-		                   "no driver for PCI device %s (%04x:%04x): known PCI "
-		                   "drivers are %s",
-		                   name, id.vendor_id, id.device_id, list);
-		return -ENODEV;
+		return tern_error(ENODEV, PORT_LOG,
+		                  "no driver for PCI device %s (%04x:%04x): known PCI "
+		                  "drivers are %s",
+		                  name, vendor, device, list);
 	}
 
 	pci = tern_pci_open(&addr, access);
 	if (pci == NULL)
 		return -tern_errno; /* tern_pci_open said what is missing */
 	strip_access(da->args, args, sizeof(args));
+	snprintf(what, sizeof(what), "-a %s", name);
+	tern_probe_begin(&pr, drv, what);
 	ret = drv->pci_probe(pci, args, &dev);
-	if (ret < 0 || dev == NULL) {
-		tern_pci_close(pci);
-		tern_eal_set_error(PORT_LOG, "-a %s: driver %s refused it: %s", name, drv->name,
-		                   strerror(ret < 0 ? -ret : EINVAL));
-		return ret < 0 ? ret : -EINVAL;
-	}
-	strlcpy(dev->name, name, sizeof(dev->name));
-	dev->drv = drv;
-	ret = port_attach(dev);
-	if (ret < 0) {
-		tern_eal_set_error(PORT_LOG, "-a %s: more than %d ports", name, TERN_MAX_PORTS);
-		dev->ops->close(dev); /* closes pci too */
-		return ret;
-	}
-	return 0;
+	if (ret < 0 || dev == NULL)
+		tern_pci_close(pci); /* the driver's own close (attach failing) closes pci too */
+	return tern_probe_end(&pr, ret, dev, name);
 }

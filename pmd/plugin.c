@@ -31,14 +31,12 @@ struct plugin {
 static struct plugin plugins[PLUGIN_MAX];
 static unsigned nb_plugins;
 
-unsigned plugin_count(void)
+const struct tern_driver *tern_driver_at(unsigned i)
 {
-	return nb_plugins;
-}
-
-const struct tern_driver *plugin_driver(unsigned i)
-{
-	return plugins[i].drv;
+	if (i < tern_builtin_driver_count)
+		return tern_builtin_drivers[i];
+	i -= tern_builtin_driver_count;
+	return i < nb_plugins ? plugins[i].drv : NULL;
 }
 
 /* Whether a driver of that name is already known (built in or loaded). */
@@ -61,31 +59,28 @@ static int load_one(const char *path)
 	void *h;
 
 	if (nb_plugins == PLUGIN_MAX) {
-		tern_eal_set_error(PLUGIN_LOG, "%s: too many plugins (at most %d)", path,
-		                   PLUGIN_MAX);
-		return -ENOSPC;
+		return tern_error(ENOSPC, PLUGIN_LOG, "%s: too many plugins (at most %d)", path,
+		                  PLUGIN_MAX);
 	}
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
-		tern_eal_set_error(PLUGIN_LOG, "cannot load %s: %s", path, dlerror());
-		return -ENOEXEC;
+		return tern_error(ENOEXEC, PLUGIN_LOG, "cannot load %s: %s", path, dlerror());
 	}
 	sym = dlsym(h, TERN_PLUGIN_SYMBOL);
 	if (sym == NULL || *sym == NULL) {
-		tern_eal_set_error(PLUGIN_LOG,
-		                   "%s exports no '" TERN_PLUGIN_SYMBOL
-		                   "': is it a tern driver built with TERN_PLUGIN_DRIVER()?",
-		                   path);
+		tern_error(ENOEXEC, PLUGIN_LOG,
+		           "%s exports no '" TERN_PLUGIN_SYMBOL
+		           "': is it a tern driver built with TERN_PLUGIN_DRIVER()?",
+		           path);
 		dlclose(h);
 		return -ENOEXEC;
 	}
 	drv = *sym;
 	if (drv->abi_version != TERN_DRIVER_ABI_VERSION) {
-		tern_eal_set_error(
-		    PLUGIN_LOG,
-		    "%s was built for driver ABI %u, this tern has ABI %d: rebuild it "
-		    "against this tern's headers",
-		    path, drv->abi_version, TERN_DRIVER_ABI_VERSION);
+		tern_error(EPROTO, PLUGIN_LOG,
+		           "%s was built for driver ABI %u, this tern has ABI %d: rebuild it "
+		           "against this tern's headers",
+		           path, drv->abi_version, TERN_DRIVER_ABI_VERSION);
 		dlclose(h);
 		return -EPROTO;
 	}
@@ -94,17 +89,17 @@ static int load_one(const char *path)
 	    (drv->bus == TERN_BUS_VDEV && drv->probe == NULL) ||
 	    (drv->bus == TERN_BUS_PCI && (drv->pci_probe == NULL || drv->pci_ids == NULL)) ||
 	    (drv->bus != TERN_BUS_VDEV && drv->bus != TERN_BUS_PCI)) {
-		tern_eal_set_error(PLUGIN_LOG,
-		                   "%s: its driver descriptor is incomplete (no name, unknown bus, "
-		                   "or no probe function for its bus)",
-		                   path);
+		tern_error(EINVAL, PLUGIN_LOG,
+		           "%s: its driver descriptor is incomplete (no name, unknown bus, "
+		           "or no probe function for its bus)",
+		           path);
 		dlclose(h);
 		return -EINVAL;
 	}
 	taken = name_taken(drv->name);
 	if (taken != NULL) {
-		tern_eal_set_error(PLUGIN_LOG, "%s: driver name '%s' is already taken by %s", path,
-		                   drv->name, taken);
+		tern_error(EEXIST, PLUGIN_LOG, "%s: driver name '%s' is already taken by %s", path,
+		           drv->name, taken);
 		dlclose(h);
 		return -EEXIST;
 	}
@@ -129,9 +124,8 @@ static int load_dir(const char *dir)
 	int n = scandir(dir, &list, is_so, alphasort), ret = 0;
 
 	if (n < 0) {
-		tern_eal_set_error(PLUGIN_LOG, "cannot read directory %s: %s", dir,
-		                   strerror(errno));
-		return -errno;
+		return tern_error(errno, PLUGIN_LOG, "cannot read directory %s: %s", dir,
+		                  strerror(errno));
 	}
 	for (int i = 0; i < n; i++) {
 		char path[TERN_EAL_PATH_LEN];
@@ -139,8 +133,8 @@ static int load_dir(const char *dir)
 		if (ret == 0) {
 			if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name) >=
 			    sizeof(path)) {
-				tern_eal_set_error(PLUGIN_LOG, "%s/%s: path too long", dir,
-				                   list[i]->d_name);
+				tern_error(ENAMETOOLONG, PLUGIN_LOG, "%s/%s: path too long", dir,
+				           list[i]->d_name);
 				ret = -ENAMETOOLONG;
 			} else {
 				ret = load_one(path);
@@ -152,7 +146,7 @@ static int load_dir(const char *dir)
 	return ret;
 }
 
-int plugin_load_all(const struct tern_eal_config *cfg)
+int tern_plugin_load_all(const struct tern_eal_config *cfg)
 {
 	for (unsigned i = 0; i < cfg->nb_plugins; i++) {
 		const char *path = cfg->plugins[i];
@@ -161,7 +155,7 @@ int plugin_load_all(const struct tern_eal_config *cfg)
 
 		if (stat(path, &st) < 0) {
 			ret = -errno;
-			tern_eal_set_error(PLUGIN_LOG, "-d %s: %s", path, strerror(errno));
+			tern_error(-ret, PLUGIN_LOG, "-d %s: %s", path, strerror(errno));
 			return ret;
 		}
 		ret = S_ISDIR(st.st_mode) ? load_dir(path) : load_one(path);
@@ -171,7 +165,7 @@ int plugin_load_all(const struct tern_eal_config *cfg)
 	return 0;
 }
 
-void plugin_unload_all(void)
+void tern_plugin_unload_all(void)
 {
 	/* Last loaded first, the usual order for undoing. */
 	while (nb_plugins > 0) {

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * pmd_internal.h - what the EAL asks of the port layer, and nothing else.
+ * pmd_internal.h - the port layer's start and stop, as init.c hands them to
+ * the EAL (struct tern_eal_layer). Not installed.
  *
- * tern_eal_init() ends by calling tern_pmd_init(), which loads the plugins
- * named with -d and probes the devices named with -a and --vdev, so that
- * ports exist when init returns (as DPDK users expect). tern_eal_cleanup()
- * calls tern_pmd_cleanup() before it gives back memory. The EAL calls these
- * two by name: no constructors, no registration at load time.
+ * tern_pmd_init() loads the plugins named with -d and probes the devices
+ * named with -a and --vdev; tern_pmd_cleanup() closes every port and unloads
+ * the plugins, before the EAL gives back memory. No constructors, no
+ * registration at load time: a static link needs no --whole-archive.
  */
 #ifndef TERN_PMD_INTERNAL_H
 #define TERN_PMD_INTERNAL_H

@@ -19,12 +19,12 @@ uint16_t port_nb;
 struct tern_port_dev *port_get(uint16_t port, const char *what)
 {
 	if (port >= port_nb) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "%s: no port %u (ports are 0..%d)", what, port,
-		         port_nb - 1);
+		tern_error(EINVAL, PORT_LOG, "%s: no port %u (ports are 0..%d)", what, port,
+		           port_nb - 1);
 		return NULL;
 	}
 	if (port_devs[port] == NULL) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "%s: port %u is closed", what, port);
+		tern_error(EINVAL, PORT_LOG, "%s: port %u is closed", what, port);
 		return NULL;
 	}
 	return port_devs[port];
@@ -33,9 +33,8 @@ struct tern_port_dev *port_get(uint16_t port, const char *what)
 int port_attach(struct tern_port_dev *dev)
 {
 	if (port_nb >= TERN_MAX_PORTS) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "%s: too many ports (at most %d)", dev->name,
-		         TERN_MAX_PORTS);
-		return -ENOSPC;
+		return tern_error(ENOSPC, PORT_LOG, "%s: too many ports (at most %d)", dev->name,
+		                  TERN_MAX_PORTS);
 	}
 	dev->port_id = port_nb;
 	dev->state = PORT_PROBED;
@@ -110,29 +109,28 @@ int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
 	if (dev == NULL)
 		return -EINVAL;
 	if (dev->state == PORT_STARTED) {
-		tern_log(TERN_LOG_ERR, PORT_LOG,
-		         "port %u (%s): configure while started: stop it first", port, dev->name);
-		return -EBUSY;
+		return tern_error(EBUSY, PORT_LOG,
+		                  "port %u (%s): configure while started: stop it first", port,
+		                  dev->name);
 	}
 	if (tern_port_info_get(port, &info) < 0)
 		return -EINVAL;
 	if (nb_rxq == 0 || nb_txq == 0 || nb_rxq > info.max_rx_queues ||
 	    nb_txq > info.max_tx_queues) {
-		tern_log(
-		    TERN_LOG_ERR, PORT_LOG,
+		return tern_error(
+		    EINVAL, PORT_LOG,
 		    "port %u (%s): %u RX and %u TX queues asked for, the driver takes 1..%u RX "
 		    "and 1..%u TX",
 		    port, dev->name, nb_rxq, nb_txq, info.max_rx_queues, info.max_tx_queues);
-		return -EINVAL;
 	}
 	if (conf == NULL)
 		conf = &defaults;
 	if (conf->mtu != 0 &&
 	    conf->mtu + TERN_ETHER_HDR_LEN + TERN_ETHER_CRC_LEN > info.max_rx_pktlen) {
-		tern_log(TERN_LOG_ERR, PORT_LOG,
-		         "port %u (%s): MTU %u is over the driver's maximum %u", port, dev->name,
-		         conf->mtu, info.max_rx_pktlen - TERN_ETHER_HDR_LEN - TERN_ETHER_CRC_LEN);
-		return -EINVAL;
+		return tern_error(EINVAL, PORT_LOG,
+		                  "port %u (%s): MTU %u is over the driver's maximum %u", port,
+		                  dev->name, conf->mtu,
+		                  info.max_rx_pktlen - TERN_ETHER_HDR_LEN - TERN_ETHER_CRC_LEN);
 	}
 
 	/* A reconfigure starts from scratch: every queue must be set up again. */
@@ -146,9 +144,8 @@ int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
 	if (dev->rxq == NULL || dev->txq == NULL || dev->rxq_base == NULL ||
 	    dev->txq_base == NULL) {
 		release_queues(dev);
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): out of memory for queue tables",
-		         port, dev->name);
-		return -ENOMEM;
+		return tern_error(ENOMEM, PORT_LOG, "port %u (%s): out of memory for queue tables",
+		                  port, dev->name);
 	}
 	dev->nb_rxq = nb_rxq;
 	dev->nb_txq = nb_txq;
@@ -175,20 +172,20 @@ static struct tern_port_dev *queue_setup_check(uint16_t port, uint16_t queue, ui
 	if (dev == NULL)
 		return NULL;
 	if (dev->state == PORT_STARTED) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): %s while started: stop it first",
-		         port, dev->name, what);
+		tern_error(EBUSY, PORT_LOG, "port %u (%s): %s while started: stop it first", port,
+		           dev->name, what);
 		*err = -EBUSY;
 		return NULL;
 	}
 	if (dev->state != PORT_CONFIGURED) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): %s before configure", port,
-		         dev->name, what);
+		tern_error(EINVAL, PORT_LOG, "port %u (%s): %s before configure", port, dev->name,
+		           what);
 		return NULL;
 	}
 	nb_q = rx ? dev->nb_rxq : dev->nb_txq;
 	if (queue >= nb_q) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): %s: queue %u out of range (0..%u)",
-		         port, dev->name, what, queue, nb_q - 1);
+		tern_error(EINVAL, PORT_LOG, "port %u (%s): %s: queue %u out of range (0..%u)",
+		           port, dev->name, what, queue, nb_q - 1);
 		return NULL;
 	}
 	if (tern_port_info_get(port, &info) < 0)
@@ -196,10 +193,10 @@ static struct tern_port_dev *queue_setup_check(uint16_t port, uint16_t queue, ui
 	lo = rx ? info.rx_desc_min : info.tx_desc_min;
 	hi = rx ? info.rx_desc_max : info.tx_desc_max;
 	if (nb_desc != 0 && (nb_desc < lo || nb_desc > hi)) {
-		tern_log(TERN_LOG_ERR, PORT_LOG,
-		         "port %u (%s): %s: %u descriptors out of range (%u..%u, or 0 for the "
-		         "default)",
-		         port, dev->name, what, nb_desc, lo, hi);
+		tern_error(EINVAL, PORT_LOG,
+		           "port %u (%s): %s: %u descriptors out of range (%u..%u, or 0 for the "
+		           "default)",
+		           port, dev->name, what, nb_desc, lo, hi);
 		return NULL;
 	}
 	*err = 0;
@@ -216,9 +213,9 @@ int tern_port_rx_queue_setup(uint16_t port, uint16_t queue, uint16_t nb_desc, in
 	if (dev == NULL)
 		return ret;
 	if (mp == NULL) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): rx_queue_setup: no mempool given",
-		         port, dev->name);
-		return -EINVAL;
+		return tern_error(EINVAL, PORT_LOG,
+		                  "port %u (%s): rx_queue_setup: no mempool given", port,
+		                  dev->name);
 	}
 	if (socket == TERN_SOCKET_ID_ANY)
 		socket = dev->socket;
@@ -268,24 +265,21 @@ int tern_port_start(uint16_t port)
 	if (dev->state == PORT_STARTED)
 		return 0; /* as DPDK: starting a started port is not an error */
 	if (dev->state != PORT_CONFIGURED) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): start before configure", port,
-		         dev->name);
-		return -EINVAL;
+		return tern_error(EINVAL, PORT_LOG, "port %u (%s): start before configure", port,
+		                  dev->name);
 	}
 	for (uint16_t q = 0; q < dev->nb_rxq; q++) {
 		if (dev->rxq[q] == NULL) {
-			tern_log(TERN_LOG_ERR, PORT_LOG,
-			         "port %u (%s): start before RX queue %u was set up", port,
-			         dev->name, q);
-			return -EINVAL;
+			return tern_error(EINVAL, PORT_LOG,
+			                  "port %u (%s): start before RX queue %u was set up", port,
+			                  dev->name, q);
 		}
 	}
 	for (uint16_t q = 0; q < dev->nb_txq; q++) {
 		if (dev->txq[q] == NULL) {
-			tern_log(TERN_LOG_ERR, PORT_LOG,
-			         "port %u (%s): start before TX queue %u was set up", port,
-			         dev->name, q);
-			return -EINVAL;
+			return tern_error(EINVAL, PORT_LOG,
+			                  "port %u (%s): start before TX queue %u was set up", port,
+			                  dev->name, q);
 		}
 	}
 	ret = dev->ops->start(dev);
@@ -350,17 +344,16 @@ int tern_port_mac_set(uint16_t port, const struct tern_ether_addr *mac)
 	if (dev == NULL || mac == NULL)
 		return -EINVAL;
 	if (dev->ops->mac_set == NULL) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): driver %s cannot change the MAC",
-		         port, dev->name, dev->drv->name);
-		return -ENOTSUP;
+		return tern_error(ENOTSUP, PORT_LOG,
+		                  "port %u (%s): driver %s cannot change the MAC", port, dev->name,
+		                  dev->drv->name);
 	}
 	if (tern_ether_addr_is_multicast(mac)) {
 		char buf[TERN_ETHER_ADDR_FMT_SIZE];
 
 		tern_ether_addr_format(buf, mac);
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): %s is a multicast address", port,
-		         dev->name, buf);
-		return -EINVAL;
+		return tern_error(EINVAL, PORT_LOG, "port %u (%s): %s is a multicast address", port,
+		                  dev->name, buf);
 	}
 	ret = dev->ops->mac_set(dev, mac);
 	if (ret == 0)
@@ -376,9 +369,9 @@ int tern_port_promisc_set(uint16_t port, bool on)
 	if (dev == NULL)
 		return -EINVAL;
 	if (dev->ops->promisc_set == NULL) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): driver %s has no promiscuous mode",
-		         port, dev->name, dev->drv->name);
-		return -ENOTSUP;
+		return tern_error(ENOTSUP, PORT_LOG,
+		                  "port %u (%s): driver %s has no promiscuous mode", port,
+		                  dev->name, dev->drv->name);
 	}
 	ret = dev->ops->promisc_set(dev, on);
 	if (ret == 0)

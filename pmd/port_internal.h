@@ -41,13 +41,38 @@ void port_fp_reset(uint16_t port);
 extern const struct tern_driver *const tern_builtin_drivers[];
 extern const unsigned tern_builtin_driver_count;
 
+/*
+ * Internal to libtern: global for the library's files, tern_ by name (a
+ * static link never clashes with a host), not exported from libtern.so.
+ */
+#define TERN_INTERNAL __attribute__((visibility("hidden")))
+
 /* plugin.c: load every -d path; unload all. */
-int plugin_load_all(const struct tern_eal_config *cfg);
-void plugin_unload_all(void);
-unsigned plugin_count(void);
-const struct tern_driver *plugin_driver(unsigned i);
+TERN_INTERNAL int tern_plugin_load_all(const struct tern_eal_config *cfg);
+TERN_INTERNAL void tern_plugin_unload_all(void);
+
+/* plugin.c: the i-th known driver, built-ins first, then plugins; NULL past the last. */
+TERN_INTERNAL const struct tern_driver *tern_driver_at(unsigned i);
+
+/*
+ * probe.c: run a driver's probe under the error context "WHAT: driver D
+ * refused it" and make what it returned a port named `name`. Between
+ * tern_probe_begin() and tern_probe_end() the caller calls the driver's
+ * probe; tern_probe_end() takes its result, says why once if the driver did
+ * not, and attaches the port (closing the device if no port id is left).
+ */
+struct tern_probe {
+	const struct tern_driver *drv;
+	const char *what; /* "--vdev null0,size=64", "-a 0000:00:03.0" */
+	char context[TERN_ERROR_LEN];
+	unsigned long errors;
+};
+TERN_INTERNAL void tern_probe_begin(struct tern_probe *pr, const struct tern_driver *drv,
+                                    const char *what);
+TERN_INTERNAL int tern_probe_end(struct tern_probe *pr, int ret, struct tern_port_dev *dev,
+                                 const char *name);
 
 /* pci_probe.c: open one -a device, find its driver, make it a port. */
-int pmd_pci_probe(const struct tern_eal_devarg *da);
+TERN_INTERNAL int tern_pci_probe_port(const struct tern_eal_devarg *da);
 
 #endif /* TERN_PORT_INTERNAL_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * probe.c - create the ports at tern_eal_init() and close them at cleanup.
+ * probe.c - create the ports at tern_eal_init() and close them at cleanup
+ * (the port layer's struct tern_eal_layer, handed to the EAL by init.c).
  *
  * Ports are numbered in probe order: the -a (PCI) devices first, then the
  * --vdev devices in command-line order. A vdev name picks its driver by
@@ -9,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,30 +35,21 @@ static bool vdev_matches(const char *name, const char *drv)
 /* The driver for a vdev: built-ins first, then plugins. */
 static const struct tern_driver *vdev_driver(const char *name)
 {
-	for (unsigned i = 0; i < tern_builtin_driver_count; i++) {
-		const struct tern_driver *drv = tern_builtin_drivers[i];
+	const struct tern_driver *drv;
 
+	for (unsigned i = 0; (drv = tern_driver_at(i)) != NULL; i++)
 		if (drv->bus == TERN_BUS_VDEV && vdev_matches(name, drv->name))
 			return drv;
-	}
-	for (unsigned i = 0; i < plugin_count(); i++) {
-		const struct tern_driver *drv = plugin_driver(i);
-
-		if (drv->bus == TERN_BUS_VDEV && vdev_matches(name, drv->name))
-			return drv;
-	}
 	return NULL;
 }
 
 /* "null, loop": the names of every vdev driver, for the error line. */
 static void known_drivers(char *buf, size_t len)
 {
-	buf[0] = '\0';
-	for (unsigned i = 0; i < tern_builtin_driver_count + plugin_count(); i++) {
-		const struct tern_driver *drv = i < tern_builtin_driver_count
-		                                    ? tern_builtin_drivers[i]
-		                                    : plugin_driver(i - tern_builtin_driver_count);
+	const struct tern_driver *drv;
 
+	buf[0] = '\0';
+	for (unsigned i = 0; (drv = tern_driver_at(i)) != NULL; i++) {
 		if (drv->bus != TERN_BUS_VDEV)
 			continue;
 		if (buf[0] != '\0')
@@ -67,11 +60,43 @@ static void known_drivers(char *buf, size_t len)
 		strlcpy(buf, "(none)", len);
 }
 
+void tern_probe_begin(struct tern_probe *pr, const struct tern_driver *drv, const char *what)
+{
+	pr->drv = drv;
+	pr->what = what;
+	snprintf(pr->context, sizeof(pr->context), "%s: driver %s refused it", what, drv->name);
+	pr->errors = tern_error_count();
+	/* Whatever the driver says with tern_error() comes out as one line about this device. */
+	tern_error_context_set(PORT_LOG, pr->context);
+}
+
+int tern_probe_end(struct tern_probe *pr, int ret, struct tern_port_dev *dev, const char *name)
+{
+	tern_error_context_clear();
+	if (ret < 0 || dev == NULL) {
+		ret = ret < 0 ? ret : -EINVAL;
+		/* A driver that gave no reason of its own: say what it returned. */
+		if (tern_error_count() == pr->errors)
+			return tern_error(ret, PORT_LOG, "%s: %s", pr->context, strerror(-ret));
+		return ret;
+	}
+	strlcpy(dev->name, name, sizeof(dev->name));
+	dev->drv = pr->drv;
+	ret = port_attach(dev);
+	if (ret < 0) {
+		dev->ops->close(dev);
+		return tern_error(ret, PORT_LOG, "%s: more than %d ports", pr->what,
+		                  TERN_MAX_PORTS);
+	}
+	return 0;
+}
+
 static int probe_vdev(const struct tern_eal_devarg *da)
 {
 	const struct tern_driver *drv = vdev_driver(da->name);
 	struct tern_port_dev *dev = NULL;
-	char before[512]; /* the last error line before probe, to see if the driver set one */
+	char what[16 + TERN_DEVARG_NAME_LEN + TERN_DEVARG_ARGS_LEN];
+	struct tern_probe pr;
 	uint16_t dup;
 	int ret;
 
@@ -79,44 +104,18 @@ static int probe_vdev(const struct tern_eal_devarg *da)
 		char list[256];
 
 		known_drivers(list, sizeof(list));
-		tern_eal_set_error(PORT_LOG, "no driver for --vdev %s: known drivers are %s",
-		                   da->name, list);
-		return -ENODEV;
+		return tern_error(ENODEV, PORT_LOG, "no driver for --vdev %s: known drivers are %s",
+		                  da->name, list);
 	}
-	if (tern_port_by_name(da->name, &dup) == 0) {
-		tern_eal_set_error(PORT_LOG, "--vdev %s is given twice (port %u already has it)",
-		                   da->name, dup);
-		return -EEXIST;
-	}
-	strlcpy(before, tern_eal_last_error(), sizeof(before));
+	if (tern_port_by_name(da->name, &dup) == 0)
+		return tern_error(EEXIST, PORT_LOG,
+		                  "--vdev %s is given twice (port %u already has it)", da->name,
+		                  dup);
+	snprintf(what, sizeof(what), "--vdev %s%s%s", da->name, da->args[0] != '\0' ? "," : "",
+	         da->args);
+	tern_probe_begin(&pr, drv, what);
 	ret = drv->probe(da->name, da->args, &dev);
-	if (ret < 0 || dev == NULL) {
-		const char *why = tern_eal_last_error();
-		const char *sep = strstr(why, ": ");
-
-		if (strcmp(why, before) != 0 && sep != NULL) {
-			/* The driver said why (tern_eal_set_error): say it for this device. */
-			strlcpy(before, sep + 2, sizeof(before));
-			tern_eal_set_error(PORT_LOG, "--vdev %s%s%s: driver %s refused it: %s",
-			                   da->name, da->args[0] != '\0' ? "," : "", da->args,
-			                   drv->name, before);
-		} else {
-			tern_eal_set_error(PORT_LOG, "--vdev %s%s%s: driver %s refused it: %s",
-			                   da->name, da->args[0] != '\0' ? "," : "", da->args,
-			                   drv->name, strerror(ret < 0 ? -ret : EINVAL));
-		}
-		return ret < 0 ? ret : -EINVAL;
-	}
-	strlcpy(dev->name, da->name, sizeof(dev->name));
-	dev->drv = drv;
-	ret = port_attach(dev);
-	if (ret < 0) {
-		tern_eal_set_error(PORT_LOG, "--vdev %s: more than %d ports", da->name,
-		                   TERN_MAX_PORTS);
-		dev->ops->close(dev);
-		return ret;
-	}
-	return 0;
+	return tern_probe_end(&pr, ret, dev, da->name);
 }
 
 static void close_all(void)
@@ -133,11 +132,11 @@ int tern_pmd_init(const struct tern_eal_config *cfg)
 
 	if (cfg == NULL)
 		return -EINVAL;
-	ret = plugin_load_all(cfg);
+	ret = tern_plugin_load_all(cfg);
 	if (ret < 0)
 		goto fail;
 	for (unsigned i = 0; i < cfg->nb_pci; i++) {
-		ret = pmd_pci_probe(&cfg->pci[i]); /* pci_probe.c */
+		ret = tern_pci_probe_port(&cfg->pci[i]); /* pci_probe.c */
 		if (ret < 0)
 			goto fail;
 	}
@@ -150,7 +149,7 @@ int tern_pmd_init(const struct tern_eal_config *cfg)
 fail:
 	/* Leave nothing behind, so that init may simply run again. */
 	close_all();
-	plugin_unload_all();
+	tern_plugin_unload_all();
 	return ret;
 }
 
@@ -159,5 +158,5 @@ void tern_pmd_cleanup(void)
 	/* Closing stops each port, which gives every packet back to its pool. */
 	close_all();
 	/* Only now: the ports' code and op tables lived in the plugins. */
-	plugin_unload_all();
+	tern_plugin_unload_all();
 }

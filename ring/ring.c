@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "tern_eal.h"
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_ring.h"
+#include "ring_test.h"
 
 #define RING_LOG "ring"
 
@@ -44,24 +46,22 @@ size_t tern_ring_memsize(unsigned count)
 static int ring_check(const char *name, unsigned count, unsigned flags)
 {
 	if (name == NULL) {
-		TERN_LOG(ERR, RING_LOG, "ring name is NULL");
-		return -EINVAL;
+		return tern_error(EINVAL, RING_LOG, "ring name is NULL");
 	}
 	if (strnlen(name, TERN_RING_NAMESIZE) >= TERN_RING_NAMESIZE) {
-		TERN_LOG(ERR, RING_LOG, "ring name '%.*s...' is too long: at most %d characters",
-		         TERN_RING_NAMESIZE - 1, name, TERN_RING_NAMESIZE - 1);
-		return -ENAMETOOLONG;
+		return tern_error(ENAMETOOLONG, RING_LOG,
+		                  "ring name '%.*s...' is too long: at most %d characters",
+		                  TERN_RING_NAMESIZE - 1, name, TERN_RING_NAMESIZE - 1);
 	}
 	if (!ring_count_ok(count)) {
-		TERN_LOG(ERR, RING_LOG,
-		         "ring %s: count %u must be a power of two between 1 and %u (try %u)", name,
-		         count, TERN_RING_SZ_MAX,
-		         count > TERN_RING_SZ_MAX ? TERN_RING_SZ_MAX : tern_align32pow2(count));
-		return -EINVAL;
+		return tern_error(
+		    EINVAL, RING_LOG,
+		    "ring %s: count %u must be a power of two between 1 and %u (try %u)", name,
+		    count, TERN_RING_SZ_MAX,
+		    count > TERN_RING_SZ_MAX ? TERN_RING_SZ_MAX : tern_align32pow2(count));
 	}
 	if (flags & ~(unsigned)(TERN_RING_F_SP_ENQ | TERN_RING_F_SC_DEQ)) {
-		TERN_LOG(ERR, RING_LOG, "ring %s: unknown flags 0x%x", name, flags);
-		return -EINVAL;
+		return tern_error(EINVAL, RING_LOG, "ring %s: unknown flags 0x%x", name, flags);
 	}
 	return 0;
 }
@@ -98,16 +98,14 @@ int tern_ring_init(struct tern_ring *r, const char *name, unsigned count, unsign
 	int ret;
 
 	if (r == NULL) {
-		TERN_LOG(ERR, RING_LOG, "tern_ring_init: ring pointer is NULL");
-		return -EINVAL;
+		return tern_error(EINVAL, RING_LOG, "tern_ring_init: ring pointer is NULL");
 	}
 	ret = ring_check(name, count, flags);
 	if (ret < 0)
 		return ret;
 	if ((uintptr_t)r % TERN_RING_GUARD_SIZE) {
-		TERN_LOG(ERR, RING_LOG, "ring %s: memory %p is not aligned to %d bytes", name,
-		         (void *)r, TERN_RING_GUARD_SIZE);
-		return -EINVAL;
+		return tern_error(EINVAL, RING_LOG, "ring %s: memory %p is not aligned to %d bytes",
+		                  name, (void *)r, TERN_RING_GUARD_SIZE);
 	}
 	ring_setup(r, name, count, flags, RING_MEM_CALLER);
 	return 0;
@@ -118,13 +116,9 @@ struct tern_ring *tern_ring_create(const char *name, unsigned count, int socket,
 	struct tern_ring *r;
 	size_t len;
 	int memory;
-	int ret;
 
-	ret = ring_check(name, count, flags);
-	if (ret < 0) {
-		tern_errno = -ret;
-		return NULL;
-	}
+	if (ring_check(name, count, flags) < 0)
+		return NULL; /* tern_error() set tern_errno */
 	len = tern_ring_memsize(count);
 	if (tern_eal_is_initialized()) {
 		r = tern_dma_zalloc(name, len, TERN_RING_GUARD_SIZE, socket);
@@ -134,14 +128,12 @@ struct tern_ring *tern_ring_create(const char *name, unsigned count, int socket,
 		r = aligned_alloc(TERN_RING_GUARD_SIZE, len);
 		memory = RING_MEM_HEAP;
 		if (r == NULL)
-			tern_errno = ENOMEM;
+			tern_error(ENOMEM, RING_LOG,
+			           "ring %s: cannot allocate %zu bytes for %u slots", name, len,
+			           count);
 	}
-	if (r == NULL) {
-		/* tern_errno as tern_dma_zalloc() set it (ENOMEM, EINVAL, EPERM), or ENOMEM. */
-		TERN_LOG(ERR, RING_LOG, "ring %s: cannot allocate %zu bytes for %u slots: %s", name,
-		         len, count, strerror(tern_errno));
-		return NULL;
-	}
+	if (r == NULL)
+		return NULL; /* tern_dma_zalloc() or the line above said why, and set tern_errno */
 	ring_setup(r, name, count, flags, memory);
 	return r;
 }

@@ -18,7 +18,7 @@
 
 #include "echo.h"
 #include "app_opts.h"
-#include "held_log.h"
+#include "app_log.h"
 
 atomic_bool echo_quit;
 
@@ -38,7 +38,8 @@ static void release(struct echo_app *app, bool port_open)
 /* Bad input: one line, everything given back, status 2. */
 static int usage_error(struct echo_app *app, bool eal_up, bool port_open, const char *msg)
 {
-	fprintf(stderr, ECHO_PROG ": %s\n", msg);
+	if (msg != NULL)
+		fprintf(stderr, ECHO_PROG ": %s\n", msg);
 	if (app != NULL)
 		release(app, port_open);
 	if (eal_up)
@@ -207,12 +208,12 @@ int main(int argc, char **argv)
 	bool port_open;
 	int n, first, ret;
 
-	hold_logs();
+	app_log_startup(ECHO_PROG);
 	tern_eal_config_init(&cfg);
 	n = tern_eal_parse_args(&cfg, argc, argv);
 	if (n < 0) {
-		release_logs(false);
-		return usage_error(NULL, false, false, tern_eal_last_error());
+		app_log_default();
+		return usage_error(NULL, false, false, NULL); /* tern said why, once */
 	}
 	/* A standalone app: the poll lcore runs on its own core. */
 	cfg.pin_main = true;
@@ -220,11 +221,11 @@ int main(int argc, char **argv)
 	if (first < argc && strcmp(argv[first], "--") == 0)
 		first++;
 	if (echo_parse_options(&app->opt, argc - first, argv + first, err, sizeof(err)) < 0) {
-		release_logs(false);
+		app_log_default();
 		return usage_error(NULL, false, false, err);
 	}
 	if (app->opt.help) {
-		release_logs(true);
+		app_log_default();
 		echo_usage(stdout);
 		return 0;
 	}
@@ -234,10 +235,10 @@ int main(int argc, char **argv)
 
 	ret = tern_eal_init(&cfg);
 	if (ret < 0) {
-		release_logs(false);
-		return usage_error(NULL, false, false, tern_eal_last_error());
+		app_log_default();
+		return usage_error(NULL, false, false, NULL); /* tern said why, once */
 	}
-	release_logs(true);
+	app_log_default();
 	ret = app_stop_on_signals(&echo_quit);
 	if (ret < 0) {
 		fprintf(stderr, ECHO_PROG ": sigaction: %s\n", strerror(-ret));

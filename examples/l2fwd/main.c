@@ -16,7 +16,7 @@
 
 #include "l2fwd.h"
 #include "app_opts.h"
-#include "held_log.h"
+#include "app_log.h"
 
 atomic_bool l2fwd_quit;
 
@@ -103,7 +103,8 @@ static void print_plan(const struct l2fwd_app *app)
 /* Bad input: one line, everything given back, status 2. */
 static int usage_error(struct l2fwd_app *app, bool eal_up, const char *msg)
 {
-	fprintf(stderr, L2FWD_PROG ": %s\n", msg);
+	if (msg != NULL)
+		fprintf(stderr, L2FWD_PROG ": %s\n", msg);
 	if (app != NULL) {
 		l2fwd_stop_ports(app);
 		l2fwd_release(app);
@@ -148,7 +149,7 @@ static int run(struct l2fwd_app *app)
 
 		if (r < 0) {
 			fprintf(stderr, L2FWD_PROG ": lcore %u: launch: %s\n",
-			        app->lcores[l].lcore_id, tern_eal_last_error());
+			        app->lcores[l].lcore_id, tern_last_error());
 			atomic_store_explicit(&l2fwd_quit, true, memory_order_relaxed);
 			ret = 1;
 			break;
@@ -206,12 +207,12 @@ int main(int argc, char **argv)
 	int n, first, ret;
 	unsigned l;
 
-	hold_logs();
+	app_log_startup(L2FWD_PROG);
 	tern_eal_config_init(&cfg);
 	n = tern_eal_parse_args(&cfg, argc, argv);
 	if (n < 0) {
-		release_logs(false);
-		return usage_error(NULL, false, tern_eal_last_error());
+		app_log_default();
+		return usage_error(NULL, false, NULL); /* tern said why, once */
 	}
 	/*
 	 * A standalone DPDK-style app: the main lcore forwards too, so it runs
@@ -223,21 +224,21 @@ int main(int argc, char **argv)
 	if (first < argc && strcmp(argv[first], "--") == 0)
 		first++;
 	if (l2fwd_parse_options(&app->opt, argc - first, argv + first, err, sizeof(err)) < 0) {
-		release_logs(false);
+		app_log_default();
 		return usage_error(NULL, false, err);
 	}
 	if (app->opt.help) {
-		release_logs(true);
+		app_log_default();
 		l2fwd_usage(stdout);
 		return 0;
 	}
 
 	ret = tern_eal_init(&cfg);
 	if (ret < 0) {
-		release_logs(false);
-		return usage_error(NULL, false, tern_eal_last_error());
+		app_log_default();
+		return usage_error(NULL, false, NULL); /* tern said why, once */
 	}
-	release_logs(true);
+	app_log_default();
 	ret = app_stop_on_signals(&l2fwd_quit);
 	if (ret < 0) {
 		snprintf(err, sizeof(err), "sigaction: %s", strerror(-ret));

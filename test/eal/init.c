@@ -388,5 +388,6 @@ Test(init, config_log_levels_apply_at_init_and_are_undone_at_cleanup)
 
 	cfg.log_level = 9;
 	cr_assert_eq(tern_eal_init(&cfg), -EINVAL);
-	cr_assert_str_eq(tern_eal_last_error(), "eal: bad log_level 9: use 1 (emerg) to 8 (debug)");
+	cr_assert_str_eq(tern_eal_last_error(), "eal: bad log_level 9 in the config: use 0 (leave as "
+	                                         "is), 1 (emerg) to 8 (debug)");
 }

@@ -15,4 +15,11 @@ fi
 for want in tern_eal_init tern_ring_create tern_pktpool_create tern_port_configure; do
 	printf '%s\n' "$names" | grep -qx "$want" || { echo "exports.sh: $so does not export $want" >&2; exit 1; }
 done
+# Test seams (eal/pci_test.h, ring/ring_test.h) are for tests linking libtern.a only.
+for hook in tern_pci_emul_register tern_pci_emul_unregister tern_ring_test_reset_at; do
+	if printf '%s\n' "$names" | grep -qx "$hook"; then
+		echo "exports.sh: $so exports the test seam $hook (see libtern.map)" >&2
+		exit 1
+	fi
+done
 echo "exports.sh: $count tern_* symbols exported, nothing else"

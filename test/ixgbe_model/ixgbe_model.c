@@ -38,6 +38,7 @@
 
 #include "ixgbe_regs.h"
 #include "tern_pci.h"
+#include "pci_test.h"
 
 #define NREGS     (IXGBE_BAR0_LEN / 4)
 #define NQ        64            /* queue register sets the model serves */

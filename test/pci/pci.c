@@ -12,6 +12,7 @@
 #include "fake_sysfs.h"
 #include "tern_test.h"
 #include "tern_pci.h"
+#include "pci_test.h"
 #include "tern_port.h"
 
 static void setup(void)

@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "tern_ring.h"
+#include "ring_test.h"
 #include "tern_test.h"
 
 #define OBJ(i) ((void *)(uintptr_t)(0x1000 + (i)))

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "tern_pci.h"
+#include "pci_test.h"
 #include "virtio_regs.h"
 
 #define FAKE_NQ       5 /* two pairs and the control queue */
