@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "memif.h"
+#include "tern_error.h"
 #include "tern_ether.h"
 #include "tern_log.h"
 #include "tern_memory.h"
@@ -56,8 +57,8 @@ static struct memif_queue *queue_alloc(struct tern_port_dev *dev, uint16_t qid, 
 	struct memif_queue *q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 
 	if (q == NULL) {
-		tern_log(TERN_LOG_ERR, MEMIF_LOG, "%s: %s queue %u: out of memory", dev->name,
-		         rx ? "RX" : "TX", qid);
+		tern_error(ENOMEM, MEMIF_LOG, "%s: %s queue %u: out of memory", dev->name,
+		           rx ? "RX" : "TX", qid);
 		return NULL;
 	}
 	memset(q, 0, sizeof(*q));
@@ -173,7 +174,8 @@ static int memif_link_get(struct tern_port_dev *dev, struct tern_link *link)
 	/* The control path runs here too: without the thread, polling the link makes progress. */
 	tern_memif_service(0);
 	up = atomic_load_explicit(&mp->state, memory_order_relaxed) == MEMIF_UP;
-	*link = (struct tern_link){.up = up, .full_duplex = up, .speed_mbps = up ? MEMIF_SPEED_MBPS : 0};
+	*link = (struct tern_link){
+	    .up = up, .full_duplex = up, .speed_mbps = up ? MEMIF_SPEED_MBPS : 0};
 	return 0;
 }
 
@@ -256,20 +258,18 @@ static int get_yes_no(const char *args, const char *key, bool *val)
 	else if (ret >= 0 && strcmp(buf, "no") == 0)
 		*val = false;
 	else {
-		tern_eal_set_error(MEMIF_LOG, "%s= must be yes or no", key);
-		return -EINVAL;
+		return tern_error(EINVAL, MEMIF_LOG, "%s= must be yes or no", key);
 	}
 	return 0;
 }
 
-static int get_u32_range(const char *args, const char *key, uint32_t lo, uint32_t hi,
-                         uint32_t *val)
+static int get_u32_range(const char *args, const char *key, uint32_t lo, uint32_t hi, uint32_t *val)
 {
 	int ret = tern_devargs_get_u32(args, key, val);
 
 	if (ret == -EINVAL || (ret == 0 && (*val < lo || *val > hi))) {
-		tern_eal_set_error(MEMIF_LOG, "%s= must be a number from %u to %u", key, lo, hi);
-		return -EINVAL;
+		return tern_error(EINVAL, MEMIF_LOG, "%s= must be a number from %u to %u", key, lo,
+		                  hi);
 	}
 	return 0;
 }
@@ -277,8 +277,9 @@ static int get_u32_range(const char *args, const char *key, uint32_t lo, uint32_
 static int memif_parse(struct memif_port *mp, const char *name, const char *args, char *path,
                        size_t path_len, bool *abstract)
 {
-	static const char *const known[] = {"socket", "role", "id", "rsize", "bsize", "queues",
-	                                    "mac", "zero-copy", "secret", "socket-abstract", NULL};
+	static const char *const known[] = {
+	    "socket", "role",      "id",     "rsize",           "bsize", "queues",
+	    "mac",    "zero-copy", "secret", "socket-abstract", NULL};
 	uint32_t v;
 	char buf[64];
 	int ret;
@@ -290,17 +291,17 @@ static int memif_parse(struct memif_port *mp, const char *name, const char *args
 	if (ret == -ENOENT)
 		snprintf(path, path_len, "/run/memif.sock");
 	else if (ret <= 0) {
-		tern_eal_set_error(MEMIF_LOG, "%s: socket= must be a path of 1 to %zu characters", name,
-		                   path_len - 2);
-		return -EINVAL;
+		return tern_error(EINVAL, MEMIF_LOG,
+		                  "%s: socket= must be a path of 1 to %zu characters", name,
+		                  path_len - 2);
 	}
 	*abstract = true;
 	if (get_yes_no(args, "socket-abstract", abstract) < 0)
 		return -EINVAL;
 	if (strlen(path) > path_len - 2) { /* room for the abstract namespace's leading NUL */
-		tern_eal_set_error(MEMIF_LOG, "%s: socket= is too long: at most %zu characters", name,
-		                   path_len - 2);
-		return -EINVAL;
+		return tern_error(EINVAL, MEMIF_LOG,
+		                  "%s: socket= is too long: at most %zu characters", name,
+		                  path_len - 2);
 	}
 	mp->role = MEMIF_ROLE_SERVER;
 	ret = tern_devargs_get(args, "role", buf, sizeof(buf));
@@ -313,8 +314,7 @@ static int memif_parse(struct memif_port *mp, const char *name, const char *args
 			ret = -EINVAL;
 	}
 	if (ret != -ENOENT && ret < 0) {
-		tern_eal_set_error(MEMIF_LOG, "%s: role= must be server or client", name);
-		return -EINVAL;
+		return tern_error(EINVAL, MEMIF_LOG, "%s: role= must be server or client", name);
 	}
 	if (get_u32_range(args, "id", 0, UINT32_MAX, &mp->id) < 0)
 		return -EINVAL;
@@ -333,23 +333,22 @@ static int memif_parse(struct memif_port *mp, const char *name, const char *args
 	if (get_yes_no(args, "zero-copy", &mp->zero_copy) < 0)
 		return -EINVAL;
 	if (mp->zero_copy) {
-		tern_eal_set_error(MEMIF_LOG, "%s: zero-copy=yes is not supported yet: both sides "
-		                              "copy (use zero-copy=no, the default)",
-		                   name);
-		return -ENOTSUP;
+		return tern_error(ENOTSUP, MEMIF_LOG,
+		                  "%s: zero-copy=yes is not supported yet: both sides "
+		                  "copy (use zero-copy=no, the default)",
+		                  name);
 	}
 	ret = tern_devargs_get(args, "secret", mp->secret, sizeof(mp->secret));
 	if (ret == -E2BIG) {
-		tern_eal_set_error(MEMIF_LOG, "%s: secret= is at most %d characters", name,
-		                   MEMIF_SECRET_SZ);
-		return -EINVAL;
+		return tern_error(EINVAL, MEMIF_LOG, "%s: secret= is at most %d characters", name,
+		                  MEMIF_SECRET_SZ);
 	}
 	if (ret < 0)
 		mp->secret[0] = '\0';
 	ret = tern_devargs_get(args, "mac", buf, sizeof(buf));
 	if (ret >= 0 && tern_ether_addr_parse(buf, &mp->dev.mac) != 0) {
-		tern_eal_set_error(MEMIF_LOG, "%s: mac= must look like 02:00:00:00:00:01", name);
-		return -EINVAL;
+		return tern_error(EINVAL, MEMIF_LOG, "%s: mac= must look like 02:00:00:00:00:01",
+		                  name);
 	}
 	if (ret < 0)
 		tern_ether_addr_local(&mp->dev.mac, name_hash(name));
@@ -360,14 +359,12 @@ static int memif_probe(const char *name, const char *args, struct tern_port_dev 
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct memif_port *mp;
-	bool abstract;
+	bool abstract = true;
 	int ret;
 
 	mp = calloc(1, sizeof(*mp));
-	if (mp == NULL) {
-		tern_log(TERN_LOG_ERR, MEMIF_LOG, "%s: out of memory", name);
-		return -ENOMEM;
-	}
+	if (mp == NULL)
+		return tern_error(ENOMEM, MEMIF_LOG, "%s: out of memory", name);
 	ret = memif_parse(mp, name, args, path, sizeof(path), &abstract);
 	if (ret < 0) {
 		free(mp);

@@ -31,14 +31,14 @@
 
 #define MEMIF_LOG           "memif"
 #define MEMIF_MAX_QUEUES    16
-#define MEMIF_MAX_REGIONS   16  /* regions a peer may add */
-#define MEMIF_MAX_LOG2      14  /* 16384 slots, as DPDK's and VPP's maximum */
+#define MEMIF_MAX_REGIONS   16 /* regions a peer may add */
+#define MEMIF_MAX_LOG2      14 /* 16384 slots, as DPDK's and VPP's maximum */
 #define MEMIF_DEF_LOG2      10
 #define MEMIF_DEF_BSIZE     2048
 #define MEMIF_MIN_BSIZE     128
 #define MEMIF_MAX_BSIZE     65535
 #define MEMIF_MAX_REGION_SZ (1ull << 32) /* a descriptor offset is 32 bits */
-#define MEMIF_MAX_PENDING   8   /* server: accepted sockets not yet matched to a port */
+#define MEMIF_MAX_PENDING   8            /* server: accepted sockets not yet matched to a port */
 #define MEMIF_HANDSHAKE_NS  (5ull * 1000000000ull)
 #define MEMIF_RETRY_NS      (100ull * 1000000ull)
 #define MEMIF_SPEED_MBPS    100000
@@ -64,17 +64,17 @@ struct memif_queue {
 	_Atomic(struct memif_ring *) ring; /* NULL: not connected (bursts return 0) */
 	_Atomic uint32_t busy;             /* 1 while the poller is inside a burst */
 	_Atomic uint32_t bad;              /* the peer broke the ring protocol: disconnect */
-	uint16_t pos;   /* our index on the ring: see memif_rxtx.c */
-	uint16_t size;  /* slots */
+	uint16_t pos;                      /* our index on the ring: see memif_rxtx.c */
+	uint16_t size;                     /* slots */
 	uint16_t mask;
-	bool client;    /* role of this side */
+	bool client; /* role of this side */
 	bool rx;
 	uint16_t qid;
 	uint16_t port_id;
 	uint32_t bsize; /* client: bytes of each buffer it owns */
 	uint64_t buf0;  /* client: offset in region 0 of this ring's first buffer */
 	const struct memif_regions *regs;
-	int kick_fd;    /* eventfd to kick when the receiver did not mask interrupts */
+	int kick_fd;             /* eventfd to kick when the receiver did not mask interrupts */
 	struct tern_mempool *mp; /* RX */
 	uint32_t room;           /* RX: data room of mp's buffers */
 	_Atomic uint64_t packets, bytes, errors, nombuf, full;
@@ -106,7 +106,7 @@ struct memif_sock {
 	int listen_fd; /* server */
 	struct memif_port *ports;
 	struct memif_cc *ccs;
-	bool said_id;    /* logged a request for an id nobody serves: bad_id */
+	bool said_id; /* logged a request for an id nobody serves: bad_id */
 	uint32_t bad_id;
 	struct memif_sock *next;
 };
@@ -138,9 +138,9 @@ struct memif_port {
 	bool started;
 	_Atomic int state; /* enum memif_state: link_get reads it */
 	struct memif_cc *cc;
-	uint64_t retry_ns;   /* client: next connect attempt */
-	bool said_refused;   /* client: logged once that the server is not there */
-	bool said_secret;    /* server: logged a refused client once (until one connects) */
+	uint64_t retry_ns; /* client: next connect attempt */
+	bool said_refused; /* client: logged once that the server is not there */
+	bool said_secret;  /* server: logged a refused client once (until one connects) */
 	struct memif_regions regs;
 	uint16_t n_c2s, n_s2c; /* rings of this connection */
 	uint8_t run_log2;

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "memif.h"
+#include "tern_error.h"
 #include "tern_log.h"
 
 pthread_mutex_t tern_memif_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -289,8 +290,8 @@ static const char *region_map(struct memif_region *r)
 }
 
 /* The ring a peer described, or NULL (and why) if it is not inside the regions. */
-static struct memif_ring *ring_at(const struct memif_regions *regs, const struct memif_ring_info *ri,
-                                  const char **why)
+static struct memif_ring *ring_at(const struct memif_regions *regs,
+                                  const struct memif_ring_info *ri, const char **why)
 {
 	struct memif_ring *r;
 
@@ -437,9 +438,10 @@ static const char *client_region(struct memif_port *mp)
 		ring->cookie = MEMIF_COOKIE;
 		ring->flags = s2c ? MEMIF_RING_FLAG_MASK_INT : 0; /* we poll what we receive */
 		for (uint32_t j = 0; j < slots; j++)
-			ring->desc[j] = (struct memif_desc){.region = 0,
-			                                    .offset = (uint32_t)(b + (uint64_t)j * mp->bsize),
-			                                    .length = mp->bsize};
+			ring->desc[j] =
+			    (struct memif_desc){.region = 0,
+			                        .offset = (uint32_t)(b + (uint64_t)j * mp->bsize),
+			                        .length = mp->bsize};
 		atomic_store_explicit(&ring->tail, 0, memory_order_relaxed);
 		/* An S2C ring starts with every buffer offered to the server. */
 		atomic_store_explicit(&ring->head, s2c ? (uint16_t)slots : 0, memory_order_relaxed);
@@ -468,9 +470,10 @@ static void client_connected(struct memif_port *mp)
 		uint64_t b = buf0 + (uint64_t)k * slots * mp->bsize;
 
 		for (uint32_t j = 0; j < slots; j++)
-			ring->desc[j] = (struct memif_desc){.region = 0,
-			                                    .offset = (uint32_t)(b + (uint64_t)j * mp->bsize),
-			                                    .length = mp->bsize};
+			ring->desc[j] =
+			    (struct memif_desc){.region = 0,
+			                        .offset = (uint32_t)(b + (uint64_t)j * mp->bsize),
+			                        .length = mp->bsize};
 		ring->flags = k >= mp->n_c2s ? MEMIF_RING_FLAG_MASK_INT : 0;
 		atomic_store_explicit(&ring->tail, 0, memory_order_relaxed);
 		/* Release: the descriptors before the server sees them offered. */
@@ -478,13 +481,13 @@ static void client_connected(struct memif_port *mp)
 		                      memory_order_release);
 	}
 	for (uint16_t i = 0; i < mp->n_c2s && i < dev->nb_txq; i++)
-		queue_publish(mp, dev->txq[i], (struct memif_ring *)(base + i * rb), mp->run_log2, 0,
-		              buf0 + (uint64_t)i * slots * mp->bsize, mp->efd[0][i]);
+		queue_publish(mp, dev->txq[i], (struct memif_ring *)(base + i * rb), mp->run_log2,
+		              0, buf0 + (uint64_t)i * slots * mp->bsize, mp->efd[0][i]);
 	for (uint16_t i = 0; i < mp->n_s2c && i < dev->nb_rxq; i++) {
 		uint16_t k = (uint16_t)(mp->n_c2s + i);
 
-		queue_publish(mp, dev->rxq[i], (struct memif_ring *)(base + k * rb), mp->run_log2, 0,
-		              buf0 + (uint64_t)k * slots * mp->bsize, -1);
+		queue_publish(mp, dev->rxq[i], (struct memif_ring *)(base + k * rb), mp->run_log2,
+		              0, buf0 + (uint64_t)k * slots * mp->bsize, -1);
 	}
 	log_up(mp);
 }
@@ -521,7 +524,8 @@ static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, in
 			/* Once per id in a row: a client retries every 100 ms or so. */
 			if (!cc->sock->said_id || cc->sock->bad_id != in->id)
 				tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-				         "socket %s: a client asked for id %u, which no memif port serves",
+				         "socket %s: a client asked for id %u, which no memif port "
+				         "serves",
 				         sock_name(cc->sock, buf, sizeof(buf)), in->id);
 			cc->sock->said_id = true;
 			cc->sock->bad_id = in->id;
@@ -536,11 +540,14 @@ static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, in
 		if (strncmp(p->secret, (const char *)in->secret, MEMIF_SECRET_SZ) != 0) {
 			if (!p->said_secret)
 				tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-			         "%s: a client gave %s secret: check secret= on both sides", p->dev.name,
-			         p->secret[0] != '\0' && in->secret[0] == '\0' ? "no" : "the wrong");
+				         "%s: a client gave %s secret: check secret= on both sides",
+				         p->dev.name,
+				         p->secret[0] != '\0' && in->secret[0] == '\0'
+				             ? "no"
+				             : "the wrong");
 			p->said_secret = true;
 			return p->secret[0] != '\0' && in->secret[0] == '\0' ? "Secret required"
-			                                                      : "Incorrect secret";
+			                                                     : "Incorrect secret";
 		}
 		cc->port = p;
 		p->cc = cc;
@@ -581,9 +588,10 @@ static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, in
 		if (ar->log2_ring_size == 0 || ar->log2_ring_size > mp->log2) {
 			if (!mp->said_secret)
 				tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-			         "%s: the client asks for rings of 2^%u slots, above this server's "
-			         "rsize=%u: lower the client's rsize",
-			         mp->dev.name, ar->log2_ring_size, mp->log2);
+				         "%s: the client asks for rings of 2^%u slots, above this "
+				         "server's "
+				         "rsize=%u: lower the client's rsize",
+				         mp->dev.name, ar->log2_ring_size, mp->log2);
 			mp->said_secret = true;
 			return "Ring size above the server's maximum";
 		}
@@ -630,20 +638,24 @@ static const char *client_msg(struct memif_cc *cc, const struct memif_msg *m)
 		if (h->min_version > MEMIF_VERSION || h->max_version < MEMIF_VERSION)
 			return "Incompatible memif version";
 		peer_string(mp->remote, h->name, MEMIF_NAME_SZ);
-		mp->n_c2s = (uint16_t)TERN_MIN((uint32_t)mp->dev.nb_txq, (uint32_t)h->max_c2s_ring + 1);
-		mp->n_s2c = (uint16_t)TERN_MIN((uint32_t)mp->dev.nb_rxq, (uint32_t)h->max_s2c_ring + 1);
+		mp->n_c2s =
+		    (uint16_t)TERN_MIN((uint32_t)mp->dev.nb_txq, (uint32_t)h->max_c2s_ring + 1);
+		mp->n_s2c =
+		    (uint16_t)TERN_MIN((uint32_t)mp->dev.nb_rxq, (uint32_t)h->max_s2c_ring + 1);
 		mp->run_log2 = mp->log2;
 		if (h->max_log2_ring_size < mp->log2) {
 			if (h->max_log2_ring_size == 0)
 				return "server allows no ring";
 			mp->run_log2 = h->max_log2_ring_size;
 			tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-			         "%s: rsize=%u is above the server's maximum %u: using rings of 2^%u slots",
+			         "%s: rsize=%u is above the server's maximum %u: using rings of "
+			         "2^%u slots",
 			         mp->dev.name, mp->log2, h->max_log2_ring_size, mp->run_log2);
 		}
 		if (mp->n_c2s < mp->dev.nb_txq || mp->n_s2c < mp->dev.nb_rxq)
 			tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-			         "%s: the server takes %u TX and %u RX rings: the other queues stay idle",
+			         "%s: the server takes %u TX and %u RX rings: the other queues "
+			         "stay idle",
 			         mp->dev.name, mp->n_c2s, mp->n_s2c);
 		why = client_region(mp);
 		if (why != NULL)
@@ -686,11 +698,14 @@ static const char *client_msg(struct memif_cc *cc, const struct memif_msg *m)
 			if (cc_enq(cc, &ar, mp->efd[s2c][idx]) != 0)
 				return "cannot queue a message";
 		}
-		return send_simple(cc, MEMIF_MSG_CONNECT, mp->dev.name) == 0 ? NULL : "cannot queue a message";
+		return send_simple(cc, MEMIF_MSG_CONNECT, mp->dev.name) == 0
+		           ? NULL
+		           : "cannot queue a message";
 	}
 	case MEMIF_MSG_ACK: /* paces our next message (cc_read sends it) */
-		return state == MEMIF_CONNECTING && mp->regs.n != 0 && cc->out_n != 0 ? NULL
-		                                                                    : "unexpected ACK";
+		return state == MEMIF_CONNECTING && mp->regs.n != 0 && cc->out_n != 0
+		           ? NULL
+		           : "unexpected ACK";
 	case MEMIF_MSG_CONNECTED:
 		if (state != MEMIF_CONNECTING || mp->regs.n == 0)
 			return "unexpected CONNECTED";
@@ -713,7 +728,9 @@ static int cc_read(struct memif_cc *cc)
 	} ctl;
 	struct memif_msg m;
 	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = ctl.buf,
 	                    .msg_controllen = sizeof(ctl.buf)};
 	const char *why = NULL;
 	int fd = -1;
@@ -723,7 +740,8 @@ static int cc_read(struct memif_cc *cc)
 	if (len < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	/* Every descriptor that came along: keep the first, close the rest. */
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); len > 0 && c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); len > 0 && c != NULL;
+	     c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		for (size_t k = 0; k < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
@@ -765,7 +783,8 @@ static int cc_read(struct memif_cc *cc)
 		}
 		cc->port->said_refused = true;
 		tern_memif_disconnect(cc->port, reason, false);
-		/* A refusal while connecting is logged too (disconnect logs only from UP/CONNECTING). */
+		/* A refusal while connecting is logged too (disconnect logs only from
+		 * UP/CONNECTING). */
 		return -1;
 	} else if (cc->sock->role == MEMIF_ROLE_SERVER) {
 		why = server_msg(cc, &m, &fd);
@@ -838,8 +857,8 @@ static void client_try_connect(struct memif_port *mp, uint64_t now)
 	if (connect(fd, (struct sockaddr *)&un, alen) != 0) {
 		if (!mp->said_refused)
 			tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-			         "%s: no memif server on %s yet (%s): retrying every 100 ms", mp->dev.name,
-			         sock_name(s, buf, sizeof(buf)), strerror(errno));
+			         "%s: no memif server on %s yet (%s): retrying every 100 ms",
+			         mp->dev.name, sock_name(s, buf, sizeof(buf)), strerror(errno));
 		mp->said_refused = true;
 		close(fd);
 		return;
@@ -864,7 +883,8 @@ static void periodic(void)
 			next = cc->next;
 			if (now > cc->deadline_ns &&
 			    (cc->port == NULL ||
-			     atomic_load_explicit(&cc->port->state, memory_order_relaxed) != MEMIF_UP))
+			     atomic_load_explicit(&cc->port->state, memory_order_relaxed) !=
+			         MEMIF_UP))
 				cc_fail(cc, "handshake timed out");
 		}
 		for (struct memif_port *p = s->ports; p != NULL; p = p->next_on_sock) {
@@ -872,16 +892,19 @@ static void periodic(void)
 			bool bad = false;
 
 			for (uint16_t i = 0; dev->rxq != NULL && i < dev->nb_rxq; i++)
-				bad |= dev->rxq[i] != NULL &&
-				       atomic_load_explicit(&((struct memif_queue *)dev->rxq[i])->bad,
-				                            memory_order_relaxed);
+				bad |=
+				    dev->rxq[i] != NULL &&
+				    atomic_load_explicit(&((struct memif_queue *)dev->rxq[i])->bad,
+				                         memory_order_relaxed);
 			for (uint16_t i = 0; dev->txq != NULL && i < dev->nb_txq; i++)
-				bad |= dev->txq[i] != NULL &&
-				       atomic_load_explicit(&((struct memif_queue *)dev->txq[i])->bad,
-				                            memory_order_relaxed);
+				bad |=
+				    dev->txq[i] != NULL &&
+				    atomic_load_explicit(&((struct memif_queue *)dev->txq[i])->bad,
+				                         memory_order_relaxed);
 			if (bad)
-				tern_memif_disconnect(p, "the peer broke the ring protocol "
-				                         "(index or descriptor out of range)",
+				tern_memif_disconnect(p,
+				                      "the peer broke the ring protocol "
+				                      "(index or descriptor out of range)",
 				                      true);
 			if (s->role == MEMIF_ROLE_CLIENT && p->started && p->cc == NULL &&
 			    now >= p->retry_ns)
@@ -931,7 +954,8 @@ void tern_memif_service(int timeout_ms)
 			for (cc = s->ccs; cc != NULL && cc->fd != pfd[i].fd; cc = cc->next)
 				;
 			if (cc != NULL) {
-				/* A bounded number per pass: a flooding peer cannot keep us here. */
+				/* A bounded number per pass: a flooding peer cannot keep us here.
+				 */
 				for (int k = 0; k < 64 && cc_read(cc) == 1; k++)
 					;
 				break;
@@ -959,20 +983,18 @@ static int sock_listen(struct memif_sock *s, const char *devname)
 
 	if (!s->abstract && lstat(s->path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			tern_eal_set_error(MEMIF_LOG,
-			                   "%s: socket=%s exists and is not a socket: remove it or "
-			                   "choose another path",
-			                   devname, s->path);
-			return -EEXIST;
+			return tern_error(EEXIST, MEMIF_LOG,
+			                  "%s: socket=%s exists and is not a socket: remove it or "
+			                  "choose another path",
+			                  devname, s->path);
 		}
 		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&un, alen) == 0) {
 			close(fd);
-			tern_eal_set_error(MEMIF_LOG,
-			                   "%s: another memif server already listens on %s: choose "
-			                   "another socket=",
-			                   devname, s->path);
-			return -EADDRINUSE;
+			return tern_error(EADDRINUSE, MEMIF_LOG,
+			                  "%s: another memif server already listens on %s: choose "
+			                  "another socket=",
+			                  devname, s->path);
 		}
 		if (fd >= 0)
 			close(fd);
@@ -980,16 +1002,16 @@ static int sock_listen(struct memif_sock *s, const char *devname)
 	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
+		return tern_error(errno, MEMIF_LOG, "%s: no unix socket: %s", devname,
+		                  strerror(errno));
 	if (bind(fd, (struct sockaddr *)&un, alen) != 0 || listen(fd, 8) != 0) {
 		int err = errno;
 
 		close(fd);
-		tern_eal_set_error(MEMIF_LOG, "%s: cannot listen on %s%s: %s%s", devname,
-		                   s->abstract ? "abstract socket @" : "", s->path, strerror(err),
-		                   err == EADDRINUSE ? " (another server has it: choose another socket=)"
-		                                     : "");
-		return -err;
+		return tern_error(
+		    err, MEMIF_LOG, "%s: cannot listen on %s%s: %s%s", devname,
+		    s->abstract ? "abstract socket @" : "", s->path, strerror(err),
+		    err == EADDRINUSE ? " (another server has it: choose another socket=)" : "");
 	}
 	s->listen_fd = fd;
 	return 0;
@@ -1006,16 +1028,16 @@ int tern_memif_sock_attach(struct memif_port *mp, const char *path, bool abstrac
 			break;
 	if (s != NULL && find_port(s, mp->id) != NULL) {
 		pthread_mutex_unlock(&tern_memif_lock);
-		tern_eal_set_error(MEMIF_LOG, "%s: id=%u is already used on socket %s: give each port "
-		                              "on one socket its own id=",
-		                   mp->dev.name, mp->id, path);
-		return -EEXIST;
+		return tern_error(EEXIST, MEMIF_LOG,
+		                  "%s: id=%u is already used on socket %s: give each port "
+		                  "on one socket its own id=",
+		                  mp->dev.name, mp->id, path);
 	}
 	if (s == NULL) {
 		s = calloc(1, sizeof(*s));
 		if (s == NULL) {
 			pthread_mutex_unlock(&tern_memif_lock);
-			return -ENOMEM;
+			return tern_error(ENOMEM, MEMIF_LOG, "%s: out of memory", mp->dev.name);
 		}
 		snprintf(s->path, sizeof(s->path), "%s", path);
 		s->abstract = abstract;
@@ -1039,8 +1061,9 @@ int tern_memif_sock_attach(struct memif_port *mp, const char *path, bool abstrac
 		atomic_store(&thread_stop, false);
 		thread_running = pthread_create(&ctl_thread, NULL, ctl_main, NULL) == 0;
 		if (!thread_running)
-			tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-			         "no control thread: memif sockets are serviced from link_get() only");
+			tern_log(
+			    TERN_LOG_WARNING, MEMIF_LOG,
+			    "no control thread: memif sockets are serviced from link_get() only");
 	}
 	pthread_mutex_unlock(&tern_memif_lock);
 	return 0;

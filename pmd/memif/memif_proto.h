@@ -57,7 +57,7 @@ struct memif_msg_hello {
 	uint8_t name[MEMIF_NAME_SZ];
 	uint16_t min_version;
 	uint16_t max_version;
-	uint16_t max_region; /* highest region index accepted */
+	uint16_t max_region;   /* highest region index accepted */
 	uint16_t max_c2s_ring; /* highest ring index accepted, per direction */
 	uint16_t max_s2c_ring;
 	uint8_t max_log2_ring_size;

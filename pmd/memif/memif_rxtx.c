@@ -105,7 +105,8 @@ static inline void kick(const struct memif_ring *r, const struct memif_queue *q)
 	uint64_t one = 1;
 
 	/* The receiver masks interrupts when it polls (DPDK, tern, VPP in polling mode). */
-	if ((*(const volatile uint16_t *)&r->flags & MEMIF_RING_FLAG_MASK_INT) == 0 && q->kick_fd >= 0)
+	if ((*(const volatile uint16_t *)&r->flags & MEMIF_RING_FLAG_MASK_INT) == 0 &&
+	    q->kick_fd >= 0)
 		(void)!write(q->kick_fd, &one, sizeof(one));
 }
 
@@ -211,7 +212,8 @@ uint16_t tern_memif_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	if (r == NULL)
 		return 0;
 	if (q->client) {
-		uint16_t used = (uint16_t)(q->pos - atomic_load_explicit(&r->tail, memory_order_acquire));
+		uint16_t used =
+		    (uint16_t)(q->pos - atomic_load_explicit(&r->tail, memory_order_acquire));
 
 		room = (uint16_t)(q->size - used);
 		if (tern_unlikely(used > q->size))
@@ -252,9 +254,11 @@ uint16_t tern_memif_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 				}
 			}
 			while (seg != NULL && w < cap) {
-				uint32_t chunk = TERN_MIN((uint32_t)seg->data_len - seg_off, cap - w);
+				uint32_t chunk =
+				    TERN_MIN((uint32_t)seg->data_len - seg_off, cap - w);
 
-				memcpy(dst + w, tern_pkt_mtod_offset(seg, const char *, seg_off), chunk);
+				memcpy(dst + w, tern_pkt_mtod_offset(seg, const char *, seg_off),
+				       chunk);
 				w += chunk;
 				seg_off += chunk;
 				if (seg_off == seg->data_len) {

@@ -129,7 +129,8 @@ int main(int argc, char **argv)
 			seconds = (uint32_t)atoi(argv[i + 1]);
 	}
 	nports = strcmp(mode, "fwd") == 0 ? 2 : 1;
-	mp = tern_pktpool_create("xchk", POOL_N, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE, TERN_SOCKET_ID_ANY);
+	mp = tern_pktpool_create("xchk", POOL_N, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE,
+	                         TERN_SOCKET_ID_ANY);
 	if (mp == NULL || tern_port_count() < nports) {
 		fprintf(stderr, "memif_xchk: need %u ports and a pool: %s\n", nports,
 		        tern_eal_last_error());
@@ -163,7 +164,8 @@ int main(int argc, char **argv)
 			ret = 1;
 			goto out;
 		}
-	/* --go-file: the peer forwards only once that file exists (testpmd drops what came before). */
+	/* --go-file: the peer forwards only once that file exists (testpmd drops what came before).
+	 */
 	for (double end = now_s() + 20; go_file != NULL && access(go_file, F_OK) != 0;) {
 		if (now_s() > end) {
 			printf("FAIL: %s never appeared\n", go_file);
@@ -182,14 +184,17 @@ int main(int argc, char **argv)
 				struct tern_pkt *pk[BURST];
 				uint16_t k = 0, tx;
 
-				/* At most 512 in flight: the peer's rings (1024 slots each way) never fill. */
-				while (k < BURST && next + k < frames && sent + k < got + bad + 512) {
+				/* At most 512 in flight: the peer's rings (1024 slots each way)
+				 * never fill. */
+				while (k < BURST && next + k < frames &&
+				       sent + k < got + bad + 512) {
 					uint32_t s = next + k, len = frame_size(s, size);
 
 					pk[k] = tern_pkt_alloc(mp);
 					if (pk[k] == NULL)
 						break;
-					fill((uint8_t *)tern_pkt_append(pk[k], (uint16_t)len), s, len);
+					fill((uint8_t *)tern_pkt_append(pk[k], (uint16_t)len), s,
+					     len);
 					k++;
 				}
 				tx = tern_port_tx_burst(0, q, pk, k);
@@ -211,9 +216,10 @@ int main(int argc, char **argv)
 			}
 		}
 		if (got != frames || bad || dup) {
-			printf("FAIL: sent %lu, got back %lu of %u intact, %lu corrupt, %lu twice\n",
-			       (unsigned long)sent, (unsigned long)got, frames, (unsigned long)bad,
-			       (unsigned long)dup);
+			printf(
+			    "FAIL: sent %lu, got back %lu of %u intact, %lu corrupt, %lu twice\n",
+			    (unsigned long)sent, (unsigned long)got, frames, (unsigned long)bad,
+			    (unsigned long)dup);
 			ret = 1;
 		}
 	} else {
@@ -263,7 +269,8 @@ int main(int argc, char **argv)
 			usleep(100);
 		}
 		if (got == 0 || bad || after == 0 || (expect_restart && (downs == 0 || ups == 0))) {
-			printf("FAIL: sent %lu, received %lu intact (%lu since the link last came up), "
+			printf("FAIL: sent %lu, received %lu intact (%lu since the link last came "
+			       "up), "
 			       "%lu corrupt, link down %lu up %lu\n",
 			       (unsigned long)sent, (unsigned long)got, (unsigned long)after,
 			       (unsigned long)bad, (unsigned long)downs, (unsigned long)ups);
@@ -282,8 +289,8 @@ out:
 		ret = 1;
 	}
 	if (ret == 0)
-		printf("ok %s: sent %lu, received %lu intact, link down %lu up %lu, pool full\n", mode,
-		       (unsigned long)sent, (unsigned long)got, (unsigned long)downs,
+		printf("ok %s: sent %lu, received %lu intact, link down %lu up %lu, pool full\n",
+		       mode, (unsigned long)sent, (unsigned long)got, (unsigned long)downs,
 		       (unsigned long)ups);
 	tern_mempool_free(mp);
 	tern_eal_cleanup();
