@@ -11,6 +11,10 @@
  *         receive them back on any queue, compare each byte for byte.
  *   link  port 0 only: wait for the link (--wait-link) and exit 0 if it came up
  *         and --expect up (default), or stayed down and --expect down.
+ *   blast port 0: send 64-byte frames as fast as the link takes them for T
+ *         seconds; prints "tx Mpps: X" (bench/cases/memif.sh).
+ *   sink  port 0: receive for T seconds; prints "rx Mpps: X" over the time
+ *         after the first frame.
  *   fwd   ports 0 and 1: send on 0, receive on 1 (tern-l2fwd in between):
  *         compare the same way, for T seconds, through peer restarts; prints
  *         how many times the link went down and came back.
@@ -175,7 +179,38 @@ int main(int argc, char **argv)
 		usleep(10000);
 	}
 	seen = calloc(frames, 1);
-	if (strcmp(mode, "echo") == 0) {
+	if (strcmp(mode, "blast") == 0 || strcmp(mode, "sink") == 0) {
+		bool tx = strcmp(mode, "blast") == 0;
+		double end = now_s() + seconds, first = 0;
+		uint64_t pkts = 0;
+
+		while (now_s() < end) {
+			struct tern_pkt *pk[BURST];
+			uint16_t k;
+
+			for (int it = 0; it < 256; it++) {
+				if (tx) {
+					if (tern_pkt_alloc_bulk(mp, pk, BURST) != 0)
+						break;
+					for (k = 0; k < BURST; k++)
+						fill((uint8_t *)tern_pkt_append(pk[k], 64),
+						     (uint32_t)k, 64);
+					k = tern_port_tx_burst(0, 0, pk, BURST);
+					tern_pkt_free_bulk(pk + k, BURST - k);
+				} else {
+					k = tern_port_rx_burst(0, 0, pk, BURST);
+					tern_pkt_free_bulk(pk, k);
+				}
+				if (k != 0 && first == 0)
+					first = now_s();
+				pkts += k;
+			}
+		}
+		printf("%s Mpps: %.3f\n", tx ? "tx" : "rx",
+		       first > 0 ? (double)pkts / (now_s() - first) / 1e6 : 0.0);
+		sent = tx ? pkts : 0;
+		got = tx ? 0 : pkts;
+	} else if (strcmp(mode, "echo") == 0) {
 		double end = now_s() + 20;
 		uint32_t next = 0;
 
