@@ -8,7 +8,8 @@
 #
 # A case prints one tab-separated row per measurement:
 #   label <TAB> tern value <TAB> dpdk value <TAB> unit <TAB> lower|higher
-# where lower/higher says which way is better. This script prints the table,
+# where lower/higher says which way is better ("info": a reference figure
+# printed but left out of the speedup). This script prints the table,
 # each row's speedup (above 1: tern is better), and ends with the geometric
 # mean as `speedup vs dpdk: X.XX`.
 set -euo pipefail
@@ -37,6 +38,7 @@ bash "$here/cases/$case_name.sh" "$@" >"$rows"
 
 awk -F'\t' -v name="$case_name" '
 BEGIN { printf "%-44s %14s %14s %-10s %8s\n", name, "tern", "dpdk", "unit", "speedup" }
+NF >= 5 && $5 == "info" { printf "%-44s %14s %14s %-10s %8s\n", $1, $2, $3, $4, "(info)"; next }
 NF >= 5 {
 	t = $2 + 0; d = $3 + 0
 	if (t <= 0 || d <= 0) { printf "%-44s %14s %14s %-10s %8s\n", $1, $2, $3, $4, "n/a"; next }

@@ -284,6 +284,15 @@ static int populate(void *va, size_t len, size_t page_sz)
 	 */
 	if (madvise(va, len, MADV_POPULATE_WRITE) != 0 && errno != EINVAL)
 		return -errno;
+	/*
+	 * A child of fork() (system(), popen()) must not share these pages:
+	 * after a copy-on-write fault the parent would hold a new copy at a new
+	 * physical address while the device keeps writing to the old one
+	 * (madvise(2) MADV_DONTFORK, which is what it is for). Every mode: under
+	 * VFIO the IOMMU maps the pinned originals too.
+	 */
+	if (madvise(va, len, MADV_DONTFORK) != 0)
+		return -errno;
 	if (mlock(va, len) != 0) {
 		/* Hugepages are never swapped: locking them is a nicety, not a need. */
 		if (page_sz == PAGE_4K)
@@ -613,6 +622,20 @@ int eal_memory_init(const struct tern_eal_config *cfg, enum tern_iova_mode iova)
 			                  "from /proc/self/pagemap: run as root or use --iova-mode "
 			                  "va");
 		}
+	}
+	if (iova == TERN_IOVA_PA && cfg->no_huge) {
+		/*
+		 * 4 KiB anonymous pages are locked against swap but not against
+		 * migration (compaction, NUMA balancing): their physical address,
+		 * read once, goes stale while the device keeps DMAing to it.
+		 * Hugepages (hugetlbfs) are not moved by compaction; under VFIO the
+		 * IOMMU pins whatever it maps.
+		 */
+		return tern_error(EINVAL, EAL_LOG,
+		                  "--no-huge cannot give physical addresses (--iova-mode pa, or a "
+		                  "device without an IOMMU): 4 KiB pages move and the device "
+		                  "would write to the old ones: use hugepages, or VFIO with an "
+		                  "IOMMU");
 	}
 	pthread_mutex_lock(&mem_lock);
 	mem_no_huge = cfg->no_huge;

@@ -39,15 +39,18 @@ struct tern_mempool *tern_pktpool_create(const char *name, unsigned n, unsigned 
                                          uint16_t priv_size, uint16_t buf_size, int socket)
 {
 	struct pktpool_args a = {.priv_size = priv_size, .buf_size = buf_size};
+	struct tern_mempool *mp;
 
 	if (priv_size % TERN_PKT_PRIV_ALIGN != 0) {
 		tern_error(EINVAL, PKT_LOG, "%s: priv_size %u is not a multiple of %d",
 		           name ? name : "", priv_size, TERN_PKT_PRIV_ALIGN);
 		return NULL;
 	}
-	return tern_mempool_create(name, n,
-	                           (unsigned)sizeof(struct tern_pkt) + priv_size + buf_size,
-	                           cache_size, socket, 0, pkt_init, &a);
+	mp = tern_mempool_create(name, n, (unsigned)sizeof(struct tern_pkt) + priv_size + buf_size,
+	                         cache_size, socket, 0, pkt_init, &a);
+	if (mp != NULL)
+		mp->pkt_buf_len = buf_size;
+	return mp;
 }
 
 void tern_pkt_free_bulk_slow(struct tern_pkt **pkts, unsigned n)

@@ -70,11 +70,12 @@ struct tern_mempool {
 	int socket;
 
 	char name[TERN_MEMPOOL_NAMESIZE];
-	void *mem;       /* the DMA chunk holding every object */
-	size_t mem_len;  /* its length */
-	void *ring_mem;  /* where the ring lives */
-	void **obj_tab;  /* object idx -> address, for obj_iter */
-	void *user_data; /* for layers above (the packet pool) */
+	void *mem;            /* the DMA chunk holding every object */
+	size_t mem_len;       /* its length */
+	void *ring_mem;       /* where the ring lives */
+	void **obj_tab;       /* object idx -> address, for obj_iter */
+	void *user_data;      /* for layers above (the packet pool) */
+	uint32_t pkt_buf_len; /* packet pools: each buffer's buf_len; 0 for other pools */
 
 	/* Present only when cache_size > 0: one per possible lcore id. */
 	struct tern_mempool_cache local_cache[] TERN_CACHE_ALIGNED;

@@ -68,6 +68,18 @@ static_assert(sizeof(struct tern_pkt) == TERN_CACHE_LINE_SIZE,
 struct tern_mempool *tern_pktpool_create(const char *name, unsigned n, unsigned cache_size,
                                          uint16_t priv_size, uint16_t buf_size, int socket);
 
+/*
+ * A packet pool's data room: the bytes of each buffer after the default
+ * headroom, what an RX queue may fill (one field read; 0 for a pool not made
+ * by tern_pktpool_create).
+ */
+static inline uint16_t tern_pktpool_data_room(const struct tern_mempool *mp)
+{
+	uint32_t len = mp->pkt_buf_len;
+
+	return (uint16_t)(len - TERN_MIN((uint32_t)TERN_PKT_HEADROOM, len));
+}
+
 /* Start address of the data, cast to `type`; with a byte offset into it. */
 #define tern_pkt_mtod_offset(pkt, type, off)                                                       \
 	((type)((char *)(pkt)->buf_addr + (pkt)->data_off + (off)))

@@ -11,9 +11,11 @@
 #include <string.h>
 
 #include "port_internal.h"
+#include "tern_error.h"
 #include "tern_memory.h"
 
 struct tern_port_dev *port_devs[TERN_MAX_PORTS];
+struct tern_port_priv port_privs[TERN_MAX_PORTS];
 uint16_t port_nb;
 
 struct tern_port_dev *port_get(uint16_t port, const char *what)
@@ -37,7 +39,9 @@ int port_attach(struct tern_port_dev *dev)
 		                  TERN_MAX_PORTS);
 	}
 	dev->port_id = port_nb;
-	dev->state = PORT_PROBED;
+	dev->priv = &port_privs[port_nb];
+	memset(dev->priv, 0, sizeof(*dev->priv));
+	dev->priv->state = PORT_PROBED;
 	port_devs[port_nb++] = dev;
 	return 0;
 }
@@ -80,39 +84,88 @@ int tern_port_info_get(uint16_t port, struct tern_port_info *info)
 	return 0;
 }
 
+/* Release one queue, if set up: its counters go into the port's totals first. */
+static void release_rxq(struct tern_port_dev *dev, uint16_t q)
+{
+	struct tern_port_priv *pp = dev->priv;
+
+	if (pp->rxq[q] == NULL)
+		return;
+	port_stats_queue_gone(dev, true, q);
+	dev->ops->rx_queue_release(dev, pp->rxq[q]);
+	pp->rxq[q] = NULL;
+	pp->rxq_stats[q] = NULL;
+}
+
+static void release_txq(struct tern_port_dev *dev, uint16_t q)
+{
+	struct tern_port_priv *pp = dev->priv;
+
+	if (pp->txq[q] == NULL)
+		return;
+	port_stats_queue_gone(dev, false, q);
+	dev->ops->tx_queue_release(dev, pp->txq[q]);
+	pp->txq[q] = NULL;
+	pp->txq_stats[q] = NULL;
+}
+
 /* Release every set-up queue and the queue arrays (port stopped). */
 static void release_queues(struct tern_port_dev *dev)
 {
-	for (uint16_t q = 0; q < dev->nb_rxq; q++)
-		if (dev->rxq[q] != NULL)
-			dev->ops->rx_queue_release(dev, dev->rxq[q]);
-	for (uint16_t q = 0; q < dev->nb_txq; q++)
-		if (dev->txq[q] != NULL)
-			dev->ops->tx_queue_release(dev, dev->txq[q]);
-	free(dev->rxq);
-	free(dev->txq);
-	free(dev->rxq_base);
-	free(dev->txq_base);
-	dev->rxq = dev->txq = NULL;
-	dev->rxq_base = dev->txq_base = NULL;
-	dev->nb_rxq = dev->nb_txq = 0;
+	struct tern_port_priv *pp = dev->priv;
+
+	for (uint16_t q = 0; q < pp->nb_rxq; q++)
+		release_rxq(dev, q);
+	for (uint16_t q = 0; q < pp->nb_txq; q++)
+		release_txq(dev, q);
+	free(pp->rxq);
+	free(pp->txq);
+	free(pp->rxq_stats);
+	free(pp->txq_stats);
+	free(pp->rxq_base);
+	free(pp->txq_base);
+	pp->rxq = pp->txq = NULL;
+	pp->rxq_stats = pp->txq_stats = NULL;
+	pp->rxq_base = pp->txq_base = NULL;
+	pp->nb_rxq = pp->nb_txq = 0;
+}
+
+/* Control calls that need the device: refused with one line once it is removed. */
+static bool refuse_removed(struct tern_port_dev *dev, const char *what)
+{
+	if (!tern_port_dev_is_removed(dev))
+		return false;
+	tern_error(ENODEV, PORT_LOG, "%s (port %u): %s refused: the device was removed", dev->name,
+	           dev->port_id, what);
+	return true;
+}
+
+/* After a driver op failed with -ENODEV: say so if the device turned out to be gone. */
+static int removed_ret(struct tern_port_dev *dev, const char *what, int ret)
+{
+	if (ret == -ENODEV && tern_port_dev_is_removed(dev))
+		refuse_removed(dev, what);
+	return ret;
 }
 
 int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
                         const struct tern_port_conf *conf)
 {
 	struct tern_port_dev *dev = port_get(port, "configure");
+	struct tern_port_priv *pp = dev != NULL ? dev->priv : NULL;
 	struct tern_port_conf defaults = {.mtu = 0}; /* leave the MTU as the device has it */
 	struct tern_port_info info;
 	int ret;
 
 	if (dev == NULL)
 		return -EINVAL;
-	if (dev->state == PORT_STARTED) {
+	if (dev->priv->state == PORT_STARTED) {
 		return tern_error(EBUSY, PORT_LOG,
 		                  "port %u (%s): configure while started: stop it first", port,
 		                  dev->name);
 	}
+	if (refuse_removed(dev, "configure"))
+		return -ENODEV;
 	if (tern_port_info_get(port, &info) < 0)
 		return -EINVAL;
 	if (nb_rxq == 0 || nb_txq == 0 || nb_rxq > info.max_rx_queues ||
@@ -135,27 +188,29 @@ int tern_port_configure(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq,
 
 	/* A reconfigure starts from scratch: every queue must be set up again. */
 	release_queues(dev);
-	dev->state = PORT_PROBED;
+	pp->state = PORT_PROBED;
 
-	dev->rxq = calloc(nb_rxq, sizeof(*dev->rxq));
-	dev->txq = calloc(nb_txq, sizeof(*dev->txq));
-	dev->rxq_base = calloc(nb_rxq, sizeof(*dev->rxq_base));
-	dev->txq_base = calloc(nb_txq, sizeof(*dev->txq_base));
-	if (dev->rxq == NULL || dev->txq == NULL || dev->rxq_base == NULL ||
-	    dev->txq_base == NULL) {
+	pp->rxq = calloc(nb_rxq, sizeof(*pp->rxq));
+	pp->txq = calloc(nb_txq, sizeof(*pp->txq));
+	pp->rxq_stats = calloc(nb_rxq, sizeof(struct tern_qstats *));
+	pp->txq_stats = calloc(nb_txq, sizeof(struct tern_qstats *));
+	pp->rxq_base = calloc(nb_rxq, sizeof(*pp->rxq_base));
+	pp->txq_base = calloc(nb_txq, sizeof(*pp->txq_base));
+	if (pp->rxq == NULL || pp->txq == NULL || pp->rxq_stats == NULL || pp->txq_stats == NULL ||
+	    pp->rxq_base == NULL || pp->txq_base == NULL) {
 		release_queues(dev);
 		return tern_error(ENOMEM, PORT_LOG, "port %u (%s): out of memory for queue tables",
 		                  port, dev->name);
 	}
-	dev->nb_rxq = nb_rxq;
-	dev->nb_txq = nb_txq;
+	pp->nb_rxq = nb_rxq;
+	pp->nb_txq = nb_txq;
 
 	ret = dev->ops->configure(dev, nb_rxq, nb_txq, conf);
 	if (ret < 0) {
 		release_queues(dev);
-		return ret;
+		return removed_ret(dev, "configure", ret);
 	}
-	dev->state = PORT_CONFIGURED;
+	pp->state = PORT_CONFIGURED;
 	return 0;
 }
 
@@ -171,18 +226,22 @@ static struct tern_port_dev *queue_setup_check(uint16_t port, uint16_t queue, ui
 	*err = -EINVAL;
 	if (dev == NULL)
 		return NULL;
-	if (dev->state == PORT_STARTED) {
+	if (dev->priv->state == PORT_STARTED) {
 		tern_error(EBUSY, PORT_LOG, "port %u (%s): %s while started: stop it first", port,
 		           dev->name, what);
 		*err = -EBUSY;
 		return NULL;
 	}
-	if (dev->state != PORT_CONFIGURED) {
+	if (refuse_removed(dev, rx ? "RX queue setup" : "TX queue setup")) {
+		*err = -ENODEV;
+		return NULL;
+	}
+	if (dev->priv->state != PORT_CONFIGURED) {
 		tern_error(EINVAL, PORT_LOG, "port %u (%s): %s before configure", port, dev->name,
 		           what);
 		return NULL;
 	}
-	nb_q = rx ? dev->nb_rxq : dev->nb_txq;
+	nb_q = rx ? dev->priv->nb_rxq : dev->priv->nb_txq;
 	if (queue >= nb_q) {
 		tern_error(EINVAL, PORT_LOG, "port %u (%s): %s: queue %u out of range (0..%u)",
 		           port, dev->name, what, queue, nb_q - 1);
@@ -208,6 +267,7 @@ int tern_port_rx_queue_setup(uint16_t port, uint16_t queue, uint16_t nb_desc, in
 {
 	int ret;
 	struct tern_port_dev *dev = queue_setup_check(port, queue, nb_desc, true, &ret);
+	struct tern_qstats *qs = NULL;
 	void *q = NULL;
 
 	if (dev == NULL)
@@ -220,16 +280,13 @@ int tern_port_rx_queue_setup(uint16_t port, uint16_t queue, uint16_t nb_desc, in
 	if (socket == TERN_SOCKET_ID_ANY)
 		socket = dev->socket;
 	/* Setting a queue up again replaces it. */
-	if (dev->rxq[queue] != NULL) {
-		dev->ops->rx_queue_release(dev, dev->rxq[queue]);
-		dev->rxq[queue] = NULL;
-	}
-	ret = dev->ops->rx_queue_setup(dev, queue, nb_desc, socket, mp, &q);
+	release_rxq(dev, queue);
+	ret = dev->ops->rx_queue_setup(dev, queue, nb_desc, socket, mp, &q, &qs);
 	if (ret < 0)
-		return ret;
-	dev->rxq[queue] = q;
-	/* A new queue counts from 0: so does its baseline. */
-	memset(&dev->rxq_base[queue], 0, sizeof(dev->rxq_base[queue]));
+		return removed_ret(dev, "RX queue setup", ret);
+	dev->priv->rxq[queue] = q;
+	dev->priv->rxq_stats[queue] = qs;
+	port_stats_queue_new(dev, true, queue);
 	return 0;
 }
 
@@ -237,46 +294,49 @@ int tern_port_tx_queue_setup(uint16_t port, uint16_t queue, uint16_t nb_desc, in
 {
 	int ret;
 	struct tern_port_dev *dev = queue_setup_check(port, queue, nb_desc, false, &ret);
+	struct tern_qstats *qs = NULL;
 	void *q = NULL;
 
 	if (dev == NULL)
 		return ret;
 	if (socket == TERN_SOCKET_ID_ANY)
 		socket = dev->socket;
-	if (dev->txq[queue] != NULL) {
-		dev->ops->tx_queue_release(dev, dev->txq[queue]);
-		dev->txq[queue] = NULL;
-	}
-	ret = dev->ops->tx_queue_setup(dev, queue, nb_desc, socket, &q);
+	release_txq(dev, queue);
+	ret = dev->ops->tx_queue_setup(dev, queue, nb_desc, socket, &q, &qs);
 	if (ret < 0)
-		return ret;
-	dev->txq[queue] = q;
-	memset(&dev->txq_base[queue], 0, sizeof(dev->txq_base[queue]));
+		return removed_ret(dev, "TX queue setup", ret);
+	dev->priv->txq[queue] = q;
+	dev->priv->txq_stats[queue] = qs;
+	port_stats_queue_new(dev, false, queue);
 	return 0;
 }
 
 int tern_port_start(uint16_t port)
 {
 	struct tern_port_dev *dev = port_get(port, "start");
+	struct tern_port_priv *pp;
 	int ret;
 
 	if (dev == NULL)
 		return -EINVAL;
-	if (dev->state == PORT_STARTED)
+	pp = dev->priv;
+	if (pp->state == PORT_STARTED)
 		return 0; /* as DPDK: starting a started port is not an error */
-	if (dev->state != PORT_CONFIGURED) {
+	if (refuse_removed(dev, "start"))
+		return -ENODEV;
+	if (pp->state != PORT_CONFIGURED) {
 		return tern_error(EINVAL, PORT_LOG, "port %u (%s): start before configure", port,
 		                  dev->name);
 	}
-	for (uint16_t q = 0; q < dev->nb_rxq; q++) {
-		if (dev->rxq[q] == NULL) {
+	for (uint16_t q = 0; q < pp->nb_rxq; q++) {
+		if (pp->rxq[q] == NULL) {
 			return tern_error(EINVAL, PORT_LOG,
 			                  "port %u (%s): start before RX queue %u was set up", port,
 			                  dev->name, q);
 		}
 	}
-	for (uint16_t q = 0; q < dev->nb_txq; q++) {
-		if (dev->txq[q] == NULL) {
+	for (uint16_t q = 0; q < pp->nb_txq; q++) {
+		if (pp->txq[q] == NULL) {
 			return tern_error(EINVAL, PORT_LOG,
 			                  "port %u (%s): start before TX queue %u was set up", port,
 			                  dev->name, q);
@@ -284,9 +344,13 @@ int tern_port_start(uint16_t port)
 	}
 	ret = dev->ops->start(dev);
 	if (ret < 0)
-		return ret;
-	dev->state = PORT_STARTED;
+		return removed_ret(dev, "start", ret);
+	pp->state = PORT_STARTED;
+	port_fp_resume(dev);
 	port_fp_publish(dev);
+	/* Removed while starting, after the driver's last look: the bursts stay off. */
+	if (tern_port_dev_is_removed(dev))
+		port_fp_mute(port);
 	return 0;
 }
 
@@ -296,15 +360,16 @@ int tern_port_stop(uint16_t port)
 
 	if (dev == NULL)
 		return -EINVAL;
-	if (dev->state != PORT_STARTED)
+	if (dev->priv->state != PORT_STARTED)
 		return 0; /* nothing to do; stop is what cleanup paths call blindly */
+	port_fp_quiesce(dev, "stop");
 	/*
 	 * The bursts go back to burst_none first, so that a poller that breaks
 	 * the rule in fp.c at least stops reaching the driver soon; the driver
 	 * then gives back what it holds.
 	 */
 	port_fp_reset(port);
-	dev->state = PORT_CONFIGURED;
+	dev->priv->state = PORT_CONFIGURED;
 	return dev->ops->stop(dev);
 }
 
@@ -314,6 +379,7 @@ int tern_port_close(uint16_t port)
 
 	if (dev == NULL)
 		return -EINVAL;
+	port_fp_quiesce(dev, "close");
 	tern_port_stop(port);
 	release_queues(dev);
 	port_devs[port] = NULL;
@@ -323,7 +389,7 @@ int tern_port_close(uint16_t port)
 
 bool tern_port_is_started(uint16_t port)
 {
-	return tern_port_is_valid(port) && port_devs[port]->state == PORT_STARTED;
+	return tern_port_is_valid(port) && port_devs[port]->priv->state == PORT_STARTED;
 }
 
 int tern_port_mac_get(uint16_t port, struct tern_ether_addr *mac)
@@ -348,6 +414,8 @@ int tern_port_mac_set(uint16_t port, const struct tern_ether_addr *mac)
 		                  "port %u (%s): driver %s cannot change the MAC", port, dev->name,
 		                  dev->drv->name);
 	}
+	if (refuse_removed(dev, "MAC address change"))
+		return -ENODEV;
 	if (tern_ether_addr_is_multicast(mac)) {
 		char buf[TERN_ETHER_ADDR_FMT_SIZE];
 
@@ -373,9 +441,11 @@ int tern_port_promisc_set(uint16_t port, bool on)
 		                  "port %u (%s): driver %s has no promiscuous mode", port,
 		                  dev->name, dev->drv->name);
 	}
+	if (refuse_removed(dev, "promiscuous mode change"))
+		return -ENODEV;
 	ret = dev->ops->promisc_set(dev, on);
 	if (ret == 0)
-		dev->promisc = on;
+		dev->priv->promisc = on;
 	return ret;
 }
 
@@ -385,7 +455,7 @@ int tern_port_promisc_get(uint16_t port)
 
 	if (dev == NULL)
 		return -EINVAL;
-	return dev->promisc ? 1 : 0;
+	return dev->priv->promisc ? 1 : 0;
 }
 
 int tern_port_link_get(uint16_t port, struct tern_link *link)
@@ -395,5 +465,56 @@ int tern_port_link_get(uint16_t port, struct tern_link *link)
 	if (dev == NULL || link == NULL)
 		return -EINVAL;
 	memset(link, 0, sizeof(*link));
+	if (tern_port_dev_is_removed(dev))
+		return 0; /* down */
 	return dev->ops->link_get(dev, link);
+}
+
+/* ---- the driver SDK: what drivers ask the port layer ---------------------- */
+
+uint16_t tern_port_dev_nb_rxq(const struct tern_port_dev *dev)
+{
+	return dev->priv->nb_rxq;
+}
+
+uint16_t tern_port_dev_nb_txq(const struct tern_port_dev *dev)
+{
+	return dev->priv->nb_txq;
+}
+
+void *tern_port_dev_rxq(const struct tern_port_dev *dev, uint16_t qid)
+{
+	return qid < dev->priv->nb_rxq ? dev->priv->rxq[qid] : NULL;
+}
+
+void *tern_port_dev_txq(const struct tern_port_dev *dev, uint16_t qid)
+{
+	return qid < dev->priv->nb_txq ? dev->priv->txq[qid] : NULL;
+}
+
+bool tern_port_dev_promisc(const struct tern_port_dev *dev)
+{
+	return dev->priv->promisc;
+}
+
+bool tern_port_dev_is_removed(const struct tern_port_dev *dev)
+{
+	/* Relaxed: the flag guards no other data; a reader a moment late only sees it next time.
+	 * No port yet (still in probe): nothing to refuse, the probe fails on its own. */
+	return dev->priv != NULL && __atomic_load_n(&dev->priv->removed, __ATOMIC_RELAXED) != 0;
+}
+
+void tern_port_dev_removed(struct tern_port_dev *dev, const char *why)
+{
+	/* The exchange: pollers and the control thread may report it together; one logs. */
+	if (dev->priv == NULL || __atomic_exchange_n(&dev->priv->removed, 1, __ATOMIC_RELAXED) != 0)
+		return;
+	/*
+	 * Only the bursts, whatever the state (a stopped port's already are):
+	 * pollers still inside the driver finish on valid queues.
+	 */
+	port_fp_mute(dev->port_id);
+	tern_log(TERN_LOG_ERR, dev->drv != NULL ? dev->drv->name : PORT_LOG,
+	         "%s (port %u): %s: port down; close it and re-probe once the device is back",
+	         dev->name, dev->port_id, why);
 }

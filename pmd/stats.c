@@ -2,23 +2,149 @@
 /*
  * stats.c - port and queue counters, and their reset.
  *
- * Drivers count from probe and never clear their counters; a reset here
- * only records the current values as a baseline that later reads subtract.
- * So a reset writes nothing a poller writes, and is safe while traffic
- * runs: packets counted between the read of the baseline and the next
- * stats_get simply show up in that next read. Driver counters only grow,
+ * A port's raw counters are, since probe: what the driver's optional
+ * stats_get op reads from the device itself, plus the sum of its live
+ * queues' struct tern_qstats (written by their pollers with
+ * tern_qstat_add), plus `gone`, the counters of queues already released.
+ * Drivers never clear, sum or fold anything.
+ *
+ * A reset only records the raw values as a baseline that later reads
+ * subtract. So a reset writes nothing a poller writes, and is safe while
+ * traffic runs: packets counted between the read of the baseline and the
+ * next stats_get simply show up in that next read. Raw counters only grow,
  * and a later read by this thread of the same counter never sees an older
  * value (C11 coherence), so the differences never go negative.
+ *
+ * A removed port's totals are read once more after the removal and then
+ * frozen: the driver is not asked about a device that is gone.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "port_internal.h"
+#include "tern_error.h"
+
+static void qstats_read(const struct tern_qstats *c, struct tern_queue_stats *s)
+{
+	*s = (struct tern_queue_stats){
+	    .packets = tern_qstat_read(&c->packets),
+	    .bytes = tern_qstat_read(&c->bytes),
+	    .errors = tern_qstat_read(&c->errors),
+	    .nombuf = tern_qstat_read(&c->nombuf),
+	    .missed = tern_qstat_read(&c->missed),
+	};
+}
+
+/* Add one queue's counters into port totals. */
+static void add_queue(struct tern_port_stats *s, bool rx, const struct tern_queue_stats *q)
+{
+	if (rx) {
+		s->ipackets += q->packets;
+		s->ibytes += q->bytes;
+		s->ierrors += q->errors;
+		s->rx_nombuf += q->nombuf;
+		s->imissed += q->missed;
+	} else {
+		s->opackets += q->packets;
+		s->obytes += q->bytes;
+		s->oerrors += q->errors;
+	}
+}
 
 static int port_raw_stats(struct tern_port_dev *dev, struct tern_port_stats *s)
 {
+	struct tern_port_priv *pp = dev->priv;
+	struct tern_queue_stats q;
+
+	if (pp->frozen) {
+		*s = pp->stats_frozen;
+		return 0;
+	}
 	memset(s, 0, sizeof(*s));
-	return dev->ops->stats_get(dev, s);
+	if (dev->ops->stats_get != NULL) {
+		int ret = dev->ops->stats_get(dev, s);
+
+		if (ret < 0)
+			return ret;
+	}
+	for (uint16_t i = 0; i < pp->nb_rxq; i++) {
+		if (pp->rxq_stats[i] != NULL) {
+			qstats_read(pp->rxq_stats[i], &q);
+			add_queue(s, true, &q);
+		}
+	}
+	for (uint16_t i = 0; i < pp->nb_txq; i++) {
+		if (pp->txq_stats[i] != NULL) {
+			qstats_read(pp->txq_stats[i], &q);
+			add_queue(s, false, &q);
+		}
+	}
+	s->ipackets += pp->gone.ipackets;
+	s->ibytes += pp->gone.ibytes;
+	s->ierrors += pp->gone.ierrors;
+	s->opackets += pp->gone.opackets;
+	s->obytes += pp->gone.obytes;
+	s->oerrors += pp->gone.oerrors;
+	s->rx_nombuf += pp->gone.rx_nombuf;
+	s->imissed += pp->gone.imissed;
+	if (tern_port_dev_is_removed(dev)) {
+		pp->stats_frozen = *s;
+		pp->frozen = true;
+	}
+	return 0;
+}
+
+/* A set-up queue's raw counters: the device's own (if any) and its tern_qstats. */
+static int queue_raw_stats(struct tern_port_dev *dev, bool rx, uint16_t qid,
+                           struct tern_queue_stats *s)
+{
+	const struct tern_qstats *c = rx ? dev->priv->rxq_stats[qid] : dev->priv->txq_stats[qid];
+	struct tern_queue_stats q;
+
+	memset(s, 0, sizeof(*s));
+	if (dev->ops->queue_stats_get != NULL) {
+		int ret = dev->ops->queue_stats_get(dev, rx, qid, s);
+
+		if (ret < 0)
+			return ret;
+	}
+	if (c != NULL) {
+		qstats_read(c, &q);
+		s->packets += q.packets;
+		s->bytes += q.bytes;
+		s->errors += q.errors;
+		s->nombuf += q.nombuf;
+		s->missed += q.missed;
+	}
+	return 0;
+}
+
+void port_stats_queue_gone(struct tern_port_dev *dev, bool rx, uint16_t qid)
+{
+	struct tern_qstats *c = rx ? dev->priv->rxq_stats[qid] : dev->priv->txq_stats[qid];
+	struct tern_queue_stats q;
+
+	/* The queue's poller has stopped (the port is not started): no writer is left. */
+	if (c == NULL)
+		return;
+	/* A last look, for a driver that refreshes the counters there (af_packet's drops). */
+	if (dev->ops->queue_stats_get != NULL && !tern_port_dev_is_removed(dev))
+		(void)dev->ops->queue_stats_get(dev, rx, qid, &q);
+	qstats_read(c, &q);
+	add_queue(&dev->priv->gone, rx, &q);
+}
+
+void port_stats_queue_new(struct tern_port_dev *dev, bool rx, uint16_t qid)
+{
+	struct tern_qstats *c = rx ? dev->priv->rxq_stats[qid] : dev->priv->txq_stats[qid];
+	struct tern_queue_stats *b = rx ? &dev->priv->rxq_base[qid] : &dev->priv->txq_base[qid];
+
+	/* No poller yet: plain stores. */
+	if (c != NULL)
+		memset(c, 0, sizeof(*c));
+	/* Counters the device keeps per queue index run on: start this queue from them. */
+	if (queue_raw_stats(dev, rx, qid, b) < 0)
+		memset(b, 0, sizeof(*b));
 }
 
 int tern_port_stats_get(uint16_t port, struct tern_port_stats *stats)
@@ -32,7 +158,7 @@ int tern_port_stats_get(uint16_t port, struct tern_port_stats *stats)
 	ret = port_raw_stats(dev, stats);
 	if (ret < 0)
 		return ret;
-	b = &dev->stats_base;
+	b = &dev->priv->stats_base;
 	stats->ipackets -= b->ipackets;
 	stats->ibytes -= b->ibytes;
 	stats->ierrors -= b->ierrors;
@@ -54,17 +180,15 @@ static int queue_stats(uint16_t port, uint16_t queue, bool rx, struct tern_queue
 
 	if (dev == NULL || stats == NULL)
 		return -EINVAL;
-	nb_q = rx ? dev->nb_rxq : dev->nb_txq;
-	if (queue >= nb_q || (rx ? dev->rxq[queue] : dev->txq[queue]) == NULL) {
-		tern_log(TERN_LOG_ERR, PORT_LOG, "port %u (%s): %s: queue %u is not set up", port,
-		         dev->name, what, queue);
-		return -EINVAL;
+	nb_q = rx ? dev->priv->nb_rxq : dev->priv->nb_txq;
+	if (queue >= nb_q || (rx ? dev->priv->rxq[queue] : dev->priv->txq[queue]) == NULL) {
+		return tern_error(EINVAL, PORT_LOG, "port %u (%s): %s: queue %u is not set up",
+		                  port, dev->name, what, queue);
 	}
-	memset(stats, 0, sizeof(*stats));
-	ret = dev->ops->queue_stats_get(dev, rx, queue, stats);
+	ret = queue_raw_stats(dev, rx, queue, stats);
 	if (ret < 0)
 		return ret;
-	b = rx ? &dev->rxq_base[queue] : &dev->txq_base[queue];
+	b = rx ? &dev->priv->rxq_base[queue] : &dev->priv->txq_base[queue];
 	stats->packets -= b->packets;
 	stats->bytes -= b->bytes;
 	stats->errors -= b->errors;
@@ -86,23 +210,21 @@ int tern_port_txq_stats_get(uint16_t port, uint16_t queue, struct tern_queue_sta
 int tern_port_stats_reset(uint16_t port)
 {
 	struct tern_port_dev *dev = port_get(port, "stats_reset");
+	struct tern_port_priv *pp;
 	int ret;
 
 	if (dev == NULL)
 		return -EINVAL;
-	ret = port_raw_stats(dev, &dev->stats_base);
+	pp = dev->priv;
+	ret = port_raw_stats(dev, &pp->stats_base);
 	if (ret < 0)
 		return ret;
-	/* Queues not set up yet start from 0 anyway: their driver counters do. */
-	for (uint16_t q = 0; q < dev->nb_rxq; q++) {
-		memset(&dev->rxq_base[q], 0, sizeof(dev->rxq_base[q]));
-		if (dev->rxq[q] != NULL)
-			dev->ops->queue_stats_get(dev, true, q, &dev->rxq_base[q]);
-	}
-	for (uint16_t q = 0; q < dev->nb_txq; q++) {
-		memset(&dev->txq_base[q], 0, sizeof(dev->txq_base[q]));
-		if (dev->txq[q] != NULL)
-			dev->ops->queue_stats_get(dev, false, q, &dev->txq_base[q]);
-	}
+	/* Queues not set up yet get their baseline at setup. */
+	for (uint16_t q = 0; q < pp->nb_rxq; q++)
+		if (pp->rxq[q] != NULL && queue_raw_stats(dev, true, q, &pp->rxq_base[q]) < 0)
+			memset(&pp->rxq_base[q], 0, sizeof(pp->rxq_base[q]));
+	for (uint16_t q = 0; q < pp->nb_txq; q++)
+		if (pp->txq[q] != NULL && queue_raw_stats(dev, false, q, &pp->txq_base[q]) < 0)
+			memset(&pp->txq_base[q], 0, sizeof(pp->txq_base[q]));
 	return 0;
 }

@@ -110,7 +110,15 @@ struct tern_port_fp {
 extern struct tern_port_fp tern_port_fp_table[TERN_MAX_PORTS];
 
 #ifdef TERN_DEBUG
-int tern_port_fp_check(uint16_t port, uint16_t queue, bool rx);
+/*
+ * Debug builds: check the ids and the state before a burst and count the
+ * thread in (0), or return < 0 after one log line; tern_port_fp_leave()
+ * counts it out. A stop or close that finds a thread inside a burst of
+ * that port, or a burst that finds its port being stopped or closed, is
+ * reported in one line instead of racing with the driver's stop (fp.c).
+ */
+int tern_port_fp_enter(uint16_t port, uint16_t queue, bool rx);
+void tern_port_fp_leave(uint16_t port);
 #endif
 
 /*
@@ -122,11 +130,17 @@ static inline uint16_t tern_port_rx_burst(uint16_t port, uint16_t queue, struct 
 {
 #ifdef TERN_DEBUG
 	/* The bound in line too: it lets the compiler see the table index is safe. */
-	if (port >= TERN_MAX_PORTS || tern_port_fp_check(port, queue, true) < 0)
+	if (port >= TERN_MAX_PORTS || tern_port_fp_enter(port, queue, true) < 0)
 		return 0;
-#endif
 	const struct tern_port_fp *fp = &tern_port_fp_table[port];
-	return fp->rx_burst(fp->rxq[queue], pkts, n);
+	uint16_t nb = __atomic_load_n(&fp->rx_burst, __ATOMIC_RELAXED)(fp->rxq[queue], pkts, n);
+	tern_port_fp_leave(port);
+	return nb;
+#else
+	const struct tern_port_fp *fp = &tern_port_fp_table[port];
+	/* Relaxed: a plain load; a removed device's port may switch it to a no-op (fp.c). */
+	return __atomic_load_n(&fp->rx_burst, __ATOMIC_RELAXED)(fp->rxq[queue], pkts, n);
+#endif
 }
 
 /*
@@ -140,12 +154,17 @@ static inline uint16_t tern_port_tx_burst(uint16_t port, uint16_t queue, struct 
                                           uint16_t n)
 {
 #ifdef TERN_DEBUG
-	/* The bound in line too: it lets the compiler see the table index is safe. */
-	if (port >= TERN_MAX_PORTS || tern_port_fp_check(port, queue, false) < 0)
+	if (port >= TERN_MAX_PORTS || tern_port_fp_enter(port, queue, false) < 0)
 		return 0;
-#endif
 	const struct tern_port_fp *fp = &tern_port_fp_table[port];
-	return fp->tx_burst(fp->txq[queue], pkts, n);
+	uint16_t nb = __atomic_load_n(&fp->tx_burst, __ATOMIC_RELAXED)(fp->txq[queue], pkts, n);
+	tern_port_fp_leave(port);
+	return nb;
+#else
+	const struct tern_port_fp *fp = &tern_port_fp_table[port];
+	/* Relaxed: as in tern_port_rx_burst(). */
+	return __atomic_load_n(&fp->tx_burst, __ATOMIC_RELAXED)(fp->txq[queue], pkts, n);
+#endif
 }
 
 /* ---- control path ------------------------------------------------------- */

@@ -6,6 +6,7 @@ set -euo pipefail
 
 what=${1:-build}
 pkgs=(meson ninja-build gcc pkg-config libnuma-dev libbsd-dev libcriterion-dev liblwip-dev python3)
+pkgs+=(libxdp-dev libbpf-dev) # the af_xdp driver (optional in meson: skipped without them)
 case "$what" in
 build) ;;
 test) pkgs+=(clang libclang-rt-14-dev valgrind cppcheck clang-tidy dpdk dpdk-dev

@@ -93,10 +93,52 @@ static struct echo_class classify_arp(const uint8_t *f, uint32_t len, uint16_t l
 	op = be16toh(a->op);
 	if (op != ARP_OP_REQUEST && op != ARP_OP_REPLY)
 		return DROP(ARP_BAD_OP, ECHO_KIND_ARP);
+	if (a->sha[0] & 1)
+		return DROP(ARP_BAD_SENDER, ECHO_KIND_ARP);
+	/*
+	 * RFC 5227 2.4: any ARP packet whose sender IP is ours from a MAC that
+	 * is not ours is a conflict (a probe reply, an announcement, another
+	 * host configured with our address). The app defends the address, no
+	 * more than once per DEFEND_INTERVAL. Our own frames, looped back, are
+	 * not for us.
+	 */
+	if (memcmp(a->spa, h->ip, 4) == 0) {
+		if (memcmp(a->sha, h->mac, 6) == 0)
+			return IGNORE(NOT_FOR_US, ECHO_KIND_ARP);
+		struct echo_class c = IGNORE(ARP_CONFLICT, ECHO_KIND_ARP);
+
+		c.l3_off = l3;
+		return c;
+	}
 	/* RFC 826 "Packet Reception": only a packet whose target is us is answered. */
-	if (memcmp(a->tpa, h->ip, 4) != 0)
+	if (memcmp(a->tpa, h->ip, 4) != 0) {
+		/*
+		 * A gratuitous ARP (RFC 5227 3: sender IP = target IP) from a
+		 * neighbour about its own address: lwIP refreshes the entry it
+		 * may have for it (etharp_input only updates entries it already
+		 * has for a packet not for us, so this costs it no memory).
+		 */
+		if (memcmp(a->spa, a->tpa, 4) == 0 && !bad_src(a->spa, h) &&
+		    memcmp(a->sha, h->mac, 6) != 0) {
+			struct echo_class c = verdict(ECHO_V_STACK, ECHO_R_NONE, ECHO_KIND_ARP);
+
+			c.l3_off = l3;
+			return c;
+		}
 		return IGNORE(NOT_FOR_US, ECHO_KIND_ARP);
-	if ((a->sha[0] & 1) || bad_src(a->spa, h))
+	}
+	/*
+	 * RFC 5227 2.1.1: an ARP probe (a request with sender IP 0.0.0.0) for
+	 * our address is answered like any request, so the prober sees the
+	 * address is taken; the reply goes to its MAC with target IP 0.0.0.0.
+	 */
+	if (op == ARP_OP_REQUEST && memcmp(a->spa, "\0\0\0\0", 4) == 0) {
+		struct echo_class c = verdict(ECHO_V_ARP_REPLY, ECHO_R_NONE, ECHO_KIND_ARP);
+
+		c.l3_off = l3;
+		return c;
+	}
+	if (bad_src(a->spa, h))
 		return DROP(ARP_BAD_SENDER, ECHO_KIND_ARP);
 	if (op == ARP_OP_REPLY) {
 		/* An answer to lwIP's own request (it resolves the peers it sends TCP to). */
@@ -145,9 +187,16 @@ static struct echo_class classify_udp(const struct ipv4_hdr *ip, const uint8_t *
 		return DROP(UDP_BAD_CSUM, ECHO_KIND_UDP);
 	if (be16toh(u->dport) != ECHO_PORT)
 		return IGNORE(UDP_NOT_ECHO, ECHO_KIND_UDP);
-	/* Port 0: "no reply expected" (RFC 768); port 7: two echo servers would loop. */
+	/*
+	 * Port 0: "no reply expected" (RFC 768). The small services answer
+	 * whatever reaches them, so an echo to one of them loops for as long
+	 * as both run: echo (7, RFC 862), discard (9, RFC 863: harmless, but
+	 * never a client), daytime (13, RFC 867), quote of the day (17, RFC
+	 * 865), chargen (19, RFC 864), time (37, RFC 868).
+	 */
 	sport = be16toh(u->sport);
-	if (sport == 0 || sport == ECHO_PORT)
+	if (sport == 0 || sport == ECHO_PORT || sport == 9 || sport == 13 || sport == 17 ||
+	    sport == 19 || sport == 37)
 		return DROP(UDP_BAD_SPORT, ECHO_KIND_UDP);
 	return verdict(ECHO_V_UDP_ECHO, ECHO_R_NONE, ECHO_KIND_UDP);
 }

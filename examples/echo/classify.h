@@ -36,7 +36,7 @@ enum echo_verdict {
 	ECHO_V_ARP_REPLY, /* an ARP request for our address: answer it in place */
 	ECHO_V_ICMP_ECHO, /* an ICMP echo request to us: answer it in place */
 	ECHO_V_UDP_ECHO,  /* a UDP datagram to our port 7: echo it in place */
-	ECHO_V_STACK,     /* TCP to us, or an ARP reply to us: for lwIP */
+	ECHO_V_STACK,     /* TCP to us, an ARP reply to us, a gratuitous ARP: for lwIP */
 	ECHO_V_IGNORE,    /* well formed, but not ours to answer (reason says why) */
 	ECHO_V_DROP,      /* malformed (reason says how) */
 };
@@ -79,7 +79,7 @@ enum echo_kind {
 	X(UDP_TRUNCATED, "udp_truncated") /* < 8 bytes */                                          \
 	X(UDP_BAD_LEN, "udp_bad_len")     /* length field != the IP payload */                     \
 	X(UDP_BAD_CSUM, "udp_bad_csum")                                                            \
-	X(UDP_BAD_SPORT, "udp_bad_sport")   /* source port 0 (no reply) or 7 (echo loop) */        \
+	X(UDP_BAD_SPORT, "udp_bad_sport")   /* 0, or a small service's port: 7 9 13 17 19 37 */    \
 	X(TCP_TRUNCATED, "tcp_truncated")   /* < 20 bytes */                                       \
 	X(TCP_BAD_OFFSET, "tcp_bad_offset") /* data offset < 5 or past the segment */              \
 	X(TCP_BAD_CSUM, "tcp_bad_csum")
@@ -89,7 +89,8 @@ enum echo_kind {
 	X(ETHERTYPE, "ethertype")         /* not ARP or IPv4 (IPv6, VLAN, ...) */                  \
 	X(IP_PROTO, "ip_proto")           /* not ICMP, UDP or TCP */                               \
 	X(ICMP_NOT_ECHO, "icmp_not_echo") /* an ICMP message other than echo request */            \
-	X(UDP_NOT_ECHO, "udp_not_echo")   /* a UDP port other than 7 */
+	X(UDP_NOT_ECHO, "udp_not_echo")   /* a UDP port other than 7 */                            \
+	X(ARP_CONFLICT, "arp_conflict")   /* another MAC claims our address (RFC 5227 2.4) */
 
 #define ECHO_REASON_ENUM(id, name) ECHO_R_##id,
 enum echo_reason {
@@ -126,6 +127,8 @@ struct echo_class echo_classify(const uint8_t *frame, uint32_t len, const struct
 void echo_reply_arp(uint8_t *frame, const struct echo_class *c, const struct echo_host *host);
 void echo_reply_icmp(uint8_t *frame, const struct echo_class *c, const struct echo_host *host);
 void echo_reply_udp(uint8_t *frame, const struct echo_class *c, const struct echo_host *host);
+/* An ARP frame classified IGNORE/ARP_CONFLICT becomes our announcement (RFC 5227 2.3). */
+void echo_announce_arp(uint8_t *frame, const struct echo_class *c, const struct echo_host *host);
 
 /* Mask for a prefix length 0-32, in network order. */
 void echo_prefix_mask(unsigned prefix, uint8_t mask[4]);

@@ -143,6 +143,8 @@ static int run(struct echo_app *app)
 			return usage_error(app, true, true, err);
 		}
 	}
+	app->tsc_hz = tern_tsc_hz();
+	echo_bucket_init(&app->udp_bucket, app->opt.udp_rate, app->tsc_hz, tern_rdtsc());
 	if (echo_stack_start(app, err, sizeof(err)) < 0) {
 		fprintf(stderr, ECHO_PROG ": %s\n", err);
 		if (json)
@@ -158,7 +160,6 @@ static int run(struct echo_app *app)
 	       app->opt.prefix, mac, app->port);
 	fflush(stdout);
 
-	app->tsc_hz = tern_tsc_hz();
 	app->start_tsc = tern_rdtsc();
 	app->next_stats_tsc = app->start_tsc + (uint64_t)app->opt.period_s * app->tsc_hz;
 	app->end_tsc =

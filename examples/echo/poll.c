@@ -13,6 +13,8 @@
 
 /* How many polling loops between two looks at the clock (a power of two). */
 #define CLOCK_EVERY 64
+/* RFC 5227 2.4 (and its section 1.1 constants): defend at most once per 10 s. */
+#define DEFEND_INTERVAL_S 10
 
 unsigned echo_ring_drain(struct tern_ring *r)
 {
@@ -52,8 +54,11 @@ static uint16_t rx_once(struct echo_app *app)
 	uint64_t in[ECHO_KIND_COUNT] = {0};
 	uint16_t n, nb_tx = 0, nb_stack = 0, nb_drop = 0;
 	const struct echo_host *h = &app->host;
+	uint64_t now = 0;
 
 	n = tern_port_rx_burst(app->port, 0, pkts, ECHO_BURST);
+	if (n)
+		now = tern_rdtsc();
 	for (uint16_t i = 0; i < n; i++) {
 		struct tern_pkt *p = pkts[i];
 		uint8_t *f = tern_pkt_mtod(p, uint8_t *);
@@ -70,18 +75,37 @@ static uint16_t rx_once(struct echo_app *app)
 		in[c.kind]++;
 		switch (c.verdict) {
 		case ECHO_V_ARP_REPLY:
+			/* A probe (RFC 5227 2.1.1: sender IP 0.0.0.0) gets the same answer. */
+			if (((const struct arp_hdr *)(f + c.l3_off))->spa[0] == 0)
+				echo_ctr_add(&app->ctr.arp_probes, 1);
 			echo_reply_arp(f, &c, h);
 			break;
 		case ECHO_V_ICMP_ECHO:
 			echo_reply_icmp(f, &c, h);
 			break;
 		case ECHO_V_UDP_ECHO:
+			/* A loop with a peer that echoes too ends when the bucket runs dry. */
+			if (!echo_bucket_take(&app->udp_bucket, now)) {
+				echo_ctr_add(&app->ctr.udp_limited, 1);
+				drop[nb_drop++] = p;
+				continue;
+			}
 			echo_reply_udp(f, &c, h);
 			break;
 		case ECHO_V_STACK:
 			stack[nb_stack++] = p;
 			continue;
 		case ECHO_V_IGNORE:
+			if (c.reason == ECHO_R_ARP_CONFLICT &&
+			    (app->last_defend_tsc == 0 ||
+			     now - app->last_defend_tsc >= DEFEND_INTERVAL_S * app->tsc_hz)) {
+				echo_ctr_add(&app->ctr.reason[c.reason], 1);
+				echo_ctr_add(&app->ctr.arp_defended, 1);
+				app->last_defend_tsc = now;
+				echo_announce_arp(f, &c, h);
+				break;
+			}
+			/* fall through */
 		case ECHO_V_DROP:
 			echo_ctr_add(&app->ctr.reason[c.reason], 1);
 			drop[nb_drop++] = p;

@@ -62,6 +62,24 @@ void echo_reply_arp(uint8_t *f, const struct echo_class *c, const struct echo_ho
 	memcpy(f + 6, h->mac, 6);
 }
 
+void echo_announce_arp(uint8_t *f, const struct echo_class *c, const struct echo_host *h)
+{
+	struct arp_hdr *a = (struct arp_hdr *)(f + c->l3_off);
+
+	/*
+	 * RFC 5227 2.3 "ARP Announcement": a broadcast request whose sender
+	 * and target IP are both ours, target MAC zero; it makes every host
+	 * that cached the other claimant's MAC for our address take ours again.
+	 */
+	memset(f, 0xff, 6);
+	memcpy(f + 6, h->mac, 6);
+	a->op = htobe16(ARP_OP_REQUEST);
+	memcpy(a->sha, h->mac, 6);
+	memcpy(a->spa, h->ip, 4);
+	memset(a->tha, 0, 6);
+	memcpy(a->tpa, h->ip, 4);
+}
+
 void echo_reply_icmp(uint8_t *f, const struct echo_class *c, const struct echo_host *h)
 {
 	struct icmp_echo_hdr *ic = (struct icmp_echo_hdr *)(f + c->l4_off);

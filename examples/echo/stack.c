@@ -30,10 +30,27 @@
 #include <lwip/tcpip.h>
 #include <netif/ethernet.h>
 
+#include <tern_cycles.h>
 #include <tern_pkt.h>
 #include <tern_ring.h>
 
 #include "echo.h"
+
+/*
+ * The MAC each TCP peer's last frame came from, by IPv4 address: a fixed
+ * table (a slot per hash, the newest wins), so it costs nothing to fill.
+ * TCP answers go there directly, as the in-place ICMP and UDP answers do,
+ * without lwIP's ARP: its table has ten entries that a SYN flood from
+ * many sources would churn (each new one an ARP broadcast, and a resolved
+ * real client pushed out). Peers not in the table go through etharp_output.
+ */
+#define NEIGH_BITS 10
+#define NEIGH_SIZE (1u << NEIGH_BITS)
+
+struct neigh {
+	uint32_t ip; /* network order; 0: empty (0.0.0.0 never reaches the stack) */
+	uint8_t mac[6];
+};
 
 struct echo_stack {
 	struct echo_app *app;
@@ -44,6 +61,9 @@ struct echo_stack {
 	/* Set under the core lock by echo_stack_stop(); read under it on the tcpip thread. */
 	bool closing;
 	sys_sem_t ready;
+	struct echo_bucket arp_bucket;  /* tcpip thread: --arp-rate */
+	uint64_t next_mem_check;        /* tcpip thread: TSC of the next heap check */
+	struct neigh neigh[NEIGH_SIZE]; /* tcpip thread: see output_ip4() */
 };
 
 /*
@@ -66,6 +86,19 @@ static err_t linkoutput(struct netif *nif, struct pbuf *p)
 	if (p->tot_len > ECHO_MAX_FRAME) {
 		echo_ctr_add(&app->ctr.stack_too_big, 1);
 		return ERR_BUF;
+	}
+	/*
+	 * lwIP asks for a neighbour's MAC once per packet it queues for it
+	 * (etharp_query): a SYN flood from sources that never answer would
+	 * broadcast a request per SYN-ACK. Requests beyond --arp-rate are
+	 * dropped here (RFC 1122 2.3.2.1: at most one per second per address
+	 * is the norm; lwIP retries on its own timer).
+	 */
+	if (p->tot_len >= TERN_ETHER_HDR_LEN + 8 && pbuf_get_at(p, 12) == 0x08 &&
+	    pbuf_get_at(p, 13) == 0x06 && pbuf_get_at(p, 20) == 0 && pbuf_get_at(p, 21) == 1 &&
+	    !echo_bucket_take(&st->arp_bucket, tern_rdtsc())) {
+		echo_ctr_add(&app->ctr.arp_limited, 1);
+		return ERR_OK;
 	}
 	/* Not an lcore: the pool hands out buffers from its ring, no per-lcore cache. */
 	pkt = tern_pkt_alloc(app->pool);
@@ -90,6 +123,52 @@ static err_t linkoutput(struct netif *nif, struct pbuf *p)
 	return ERR_OK;
 }
 
+/*
+ * A connection request for the echo port: TCP SYN without ACK (RFC 793
+ * 3.4). The frame passed echo_classify() (STACK: IPv4 without options and
+ * a whole TCP header, or ARP), so the offsets are fixed; lengths checked anyway.
+ */
+static bool is_syn_for_echo(const uint8_t *f, uint16_t len)
+{
+	const uint8_t *tcp = f + TERN_ETHER_HDR_LEN + 20;
+
+	if (len < TERN_ETHER_HDR_LEN + 20 + 20 || f[12] != 0x08 || f[13] != 0x00 ||
+	    f[TERN_ETHER_HDR_LEN] != 0x45 || f[TERN_ETHER_HDR_LEN + 9] != 6)
+		return false;
+	return (tcp[13] & (0x02 | 0x10 | 0x04)) == 0x02 && tcp[2] == 0 && tcp[3] == ECHO_PORT;
+}
+
+static unsigned neigh_slot(uint32_t ip)
+{
+	return (ip * 2654435761u) >> (32 - NEIGH_BITS); /* Knuth's multiplicative hash */
+}
+
+/* Remember the source MAC of an IPv4 frame that passed echo_classify() (tcpip thread). */
+static void neigh_learn(struct echo_stack *st, const uint8_t *f, uint16_t len)
+{
+	struct neigh *n;
+	uint32_t ip;
+
+	if (len < TERN_ETHER_HDR_LEN + 20 || f[12] != 0x08 || f[13] != 0x00)
+		return;
+	memcpy(&ip, f + TERN_ETHER_HDR_LEN + 12, 4);
+	n = &st->neigh[neigh_slot(ip)];
+	n->ip = ip;
+	memcpy(n->mac, f + 6, 6);
+}
+
+/* netif->output: lwIP's IPv4 packets, to the MAC the peer wrote from, else through ARP. */
+static err_t output_ip4(struct netif *nif, struct pbuf *p, const ip4_addr_t *dst)
+{
+	struct echo_stack *st = nif->state;
+	const struct neigh *n = &st->neigh[neigh_slot(ip4_addr_get_u32(dst))];
+
+	if (n->ip != 0 && n->ip == ip4_addr_get_u32(dst))
+		return ethernet_output(nif, p, (const struct eth_addr *)nif->hwaddr,
+		                       (const struct eth_addr *)n->mac, ETHTYPE_IP);
+	return etharp_output(nif, p, dst);
+}
+
 /* tcpip thread, core locked: feed lwIP everything the poll lcore queued. */
 static void drain(void *arg)
 {
@@ -112,8 +191,21 @@ static void drain(void *arg)
 	/* SC: the tcpip thread is the only consumer (the main thread takes over after stop). */
 	while ((n = tern_ring_sc_dequeue_burst(app->to_stack, (void **)pkts, ECHO_BURST, NULL)) >
 	       0) {
+		uint64_t now = tern_rdtsc();
+
+		if (now >= st->next_mem_check) {
+			echo_tcp_check_memory();
+			st->next_mem_check = now + app->tsc_hz / 100;
+		}
 		for (unsigned i = 0; i < n; i++) {
 			uint16_t len = pkts[i]->data_len;
+
+			const uint8_t *f = tern_pkt_mtod(pkts[i], const uint8_t *);
+
+			if (is_syn_for_echo(f, len) &&
+			    !echo_tcp_admit_syn(f + TERN_ETHER_HDR_LEN + 12))
+				continue; /* counted; the peer may try again */
+			neigh_learn(st, f, len);
 			/*
 			 * PBUF_RAM, one block of exactly len bytes. Not PBUF_POOL:
 			 * in Debian's liblwip 2.1.3 a pool pbuf for a 1514-byte
@@ -168,7 +260,7 @@ static err_t netif_setup(struct netif *nif)
 	nif->hwaddr_len = ETH_HWADDR_LEN;
 	memcpy(nif->hwaddr, st->app->host.mac, ETH_HWADDR_LEN);
 	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
-	nif->output = etharp_output;
+	nif->output = output_ip4;
 	nif->linkoutput = linkoutput;
 	return ERR_OK;
 }
@@ -195,6 +287,7 @@ int echo_stack_start(struct echo_app *app, char *err, size_t errlen)
 		snprintf(err, errlen, "lwIP: cannot create a semaphore");
 		return -1;
 	}
+	echo_bucket_init(&st->arp_bucket, app->opt.arp_rate, app->tsc_hz, tern_rdtsc());
 	tcpip_init(tcpip_ready, st);
 	sys_sem_wait(&st->ready);
 	sys_sem_free(&st->ready);
@@ -216,7 +309,7 @@ int echo_stack_start(struct echo_app *app, char *err, size_t errlen)
 		netif_set_default(&st->netif);
 		netif_set_up(&st->netif);
 		netif_set_link_up(&st->netif);
-		if (echo_tcp_listen(&app->ctr) < 0) {
+		if (echo_tcp_listen(&app->ctr, &app->opt) < 0) {
 			snprintf(err, errlen, "lwIP: cannot listen on TCP port %d", ECHO_PORT);
 			ret = -1;
 		}

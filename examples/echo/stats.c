@@ -47,6 +47,16 @@ void echo_stats_print_totals(struct echo_app *app, double duration_s)
 	       echo_ctr_get(&c->tx_full), echo_ctr_get(&c->to_stack_full),
 	       echo_ctr_get(&c->stack_nobuf), echo_ctr_get(&c->stack_ring_full),
 	       echo_ctr_get(&c->stack_too_big), echo_ctr_get(&c->rx_chained));
+	printf("bounds: tcp_refused %" PRIu64 ", tcp_source_refused %" PRIu64
+	       ", tcp_syn_dropped %" PRIu64 ", tcp_mem_refused %" PRIu64
+	       ", tcp_mem_aborted %" PRIu64 ", arp_limited %" PRIu64 ", udp_limited %" PRIu64
+	       ", stack_mem_peak %" PRIu64 " bytes\n",
+	       echo_ctr_get(&c->tcp_refused), echo_ctr_get(&c->tcp_source_refused),
+	       echo_ctr_get(&c->tcp_syn_dropped), echo_ctr_get(&c->tcp_mem_refused),
+	       echo_ctr_get(&c->tcp_mem_aborted), echo_ctr_get(&c->arp_limited),
+	       echo_ctr_get(&c->udp_limited), echo_ctr_get(&c->stack_mem_peak));
+	printf("arp: probes answered %" PRIu64 ", conflicts defended %" PRIu64 "\n",
+	       echo_ctr_get(&c->arp_probes), echo_ctr_get(&c->arp_defended));
 }
 
 static void json_reasons(FILE *f, struct echo_counters *c, unsigned from, unsigned to)
@@ -80,10 +90,20 @@ int echo_json_write(FILE *f, struct echo_app *app, double duration_s, unsigned b
 	        ",\n  \"tx_full\": %" PRIu64 ",\n  \"to_stack_full\": %" PRIu64
 	        ",\n  \"stack_nobuf\": %" PRIu64 ",\n  \"stack_ring_full\": %" PRIu64
 	        ",\n  \"stack_too_big\": %" PRIu64 ",\n  \"rx_chained\": %" PRIu64
+	        ",\n  \"tcp_refused\": %" PRIu64 ",\n  \"tcp_source_refused\": %" PRIu64
+	        ",\n  \"tcp_syn_dropped\": %" PRIu64 ",\n  \"tcp_mem_refused\": %" PRIu64
+	        ",\n  \"tcp_mem_aborted\": %" PRIu64 ",\n  \"arp_limited\": %" PRIu64
+	        ",\n  \"udp_limited\": %" PRIu64 ",\n  \"arp_probes\": %" PRIu64
+	        ",\n  \"arp_defended\": %" PRIu64 ",\n  \"stack_mem_peak\": %" PRIu64
 	        ",\n  \"buffers_returned\": %u,\n  \"buffers_total\": %u\n}\n",
 	        echo_ctr_get(&c->tcp_conns), echo_ctr_get(&c->tcp_bytes), echo_ctr_get(&c->tx_full),
 	        echo_ctr_get(&c->to_stack_full), echo_ctr_get(&c->stack_nobuf),
 	        echo_ctr_get(&c->stack_ring_full), echo_ctr_get(&c->stack_too_big),
-	        echo_ctr_get(&c->rx_chained), buffers_returned, buffers_total);
+	        echo_ctr_get(&c->rx_chained), echo_ctr_get(&c->tcp_refused),
+	        echo_ctr_get(&c->tcp_source_refused), echo_ctr_get(&c->tcp_syn_dropped),
+	        echo_ctr_get(&c->tcp_mem_refused), echo_ctr_get(&c->tcp_mem_aborted),
+	        echo_ctr_get(&c->arp_limited), echo_ctr_get(&c->udp_limited),
+	        echo_ctr_get(&c->arp_probes), echo_ctr_get(&c->arp_defended),
+	        echo_ctr_get(&c->stack_mem_peak), buffers_returned, buffers_total);
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }

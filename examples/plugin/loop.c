@@ -9,7 +9,9 @@
  * built against the installed tern headers only (see Makefile) and shows
  * everything a driver must do: one descriptor exported with
  * TERN_PLUGIN_DRIVER(), a device struct embedding struct tern_port_dev, an
- * op table, two burst functions, and a stop that gives every packet back.
+ * op table, two burst functions counting into each queue's struct
+ * tern_qstats (the port layer sums them into the port's stats), and a stop
+ * that gives every packet back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,32 +32,18 @@
 struct loop_queue {
 	struct tern_ring *ring;
 	uint16_t port_id;
-	/* One writer each (the queue's poller): relaxed load + store, no lock prefix. */
-	_Atomic uint64_t packets;
-	_Atomic uint64_t bytes;
+	struct tern_qstats stats; /* one writer: the queue's poller (tern_qstat_add) */
 } TERN_CACHE_ALIGNED;
 
 struct loop_port {
 	struct tern_port_dev dev;
 	struct tern_ring *rings[LOOP_MAX_QUEUES];
 	uint16_t nb_rings;
-	struct tern_port_stats gone; /* counters of queues already released */
 };
 
 static struct loop_port *loop_port(struct tern_port_dev *dev)
 {
 	return tern_container_of(dev, struct loop_port, dev);
-}
-
-static inline void count(_Atomic uint64_t *c, uint64_t n)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-	                      memory_order_relaxed);
-}
-
-static inline uint64_t read_count(_Atomic uint64_t *c)
-{
-	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
 /* ---- fast path ---------------------------------------------------------- */
@@ -74,8 +62,8 @@ static uint16_t loop_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		pkts[i]->port = q->port_id;
 		bytes += pkts[i]->pkt_len;
 	}
-	count(&q->packets, got);
-	count(&q->bytes, bytes);
+	tern_qstat_add(&q->stats.packets, got);
+	tern_qstat_add(&q->stats.bytes, bytes);
 	return got;
 }
 
@@ -88,8 +76,8 @@ static uint16_t loop_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 
 	for (uint16_t i = 0; i < put; i++)
 		bytes += pkts[i]->pkt_len;
-	count(&q->packets, put);
-	count(&q->bytes, bytes);
+	tern_qstat_add(&q->stats.packets, put);
+	tern_qstat_add(&q->stats.bytes, bytes);
 	return put;
 }
 
@@ -146,7 +134,8 @@ static void loop_info_get(struct tern_port_dev *dev, struct tern_port_info *info
 	info->capa = TERN_PORT_CAPA_MULTI_SEG_TX | TERN_PORT_CAPA_MULTI_SEG_RX;
 }
 
-static int queue_new(struct tern_port_dev *dev, uint16_t qid, void **queue)
+static int queue_new(struct tern_port_dev *dev, uint16_t qid, void **queue,
+                     struct tern_qstats **stats)
 {
 	struct loop_queue *q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 
@@ -158,42 +147,33 @@ static int queue_new(struct tern_port_dev *dev, uint16_t qid, void **queue)
 	q->ring = loop_port(dev)->rings[qid];
 	q->port_id = dev->port_id;
 	*queue = q;
+	*stats = &q->stats;
 	return 0;
 }
 
 static int loop_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                               int socket, struct tern_mempool *mp, void **queue)
+                               int socket, struct tern_mempool *mp, void **queue,
+                               struct tern_qstats **stats)
 {
 	(void)nb_desc;
 	(void)socket;
 	(void)mp; /* packets come from the TX side, not from a pool */
-	return queue_new(dev, qid, queue);
+	return queue_new(dev, qid, queue, stats);
 }
 
 static int loop_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                               int socket, void **queue)
+                               int socket, void **queue, struct tern_qstats **stats)
 {
 	(void)nb_desc;
 	(void)socket;
-	return queue_new(dev, qid, queue);
+	return queue_new(dev, qid, queue, stats);
 }
 
-static void loop_rx_queue_release(struct tern_port_dev *dev, void *queue)
+/* The port layer already took the queue's counters into the port's totals. */
+static void loop_queue_release(struct tern_port_dev *dev, void *queue)
 {
-	struct loop_queue *q = queue;
-
-	loop_port(dev)->gone.ipackets += read_count(&q->packets);
-	loop_port(dev)->gone.ibytes += read_count(&q->bytes);
-	free(q);
-}
-
-static void loop_tx_queue_release(struct tern_port_dev *dev, void *queue)
-{
-	struct loop_queue *q = queue;
-
-	loop_port(dev)->gone.opackets += read_count(&q->packets);
-	loop_port(dev)->gone.obytes += read_count(&q->bytes);
-	free(q);
+	(void)dev;
+	free(queue);
 }
 
 static int loop_start(struct tern_port_dev *dev)
@@ -231,51 +211,18 @@ static int loop_link_get(struct tern_port_dev *dev, struct tern_link *link)
 	return 0;
 }
 
-static int loop_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stats)
-{
-	*stats = loop_port(dev)->gone;
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		struct loop_queue *q = dev->rxq[i];
-
-		if (q != NULL) {
-			stats->ipackets += read_count(&q->packets);
-			stats->ibytes += read_count(&q->bytes);
-		}
-	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
-		struct loop_queue *q = dev->txq[i];
-
-		if (q != NULL) {
-			stats->opackets += read_count(&q->packets);
-			stats->obytes += read_count(&q->bytes);
-		}
-	}
-	return 0;
-}
-
-static int loop_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qid,
-                                struct tern_queue_stats *stats)
-{
-	struct loop_queue *q = rx ? dev->rxq[qid] : dev->txq[qid];
-
-	stats->packets = read_count(&q->packets);
-	stats->bytes = read_count(&q->bytes);
-	return 0;
-}
-
 static const struct tern_port_ops loop_ops = {
     .configure = loop_configure,
     .info_get = loop_info_get,
     .rx_queue_setup = loop_rx_queue_setup,
     .tx_queue_setup = loop_tx_queue_setup,
-    .rx_queue_release = loop_rx_queue_release,
-    .tx_queue_release = loop_tx_queue_release,
+    .rx_queue_release = loop_queue_release,
+    .tx_queue_release = loop_queue_release,
     .start = loop_start,
     .stop = loop_stop,
     .close = loop_close,
     .link_get = loop_link_get,
-    .stats_get = loop_stats_get,
-    .queue_stats_get = loop_queue_stats_get,
+    /* no stats ops: the port layer sums the queues' tern_qstats */
     /* no mac_set, no promisc_set: the port layer answers -ENOTSUP */
 };
 

@@ -46,8 +46,8 @@
  * the pool is empty, the frame stays in the ring (rx_nombuf) for the next
  * burst: nothing is dropped. TX copies each packet into the ring and frees it.
  *
- * Counters: one writer per queue (its poller), read by stats on another
- * thread: relaxed atomic loads and stores, as in null.c.
+ * Counters: each queue's struct tern_qstats, summed by the port layer; the
+ * kernel's drop count is read into `missed` by the stats op.
  *
  * Files: this one opens the sockets, maps the rings and runs the control
  * path; af_packet_rxtx.c is the RX and TX fast path; offload.c completes
@@ -70,6 +70,7 @@
 #include "af_packet.h"
 #include "offload.h"
 #include "tern_eal.h"
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 
@@ -137,8 +138,7 @@ static int ring_socket(struct afp_port *ap, int ring_opt, struct afp_ring *r)
 	r->map_len = block * req.tp_block_nr;
 	r->frames = calloc(r->nb_frames, sizeof(r->frames[0]));
 	if (r->frames == NULL) {
-		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: out of memory", ap->dev.name);
-		return -ENOMEM;
+		return tern_error(ENOMEM, AFP_LOG, "%s: out of memory", ap->dev.name);
 	}
 	/* Protocol 0: no frame is queued to the socket before bind() names one. */
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
@@ -213,21 +213,12 @@ static void rxq_free(struct afp_rxq *q)
 	free(q);
 }
 
-/* Record the buffer length of one object: every buffer of a pool has the same. */
-static void buf_len_cb(struct tern_mempool *mp, void *opaque, void *obj, unsigned idx)
-{
-	(void)mp;
-	if (idx == 0)
-		*(uint16_t *)opaque = ((struct tern_pkt *)obj)->buf_len;
-}
-
 static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
-                              struct tern_mempool *mp, void **queue)
+                              struct tern_mempool *mp, void **queue, struct tern_qstats **stats)
 {
 	struct afp_port *ap = afp_port(dev);
 	const int one = 1, rcvbuf = AFP_RCVBUF;
 	struct afp_rxq *q;
-	uint16_t buf_len = 0;
 	int ret;
 
 	(void)nb_desc; /* the ring is sized by framecnt= */
@@ -241,8 +232,7 @@ static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	q->bounce = malloc(AFP_BOUNCE_SIZE);
 	if (q->pend == NULL || q->bounce == NULL)
 		goto nomem;
-	tern_mempool_obj_iter(mp, buf_len_cb, &buf_len);
-	q->room = (uint16_t)(buf_len - TERN_MIN((uint16_t)TERN_PKT_HEADROOM, buf_len));
+	q->room = tern_pktpool_data_room(mp);
 	if (q->room < 64) {
 		tern_log(TERN_LOG_ERR, AFP_LOG,
 		         "%s: RX queue %u: pool %s has a %u-byte data room: give at least 64",
@@ -274,7 +264,7 @@ static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	                   "PACKET_IGNORE_OUTGOING")) < 0 ||
 	    (ret = bind_iface(ap, q->fd, ETH_P_ALL)) < 0)
 		goto fail;
-	if (dev->nb_rxq > 1) {
+	if (tern_port_dev_nb_rxq(dev) > 1) {
 		/* packet_mmap.rst, AF_PACKET fanout: one group per port, hashed by flow. */
 		int arg = (int)(ap->fanout_id |
 		                (unsigned)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
@@ -286,6 +276,7 @@ static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	if (ap->promisc && (ret = set_promisc(ap, q->fd, true)) < 0)
 		goto fail;
 	*queue = q;
+	*stats = &q->stats;
 	return 0;
 nomem:
 	tern_log(TERN_LOG_ERR, AFP_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
@@ -297,7 +288,7 @@ fail:
 }
 
 static int afp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc, int socket,
-                              void **queue)
+                              void **queue, struct tern_qstats **stats)
 {
 	struct afp_port *ap = afp_port(dev);
 	const int one = 1;
@@ -308,8 +299,8 @@ static int afp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	(void)socket;
 	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
 	if (q == NULL) {
-		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
-		return -ENOMEM;
+		return tern_error(ENOMEM, AFP_LOG, "%s: TX queue %u: out of memory", dev->name,
+		                  qid);
 	}
 	memset(q, 0, sizeof(*q));
 	q->max_len = afp_max_frame(ap);
@@ -331,46 +322,40 @@ static int afp_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 		return ret;
 	}
 	*queue = q;
+	*stats = &q->stats;
 	return 0;
 }
 
-/* Sum the kernel's drop count into kdrops (PACKET_STATISTICS resets on read). */
+/*
+ * Sum the kernel's drop count into missed (PACKET_STATISTICS resets on
+ * read). Only the control thread calls this: missed has that one writer.
+ */
 static void rxq_poll_kstats(struct afp_rxq *q)
 {
 	struct tpacket_stats_v3 st;
 	socklen_t len = sizeof(st);
 
 	if (getsockopt(q->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
-		atomic_fetch_add_explicit(&q->kdrops, st.tp_drops, memory_order_relaxed);
+		tern_qstat_add(&q->stats.missed, st.tp_drops);
 }
 
 static void afp_rx_queue_release(struct tern_port_dev *dev, void *queue)
 {
-	struct afp_port *ap = afp_port(dev);
 	struct afp_rxq *q = queue;
 
-	rxq_poll_kstats(q);
 	tern_log(TERN_LOG_DEBUG, AFP_LOG,
 	         "%s: RX queue %u: %" PRIu64 " checksums completed, %" PRIu64
 	         " GSO frames cut into %" PRIu64 " segments",
-	         dev->name, q->qid, afp_read(&q->csum), afp_read(&q->gso_frames),
-	         afp_read(&q->gso_segs));
-	ap->gone.ipackets += afp_read(&q->packets);
-	ap->gone.ibytes += afp_read(&q->bytes);
-	ap->gone.ierrors += afp_read(&q->errors);
-	ap->gone.rx_nombuf += afp_read(&q->nombuf);
-	ap->gone.imissed += afp_read(&q->kdrops);
+	         dev->name, q->qid, tern_qstat_read(&q->csum), tern_qstat_read(&q->gso_frames),
+	         tern_qstat_read(&q->gso_segs));
 	rxq_free(q);
 }
 
 static void afp_tx_queue_release(struct tern_port_dev *dev, void *queue)
 {
-	struct afp_port *ap = afp_port(dev);
 	struct afp_txq *q = queue;
 
-	ap->gone.opackets += afp_read(&q->packets);
-	ap->gone.obytes += afp_read(&q->bytes);
-	ap->gone.oerrors += afp_read(&q->errors);
+	(void)dev;
 	ring_close(&q->ring);
 	close(q->fd);
 	free(q);
@@ -403,13 +388,13 @@ static int afp_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb
 	if (conf == NULL || conf->mtu == 0)
 		return 0; /* the interface's MTU, as it is */
 	if (conf->mtu + TERN_ETHER_HDR_LEN + AFP_VLAN_TAG_LEN > afp_max_frame(ap)) {
-		tern_log(TERN_LOG_ERR, AFP_LOG,
-		         "%s: MTU %u does not fit a %u-byte ring frame: give framesz=%u or more",
-		         dev->name, conf->mtu, ap->framesz,
-		         TERN_ALIGN_CEIL(conf->mtu + TERN_ETHER_HDR_LEN + AFP_VLAN_TAG_LEN +
-		                             (uint32_t)(AFP_TX_DATA_OFF + AFP_VNET_LEN),
-		                         16u));
-		return -EINVAL;
+		return tern_error(
+		    EINVAL, AFP_LOG,
+		    "%s: MTU %u does not fit a %u-byte ring frame: give framesz=%u or more",
+		    dev->name, conf->mtu, ap->framesz,
+		    TERN_ALIGN_CEIL(conf->mtu + TERN_ETHER_HDR_LEN + AFP_VLAN_TAG_LEN +
+		                        (uint32_t)(AFP_TX_DATA_OFF + AFP_VNET_LEN),
+		                    16u));
 	}
 	ret = afp_ioctl(ap, SIOCGIFMTU, &ifr, "MTU");
 	if (ret < 0 || (uint32_t)ifr.ifr_mtu == conf->mtu)
@@ -453,9 +438,9 @@ static int afp_start(struct tern_port_dev *dev)
 
 static int afp_stop(struct tern_port_dev *dev)
 {
-	for (uint16_t i = 0; i < dev->nb_rxq; i++)
-		if (dev->rxq[i] != NULL)
-			rxq_drop_pending(dev->rxq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++)
+		if (tern_port_dev_rxq(dev, i) != NULL)
+			rxq_drop_pending(tern_port_dev_rxq(dev, i));
 	return 0;
 }
 
@@ -474,8 +459,8 @@ static int afp_promisc_set(struct tern_port_dev *dev, bool on)
 
 	if (on == ap->promisc)
 		return 0;
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		struct afp_rxq *q = dev->rxq[i];
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
+		struct afp_rxq *q = tern_port_dev_rxq(dev, i);
 
 		if (q != NULL && (ret = set_promisc(ap, q->fd, on)) < 0)
 			return ret;
@@ -510,54 +495,22 @@ static int afp_link_get(struct tern_port_dev *dev, struct tern_link *link)
 	return 0;
 }
 
+/* The kernel's drops: the port layer sums the queue counters, missed included. */
 static int afp_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stats)
 {
-	struct afp_port *ap = afp_port(dev);
-
-	*stats = ap->gone;
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		struct afp_rxq *q = dev->rxq[i];
-
-		if (q == NULL)
-			continue;
-		rxq_poll_kstats(q);
-		stats->ipackets += afp_read(&q->packets);
-		stats->ibytes += afp_read(&q->bytes);
-		stats->ierrors += afp_read(&q->errors);
-		stats->rx_nombuf += afp_read(&q->nombuf);
-		stats->imissed += afp_read(&q->kdrops);
-	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
-		struct afp_txq *q = dev->txq[i];
-
-		if (q == NULL)
-			continue;
-		stats->opackets += afp_read(&q->packets);
-		stats->obytes += afp_read(&q->bytes);
-		stats->oerrors += afp_read(&q->errors);
-	}
+	(void)stats;
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++)
+		if (tern_port_dev_rxq(dev, i) != NULL)
+			rxq_poll_kstats(tern_port_dev_rxq(dev, i));
 	return 0;
 }
 
 static int afp_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qid,
                                struct tern_queue_stats *stats)
 {
-	if (rx) {
-		struct afp_rxq *q = dev->rxq[qid];
-
-		rxq_poll_kstats(q);
-		stats->packets = afp_read(&q->packets);
-		stats->bytes = afp_read(&q->bytes);
-		stats->errors = afp_read(&q->errors);
-		stats->nombuf = afp_read(&q->nombuf);
-		stats->missed = afp_read(&q->kdrops);
-	} else {
-		struct afp_txq *q = dev->txq[qid];
-
-		stats->packets = afp_read(&q->packets);
-		stats->bytes = afp_read(&q->bytes);
-		stats->errors = afp_read(&q->errors);
-	}
+	(void)stats;
+	if (rx)
+		rxq_poll_kstats(tern_port_dev_rxq(dev, qid));
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * af_packet.h - what the af_packet driver's files share: its queues and
- * port, its counters and the status words of the rings it shares with the
+ * port and the status words of the rings it shares with the
  * kernel. af_packet.c opens the sockets, maps the rings and runs the control
  * path (its top comment describes the design); af_packet_rxtx.c is the fast
  * path. Internal to the driver.
@@ -59,9 +59,9 @@ struct afp_rxq {
 	uint8_t *bounce;     /* whole copy of a TP_STATUS_COPY frame (vnet header first) */
 	uint32_t bounce_len; /* 0: nothing read for the frame at head yet */
 	struct afp_ring ring;
-	_Atomic uint64_t packets, bytes, errors, nombuf;
-	_Atomic uint64_t csum, gso_frames, gso_segs; /* offload work done */
-	_Atomic uint64_t kdrops;                     /* PACKET_STATISTICS tp_drops, summed */
+	/* missed: PACKET_STATISTICS tp_drops, summed by the control thread (its one writer). */
+	struct tern_qstats stats;
+	uint64_t csum, gso_frames, gso_segs; /* offload work done (tern_qstat_add) */
 } TERN_CACHE_ALIGNED;
 
 struct afp_txq {
@@ -69,7 +69,7 @@ struct afp_txq {
 	uint8_t **frames;
 	uint32_t nb_frames, head;
 	uint32_t max_len; /* longest frame that fits after the vnet header */
-	_Atomic uint64_t packets, bytes, errors;
+	struct tern_qstats stats;
 	struct afp_ring ring;
 } TERN_CACHE_ALIGNED;
 
@@ -82,7 +82,6 @@ struct afp_port {
 	uint32_t framecnt_rx, framecnt_tx; /* framecnt= sets both */
 	uint16_t fanout_id;
 	bool promisc;
-	struct tern_port_stats gone; /* counters of released queues */
 };
 
 static inline struct afp_port *afp_port(struct tern_port_dev *dev)
@@ -94,18 +93,6 @@ static inline struct afp_port *afp_port(struct tern_port_dev *dev)
 static inline uint32_t afp_max_frame(const struct afp_port *ap)
 {
 	return (uint32_t)(ap->framesz - AFP_TX_DATA_OFF - AFP_VNET_LEN);
-}
-
-/* Add n to a counter only the calling poller writes (see the top). */
-static inline void afp_count(_Atomic uint64_t *c, uint64_t n)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-	                      memory_order_relaxed);
-}
-
-static inline uint64_t afp_read(_Atomic uint64_t *c)
-{
-	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
 /*

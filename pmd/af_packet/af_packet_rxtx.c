@@ -107,7 +107,7 @@ static int rx_gso(struct afp_rxq *q, struct afp_bufs *b, const struct virtio_net
 	if (ret < 0 || g.nb_segs > AFP_PEND_MAX) {
 		TERN_DP_LOG(DEBUG, AFP_LOG, "rxq %u: malformed GSO frame (type %u): dropped",
 		            q->qid, vh->gso_type);
-		afp_count(&q->errors, 1);
+		tern_qstat_add(&q->stats.errors, 1);
 		return 0;
 	}
 	if (g.hdr_len + g.mss <= q->room)
@@ -116,7 +116,7 @@ static int rx_gso(struct afp_rxq *q, struct afp_bufs *b, const struct virtio_net
 		for (i = 0; i < g.nb_segs; i++)
 			need += bufs_for(q, g.hdr_len + TERN_MIN(g.mss, g.payload_len - i * g.mss));
 	if (need > AFP_MAX_BURST || need > q->pool_size) { /* it could never fit: drop it */
-		afp_count(&q->errors, 1);
+		tern_qstat_add(&q->stats.errors, 1);
 		return 0;
 	}
 	if (bufs_ensure(q, b, need) < 0)
@@ -134,8 +134,8 @@ static int rx_gso(struct afp_rxq *q, struct afp_bufs *b, const struct virtio_net
 			q->pend[q->pend_cnt++] = p;
 	}
 	q->pend_head = 0;
-	afp_count(&q->gso_frames, 1);
-	afp_count(&q->gso_segs, g.nb_segs);
+	tern_qstat_add(&q->gso_frames, 1);
+	tern_qstat_add(&q->gso_segs, g.nb_segs);
 	return TERN_MIN(g.nb_segs, room_out);
 }
 
@@ -161,7 +161,8 @@ static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket2_hdr *
 		 * Read once: a retry after -ENOBUFS finds it in the bounce buffer.
 		 */
 		if (!(h->tp_status & TP_STATUS_COPY)) {
-			afp_count(&q->errors, 1); /* truncated, no copy: the socket was full */
+			tern_qstat_add(&q->stats.errors,
+			               1); /* truncated, no copy: the socket was full */
 			return 0;
 		}
 		if (q->bounce_len == 0) {
@@ -170,7 +171,7 @@ static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket2_hdr *
 
 			if (r < (ssize_t)(AFP_VNET_LEN + AFP_VLAN_TAG_OFF + 2) ||
 			    r > AFP_BOUNCE_SIZE) {
-				afp_count(&q->errors, 1);
+				tern_qstat_add(&q->stats.errors, 1);
 				return 0;
 			}
 			q->bounce_len = (uint32_t)r;
@@ -179,7 +180,7 @@ static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket2_hdr *
 		frame = q->bounce + AFP_VNET_LEN;
 		len = q->bounce_len - (uint32_t)AFP_VNET_LEN;
 	} else if (tern_unlikely(len < AFP_VLAN_TAG_OFF + 2)) {
-		afp_count(&q->errors, 1);
+		tern_qstat_add(&q->stats.errors, 1);
 		return 0;
 	}
 	/* The kernel moved an 802.1Q tag to metadata (packet_mmap.rst: TP_STATUS_VLAN_VALID). */
@@ -199,10 +200,10 @@ static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket2_hdr *
 		/* The frame is ours until its status goes back: fix it in place. */
 		if (afp_csum_complete(frame, len, le16toh(vh->csum_start),
 		                      le16toh(vh->csum_offset)) < 0) {
-			afp_count(&q->errors, 1);
+			tern_qstat_add(&q->stats.errors, 1);
 			return 0;
 		}
-		afp_count(&q->csum, 1);
+		tern_qstat_add(&q->csum, 1);
 	}
 	if (tern_likely(tagp == NULL)) {
 		pc[0] = (struct piece){frame, len};
@@ -216,7 +217,8 @@ static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket2_hdr *
 	const uint32_t total = len + (tagp != NULL ? AFP_VLAN_TAG_LEN : 0);
 	const unsigned need = bufs_for(q, total);
 	if (tern_unlikely(need > q->pool_size || need > AFP_MAX_BURST)) {
-		afp_count(&q->errors, 1); /* more buffers than there are: it could never fit */
+		tern_qstat_add(&q->stats.errors,
+		               1); /* more buffers than there are: it could never fit */
 		return 0;
 	}
 	if (bufs_ensure(q, b, need) < 0)
@@ -276,7 +278,7 @@ uint16_t afp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 
 		ret = rx_frame(q, &b, h, pkts + nb, (uint16_t)(n - nb));
 		if (tern_unlikely(ret < 0)) {
-			afp_count(&q->nombuf, 1); /* the frame waits in the ring */
+			tern_qstat_add(&q->stats.nombuf, 1); /* the frame waits in the ring */
 			break;
 		}
 		nb = (uint16_t)(nb + ret);
@@ -296,8 +298,8 @@ uint16_t afp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 out:
 	for (uint16_t k = 0; k < nb; k++)
 		bytes += pkts[k]->pkt_len;
-	afp_count(&q->packets, nb);
-	afp_count(&q->bytes, bytes);
+	tern_qstat_add(&q->stats.packets, nb);
+	tern_qstat_add(&q->stats.bytes, bytes);
 	return nb;
 }
 
@@ -357,9 +359,9 @@ uint16_t afp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	if (queued > 0 || full)
 		(void)sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
 	tern_pkt_free_bulk(pkts, i);
-	afp_count(&q->packets, queued);
-	afp_count(&q->bytes, bytes);
+	tern_qstat_add(&q->stats.packets, queued);
+	tern_qstat_add(&q->stats.bytes, bytes);
 	if (errors > 0)
-		afp_count(&q->errors, errors);
+		tern_qstat_add(&q->stats.errors, errors);
 	return i;
 }

@@ -1,26 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ixgbe.c - poll-mode driver for the Intel 82599 10 GbE family (82599, X540,
- * X550-T), in one file that follows the 82599 datasheet from reset to the
- * last descriptor:
+ * X550-T): the control path, following the 82599 datasheet from reset on.
  *
  *   -a 0000:03:00.0[,rss_key=<80 hex digits>]
  *
  * In the order of this file:
+ *   removal           a device that reads all ones is gone: reported to the port layer
  *   stats     8.2.3.23 clear-on-read counters folded into 64-bit totals
- *   probe     4.6.3   reset, EEPROM and DMA done, link (4.6.4), statistics (4.6.5)
+ *   init      4.6.3   reset, EEPROM and DMA done, link (4.6.4), statistics (4.6.5)
+ *   probe()           the entry point: devargs, BAR 0, the init above
  *   configure         MTU (8.2.3.22.13 MAXFRS), RSS on or off
- *   queues    7.1/7.2 descriptor rings in DMA memory, one mempool per RX queue
  *   start     4.6.7   receive: filters, RSS (7.1.2.8), rings, RXEN
  *             4.6.8   transmit: rings, DMATXCTL.TE, queue enables
- *   bursts    7.1.6   advanced RX descriptors, refilled in bulk, RDT once per burst
- *             7.2.3   advanced TX descriptors, cleaned in batches by the DD bit
- *   probe()           the entry point: devargs, BAR 0, the steps above, the ids
- *   removal           a device that reads all ones is gone: port down, buffers back
- *
- * Everything goes through tern_pci_read32/write32 and DMA IOVAs, so the same
- * code runs over VFIO, no-IOMMU, sysfs, and the register-level 82599 model
- * the tests use (test/ixgbe_model/). Interrupts stay masked: tern polls.
+ *   stop, close       4.6.7.1/4.6.8.1 queues disabled, every buffer back
+ *   link, stats       8.2.3.22.20 LINKS; the counters as the port layer asks
+ *   ops, ids          the op table and the PCI ids this driver takes
+ * The fast path (queue setup, bursts, refill, clean) is ixgbe_rxtx.c;
+ * ixgbe.h holds what the two share.
  *
  * Descriptor ownership, both directions: software fills a descriptor, then a
  * release fence (tern_pci_wmb), then writes the tail register; the NIC owns
@@ -34,116 +31,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "ixgbe_regs.h"
+#include "ixgbe.h"
 #include "tern_cycles.h"
-#include "tern_driver.h"
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_mempool.h"
-#include "tern_pkt.h"
 
-#define IXGBE_LOG            "ixgbe"
-#define IXGBE_MAX_QUEUES     16  /* RSS spreads over 16 (7.1.2.8), and 16 counter sets */
-#define IXGBE_DESC_MIN       128 /* > 40 segments + 31 descriptors waiting for an RS */
-#define IXGBE_DESC_MAX       4096
-#define IXGBE_DESC_DEF       512
-#define IXGBE_MAX_FRAME      9728 /* largest MAXFRS the 82599 forwards, CRC included */
-#define IXGBE_RX_FREE_THRESH 32   /* refill RX descriptors in batches of this many */
-#define IXGBE_TX_RS_THRESH   32   /* ask for a DD write-back every this many descriptors */
-#define IXGBE_STATS_POLLS    1024 /* bursts between looks at the clock for a stats fold */
-
-/* ---- device structures ---------------------------------------------------- */
-
-struct ixgbe_port;
-
-/* 7.1: an RX queue. Only its poller touches it, except nombuf (read by stats). */
-struct ixgbe_rxq {
-	volatile union ixgbe_adv_rx_desc *ring;
-	struct tern_pkt **bufs; /* the buffer posted at each descriptor */
-	const struct tern_pci_dev *pci;
-	struct tern_mempool *mp;
-	struct ixgbe_port *port;
-	uint32_t rdt_reg;
-	uint16_t nb_desc, mask;
-	uint16_t next;    /* next descriptor to look at for DD */
-	uint16_t nb_hold; /* descriptors done but not refilled yet */
-	uint16_t port_id, qid;
-	uint16_t buf_size;             /* bytes the NIC may write per descriptor (SRRCTL) */
-	uint16_t stats_poll;           /* bursts until the next look at the stats clock */
-	struct tern_pkt *first, *last; /* a multi-descriptor packet still open */
-	bool discard;                  /* dropping the rest of a bad frame, up to its EOP */
-	_Atomic uint64_t nombuf;
-	_Atomic uint64_t errors; /* frames the NIC flagged (RXE) or that broke the rules, dropped */
-} TERN_CACHE_ALIGNED;
-
-/* 7.2: a TX queue. */
-struct ixgbe_txq {
-	volatile union ixgbe_adv_tx_desc *ring;
-	struct tern_pkt **bufs; /* at a packet's last descriptor: the packet to free once sent */
-	uint16_t *rs_fifo;      /* descriptors sent with RS, oldest first */
-	const struct tern_pci_dev *pci;
-	struct ixgbe_port *port;
-	uint32_t tdt_reg;
-	uint16_t nb_desc, mask;
-	uint16_t tail;    /* next descriptor to fill */
-	uint16_t clean;   /* oldest descriptor not cleaned yet */
-	uint16_t nb_free; /* descriptors software may fill */
-	uint16_t since_rs;
-	uint16_t rs_head, rs_tail, rs_mask;
-	uint16_t stats_poll;
-	uint16_t qid;
-	_Atomic uint64_t errors; /* packets refused (too many segments) */
-} TERN_CACHE_ALIGNED;
-
-/* 64-bit totals of the NIC's clear-on-read counters (8.2.3.23). */
-struct ixgbe_hw_stats {
-	uint64_t gprc, gptc, gorc, gotc, mpc, crcerrs;
-	uint64_t qprc[IXGBE_NB_QSTATS], qbrc[IXGBE_NB_QSTATS], qprdc[IXGBE_NB_QSTATS];
-	uint64_t qptc[IXGBE_NB_QSTATS], qbtc[IXGBE_NB_QSTATS];
-};
-
-struct ixgbe_port {
-	struct tern_port_dev dev;
-	struct tern_pci_dev *pci;
-	uint32_t max_frame; /* MAXFRS.MFS: MTU + Ethernet header + CRC */
-	bool rss;
-	uint8_t rss_key[IXGBE_RSS_KEY_LEN];
-	/* Counters: folded under stats_lock by stats_get and, now and then, by the pollers. */
-	atomic_flag stats_lock;
-	_Atomic uint64_t stats_next_tsc; /* when a poller should fold next */
-	uint64_t stats_period_tsc;
-	struct ixgbe_hw_stats hw;
-	uint64_t gone_nombuf, gone_rx_errors, gone_tx_errors; /* of released queues */
-	/* The device stopped answering (see "removal" below); set once, never cleared. */
-	atomic_bool removed;
-};
-
-static inline struct ixgbe_port *ixgbe_port(struct tern_port_dev *dev)
-{
-	return tern_container_of(dev, struct ixgbe_port, dev);
-}
-
-/* ---- register helpers ------------------------------------------------------ */
-
-static inline uint32_t rd32(const struct tern_pci_dev *pci, uint32_t reg)
-{
-	return tern_pci_read32(pci, 0, reg);
-}
-
-static inline void wr32(const struct tern_pci_dev *pci, uint32_t reg, uint32_t val)
-{
-	tern_pci_write32(pci, 0, reg, val);
-}
-
-static void set_bits(const struct tern_pci_dev *pci, uint32_t reg, uint32_t bits)
-{
-	wr32(pci, reg, rd32(pci, reg) | bits);
-}
-
-static void clear_bits(const struct tern_pci_dev *pci, uint32_t reg, uint32_t bits)
-{
-	wr32(pci, reg, rd32(pci, reg) & ~bits);
-}
+static const struct tern_port_ops ixgbe_ops;
 
 static void sleep_us(unsigned us)
 {
@@ -163,56 +58,21 @@ static void sleep_us(unsigned us)
  * whose reserved bits read 0 on a live 82599, so a counter that happens to
  * hold 0xffffffff is not taken for a removal.
  *
- * Once confirmed, the port is marked removed, with one log line: link_get
- * says down, stats keep the last good totals, start and queue setup refuse
- * with -ENODEV, stop and close give every buffer back without waiting on
- * the device, and the bursts return 0 (one load and a predictable branch
- * per burst; the descriptors a gone device never writes are not polled).
- * The flag is never cleared: a device that comes back has lost its state
- * (rings, filters, MAC), so it needs a close and a new probe.
+ * Once confirmed, the driver reports it to the port layer
+ * (tern_port_dev_removed), which logs it once, mutes the bursts, keeps the
+ * last stats, says link down and refuses start and setup; stop and close
+ * here give every buffer back without waiting on the device. The state is
+ * never cleared: a device that comes back has lost its state (rings,
+ * filters, MAC), so it needs a close and a new probe.
  */
-static inline bool port_removed(struct ixgbe_port *p)
-{
-	/* Relaxed: the flag guards no other data; a poller that sees it a burst late only
-	 * looks once more at a ring the device no longer writes. */
-	return atomic_load_explicit(&p->removed, memory_order_relaxed);
-}
-
-/* Is the device gone? One STATUS read (none once known); logs the removal once. */
-static __attribute__((noinline)) bool removal_check(struct ixgbe_port *p)
+/* Is the device gone? One STATUS read (none once known); reported once. */
+__attribute__((noinline)) bool ixgbe_removal_check(struct ixgbe_port *p)
 {
 	if (port_removed(p))
 		return true;
 	if (rd32(p->pci, IXGBE_STATUS) != UINT32_MAX)
 		return false;
-	/* The exchange: a poller's stats fold and the control thread may see it together;
-	 * relaxed, as in port_removed(). */
-	if (atomic_exchange_explicit(&p->removed, true, memory_order_relaxed))
-		return true;
-	tern_log(TERN_LOG_ERR, IXGBE_LOG,
-	         "%s (port %u): device stopped answering (registers read all ones): port down; "
-	         "close it and re-probe once the device is back",
-	         p->pci->name, p->dev.port_id);
-	return true;
-}
-
-/* A control-path register read that notices a device gone. */
-static inline uint32_t rd32c(struct ixgbe_port *p, uint32_t reg)
-{
-	uint32_t v = rd32(p->pci, reg);
-
-	if (tern_unlikely(v == UINT32_MAX))
-		removal_check(p);
-	return v;
-}
-
-/* A control call that needs the device: refused with one line once it is gone. */
-static bool refuse_if_removed(struct ixgbe_port *p, const char *what)
-{
-	if (!removal_check(p))
-		return false;
-	tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s (port %u): %s refused: the device was removed",
-	         p->pci->name, p->dev.port_id, what);
+	tern_port_dev_removed(&p->dev, "device stopped answering (registers read all ones)");
 	return true;
 }
 
@@ -221,27 +81,16 @@ static int wait_bits(struct ixgbe_port *p, uint32_t reg, uint32_t mask, uint32_t
                      unsigned timeout_ms)
 {
 	for (unsigned waited = 0; waited <= timeout_ms * 10; waited++) {
-		uint32_t v = rd32c(p, reg);
+		uint32_t v = rd32(p->pci, reg);
 
-		if (port_removed(p))
-			return -ENODEV; /* all ones would match any `want` made of ones */
+		/* All ones would match any `want` made of ones: check for a device gone. */
+		if (v == UINT32_MAX && ixgbe_removal_check(p))
+			return -ENODEV;
 		if ((v & mask) == want)
 			return 0;
 		sleep_us(100);
 	}
 	return -ETIMEDOUT;
-}
-
-/* A single-writer counter (see pmd/null/null.c): plain moves, no lock prefix. */
-static inline void count(_Atomic uint64_t *c, uint64_t n)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-	                      memory_order_relaxed);
-}
-
-static inline uint64_t count_read(_Atomic uint64_t *c)
-{
-	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
 /* ---- 8.2.3.23 statistics ---------------------------------------------------
@@ -259,7 +108,7 @@ static inline uint64_t count_read(_Atomic uint64_t *c)
 static void stats_fold_locked(struct ixgbe_port *p)
 {
 	struct ixgbe_hw_stats sum = p->hw, *s = &sum;
-	unsigned nq = TERN_MAX(p->dev.nb_rxq, p->dev.nb_txq);
+	unsigned nq = p->nb_q;
 
 	if (port_removed(p))
 		return; /* the totals stay the last good ones */
@@ -301,7 +150,7 @@ static void stats_unlock(struct ixgbe_port *p)
 }
 
 /* From a poller: fold if a second has passed and nobody else is folding. */
-static void __attribute__((noinline)) stats_maybe_fold(struct ixgbe_port *p)
+void __attribute__((noinline)) ixgbe_stats_maybe_fold(struct ixgbe_port *p)
 {
 	if (tern_rdtsc() < atomic_load_explicit(&p->stats_next_tsc, memory_order_relaxed))
 		return;
@@ -311,7 +160,7 @@ static void __attribute__((noinline)) stats_maybe_fold(struct ixgbe_port *p)
 	stats_unlock(p);
 }
 
-/* ---- 4.6.3 initialization: probe ------------------------------------------- */
+/* ---- 4.6.3 initialization --------------------------------------------------- */
 
 /* SFP+ parts: the link mode is ours to set (ixy's way); the others' EEPROM set it. */
 static bool is_sfp(uint16_t device_id)
@@ -350,11 +199,11 @@ static int ixgbe_reset_and_init(struct ixgbe_port *p)
 
 	/* All ones before anything was written: nothing answers at this address. */
 	if (rd32(pci, IXGBE_STATUS) == UINT32_MAX) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: device does not answer (registers read all ones): is it present and "
-		         "powered?",
-		         name);
-		return -ENODEV;
+		return tern_error(
+		    ENODEV, IXGBE_LOG,
+		    "%s: device does not answer (registers read all ones): is it present and "
+		    "powered?",
+		    name);
 	}
 
 	/* 4.6.3.1: mask every interrupt (tern polls; none is ever enabled). */
@@ -364,8 +213,7 @@ static int ixgbe_reset_and_init(struct ixgbe_port *p)
 	wr32(pci, IXGBE_CTRL, rd32(pci, IXGBE_CTRL) | IXGBE_CTRL_RST_MASK);
 	sleep_us(10000);
 	if (wait_bits(p, IXGBE_CTRL, IXGBE_CTRL_RST_MASK, 0, 1000) < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: CTRL.RST did not clear after reset", name);
-		return -EIO;
+		return tern_error(EIO, IXGBE_LOG, "%s: CTRL.RST did not clear after reset", name);
 	}
 
 	/* 4.6.3.1: the reset unmasked interrupts again: mask them again. */
@@ -373,14 +221,12 @@ static int ixgbe_reset_and_init(struct ixgbe_port *p)
 
 	/* 4.6.3: wait for the EEPROM auto-read (EEC.ARD), then DMA init (RDRXCTL.DMAIDONE). */
 	if (wait_bits(p, IXGBE_EEC, IXGBE_EEC_ARD, IXGBE_EEC_ARD, 1000) < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: EEPROM auto-read (EEC.ARD) never finished",
-		         name);
-		return -EIO;
+		return tern_error(EIO, IXGBE_LOG, "%s: EEPROM auto-read (EEC.ARD) never finished",
+		                  name);
 	}
 	if (wait_bits(p, IXGBE_RDRXCTL, IXGBE_RDRXCTL_DMAIDONE, IXGBE_RDRXCTL_DMAIDONE, 1000) < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: DMA init (RDRXCTL.DMAIDONE) never finished",
-		         name);
-		return -EIO;
+		return tern_error(EIO, IXGBE_LOG, "%s: DMA init (RDRXCTL.DMAIDONE) never finished",
+		                  name);
 	}
 
 	/* 4.6.4: link setup; the link comes up on its own (LINKS, read in link_get). */
@@ -412,7 +258,99 @@ static void mac_write(const struct tern_pci_dev *pci, const struct tern_ether_ad
 	wr32(pci, IXGBE_RAH(0), a[4] | (uint32_t)a[5] << 8 | IXGBE_RAH_AV);
 }
 
-/* ---- control path: configure and queues -------------------------------------- */
+/* ---- probe ---------------------------------------------------------------------- */
+
+/* Microsoft's default Toeplitz key (also the one the RSS verification suite uses). */
+static const uint8_t ixgbe_default_rss_key[IXGBE_RSS_KEY_LEN] = {
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+    0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+    0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/* rss_key=<80 hex digits> (colons allowed between bytes). */
+static int parse_rss_key(const char *name, const char *args, uint8_t key[IXGBE_RSS_KEY_LEN])
+{
+	char buf[3 * IXGBE_RSS_KEY_LEN + 1];
+	unsigned n = 0;
+	int ret = tern_devargs_get(args, "rss_key", buf, sizeof(buf));
+
+	if (ret == -ENOENT)
+		return 0;
+	for (const char *s = buf; ret > 0 && *s != '\0' && n < IXGBE_RSS_KEY_LEN;) {
+		int hi, lo;
+
+		if (*s == ':')
+			s++;
+		hi = tern_hexval(s[0]);
+		lo = hi < 0 ? -1 : tern_hexval(s[1]);
+		if (lo < 0)
+			break;
+		key[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	if (ret < 0 || n != IXGBE_RSS_KEY_LEN) {
+		return tern_error(EINVAL, IXGBE_LOG,
+		                  "%s: rss_key= must be %d bytes in hex (80 digits)", name,
+		                  IXGBE_RSS_KEY_LEN);
+	}
+	return 0;
+}
+
+static int ixgbe_probe(struct tern_pci_dev *pci, const char *args, struct tern_port_dev **devp)
+{
+	static const char *const known[] = {"rss_key", NULL};
+	struct ixgbe_port *p;
+	void *bar0;
+	int ret;
+
+	ret = tern_devargs_check(IXGBE_LOG, args, known);
+	if (ret < 0)
+		return ret;
+	if (pci->bar[0].len < IXGBE_BAR0_LEN || pci->bar[0].io) {
+		return tern_error(ENODEV, IXGBE_LOG,
+		                  "%s: BAR 0 is not the 82599's 128 KiB registers", pci->name);
+	}
+	ret = tern_pci_map_bar(pci, 0, &bar0);
+	if (ret < 0) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: cannot map BAR 0: %s", pci->name,
+		         tern_eal_last_error());
+		return ret;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		return tern_error(ENOMEM, IXGBE_LOG, "%s: out of memory", pci->name);
+	}
+	p->pci = pci;
+	memcpy(p->rss_key, ixgbe_default_rss_key, sizeof(p->rss_key));
+	ret = parse_rss_key(pci->name, args, p->rss_key);
+	if (ret < 0)
+		goto fail;
+	atomic_flag_clear(&p->stats_lock);
+	p->stats_period_tsc = tern_tsc_hz(); /* fold once a second (see statistics) */
+	p->max_frame = TERN_ETHER_MTU + TERN_ETHER_HDR_LEN + TERN_ETHER_CRC_LEN;
+
+	ret = ixgbe_reset_and_init(p);
+	if (ret < 0)
+		goto fail;
+	/* The NIC reads and writes our rings and buffers from now on. */
+	ret = tern_pci_bus_master(pci, true);
+	if (ret < 0) {
+		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: cannot enable bus mastering", pci->name);
+		goto fail;
+	}
+	mac_read(pci, &p->dev.mac);
+	p->dev.ops = &ixgbe_ops;
+	p->dev.rx_burst = ixgbe_rx_burst;
+	p->dev.tx_burst = ixgbe_tx_burst;
+	p->dev.socket = pci->numa_node >= 0 ? pci->numa_node : TERN_SOCKET_ID_ANY;
+	*devp = &p->dev;
+	return 0;
+fail:
+	free(p);
+	return ret;
+}
+
+/* ---- configure --------------------------------------------------------------- */
 
 static int ixgbe_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb_txq,
                            const struct tern_port_conf *conf)
@@ -421,13 +359,12 @@ static int ixgbe_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t 
 	uint32_t mtu = conf != NULL && conf->mtu != 0 ? conf->mtu : TERN_ETHER_MTU;
 	uint32_t frame = mtu + TERN_ETHER_HDR_LEN + TERN_ETHER_CRC_LEN;
 
-	(void)nb_txq;
 	if (mtu < 68 || frame > IXGBE_MAX_FRAME) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: MTU %u out of range: 68 to %u", dev->name,
-		         mtu, IXGBE_MAX_FRAME - TERN_ETHER_HDR_LEN - TERN_ETHER_CRC_LEN);
-		return -EINVAL;
+		return tern_error(EINVAL, IXGBE_LOG, "%s: MTU %u out of range: 68 to %u", dev->name,
+		                  mtu, IXGBE_MAX_FRAME - TERN_ETHER_HDR_LEN - TERN_ETHER_CRC_LEN);
 	}
 	p->max_frame = frame;
+	p->nb_q = TERN_MAX(nb_rxq, nb_txq);
 	/* Several RX queues only receive anything through RSS: ask or not, it is on then. */
 	p->rss = (conf != NULL && conf->rss) || nb_rxq > 1;
 	return 0;
@@ -448,199 +385,13 @@ static void ixgbe_info_get(struct tern_port_dev *dev, struct tern_port_info *inf
 	             TERN_PORT_CAPA_RUNTIME_LINK;
 }
 
-/* nb_desc: 0 for the default, else a power of two (masking instead of division). */
-static int ring_size(struct tern_port_dev *dev, const char *what, uint16_t qid, uint16_t *nb_desc)
-{
-	if (*nb_desc == 0)
-		*nb_desc = IXGBE_DESC_DEF;
-	if ((*nb_desc & (*nb_desc - 1)) != 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: %s queue %u: %u descriptors: give a power of two from %u to %u",
-		         dev->name, what, qid, *nb_desc, IXGBE_DESC_MIN, IXGBE_DESC_MAX);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* A descriptor ring in DMA memory: 128-byte aligned, one IOVA range (7.1.9, 7.2.3.3). */
-static void *ring_alloc(struct tern_port_dev *dev, const char *what, uint16_t qid, uint16_t n,
-                        int socket)
-{
-	size_t len = (size_t)n * 16;
-	void *ring = tern_dma_zalloc(what, len, 128, socket);
-
-	if (ring == NULL) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: %s queue %u: no DMA memory for %zu bytes",
-		         dev->name, what, qid, len);
-		return NULL;
-	}
-	if (!tern_dma_iova_contig(ring, len)) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: %s queue %u: ring of %zu bytes crosses pages: use hugepages",
-		         dev->name, what, qid, len);
-		tern_dma_free(ring);
-		return NULL;
-	}
-	return ring;
-}
-
-static void buf_len_cb(struct tern_mempool *mp, void *opaque, void *obj, unsigned idx)
-{
-	(void)mp;
-	if (idx == 0)
-		*(uint16_t *)opaque = ((struct tern_pkt *)obj)->buf_len;
-}
-
-static void rxq_free(struct ixgbe_rxq *q)
-{
-	if (q == NULL)
-		return;
-	tern_dma_free((void *)q->ring);
-	free(q->bufs);
-	free(q);
-}
-
-static int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                                int socket, struct tern_mempool *mp, void **queue)
-{
-	struct ixgbe_port *p = ixgbe_port(dev);
-	struct ixgbe_rxq *q;
-	uint16_t buf_len = 0, room;
-	int ret = ring_size(dev, "RX", qid, &nb_desc);
-
-	if (ret < 0)
-		return ret;
-	if (refuse_if_removed(p, "RX queue setup"))
-		return -ENODEV;
-	/* 8.2.3.7.2 SRRCTL.BSIZEPACKET: the data room after the headroom, in whole KiB. */
-	tern_mempool_obj_iter(mp, buf_len_cb, &buf_len);
-	room = (uint16_t)(buf_len - TERN_MIN((uint16_t)TERN_PKT_HEADROOM, buf_len));
-	if (room < 1024) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: RX queue %u: pool %s has %u bytes of data room, the 82599 needs 1024",
-		         dev->name, qid, tern_mempool_name(mp), room);
-		return -EINVAL;
-	}
-	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
-	if (q == NULL)
-		goto nomem;
-	memset(q, 0, sizeof(*q));
-	/* An array of pointers, sized by the pointer type on purpose. */
-	q->bufs = calloc(nb_desc, sizeof(*q->bufs)); // NOLINT(bugprone-sizeof-expression)
-	if (socket == TERN_SOCKET_ID_ANY)
-		socket = dev->socket;
-	q->ring = ring_alloc(dev, "ixgbe RX ring", qid, nb_desc, socket);
-	if (q->bufs == NULL || q->ring == NULL) {
-		rxq_free(q);
-		goto nomem;
-	}
-	q->pci = p->pci;
-	q->mp = mp;
-	q->port = p;
-	q->rdt_reg = IXGBE_RDT(qid);
-	q->nb_desc = nb_desc;
-	q->mask = (uint16_t)(nb_desc - 1);
-	q->port_id = dev->port_id;
-	q->qid = qid;
-	q->buf_size = (uint16_t)(TERN_MIN(room, 15u * 1024) & ~1023u);
-	q->stats_poll = IXGBE_STATS_POLLS;
-	*queue = q;
-	return 0;
-nomem:
-	tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
-	return -ENOMEM;
-}
-
-static void txq_free(struct ixgbe_txq *q)
-{
-	if (q == NULL)
-		return;
-	tern_dma_free((void *)q->ring);
-	free(q->bufs);
-	free(q->rs_fifo);
-	free(q);
-}
-
-static int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                                int socket, void **queue)
-{
-	struct ixgbe_port *p = ixgbe_port(dev);
-	struct ixgbe_txq *q;
-	int ret = ring_size(dev, "TX", qid, &nb_desc);
-
-	if (ret < 0)
-		return ret;
-	if (refuse_if_removed(p, "TX queue setup"))
-		return -ENODEV;
-	q = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*q));
-	if (q == NULL)
-		goto nomem;
-	memset(q, 0, sizeof(*q));
-	/* RS points: at most one per RS_THRESH descriptors; a power of two for the mask. */
-	q->rs_mask = (uint16_t)(nb_desc - 1);
-	/* An array of pointers, sized by the pointer type on purpose. */
-	q->bufs = calloc(nb_desc, sizeof(*q->bufs)); // NOLINT(bugprone-sizeof-expression)
-	q->rs_fifo = calloc(nb_desc, sizeof(*q->rs_fifo));
-	if (socket == TERN_SOCKET_ID_ANY)
-		socket = dev->socket;
-	q->ring = ring_alloc(dev, "ixgbe TX ring", qid, nb_desc, socket);
-	if (q->bufs == NULL || q->rs_fifo == NULL || q->ring == NULL) {
-		txq_free(q);
-		goto nomem;
-	}
-	q->pci = p->pci;
-	q->port = p;
-	q->tdt_reg = IXGBE_TDT(qid);
-	q->nb_desc = nb_desc;
-	q->mask = (uint16_t)(nb_desc - 1);
-	q->qid = qid;
-	q->stats_poll = IXGBE_STATS_POLLS;
-	*queue = q;
-	return 0;
-nomem:
-	tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
-	return -ENOMEM;
-}
-
-static void ixgbe_rx_queue_release(struct tern_port_dev *dev, void *queue)
-{
-	struct ixgbe_port *p = ixgbe_port(dev);
-	struct ixgbe_rxq *q = queue;
-
-	p->gone_nombuf += count_read(&q->nombuf);
-	p->gone_rx_errors += count_read(&q->errors);
-	rxq_free(q);
-}
-
-static void ixgbe_tx_queue_release(struct tern_port_dev *dev, void *queue)
-{
-	struct ixgbe_port *p = ixgbe_port(dev);
-	struct ixgbe_txq *q = queue;
-
-	p->gone_tx_errors += count_read(&q->errors);
-	txq_free(q);
-}
-
 /* ---- 4.6.7 receive initialization -------------------------------------------- */
-
-/*
- * Post buffer b at descriptor idx (7.1.6.1 read format: buffer address,
- * header address 0 as there is no header split). Only data_off is set here:
- * rx_burst writes the other fields a received packet needs, so each header
- * is written once per trip, not twice.
- */
-static inline void rx_post(struct ixgbe_rxq *q, uint16_t idx, struct tern_pkt *b)
-{
-	b->data_off = TERN_PKT_HEADROOM; /* buffers hold more (rx_queue_setup checks) */
-	q->ring[idx].read.pkt_addr = b->buf_iova + TERN_PKT_HEADROOM;
-	q->ring[idx].read.hdr_addr = 0;
-}
 
 /* 7.1.2.8: the 40-byte key, the redirection table over nb_rxq queues, the hashed fields. */
 static void rss_setup(struct ixgbe_port *p)
 {
 	const struct tern_pci_dev *pci = p->pci;
-	uint16_t nb_rxq = p->dev.nb_rxq;
+	uint16_t nb_rxq = tern_port_dev_nb_rxq(&p->dev);
 
 	/* 8.2.3.7.4 RXCSUM.PCSD: the descriptor's second dword carries the hash. */
 	set_bits(pci, IXGBE_RXCSUM, IXGBE_RXCSUM_PCSD);
@@ -698,10 +449,10 @@ static int rxq_start(struct ixgbe_port *p, struct ixgbe_rxq *q)
 
 	/* Every descriptor gets a buffer; the last one is held back (rx_refill). */
 	if (tern_mempool_get_bulk(q->mp, (void **)q->bufs, q->nb_desc) < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: RX queue %u: pool %s cannot fill %u descriptors: make it larger",
-		         p->dev.name, i, tern_mempool_name(q->mp), q->nb_desc);
-		return -ENOBUFS;
+		return tern_error(
+		    ENOBUFS, IXGBE_LOG,
+		    "%s: RX queue %u: pool %s cannot fill %u descriptors: make it larger",
+		    p->dev.name, i, tern_mempool_name(q->mp), q->nb_desc);
 	}
 	for (uint16_t d = 0; d < q->nb_desc; d++)
 		rx_post(q, d, q->bufs[d]);
@@ -716,8 +467,7 @@ static int rxq_start(struct ixgbe_port *p, struct ixgbe_rxq *q)
 	if (ret == -ENODEV)
 		return ret; /* removal_check logged it */
 	if (ret < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: RX queue %u did not enable", p->dev.name, i);
-		return -EIO;
+		return tern_error(EIO, IXGBE_LOG, "%s: RX queue %u did not enable", p->dev.name, i);
 	}
 	/* Release: the filled ring before the doorbell; pairs with the NIC's descriptor fetch. */
 	tern_pci_wmb();
@@ -748,7 +498,7 @@ static int rx_init(struct ixgbe_port *p)
 	set_bits(pci, IXGBE_RDRXCTL, IXGBE_RDRXCTL_CRCSTRIP);
 
 	mac_write(pci, &dev->mac);
-	rx_filters(p, dev->promisc);
+	rx_filters(p, tern_port_dev_promisc(dev));
 	if (p->rss)
 		rss_setup(p);
 	else
@@ -759,8 +509,8 @@ static int rx_init(struct ixgbe_port *p)
 		wr32(pci, IXGBE_RQSMR(r),
 		     (4 * r) | (4 * r + 1) << 8 | (4 * r + 2) << 16 | (4 * r + 3) << 24);
 
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		ret = rxq_start(p, dev->rxq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
+		ret = rxq_start(p, tern_port_dev_rxq(dev, i));
 		if (ret < 0)
 			return ret;
 	}
@@ -780,8 +530,8 @@ static int tx_init(struct ixgbe_port *p)
 	for (unsigned r = 0; r < IXGBE_NB_QSTATS / 4; r++)
 		wr32(pci, IXGBE_TQSM(r),
 		     (4 * r) | (4 * r + 1) << 8 | (4 * r + 2) << 16 | (4 * r + 3) << 24);
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
-		struct ixgbe_txq *q = dev->txq[i];
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++) {
+		struct ixgbe_txq *q = tern_port_dev_txq(dev, i);
 		tern_iova_t iova = tern_dma_virt2iova((const void *)q->ring);
 
 		/* 8.2.3.9.5-8: ring base, length, empty (head == tail). */
@@ -805,7 +555,7 @@ static int tx_init(struct ixgbe_port *p)
 	}
 	/* 4.6.8: transmit on (DMATXCTL.TE) before any queue is enabled. */
 	set_bits(pci, IXGBE_DMATXCTL, IXGBE_DMATXCTL_TE);
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++) {
 		int ret;
 
 		set_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE);
@@ -813,35 +563,14 @@ static int tx_init(struct ixgbe_port *p)
 		if (ret == -ENODEV)
 			return ret; /* removal_check logged it */
 		if (ret < 0) {
-			tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: TX queue %u did not enable",
-			         dev->name, i);
-			return -EIO;
+			return tern_error(EIO, IXGBE_LOG, "%s: TX queue %u did not enable",
+			                  dev->name, i);
 		}
 	}
 	return 0;
 }
 
-/* ---- start, stop, close --------------------------------------------------------- */
-
-static void rxq_drain(struct ixgbe_rxq *q)
-{
-	for (uint16_t d = 0; d < q->nb_desc; d++) {
-		tern_pkt_free(q->bufs[d]);
-		q->bufs[d] = NULL;
-	}
-	tern_pkt_free(q->first);
-	q->first = q->last = NULL;
-	q->discard = false;
-	q->nb_hold = 0;
-}
-
-static void txq_drain(struct ixgbe_txq *q)
-{
-	for (uint16_t d = 0; d < q->nb_desc; d++) {
-		tern_pkt_free(q->bufs[d]);
-		q->bufs[d] = NULL;
-	}
-}
+/* ---- stop, start, close --------------------------------------------------------- */
 
 /* 4.6.7.1 / 4.6.8.1: disable each queue and wait until the NIC has let it go. */
 static void queues_disable(struct ixgbe_port *p)
@@ -850,7 +579,7 @@ static void queues_disable(struct ixgbe_port *p)
 	struct tern_port_dev *dev = &p->dev;
 
 	clear_bits(pci, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
 		clear_bits(pci, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE);
 		int ret = wait_bits(p, IXGBE_RXDCTL(i), IXGBE_RXDCTL_ENABLE, 0, 100);
 
@@ -860,7 +589,7 @@ static void queues_disable(struct ixgbe_port *p)
 			tern_log(TERN_LOG_WARNING, IXGBE_LOG, "%s: RX queue %u did not stop",
 			         dev->name, i);
 	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++) {
 		clear_bits(pci, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE);
 		int ret = wait_bits(p, IXGBE_TXDCTL(i), IXGBE_TXDCTL_ENABLE, 0, 100);
 
@@ -876,7 +605,7 @@ static int ixgbe_stop(struct tern_port_dev *dev)
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
 
-	if (!removal_check(p))
+	if (!ixgbe_removal_check(p))
 		queues_disable(p);
 	/*
 	 * Removed: nothing to wait for, a gone device writes no more. Bus
@@ -886,10 +615,10 @@ static int ixgbe_stop(struct tern_port_dev *dev)
 	if (port_removed(p))
 		tern_pci_bus_master(p->pci, false);
 	/* The NIC is off the rings: every buffer goes back to its pool. */
-	for (uint16_t i = 0; i < dev->nb_rxq; i++)
-		rxq_drain(dev->rxq[i]);
-	for (uint16_t i = 0; i < dev->nb_txq; i++)
-		txq_drain(dev->txq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++)
+		ixgbe_rxq_drain(tern_port_dev_rxq(dev, i));
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++)
+		ixgbe_txq_drain(tern_port_dev_txq(dev, i));
 	return 0;
 }
 
@@ -898,13 +627,13 @@ static int ixgbe_start(struct tern_port_dev *dev)
 	struct ixgbe_port *p = ixgbe_port(dev);
 	int ret;
 
-	if (refuse_if_removed(p, "start"))
+	if (ixgbe_removal_check(p))
 		return -ENODEV;
 	ret = rx_init(p);
 	if (ret == 0)
 		ret = tx_init(p);
 	/* Gone during the start: its register writes went nowhere. */
-	if (ret == 0 && removal_check(p))
+	if (ret == 0 && ixgbe_removal_check(p))
 		ret = -ENODEV;
 	if (ret < 0)
 		ixgbe_stop(dev); /* gives back what rx_init had posted */
@@ -916,7 +645,7 @@ static void ixgbe_close(struct tern_port_dev *dev)
 	struct ixgbe_port *p = ixgbe_port(dev);
 
 	/* Leave the NIC quiet: interrupts masked, receive off (the rings are gone). */
-	if (!removal_check(p)) {
+	if (!ixgbe_removal_check(p)) {
 		wr32(p->pci, IXGBE_EIMC, IXGBE_IRQ_CLEAR_MASK);
 		clear_bits(p->pci, IXGBE_RXCTRL, IXGBE_RXCTRL_RXEN);
 	}
@@ -925,9 +654,11 @@ static void ixgbe_close(struct tern_port_dev *dev)
 	free(p);
 }
 
+/* ---- MAC, promiscuous mode, link, stats ---------------------------------------- */
+
 static int ixgbe_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr *mac)
 {
-	if (refuse_if_removed(ixgbe_port(dev), "MAC address change"))
+	if (ixgbe_removal_check(ixgbe_port(dev)))
 		return -ENODEV;
 	mac_write(ixgbe_port(dev)->pci, mac);
 	return 0;
@@ -935,7 +666,7 @@ static int ixgbe_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr
 
 static int ixgbe_promisc_set(struct tern_port_dev *dev, bool on)
 {
-	if (refuse_if_removed(ixgbe_port(dev), "promiscuous mode change"))
+	if (ixgbe_removal_check(ixgbe_port(dev)))
 		return -ENODEV;
 	rx_filters(ixgbe_port(dev), on);
 	return 0;
@@ -945,7 +676,7 @@ static int ixgbe_promisc_set(struct tern_port_dev *dev, bool on)
 static int ixgbe_link_get(struct tern_port_dev *dev, struct tern_link *link)
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
-	uint32_t links = port_removed(p) ? 0 : rd32c(p, IXGBE_LINKS);
+	uint32_t links = rd32c(p, IXGBE_LINKS);
 
 	if (port_removed(p))
 		links = 0; /* all ones from a device that is gone: down */
@@ -970,6 +701,7 @@ static int ixgbe_link_get(struct tern_port_dev *dev, struct tern_link *link)
 	return 0;
 }
 
+/* The device's own counters; the port layer adds the queues' nombuf and errors. */
 static int ixgbe_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stats)
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
@@ -981,25 +713,12 @@ static int ixgbe_stats_get(struct tern_port_dev *dev, struct tern_port_stats *st
 	*stats = (struct tern_port_stats){
 	    .ipackets = s->gprc,
 	    .ibytes = s->gorc - s->gprc * TERN_ETHER_CRC_LEN,
-	    .ierrors = s->crcerrs + p->gone_rx_errors,
+	    .ierrors = s->crcerrs,
 	    .opackets = s->gptc,
 	    .obytes = s->gotc - s->gptc * TERN_ETHER_CRC_LEN,
-	    .oerrors = p->gone_tx_errors,
-	    .rx_nombuf = p->gone_nombuf,
 	    .imissed = s->mpc,
 	};
 	stats_unlock(p);
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		struct ixgbe_rxq *q = dev->rxq[i];
-
-		if (q != NULL) {
-			stats->rx_nombuf += count_read(&q->nombuf);
-			stats->ierrors += count_read(&q->errors);
-		}
-	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++)
-		if (dev->txq[i] != NULL)
-			stats->oerrors += count_read(&((struct ixgbe_txq *)dev->txq[i])->errors);
 	return 0;
 }
 
@@ -1008,23 +727,15 @@ static int ixgbe_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qi
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
 
-	memset(stats, 0, sizeof(*stats));
 	stats_lock(p);
 	stats_fold_locked(p);
 	if (rx) {
-		struct ixgbe_rxq *q = dev->rxq[qid];
-
 		stats->packets = p->hw.qprc[qid];
 		stats->bytes = p->hw.qbrc[qid]; /* after CRC strip: what the buffers hold */
 		stats->missed = p->hw.qprdc[qid];
-		stats->nombuf = q != NULL ? count_read(&q->nombuf) : 0;
-		stats->errors = q != NULL ? count_read(&q->errors) : 0;
 	} else {
-		struct ixgbe_txq *q = dev->txq[qid];
-
 		stats->packets = p->hw.qptc[qid];
 		stats->bytes = p->hw.qbtc[qid];
-		stats->errors = q != NULL ? count_read(&q->errors) : 0;
 	}
 	stats_unlock(p);
 	return 0;
@@ -1046,349 +757,6 @@ static const struct tern_port_ops ixgbe_ops = {
     .stats_get = ixgbe_stats_get,
     .queue_stats_get = ixgbe_queue_stats_get,
 };
-
-/* ---- 7.1 receive: the fast path --------------------------------------------- */
-
-/*
- * Give the nb_hold descriptors before `next` new buffers, all at once, and
- * move RDT to the last of them. RDT stays one behind the software head:
- * descriptor `next - 1` is filled but not the NIC's, so RDT == RDH always
- * means "ring empty", never "ring full" (7.1.9).
- */
-/* Out of line, as tx_clean: once per 32 descriptors. */
-static __attribute__((noinline)) void rx_refill(struct ixgbe_rxq *q)
-{
-	uint16_t n = q->nb_hold, first = (uint16_t)((q->next - n) & q->mask);
-	/* The batch may wrap: get into the ring's own array in up to two runs. */
-	uint16_t run = (uint16_t)TERN_MIN(n, q->nb_desc - first);
-	void **bufs = (void **)&q->bufs[first];
-
-	if (tern_unlikely(tern_mempool_get_bulk(q->mp, bufs, run) < 0)) {
-		/* Pool empty: nothing is dropped, the NIC keeps what it has; retry next burst. */
-		count(&q->nombuf, n);
-		return;
-	}
-	if (run < n && tern_unlikely(tern_mempool_get_bulk(q->mp, (void **)q->bufs, n - run) < 0)) {
-		tern_mempool_put_bulk(q->mp, bufs, run);
-		count(&q->nombuf, n);
-		return;
-	}
-	for (uint16_t i = 0, idx = first; i < n; i++, idx = (uint16_t)((idx + 1) & q->mask))
-		rx_post(q, idx, q->bufs[idx]);
-	q->nb_hold = 0;
-	/* Release: the descriptors above before the doorbell; pairs with the NIC's fetch after RDT.
-	 */
-	tern_pci_wmb();
-	wr32(q->pci, q->rdt_reg, (uint16_t)((q->next - 1) & q->mask));
-}
-
-static uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
-{
-	struct ixgbe_rxq *q = queue;
-	struct tern_pkt *first = q->first, *last = q->last;
-	uint16_t next = q->next, nb_rx = 0, nb_done = 0;
-
-	/* A device gone writes no more descriptors: nothing to poll (see removal). */
-	if (tern_unlikely(port_removed(q->port)))
-		return 0;
-
-	while (nb_rx < n) {
-		volatile union ixgbe_adv_rx_desc *d = &q->ring[next];
-		uint32_t status = d->wb.status_error;
-		struct tern_pkt *seg;
-
-		if (!(status & IXGBE_RXD_STAT_DD))
-			break;
-		/* Acquire: DD seen, now the rest of the descriptor and the data; pairs with the
-		 * NIC's write-back. */
-		tern_pci_rmb();
-		seg = q->bufs[next];
-		/*
-		 * DD on a descriptor that holds no buffer of ours (past RDT) is a
-		 * device fault: leave it, as if not done, rather than follow it.
-		 */
-		if (tern_unlikely(seg == NULL))
-			break;
-		q->bufs[next] = NULL;
-		seg->data_len = d->wb.length;
-		next = (uint16_t)((next + 1) & q->mask);
-		nb_done++;
-
-		if (tern_unlikely(q->discard)) {
-			/* The rest of a frame already dropped: free up to its EOP. */
-			tern_pkt_free(seg);
-			q->discard = !(status & IXGBE_RXD_STAT_EOP);
-			continue;
-		}
-		/* 7.1.6.2: a frame larger than one buffer spans descriptors; EOP on the last. */
-		if (first == NULL) {
-			first = seg;
-			first->pkt_len = seg->data_len;
-			first->nb_segs = 1;
-			first->ol_flags = 0;
-			first->vlan_tci = 0;
-		} else {
-			last->next = seg;
-			first->pkt_len += seg->data_len;
-			first->nb_segs++;
-		}
-		last = seg;
-		/*
-		 * The NIC writes at most buf_size (SRRCTL) per descriptor and at
-		 * most MAXFRS per frame: a length past either, or a frame whose EOP
-		 * never comes, is a device fault. Drop the frame, never run past a
-		 * buffer or chain without end.
-		 */
-		if (tern_unlikely(seg->data_len > q->buf_size ||
-		                  first->pkt_len > IXGBE_MAX_FRAME)) {
-			count(&q->errors, 1);
-			tern_pkt_free(first);
-			first = NULL;
-			q->discard = !(status & IXGBE_RXD_STAT_EOP);
-			continue;
-		}
-		if (!(status & IXGBE_RXD_STAT_EOP))
-			continue;
-		if (tern_unlikely(status & IXGBE_RXDADV_ERR_RXE)) {
-			count(&q->errors, 1);
-			tern_pkt_free(first);
-			first = NULL;
-			continue;
-		}
-		/*
-		 * 7.1.2.8.1: the RSS hash, in the descriptor since RXCSUM.PCSD is
-		 * set; RSS type 0 says the NIC hashed nothing (not IP, RSS off).
-		 */
-		first->rss_hash = d->wb.rss_hash;
-		if (d->wb.pkt_info & IXGBE_RXDADV_RSSTYPE_MASK)
-			first->ol_flags = TERN_PKT_F_RX_RSS_HASH;
-		first->port = q->port_id;
-		pkts[nb_rx++] = first;
-		first = NULL;
-	}
-	q->next = next;
-	q->first = first;
-	q->last = last;
-	q->nb_hold = (uint16_t)(q->nb_hold + nb_done);
-	if (q->nb_hold >= IXGBE_RX_FREE_THRESH)
-		rx_refill(q);
-	if (tern_unlikely(--q->stats_poll == 0)) {
-		q->stats_poll = IXGBE_STATS_POLLS;
-		stats_maybe_fold(q->port);
-	}
-	return nb_rx;
-}
-
-/* ---- 7.2 transmit: the fast path --------------------------------------------- */
-
-/* Free what the NIC has sent: each RS descriptor whose DD is set ends a batch. */
-/* Out of line: it runs once per RS batch, and inlined it would crowd the burst's registers. */
-static __attribute__((noinline)) void tx_clean(struct ixgbe_txq *q)
-{
-	struct tern_pkt *done[2 * IXGBE_TX_RS_THRESH];
-	struct tern_pkt **bufs = q->bufs;
-	const uint16_t mask = q->mask;
-	uint16_t clean = q->clean, nb_free = q->nb_free;
-	unsigned nb = 0;
-
-	while (q->rs_head != q->rs_tail) {
-		uint16_t rs = q->rs_fifo[q->rs_head & q->rs_mask];
-
-		if (!(q->ring[rs].wb.status & IXGBE_ADVTXD_STAT_DD))
-			break;
-		/* Acquire: the NIC is done with these buffers; pairs with its DD write-back. */
-		tern_pci_rmb();
-		q->rs_head++;
-		/* Descriptors clean..rs: the packets end at the ones with a buffer set. */
-		nb_free = (uint16_t)(nb_free + ((rs - clean) & mask) + 1);
-		for (uint16_t i = clean;; i = (uint16_t)((i + 1) & mask)) {
-			if (bufs[i] != NULL) {
-				done[nb++] = bufs[i];
-				bufs[i] = NULL;
-				if (nb == TERN_DIM(done)) {
-					tern_pkt_free_bulk(done, nb);
-					nb = 0;
-				}
-			}
-			if (i == rs)
-				break;
-		}
-		clean = (uint16_t)((rs + 1) & mask);
-	}
-	q->clean = clean;
-	q->nb_free = nb_free;
-	tern_pkt_free_bulk(done, nb);
-}
-
-/* 7.2.3.3: more than 40 descriptors per packet is beyond the NIC: refused and freed. */
-static __attribute__((noinline, cold)) void tx_refuse(struct ixgbe_txq *q, struct tern_pkt *pkt)
-{
-	count(&q->errors, 1);
-	tern_pkt_free(pkt);
-}
-
-static uint16_t ixgbe_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
-{
-	struct ixgbe_txq *q = queue;
-	volatile union ixgbe_adv_tx_desc *ring = q->ring;
-	struct tern_pkt **bufs = q->bufs;
-	const uint16_t mask = q->mask;
-	uint16_t tail = q->tail, nb_free, since_rs, nb_tx;
-
-	/* Removed: nothing would ever be sent or cleaned; the caller keeps (frees) them all. */
-	if (tern_unlikely(port_removed(q->port)))
-		return 0;
-	if (q->nb_free < 2 * IXGBE_TX_RS_THRESH)
-		tx_clean(q);
-	/* In locals: the stores into the ring cannot then make the compiler reload them. */
-	nb_free = q->nb_free;
-	since_rs = q->since_rs;
-
-	for (nb_tx = 0; nb_tx < n; nb_tx++) {
-		struct tern_pkt *pkt = pkts[nb_tx];
-		uint16_t nb_segs = pkt->nb_segs;
-		uint32_t olinfo = pkt->pkt_len << IXGBE_ADVTXD_PAYLEN_SHIFT;
-		uint32_t last_cmd = IXGBE_ADVTXD_DCMD_EOP;
-		uint16_t eop = tail;
-
-		if (tern_unlikely(nb_segs > IXGBE_TX_MAX_SEGS)) {
-			tx_refuse(q, pkt);
-			continue;
-		}
-		if (nb_segs > nb_free)
-			break; /* the ring is full: the caller keeps the rest */
-		/* 7.2.3.2.4 RS: a DD write-back every RS_THRESH descriptors, at a packet's end. */
-		since_rs = (uint16_t)(since_rs + nb_segs);
-		if (since_rs >= IXGBE_TX_RS_THRESH)
-			last_cmd |= IXGBE_ADVTXD_DCMD_RS;
-		/* 7.2.3.2.4 advanced data descriptors, one per segment, EOP on the last. */
-		for (struct tern_pkt *seg = pkt; seg != NULL; seg = seg->next) {
-			volatile union ixgbe_adv_tx_desc *d = &ring[tail];
-			uint32_t cmd = IXGBE_ADVTXD_DTYP_DATA | IXGBE_ADVTXD_DCMD_DEXT |
-			               IXGBE_ADVTXD_DCMD_IFCS | seg->data_len;
-
-			d->read.buffer_addr = tern_pkt_data_iova(seg);
-			d->read.cmd_type_len = seg->next == NULL ? cmd | last_cmd : cmd;
-			d->read.olinfo_status = olinfo;
-			eop = tail;
-			tail = (uint16_t)((tail + 1) & mask);
-		}
-		bufs[eop] = pkt;
-		nb_free = (uint16_t)(nb_free - nb_segs);
-		if (last_cmd & IXGBE_ADVTXD_DCMD_RS) {
-			q->rs_fifo[q->rs_tail++ & q->rs_mask] = eop;
-			since_rs = 0;
-		}
-	}
-	q->nb_free = nb_free;
-	q->since_rs = since_rs;
-	if (tail != q->tail) {
-		q->tail = tail;
-		/* Release: descriptors and packet data before TDT; pairs with the NIC's fetch. */
-		tern_pci_wmb();
-		wr32(q->pci, q->tdt_reg, tail);
-	}
-	if (tern_unlikely(--q->stats_poll == 0)) {
-		q->stats_poll = IXGBE_STATS_POLLS;
-		stats_maybe_fold(q->port);
-	}
-	return nb_tx;
-}
-
-/* ---- probe ---------------------------------------------------------------------- */
-
-/* Microsoft's default Toeplitz key (also the one the RSS verification suite uses). */
-static const uint8_t ixgbe_default_rss_key[IXGBE_RSS_KEY_LEN] = {
-    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-    0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-    0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
-
-/* rss_key=<80 hex digits> (colons allowed between bytes). */
-static int parse_rss_key(const char *name, const char *args, uint8_t key[IXGBE_RSS_KEY_LEN])
-{
-	char buf[3 * IXGBE_RSS_KEY_LEN + 1];
-	unsigned n = 0;
-	int ret = tern_devargs_get(args, "rss_key", buf, sizeof(buf));
-
-	if (ret == -ENOENT)
-		return 0;
-	for (const char *s = buf; ret > 0 && *s != '\0' && n < IXGBE_RSS_KEY_LEN;) {
-		int hi, lo;
-
-		if (*s == ':')
-			s++;
-		hi = tern_hexval(s[0]);
-		lo = hi < 0 ? -1 : tern_hexval(s[1]);
-		if (lo < 0)
-			break;
-		key[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	if (ret < 0 || n != IXGBE_RSS_KEY_LEN) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: rss_key= must be %d bytes in hex (80 digits)", name,
-		         IXGBE_RSS_KEY_LEN);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int ixgbe_probe(struct tern_pci_dev *pci, const char *args, struct tern_port_dev **devp)
-{
-	static const char *const known[] = {"rss_key", NULL};
-	struct ixgbe_port *p;
-	void *bar0;
-	int ret;
-
-	ret = tern_devargs_check(IXGBE_LOG, args, known);
-	if (ret < 0)
-		return ret;
-	if (pci->bar[0].len < IXGBE_BAR0_LEN || pci->bar[0].io) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: BAR 0 is not the 82599's 128 KiB registers",
-		         pci->name);
-		return -ENODEV;
-	}
-	ret = tern_pci_map_bar(pci, 0, &bar0);
-	if (ret < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: cannot map BAR 0: %s", pci->name,
-		         tern_eal_last_error());
-		return ret;
-	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: out of memory", pci->name);
-		return -ENOMEM;
-	}
-	p->pci = pci;
-	memcpy(p->rss_key, ixgbe_default_rss_key, sizeof(p->rss_key));
-	ret = parse_rss_key(pci->name, args, p->rss_key);
-	if (ret < 0)
-		goto fail;
-	atomic_flag_clear(&p->stats_lock);
-	p->stats_period_tsc = tern_tsc_hz(); /* fold once a second (see statistics) */
-	p->max_frame = TERN_ETHER_MTU + TERN_ETHER_HDR_LEN + TERN_ETHER_CRC_LEN;
-
-	ret = ixgbe_reset_and_init(p);
-	if (ret < 0)
-		goto fail;
-	/* The NIC reads and writes our rings and buffers from now on. */
-	ret = tern_pci_bus_master(pci, true);
-	if (ret < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: cannot enable bus mastering", pci->name);
-		goto fail;
-	}
-	mac_read(pci, &p->dev.mac);
-	p->dev.ops = &ixgbe_ops;
-	p->dev.rx_burst = ixgbe_rx_burst;
-	p->dev.tx_burst = ixgbe_tx_burst;
-	p->dev.socket = pci->numa_node >= 0 ? pci->numa_node : TERN_SOCKET_ID_ANY;
-	*devp = &p->dev;
-	return 0;
-fail:
-	free(p);
-	return ret;
-}
 
 /* The 82599 family and the X540/X550-T that share its register model (Linux ixgbe_type.h). */
 static const struct tern_pci_id ixgbe_pci_ids[] = {

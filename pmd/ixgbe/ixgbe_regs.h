@@ -2,9 +2,11 @@
 /*
  * ixgbe_regs.h - the 82599 registers and descriptors the ixgbe PMD uses,
  * named as in the Intel 82599 10 GbE Controller Datasheet (section 8.2.3
- * for registers, 7.1.6 and 7.2.3 for descriptors). Only what ixgbe.c uses;
- * the device model under test/ixgbe_model/ includes this file too, so that
- * both sides agree on every offset and bit.
+ * for registers, 7.1.6 and 7.2.3 for descriptors). Only what the driver uses.
+ * The device model under test/ixgbe_model/ does not include this file: it
+ * takes its facts from its own table (82599_facts.txt, sourced from Linux's
+ * ixgbe_type.h), and the unit test ixgbe_regs_judge checks every definition
+ * here against that table.
  *
  * All registers are 32 bits in BAR 0, little endian.
  */

@@ -11,18 +11,15 @@
  * through the same inline fast path an application's own packets take. The
  * payload is whatever the buffer held before: nothing is written into it.
  *
- * Counters: each queue is polled by one thread at a time (the port API's
- * rule), so each counter has exactly one writer. A relaxed atomic load and
- * store of a uint64_t compiles to plain moves on x86-64 and aarch64 - no
- * lock prefix, no fence - yet a stats reader on another thread gets a whole
- * value and there is no data race (so ThreadSanitizer stays quiet). A
- * fetch_add would cost a locked instruction per burst for nothing.
+ * Counters: each queue embeds a struct tern_qstats that the port layer sums
+ * (tern_driver.h): the bursts add with tern_qstat_add, plain moves.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tern_driver.h"
+#include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
 #include "tern_mempool.h"
@@ -38,36 +35,20 @@
 
 /* One RX or TX queue, on its own cache line(s): only its poller writes it. */
 struct null_queue {
-	struct tern_mempool *mp; /* RX: where packets come from */
-	uint32_t size;           /* RX: bytes per packet */
-	uint16_t port_id;        /* RX: stamped into every packet */
-	_Atomic uint64_t packets;
-	_Atomic uint64_t bytes;
-	_Atomic uint64_t nombuf; /* RX: packets not handed out, the pool was empty */
+	struct tern_mempool *mp;  /* RX: where packets come from */
+	uint32_t size;            /* RX: bytes per packet */
+	uint16_t port_id;         /* RX: stamped into every packet */
+	struct tern_qstats stats; /* RX nombuf: packets not handed out, the pool was empty */
 } TERN_CACHE_ALIGNED;
 
 struct null_port {
 	struct tern_port_dev dev;
 	uint32_t size;
-	/* Counters of queues already released: port stats count since probe. */
-	struct tern_port_stats gone;
 };
 
 static inline struct null_port *null_port(struct tern_port_dev *dev)
 {
 	return tern_container_of(dev, struct null_port, dev);
-}
-
-/* Add n to a counter that only the calling poller writes (see the top). */
-static inline void null_count(_Atomic uint64_t *c, uint64_t n)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-	                      memory_order_relaxed);
-}
-
-static inline uint64_t null_read(_Atomic uint64_t *c)
-{
-	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
 /* ---- fast path ---------------------------------------------------------- */
@@ -84,7 +65,7 @@ static uint16_t null_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	 * fields in one loop, so that each header is written once, not twice.
 	 */
 	if (tern_unlikely(tern_mempool_get_bulk(q->mp, (void **)pkts, n) < 0)) {
-		null_count(&q->nombuf, n);
+		tern_qstat_add(&q->stats.nombuf, n);
 		return 0;
 	}
 	for (uint16_t i = 0; i < n; i++)
@@ -97,8 +78,8 @@ static uint16_t null_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		p->pkt_len = size;
 		p->port = port;
 	}
-	null_count(&q->packets, n);
-	null_count(&q->bytes, (uint64_t)n * size);
+	tern_qstat_add(&q->stats.packets, n);
+	tern_qstat_add(&q->stats.bytes, (uint64_t)n * size);
 	return n;
 }
 
@@ -113,8 +94,8 @@ static uint16_t null_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	for (uint16_t i = 0; i < n; i++)
 		bytes += pkts[i]->pkt_len;
 	tern_pkt_free_bulk(pkts, n);
-	null_count(&q->packets, n);
-	null_count(&q->bytes, bytes);
+	tern_qstat_add(&q->stats.packets, n);
+	tern_qstat_add(&q->stats.bytes, bytes);
 	return n;
 }
 
@@ -153,80 +134,57 @@ static struct null_queue *queue_alloc(void)
 	return q;
 }
 
-/* Record the buffer length of one object: every buffer of a pool has the same. */
-static void buf_len_cb(struct tern_mempool *mp, void *opaque, void *obj, unsigned idx)
-{
-	(void)mp;
-	if (idx == 0)
-		*(uint16_t *)opaque = ((struct tern_pkt *)obj)->buf_len;
-}
-
 static int null_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                               int socket, struct tern_mempool *mp, void **queue)
+                               int socket, struct tern_mempool *mp, void **queue,
+                               struct tern_qstats **stats)
 {
 	struct null_port *np = null_port(dev);
 	struct null_queue *q;
-	uint16_t buf_len = 0;
-	uint32_t room;
+	/* The data room is what follows the default headroom (tern_pkt_reset_fields). */
+	uint32_t room = tern_pktpool_data_room(mp);
 
 	(void)nb_desc;
 	(void)socket;
-	/* The data room is what follows the default headroom (tern_pkt_reset_fields). */
-	tern_mempool_obj_iter(mp, buf_len_cb, &buf_len);
-	room = buf_len - TERN_MIN((uint16_t)TERN_PKT_HEADROOM, buf_len);
 	if (np->size > room) {
-		tern_log(TERN_LOG_ERR, NULL_LOG,
-		         "%s: RX queue %u: size=%u does not fit the %u-byte data room of pool %s: "
-		         "use a larger buf_size or a smaller size=",
-		         dev->name, qid, np->size, room, tern_mempool_name(mp));
-		return -EINVAL;
+		return tern_error(
+		    EINVAL, NULL_LOG,
+		    "%s: RX queue %u: size=%u does not fit the %u-byte data room of pool %s: "
+		    "use a larger buf_size or a smaller size=",
+		    dev->name, qid, np->size, room, tern_mempool_name(mp));
 	}
 	q = queue_alloc();
 	if (q == NULL) {
-		tern_log(TERN_LOG_ERR, NULL_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
-		return -ENOMEM;
+		return tern_error(ENOMEM, NULL_LOG, "%s: RX queue %u: out of memory", dev->name,
+		                  qid);
 	}
 	q->mp = mp;
 	q->size = np->size;
 	q->port_id = dev->port_id;
 	*queue = q;
+	*stats = &q->stats;
 	return 0;
 }
 
 static int null_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                               int socket, void **queue)
+                               int socket, void **queue, struct tern_qstats **stats)
 {
 	struct null_queue *q = queue_alloc();
 
 	(void)nb_desc;
 	(void)socket;
 	if (q == NULL) {
-		tern_log(TERN_LOG_ERR, NULL_LOG, "%s: TX queue %u: out of memory", dev->name, qid);
-		return -ENOMEM;
+		return tern_error(ENOMEM, NULL_LOG, "%s: TX queue %u: out of memory", dev->name,
+		                  qid);
 	}
 	*queue = q;
+	*stats = &q->stats;
 	return 0;
 }
 
-static void null_rx_queue_release(struct tern_port_dev *dev, void *queue)
+static void null_queue_release(struct tern_port_dev *dev, void *queue)
 {
-	struct null_port *np = null_port(dev);
-	struct null_queue *q = queue;
-
-	np->gone.ipackets += null_read(&q->packets);
-	np->gone.ibytes += null_read(&q->bytes);
-	np->gone.rx_nombuf += null_read(&q->nombuf);
-	free(q);
-}
-
-static void null_tx_queue_release(struct tern_port_dev *dev, void *queue)
-{
-	struct null_port *np = null_port(dev);
-	struct null_queue *q = queue;
-
-	np->gone.opackets += null_read(&q->packets);
-	np->gone.obytes += null_read(&q->bytes);
-	free(q);
+	(void)dev;
+	free(queue);
 }
 
 static int null_start(struct tern_port_dev *dev)
@@ -267,57 +225,19 @@ static int null_link_get(struct tern_port_dev *dev, struct tern_link *link)
 	return 0;
 }
 
-static int null_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stats)
-{
-	struct null_port *np = null_port(dev);
-
-	*stats = np->gone;
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		struct null_queue *q = dev->rxq[i];
-
-		if (q == NULL)
-			continue;
-		stats->ipackets += null_read(&q->packets);
-		stats->ibytes += null_read(&q->bytes);
-		stats->rx_nombuf += null_read(&q->nombuf);
-	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
-		struct null_queue *q = dev->txq[i];
-
-		if (q == NULL)
-			continue;
-		stats->opackets += null_read(&q->packets);
-		stats->obytes += null_read(&q->bytes);
-	}
-	return 0;
-}
-
-static int null_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qid,
-                                struct tern_queue_stats *stats)
-{
-	struct null_queue *q = rx ? dev->rxq[qid] : dev->txq[qid];
-
-	stats->packets = null_read(&q->packets);
-	stats->bytes = null_read(&q->bytes);
-	stats->nombuf = null_read(&q->nombuf);
-	return 0;
-}
-
 static const struct tern_port_ops null_ops = {
     .configure = null_configure,
     .info_get = null_info_get,
     .rx_queue_setup = null_rx_queue_setup,
     .tx_queue_setup = null_tx_queue_setup,
-    .rx_queue_release = null_rx_queue_release,
-    .tx_queue_release = null_tx_queue_release,
+    .rx_queue_release = null_queue_release,
+    .tx_queue_release = null_queue_release,
     .start = null_start,
     .stop = null_stop,
     .close = null_close,
     .mac_set = null_mac_set,
     .promisc_set = null_promisc_set,
     .link_get = null_link_get,
-    .stats_get = null_stats_get,
-    .queue_stats_get = null_queue_stats_get,
 };
 
 /* FNV-1a: a stable number from the port name, so each null port gets its own MAC. */
@@ -348,8 +268,7 @@ static int null_probe(const char *name, const char *args, struct tern_port_dev *
 	}
 	np = calloc(1, sizeof(*np));
 	if (np == NULL) {
-		tern_log(TERN_LOG_ERR, NULL_LOG, "%s: out of memory", name);
-		return -ENOMEM;
+		return tern_error(ENOMEM, NULL_LOG, "%s: out of memory", name);
 	}
 	np->size = size;
 	np->dev.ops = &null_ops;

@@ -366,12 +366,12 @@ static int ctrl_cmd(struct virtio_port *vp, uint8_t cls, uint8_t cmd, const void
 
 static void virtio_release_all(struct virtio_port *vp)
 {
-	for (uint16_t i = 0; i < vp->dev.nb_rxq; i++)
-		if (vp->dev.rxq[i] != NULL)
-			virtqueue_release_pkts(vp->dev.rxq[i]);
-	for (uint16_t i = 0; i < vp->dev.nb_txq; i++)
-		if (vp->dev.txq[i] != NULL)
-			virtqueue_release_pkts(vp->dev.txq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(&vp->dev); i++)
+		if (tern_port_dev_rxq(&vp->dev, i) != NULL)
+			virtqueue_release_pkts(tern_port_dev_rxq(&vp->dev, i));
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(&vp->dev); i++)
+		if (tern_port_dev_txq(&vp->dev, i) != NULL)
+			virtqueue_release_pkts(tern_port_dev_txq(&vp->dev, i));
 }
 
 /*
@@ -445,13 +445,13 @@ static int virtio_start(struct tern_port_dev *dev)
 		}
 	}
 	/* Step 7: virtqueues (4.1.5.1.3), RX rings filled before the device goes live. */
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		ret = virtio_setup_queue(hw, dev->rxq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
+		ret = virtio_setup_queue(hw, tern_port_dev_rxq(dev, i));
 		if (ret < 0)
 			return virtio_fail(vp, ret);
 	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
-		ret = virtio_setup_queue(hw, dev->txq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++) {
+		ret = virtio_setup_queue(hw, tern_port_dev_txq(dev, i));
 		if (ret < 0)
 			return virtio_fail(vp, ret);
 	}
@@ -460,8 +460,8 @@ static int virtio_start(struct tern_port_dev *dev)
 		if (ret < 0)
 			return virtio_fail(vp, ret);
 	}
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		struct virtqueue *vq = dev->rxq[i];
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
+		struct virtqueue *vq = tern_port_dev_rxq(dev, i);
 
 		rx_refill(vq, false);
 		if (vq->nb_free == vq->size) {
@@ -472,11 +472,11 @@ static int virtio_start(struct tern_port_dev *dev)
 	}
 	/* Step 8: DRIVER_OK; then tell every RX queue it has buffers. */
 	hw->ops->set_status(hw, status | VIRTIO_CONFIG_S_DRIVER_OK);
-	for (uint16_t i = 0; i < dev->nb_rxq; i++)
-		virtqueue_kick(dev->rxq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++)
+		virtqueue_kick(tern_port_dev_rxq(dev, i));
 	/* 5.1.6.5.5: with MQ the device starts with one pair; ask for ours. */
 	if (virtio_has(hw, VIRTIO_NET_F_MQ)) {
-		uint16_t pairs = TERN_MAX(dev->nb_rxq, dev->nb_txq);
+		uint16_t pairs = TERN_MAX(tern_port_dev_nb_rxq(dev), tern_port_dev_nb_txq(dev));
 
 		ret = ctrl_cmd(vp, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs,
 		               sizeof(pairs));
@@ -590,8 +590,10 @@ static void buf_len_cb(struct tern_mempool *mp, void *opaque, void *obj, unsigne
 }
 
 static int virtio_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                                 int socket, struct tern_mempool *mp, void **queue)
+                                 int socket, struct tern_mempool *mp, void **queue,
+                                 struct tern_qstats **stats)
 {
+	(void)stats; /* counters of its own until it moves to the SDK */
 	struct virtio_port *vp = virtio_port(dev);
 	struct virtio_hw *hw = &vp->hw;
 	bool mrg = virtio_has(hw, VIRTIO_NET_F_MRG_RXBUF);
@@ -625,8 +627,9 @@ static int virtio_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16
 }
 
 static int virtio_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                                 int socket, void **queue)
+                                 int socket, void **queue, struct tern_qstats **stats)
 {
+	(void)stats; /* counters of its own until it moves to the SDK */
 	struct virtio_port *vp = virtio_port(dev);
 	struct virtio_hw *hw = &vp->hw;
 	struct virtqueue *vq;
@@ -711,8 +714,8 @@ static int virtio_link_get(struct tern_port_dev *dev, struct tern_link *link)
 static int virtio_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stats)
 {
 	*stats = virtio_port(dev)->gone;
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		struct virtqueue *vq = dev->rxq[i];
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
+		struct virtqueue *vq = tern_port_dev_rxq(dev, i);
 
 		if (vq == NULL)
 			continue;
@@ -721,8 +724,8 @@ static int virtio_stats_get(struct tern_port_dev *dev, struct tern_port_stats *s
 		stats->ierrors += counter(&vq->errors);
 		stats->rx_nombuf += counter(&vq->nombuf);
 	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
-		struct virtqueue *vq = dev->txq[i];
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++) {
+		struct virtqueue *vq = tern_port_dev_txq(dev, i);
 
 		if (vq == NULL)
 			continue;
@@ -736,7 +739,7 @@ static int virtio_stats_get(struct tern_port_dev *dev, struct tern_port_stats *s
 static int virtio_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qid,
                                   struct tern_queue_stats *stats)
 {
-	struct virtqueue *vq = rx ? dev->rxq[qid] : dev->txq[qid];
+	struct virtqueue *vq = rx ? tern_port_dev_rxq(dev, qid) : tern_port_dev_txq(dev, qid);
 
 	stats->packets = counter(&vq->packets);
 	stats->bytes = counter(&vq->bytes);

@@ -393,6 +393,89 @@ Test(classify, udp_malformed)
 	drop(build_udp(f, 7, 7, payload, 10), ECHO_R_UDP_BAD_SPORT);
 }
 
+/* RFC 862/864 loops: no echo to a small service's port, whatever the payload. */
+Test(classify, udp_from_small_service_ports_is_never_echoed)
+{
+	static const uint16_t bad[] = {0, 7, 9, 13, 17, 19, 37};
+	static const uint16_t fine[] = {1, 6, 8, 10, 18, 20, 36, 38, 53, 1024, 40000, 65535};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		drop(build_udp(f, bad[i], 7, payload, 10), ECHO_R_UDP_BAD_SPORT);
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+		expect(build_udp(f, fine[i], 7, payload, 10), ECHO_V_UDP_ECHO, ECHO_R_NONE);
+}
+
+/* ---- RFC 5227: probes, announcements, conflicts -------------------------- */
+
+Test(classify, arp_probe_for_us_is_answered)
+{
+	size_t n = build_arp(f, 1, us_ip);
+	struct echo_class c;
+
+	memset(f + 14 + 14, 0, 4); /* sender IP 0.0.0.0: a probe (RFC 5227 2.1.1) */
+	expect(n, ECHO_V_ARP_REPLY, ECHO_R_NONE);
+	c = classify_exact(f, n);
+	echo_reply_arp(f, &c, &host);
+	cr_expect_eq(memcmp(f, peer_mac, 6), 0, "unicast to the prober");
+	cr_expect_eq(memcmp(f + 14 + 8, us_mac, 6), 0, "our MAC as the sender");
+	cr_expect_eq(memcmp(f + 14 + 14, us_ip, 4), 0, "our address as the sender");
+	cr_expect_eq(memcmp(f + 14 + 24, "\0\0\0\0", 4), 0, "target IP 0.0.0.0, as in the probe");
+}
+
+Test(classify, arp_probe_for_another_address_is_ignored)
+{
+	static const uint8_t other[4] = {10, 1, 2, 3};
+	size_t n = build_arp(f, 1, other);
+
+	memset(f + 14 + 14, 0, 4);
+	expect(n, ECHO_V_IGNORE, ECHO_R_NOT_FOR_US);
+}
+
+Test(classify, another_mac_claiming_our_address_is_a_conflict)
+{
+	static const uint8_t other[4] = {10, 1, 2, 3};
+	struct echo_class c;
+	size_t n;
+
+	/* A gratuitous request (announcement), a gratuitous reply, a request for another. */
+	for (uint16_t op = 1; op <= 2; op++) {
+		n = build_arp(f, op, us_ip);
+		memcpy(f + 14 + 14, us_ip, 4);
+		expect(n, ECHO_V_IGNORE, ECHO_R_ARP_CONFLICT);
+	}
+	n = build_arp(f, 1, other);
+	memcpy(f + 14 + 14, us_ip, 4);
+	expect(n, ECHO_V_IGNORE, ECHO_R_ARP_CONFLICT);
+	/* Defending: our announcement, broadcast, sender and target IP ours (RFC 5227 2.3). */
+	c = classify_exact(f, n);
+	echo_announce_arp(f, &c, &host);
+	cr_expect_eq(memcmp(f, "\xff\xff\xff\xff\xff\xff", 6), 0);
+	cr_expect_eq(memcmp(f + 6, us_mac, 6), 0);
+	cr_expect_eq(f[14 + 7], 1, "a request");
+	cr_expect_eq(memcmp(f + 14 + 8, us_mac, 6), 0);
+	cr_expect_eq(memcmp(f + 14 + 14, us_ip, 4), 0);
+	cr_expect_eq(memcmp(f + 14 + 18, "\0\0\0\0\0\0", 6), 0);
+	cr_expect_eq(memcmp(f + 14 + 24, us_ip, 4), 0);
+	/* Our own MAC with our address: our own frame looped back, not a conflict. */
+	n = build_arp(f, 1, us_ip);
+	memcpy(f + 14 + 8, us_mac, 6);
+	memcpy(f + 14 + 14, us_ip, 4);
+	expect(n, ECHO_V_IGNORE, ECHO_R_NOT_FOR_US);
+}
+
+Test(classify, gratuitous_arp_of_a_neighbour_goes_to_the_stack)
+{
+	size_t n = build_arp(f, 1, peer_ip); /* sender IP = target IP = the peer's */
+
+	expect(n, ECHO_V_STACK, ECHO_R_NONE);
+	n = build_arp(f, 2, peer_ip);
+	expect(n, ECHO_V_STACK, ECHO_R_NONE);
+	/* From a sender nobody can be answered at: still refused. */
+	n = build_arp(f, 1, (const uint8_t[4]){255, 255, 255, 255});
+	memset(f + 14 + 14, 0xff, 4);
+	expect(n, ECHO_V_IGNORE, ECHO_R_NOT_FOR_US);
+}
+
 Test(classify, tcp_malformed)
 {
 	uint8_t l4[20] = {0};

@@ -32,6 +32,17 @@ bad = [
     (["--ip", "10.0.0.2/24", "--bogus"], "unknown option '--bogus'"),
     (["--ip", "10.0.0.2/24", "stray"], "unexpected argument 'stray'"),
     (["--ip"], "option '--ip' needs a value"),
+    (["--ip", "10.0.0.2/24", "--tcp-max-conns", "0"], "--tcp-max-conns '0': not a number of connections: give 1 to 65535"),
+    (["--ip", "10.0.0.2/24", "--tcp-max-half-open", "x"], "--tcp-max-half-open 'x'"),
+    (["--ip", "10.0.0.2/24", "--tcp-max-per-source", "70000"], "--tcp-max-per-source '70000'"),
+    (["--ip", "10.0.0.2/24", "--tcp-conn-bytes", "100"], "--tcp-conn-bytes '100': not a number of bytes: give 2920 to 65535"),
+    (["--ip", "10.0.0.2/24", "--stack-mem-mb", "0"], "--stack-mem-mb '0'"),
+    (["--ip", "10.0.0.2/24", "--arp-rate", "-1"], "--arp-rate '-1'"),
+    (["--ip", "10.0.0.2/24", "--udp-rate", "1e6"], "--udp-rate '1e6'"),
+    # The connection bounds must fit the memory ceiling: 256 x 86016 bytes + 64 x 4 KiB.
+    (["--ip", "10.0.0.2/24", "--stack-mem-mb", "8"],
+     "--tcp-max-conns 256 of --tcp-conn-bytes 32768 and --tcp-max-half-open 64 may take 22 MiB, "
+     "over --stack-mem-mb 8: raise --stack-mem-mb to 22 or lower the others"),
 ]
 for args, want in bad:
     p = run(EAL + ["--"] + args)

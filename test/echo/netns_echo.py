@@ -10,8 +10,8 @@
 # "netns_echo.py client ...". Every case ends tern-echo with SIGINT and
 # checks its exit status, "buffers: N/N returned" and the --json counters.
 #
-# CASE: ping arping udp tcp tcp20 malformed tshark   (exit 77: skipped, not root)
-import hashlib, json, os, random, re, signal, socket, subprocess, sys, tempfile, threading, time
+# CASE: ping arping udp tcp tcp20 malformed tshark flood arp5227   (exit 77: skipped, not root)
+import hashlib, json, os, random, re, signal, socket, struct, subprocess, sys, tempfile, threading, time
 
 PY = "/usr/bin/python3"  # Debian's, which has python3-scapy
 HERE = os.path.abspath(__file__)
@@ -140,6 +140,200 @@ def client_malformed(iface, dst_mac, src_ip, dst_ip, repeat):
         print("sent %d x %s (%d bytes)" % (repeat, reason, len(frame)))
 
 
+# ---- the flood (case "flood") ----------------------------------------------------
+
+def _csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def syn_frame(dst_mac, src_mac, src_ip, dst_ip, sport, seq):
+    """A TCP SYN to port 7 (RFC 793), built by hand: fast enough for thousands."""
+    sip, dip = socket.inet_aton(src_ip), socket.inet_aton(dst_ip)
+    tcp = struct.pack("!HHIIBBHHH", sport, 7, seq, 0, 5 << 4, 0x02, 65535, 0, 0)
+    c = _csum(sip + dip + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)
+    tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), seq & 0xFFFF, 0, 64, 6, 0, sip, dip)
+    ip = ip[:10] + struct.pack("!H", _csum(ip)) + ip[12:]
+    return bytes.fromhex(dst_mac.replace(":", "")) + src_mac + b"\x08\x00" + ip + tcp
+
+
+def client_flood(iface, dst_mac, net, sip, nidle, nsyn, seconds):
+    """From ns C: nidle connections from NET.1 that each send 64 KiB and never read;
+    nsyn SYNs from 150 sources NET.100-249 with MACs nobody has (they never answer);
+    a chargen-style responder on UDP port 19 and an echo responder on port 4000, each
+    kicked once towards tern-echo's port 7. Holds it all for `seconds`, then reports."""
+    import errno, select
+    cip = net + ".1"
+    idle, connected, sent = [], 0, 0
+    for i in range(nidle):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 17)
+        s.setblocking(False)
+        s.bind((cip, 0))
+        s.connect_ex((sip, 7))
+        idle.append(s)
+        if i % 8 == 7:
+            time.sleep(0.02)  # clients arriving, not one burst of SYNs
+    # The two UDP responders, and one kick each (from their own port).
+    stop = threading.Event()
+    got = {19: 0, 4000: 0}
+
+    def responder(port, reply):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind((cip, port))
+        u.settimeout(0.2)
+        u.sendto(b"kick from port %d" % port, (sip, 7))
+        while not stop.is_set():
+            try:
+                data, peer = u.recvfrom(2048)
+            except socket.timeout:
+                continue
+            got[port] += 1
+            u.sendto(reply(data), peer)
+        u.close()
+    rs = [threading.Thread(target=responder, args=(19, lambda d: bytes(range(32, 106)))),
+          threading.Thread(target=responder, args=(4000, lambda d: d))]
+    for t in rs:
+        t.start()
+    # The SYN flood, at a few thousand per second.
+    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    raw.bind((iface, 0))
+    rnd = random.Random(1)
+    frames = [syn_frame(dst_mac, bytes([2, 0xee, 0, 0, i // 256, i % 256]), "%s.%d" % (net, 100 + i % 150),
+                        sip, 1024 + rnd.randrange(60000), rnd.randrange(1 << 32)) for i in range(nsyn)]
+    t0 = time.time()
+    for i, fr in enumerate(frames):
+        for attempt in range(200):
+            try:
+                raw.send(fr)
+                break
+            except OSError as e:
+                if e.errno != errno.ENOBUFS:
+                    raise
+                time.sleep(0.002)
+        if i % 64 == 63:
+            time.sleep(0.02)
+    syn_s = time.time() - t0
+    # Fill every idle connection that was accepted: 64 KiB each, never read.
+    deadline = time.time() + seconds
+    pending = {s: 64 << 10 for s in idle}
+    while time.time() < deadline:
+        _, w, _ = select.select([], [s for s in pending if pending[s] > 0], [], 0.2)
+        for s in w:
+            try:
+                n = s.send(b"x" * min(pending[s], 16384))
+                pending[s] -= n
+                sent += n
+            except OSError:
+                pending[s] = 0
+    for s in idle:
+        try:
+            s.getpeername()
+            connected += 1
+        except OSError:
+            pass
+    loop_then = got[4000]
+    time.sleep(1.0)
+    stop.set()
+    for t in rs:
+        t.join()
+    print("flood: %d of %d idle connections up, %d bytes sent into them; %d SYNs in %.1f s; "
+          "chargen responder got %d, echo responder got %d (%d a second ago)"
+          % (connected, nidle, sent, nsyn, syn_s, got[19], got[4000], loop_then))
+    for s in idle:
+        s.close()
+
+
+def arp_frame(dst_mac, src_mac, op, sha, spa, tha, tpa):
+    """An Ethernet/IPv4 ARP frame (RFC 826), addresses as bytes."""
+    return (dst_mac + src_mac + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) +
+            sha + socket.inet_aton(spa) + tha + socket.inet_aton(tpa))
+
+
+def client_arp5227(iface, sip):
+    """RFC 5227 against tern-echo: a probe for its address is answered (to the prober,
+    target IP 0.0.0.0); another MAC claiming its address gets one broadcast
+    announcement back, and a second claim right after gets none (DEFEND_INTERVAL)."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+    s.bind((iface, 0))
+    me = s.getsockname()[4]
+    bcast, zero = b"\xff" * 6, b"\0" * 6
+
+    def wait_arp(pred, secs):
+        end = time.time() + secs
+        while time.time() < end:
+            s.settimeout(max(0.01, end - time.time()))
+            try:
+                fr = s.recv(2048)
+            except socket.timeout:
+                break
+            if len(fr) >= 42 and fr[12:14] == b"\x08\x06" and pred(fr):
+                return fr
+        return None
+    s.send(arp_frame(bcast, me, 1, me, "0.0.0.0", zero, sip))
+    r = wait_arp(lambda f: struct.unpack("!H", f[20:22])[0] == 2 and f[28:32] == socket.inet_aton(sip), 3)
+    if r is None:
+        sys.exit("no answer to an ARP probe for %s" % sip)
+    if r[0:6] != me or r[32:38] != me or r[38:42] != b"\0\0\0\0":
+        sys.exit("the probe's answer is not to the prober with target IP 0.0.0.0: %s" % r[:42].hex())
+    print("probe answered by %s" % r[22:28].hex(":"))
+    thief = b"\x02\xaa\xbb\xcc\xdd\xee"
+
+    def announcement(f):
+        return (f[0:6] == bcast and struct.unpack("!H", f[20:22])[0] == 1 and f[22:28] != thief
+                and f[28:32] == socket.inet_aton(sip) and f[38:42] == socket.inet_aton(sip))
+    s.send(arp_frame(bcast, thief, 1, thief, sip, zero, sip))
+    if wait_arp(announcement, 3) is None:
+        sys.exit("no announcement defending %s after a conflicting ARP" % sip)
+    print("conflict defended with a broadcast announcement")
+    s.send(arp_frame(bcast, thief, 2, thief, sip, zero, sip))
+    if wait_arp(announcement, 1.0) is not None:
+        sys.exit("a second announcement within the defend interval")
+    print("a second conflict within 10 s: not defended again")
+
+
+def client_real(host, src):
+    """The real client, from its own address: UDP echo, then 1 MiB of TCP echo."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    s.settimeout(2)
+    for size in (1, 100, 1472):
+        data = os.urandom(size)
+        for attempt in range(3):
+            s.sendto(data, (host, 7))
+            try:
+                got, peer = s.recvfrom(4096)
+                break
+            except socket.timeout:
+                continue
+        else:
+            sys.exit("udp %d bytes: no answer during the flood" % size)
+        if got != data:
+            sys.exit("udp %d bytes: wrong answer" % size)
+    data = os.urandom(1 << 20)
+    c = socket.create_connection((host, 7), timeout=20, source_address=(src, 0))
+    c.settimeout(30)
+    t = threading.Thread(target=lambda: (c.sendall(data), c.shutdown(socket.SHUT_WR)))
+    t.start()
+    h, n = hashlib.sha256(), 0
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        h.update(b)
+        n += len(b)
+    t.join()
+    c.close()
+    if n != len(data) or h.hexdigest() != hashlib.sha256(data).hexdigest():
+        sys.exit("tcp: %d of %d bytes echoed back, or not the same" % (n, len(data)))
+    print("real client: udp 1, 100, 1472 bytes and 1 MiB of TCP echoed during the flood")
+
+
 # ---- the harness ---------------------------------------------------------------
 
 class Netns:
@@ -149,7 +343,8 @@ class Netns:
         self.nsc, self.nss = "tern-ec-%d" % pid, "tern-es-%d" % pid
         self.vc, self.vs = "ec%d" % pid, "es%d" % pid
         net = "10.%d.%d" % (pid % 200 + 20, pid // 200 % 250)
-        self.cip, self.sip = net + ".1", net + ".2"
+        self.net = net
+        self.cip, self.sip, self.rip = net + ".1", net + ".2", net + ".3"
         self.tmp = tempfile.mkdtemp(prefix="tern-echo-")
         self.json = os.path.join(self.tmp, "echo.json")
         self.proc = None
@@ -179,11 +374,11 @@ class Netns:
         self.sh("ip", "-n", self.nsc, "link", "set", self.vc, "up")
         self.sh("ip", "-n", self.nss, "link", "set", self.vs, "up")
 
-    def start(self):
+    def start(self, *app_args):
         cpu = os.environ.get("TERN_ECHO_LCORE", "1" if os.cpu_count() > 1 else "0")
         cmd = ["ip", "netns", "exec", self.nss, self.exe, "--no-huge", "-l", cpu,
                "--vdev", "af_packet0,iface=" + self.vs, "--",
-               "--ip", self.sip + "/24", "--json", self.json]
+               "--ip", self.sip + "/24", "--json", self.json] + list(app_args)
         self.out = open(os.path.join(self.tmp, "stdout"), "w+")
         self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 20
@@ -341,8 +536,92 @@ def case_tshark(n):
     print("ok: tshark finds no bad checksum")
 
 
+def case_arp5227(n):
+    n.client("arp5227", n.vc, n.sip)
+    assert n.ping(3, "0.2") == 3, "no echo after the conflict"
+    res = n.stop()
+    assert res["arp_probes"] == 1 and res["arp_defended"] == 1, res
+    assert res["ignored"]["arp_conflict"] == 2, res["ignored"]
+    print("ok: ARP probe answered, conflict defended once, both counted")
+
+
+def rss_kb(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
+FLOOD_MEM_MB = 16
+
+
+def case_flood(n):
+    """Issue 12 items 4-6 at once: 384 idle connections that send 64 KiB and never
+    read, 3000 SYNs from 150 sources that never answer ARP, a chargen-style UDP
+    responder and an echo responder. tern-echo's memory stays under --stack-mem-mb,
+    its counters name each refusal, and a real client (its own address) still gets
+    ping, UDP and 1 MiB of TCP echoed during the flood."""
+    assert n.ping(3, "0.2") == 3, "no echo before the flood"
+    base = rss_kb(n.proc.pid)
+    n.sh("ip", "-n", n.nsc, "addr", "add", n.rip + "/24", "dev", n.vc)
+    flood = subprocess.Popen(["ip", "netns", "exec", n.nsc, PY, HERE, "client", "flood", n.vc, n.mac,
+                              n.net, n.sip, "384", "3000", "6"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    peak, samples = base, []
+    sampler_stop = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not sampler_stop.is_set():
+            r = rss_kb(n.proc.pid)
+            samples.append(r)
+            peak = max(peak, r)
+            time.sleep(0.1)
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        time.sleep(2.0)  # the flood is on: connections filling, SYNs arriving
+        p = n.in_c("ping", "-c", "20", "-i", "0.05", "-W", "2", "-I", n.rip, n.sip, check=False,
+                   capture_output=True, text=True, timeout=60)
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
+        pings = int(m.group(2)) if m else 0
+        n.client("real", n.sip, n.rip)
+        fout, _ = flood.communicate(timeout=60)
+    finally:
+        sampler_stop.set()
+        sampler.join()
+        if flood.poll() is None:
+            flood.kill()
+            flood.wait()
+    sys.stdout.write(fout)
+    after = rss_kb(n.proc.pid)
+    res = n.stop()
+    grow = (peak - base) / 1024.0
+    print("flood: RSS %d kB before, peak %d kB (+%.1f MiB), %d kB at the end; stack_mem_peak %.1f MiB; "
+          "ping %d/20" % (base, peak, grow, after, res["stack_mem_peak"] / 1048576.0, pings))
+    print("flood counters:", {k: res[k] for k in ("tcp_connections", "tcp_refused", "tcp_source_refused",
+                                                   "tcp_syn_dropped", "tcp_mem_refused", "tcp_mem_aborted",
+                                                   "arp_limited", "udp_limited")},
+          "udp_bad_sport", res["dropped"]["udp_bad_sport"], "arp out", res["out"]["arp"])
+    fm = re.search(r"chargen responder got (\d+), echo responder got (\d+) \((\d+) a second ago\)", fout)
+    assert fm, fout
+    assert pings >= 18, "ping during the flood: %d of 20" % pings
+    assert grow < FLOOD_MEM_MB, "RSS grew by %.1f MiB, over --stack-mem-mb %d" % (grow, FLOOD_MEM_MB)
+    assert res["stack_mem_peak"] < FLOOD_MEM_MB << 20, res["stack_mem_peak"]
+    assert res["tcp_source_refused"] > 0, "idle connections beyond --tcp-max-per-source not counted"
+    assert res["tcp_syn_dropped"] > 0, "half-open connections beyond --tcp-max-half-open not counted"
+    assert 0 < res["tcp_connections"] <= 32 + 1, res["tcp_connections"]
+    assert res["dropped"]["udp_bad_sport"] >= 1, "the kick from port 19 was not refused"
+    assert int(fm.group(1)) == 0, "tern-echo answered the chargen port %s times" % fm.group(1)
+    assert res["udp_limited"] >= 1, "the echo loop with port 4000 was not cut by --udp-rate"
+    assert fm.group(2) == fm.group(3), "the UDP loop with port 4000 still runs"
+    assert res["out"]["arp"] < 50, "%d ARP frames sent for 3000 SYNs" % res["out"]["arp"]
+    print("ok: flood: memory under the ceiling, every refusal counted, the real client served")
+
+
 CASES = {"ping": case_ping, "arping": case_arping, "udp": case_udp, "tcp": case_tcp,
-         "tcp20": case_tcp20, "malformed": case_malformed, "tshark": case_tshark}
+         "tcp20": case_tcp20, "malformed": case_malformed, "tshark": case_tshark,
+         "flood": case_flood, "arp5227": case_arp5227}
 
 
 def main():
@@ -352,6 +631,13 @@ def main():
             client_udp(sys.argv[3])
         elif kind == "tcp":
             client_tcp(sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        elif kind == "flood":
+            client_flood(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], int(sys.argv[7]),
+                         int(sys.argv[8]), float(sys.argv[9]))
+        elif kind == "arp5227":
+            client_arp5227(sys.argv[3], sys.argv[4])
+        elif kind == "real":
+            client_real(sys.argv[3], sys.argv[4])
         elif kind == "malformed":
             client_malformed(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], int(sys.argv[7]))
         return 0
@@ -366,7 +652,11 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     try:
         n.setup(mtu=1600 if case == "malformed" else None)
-        n.start()
+        if case == "flood":
+            n.start("--tcp-max-conns", "64", "--tcp-max-per-source", "32", "--tcp-max-half-open", "16",
+                    "--stack-mem-mb", str(FLOOD_MEM_MB), "--udp-rate", "50")
+        else:
+            n.start()
         CASES[case](n)
     finally:
         n.cleanup()

@@ -36,7 +36,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ixgbe_regs.h"
+#include "ixm_regs.h" /* the model's own facts (82599_facts.txt), not the driver's header */
 #include "tern_pci.h"
 #include "pci_test.h"
 

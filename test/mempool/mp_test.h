@@ -52,8 +52,8 @@ static inline void mp_check_(bool ok, const char *what, const char *file, int li
 /*
  * Start the EAL on `cores` ("" = the current CPU). The default IOVA mode
  * goes through the shared helper (hugepages when enough are free, else
- * --no-huge); an explicit mode (PA) uses locked 4 KiB pages, where the
- * page-boundary rules bite hardest.
+ * --no-huge); an explicit mode (PA) uses hugepages (--no-huge with PA is
+ * refused: 4 KiB pages move).
  */
 static inline void mp_eal_up(const char *cores, enum tern_iova_mode iova)
 {
@@ -65,7 +65,7 @@ static inline void mp_eal_up(const char *cores, enum tern_iova_mode iova)
 	} else {
 		tern_eal_config_init(&cfg);
 		strlcpy(cfg.cores, cores, sizeof(cfg.cores));
-		cfg.no_huge = true;
+		cfg.no_huge = iova != TERN_IOVA_PA;
 		cfg.iova_mode = iova;
 		ret = tern_eal_init(&cfg);
 	}

@@ -32,6 +32,13 @@ static int probe(const char *n, const char *a, struct tern_port_dev **d)
 static const struct tern_driver drv = { .abi_version = TERN_DRIVER_ABI_VERSION + 41,
 	.name = "badabi", .bus = TERN_BUS_VDEV, .probe = probe };
 TERN_PLUGIN_DRIVER(drv);'
+# Built against the previous header set (ABI 2: before the driver SDK).
+cc_plugin "$tmp/old-abi.so" '#include <tern_driver.h>
+static int probe(const char *n, const char *a, struct tern_port_dev **d)
+{ (void)n; (void)a; (void)d; return -1; }
+static const struct tern_driver drv = { .abi_version = 2,
+	.name = "oldabi", .bus = TERN_BUS_VDEV, .probe = probe };
+TERN_PLUGIN_DRIVER(drv);'
 cc_plugin "$tmp/no-symbol.so" '#include <tern_driver.h>
 __attribute__((visibility("default"))) int not_a_driver = 1;'
 cc_plugin "$tmp/null-clash.so" '#include <tern_driver.h>
@@ -50,6 +57,9 @@ abi=$(printf '#include <tern_driver.h>\nTERN_DRIVER_ABI_VERSION\n' |
 	cc -E -P $(pkg-config --cflags tern) - | tail -n 1)
 "$host" -d "$tmp/bad-abi.so" --vdev null0 -- refuse \
 	"bad-abi.so was built for driver ABI $((abi + 41)), this tern has ABI $abi: rebuild it against this tern's headers"
+"$host" -d "$tmp/old-abi.so" --vdev null0 -- refuse \
+	"old-abi.so was built for driver ABI 2, this tern has ABI $abi: rebuild it against this tern's headers"
+test "$abi" -gt 2
 "$host" -d "$tmp/no-symbol.so" --vdev null0 -- refuse \
 	"no-symbol.so exports no 'tern_plugin_driver': is it a tern driver built with TERN_PLUGIN_DRIVER()?"
 "$host" -d "$tmp/null-clash.so" --vdev null0 -- refuse \
