@@ -69,35 +69,26 @@ static struct memif_queue *queue_alloc(struct tern_port_dev *dev, uint16_t qid, 
 	return q;
 }
 
-/* The buffer length of one object: every buffer of a pool has the same. */
-static void buf_len_cb(struct tern_mempool *mp, void *opaque, void *obj, unsigned idx)
-{
-	(void)mp;
-	if (idx == 0)
-		*(uint16_t *)opaque = ((struct tern_pkt *)obj)->buf_len;
-}
-
 static int memif_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                                int socket, struct tern_mempool *mp, void **queue)
+                                int socket, struct tern_mempool *mp, void **queue,
+                                struct tern_qstats **stats)
 {
 	struct memif_queue *q;
-	uint16_t buf_len = 0;
 
 	(void)nb_desc;
 	(void)socket;
-	tern_mempool_obj_iter(mp, buf_len_cb, &buf_len);
 	q = queue_alloc(dev, qid, true);
 	if (q == NULL)
 		return -ENOMEM;
 	q->mp = mp;
-	/* The data room: what follows the default headroom (tern_pkt_reset_fields). */
-	q->room = buf_len - TERN_MIN((uint16_t)TERN_PKT_HEADROOM, buf_len);
+	q->room = tern_pktpool_data_room(mp);
 	*queue = q;
+	*stats = &q->stats;
 	return 0;
 }
 
 static int memif_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_desc,
-                                int socket, void **queue)
+                                int socket, void **queue, struct tern_qstats **stats)
 {
 	struct memif_queue *q = queue_alloc(dev, qid, false);
 
@@ -106,30 +97,14 @@ static int memif_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_
 	if (q == NULL)
 		return -ENOMEM;
 	*queue = q;
+	*stats = &q->stats;
 	return 0;
 }
 
-static void memif_rx_queue_release(struct tern_port_dev *dev, void *queue)
+static void memif_queue_release(struct tern_port_dev *dev, void *queue)
 {
-	struct memif_port *mp = memif_port(dev);
-	struct memif_queue *q = queue;
-
-	mp->gone.ipackets += memif_read(&q->packets);
-	mp->gone.ibytes += memif_read(&q->bytes);
-	mp->gone.ierrors += memif_read(&q->errors);
-	mp->gone.rx_nombuf += memif_read(&q->nombuf);
-	free(q);
-}
-
-static void memif_tx_queue_release(struct tern_port_dev *dev, void *queue)
-{
-	struct memif_port *mp = memif_port(dev);
-	struct memif_queue *q = queue;
-
-	mp->gone.opackets += memif_read(&q->packets);
-	mp->gone.obytes += memif_read(&q->bytes);
-	mp->gone.oerrors += memif_read(&q->errors) + memif_read(&q->full);
-	free(q);
+	(void)dev;
+	free(queue); /* disconnected before: stop withdrew its ring */
 }
 
 static int memif_start(struct tern_port_dev *dev)
@@ -179,61 +154,19 @@ static int memif_link_get(struct tern_port_dev *dev, struct tern_link *link)
 	return 0;
 }
 
-static int memif_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stats)
-{
-	struct memif_port *mp = memif_port(dev);
-
-	*stats = mp->gone;
-	for (uint16_t i = 0; i < dev->nb_rxq; i++) {
-		struct memif_queue *q = dev->rxq[i];
-
-		if (q == NULL)
-			continue;
-		stats->ipackets += memif_read(&q->packets);
-		stats->ibytes += memif_read(&q->bytes);
-		stats->ierrors += memif_read(&q->errors);
-		stats->rx_nombuf += memif_read(&q->nombuf);
-	}
-	for (uint16_t i = 0; i < dev->nb_txq; i++) {
-		struct memif_queue *q = dev->txq[i];
-
-		if (q == NULL)
-			continue;
-		stats->opackets += memif_read(&q->packets);
-		stats->obytes += memif_read(&q->bytes);
-		/* A full peer ring: the frames were not taken (the caller drops or retries). */
-		stats->oerrors += memif_read(&q->errors) + memif_read(&q->full);
-	}
-	return 0;
-}
-
-static int memif_queue_stats_get(struct tern_port_dev *dev, bool rx, uint16_t qid,
-                                 struct tern_queue_stats *stats)
-{
-	struct memif_queue *q = rx ? dev->rxq[qid] : dev->txq[qid];
-
-	stats->packets = memif_read(&q->packets);
-	stats->bytes = memif_read(&q->bytes);
-	stats->errors = memif_read(&q->errors) + (rx ? 0 : memif_read(&q->full));
-	stats->nombuf = memif_read(&q->nombuf);
-	return 0;
-}
-
 static const struct tern_port_ops memif_ops = {
     .configure = memif_configure,
     .info_get = memif_info_get,
     .rx_queue_setup = memif_rx_queue_setup,
     .tx_queue_setup = memif_tx_queue_setup,
-    .rx_queue_release = memif_rx_queue_release,
-    .tx_queue_release = memif_tx_queue_release,
+    .rx_queue_release = memif_queue_release,
+    .tx_queue_release = memif_queue_release,
     .start = memif_start,
     .stop = memif_stop,
     .close = memif_close,
     .mac_set = memif_mac_set,
     .promisc_set = memif_promisc_set,
     .link_get = memif_link_get,
-    .stats_get = memif_stats_get,
-    .queue_stats_get = memif_queue_stats_get,
 };
 
 /* FNV-1a: a stable number from the port name, so each memif port gets its own MAC. */

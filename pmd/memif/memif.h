@@ -77,7 +77,9 @@ struct memif_queue {
 	int kick_fd;             /* eventfd to kick when the receiver did not mask interrupts */
 	struct tern_mempool *mp; /* RX */
 	uint32_t room;           /* RX: data room of mp's buffers */
-	_Atomic uint64_t packets, bytes, errors, nombuf, full;
+	/* Summed by the port layer (tern_driver.h). errors: RX bad descriptors or
+	 * frames too large for the pool; TX frames refused, the peer's ring full. */
+	struct tern_qstats stats;
 } TERN_CACHE_ALIGNED;
 
 /*
@@ -147,8 +149,6 @@ struct memif_port {
 	struct memif_ring_info c2s[MEMIF_MAX_QUEUES], s2c[MEMIF_MAX_QUEUES];
 	int efd[2][MEMIF_MAX_QUEUES]; /* client: the eventfds it sent, [c2s?0:1][i] */
 	char remote[MEMIF_NAME_SZ + 1];
-	/* counters of queues already released */
-	struct tern_port_stats gone;
 };
 
 static inline struct memif_port *memif_port(struct tern_port_dev *dev)
@@ -171,17 +171,5 @@ extern bool tern_memif_no_thread;
 /* memif_rxtx.c */
 uint16_t tern_memif_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
 uint16_t tern_memif_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
-
-static inline void memif_count(_Atomic uint64_t *c, uint64_t n)
-{
-	/* One writer (the poller): a relaxed load and store, see pmd/null. */
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-	                      memory_order_relaxed);
-}
-
-static inline uint64_t memif_read(_Atomic uint64_t *c)
-{
-	return atomic_load_explicit(c, memory_order_relaxed);
-}
 
 #endif /* MEMIF_H */

@@ -220,10 +220,10 @@ void tern_memif_disconnect(struct memif_port *mp, const char *reason, bool tell_
 	struct tern_port_dev *dev = &mp->dev;
 	int old = atomic_load_explicit(&mp->state, memory_order_relaxed);
 
-	for (uint16_t i = 0; dev->rxq != NULL && i < dev->nb_rxq; i++)
-		queue_quiesce(dev->rxq[i]);
-	for (uint16_t i = 0; dev->txq != NULL && i < dev->nb_txq; i++)
-		queue_quiesce(dev->txq[i]);
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++)
+		queue_quiesce(tern_port_dev_rxq(dev, i));
+	for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++)
+		queue_quiesce(tern_port_dev_txq(dev, i));
 	if (mp->cc != NULL) {
 		if (tell_peer)
 			send_disconnect(mp->cc->fd, reason);
@@ -316,6 +316,8 @@ static struct memif_ring *ring_at(const struct memif_regions *regs,
 static void queue_publish(struct memif_port *mp, struct memif_queue *q, struct memif_ring *r,
                           uint8_t log2, uint16_t pos, uint64_t buf0, int kick_fd)
 {
+	if (q == NULL)
+		return; /* not set up: stays idle */
 	q->size = (uint16_t)(1u << log2);
 	q->mask = (uint16_t)(q->size - 1);
 	q->pos = pos;
@@ -399,10 +401,12 @@ static const char *server_connect(struct memif_port *mp)
 			if (k == 0)
 				rings[k][i]->flags = MEMIF_RING_FLAG_MASK_INT;
 		}
-	for (uint16_t i = 0; i < nc && i < dev->nb_rxq; i++)
-		queue_publish(mp, dev->rxq[i], rings[0][i], mp->c2s[i].log2, 0, 0, -1);
-	for (uint16_t i = 0; i < ns && i < dev->nb_txq; i++)
-		queue_publish(mp, dev->txq[i], rings[1][i], mp->s2c[i].log2, 0, 0, mp->s2c[i].fd);
+	for (uint16_t i = 0; i < nc && i < tern_port_dev_nb_rxq(dev); i++)
+		queue_publish(mp, tern_port_dev_rxq(dev, i), rings[0][i], mp->c2s[i].log2, 0, 0,
+		              -1);
+	for (uint16_t i = 0; i < ns && i < tern_port_dev_nb_txq(dev); i++)
+		queue_publish(mp, tern_port_dev_txq(dev, i), rings[1][i], mp->s2c[i].log2, 0, 0,
+		              mp->s2c[i].fd);
 	return NULL;
 }
 
@@ -480,14 +484,15 @@ static void client_connected(struct memif_port *mp)
 		atomic_store_explicit(&ring->head, k >= mp->n_c2s ? (uint16_t)slots : 0,
 		                      memory_order_release);
 	}
-	for (uint16_t i = 0; i < mp->n_c2s && i < dev->nb_txq; i++)
-		queue_publish(mp, dev->txq[i], (struct memif_ring *)(base + i * rb), mp->run_log2,
-		              0, buf0 + (uint64_t)i * slots * mp->bsize, mp->efd[0][i]);
-	for (uint16_t i = 0; i < mp->n_s2c && i < dev->nb_rxq; i++) {
+	for (uint16_t i = 0; i < mp->n_c2s && i < tern_port_dev_nb_txq(dev); i++)
+		queue_publish(mp, tern_port_dev_txq(dev, i), (struct memif_ring *)(base + i * rb),
+		              mp->run_log2, 0, buf0 + (uint64_t)i * slots * mp->bsize,
+		              mp->efd[0][i]);
+	for (uint16_t i = 0; i < mp->n_s2c && i < tern_port_dev_nb_rxq(dev); i++) {
 		uint16_t k = (uint16_t)(mp->n_c2s + i);
 
-		queue_publish(mp, dev->rxq[i], (struct memif_ring *)(base + k * rb), mp->run_log2,
-		              0, buf0 + (uint64_t)k * slots * mp->bsize, -1);
+		queue_publish(mp, tern_port_dev_rxq(dev, i), (struct memif_ring *)(base + k * rb),
+		              mp->run_log2, 0, buf0 + (uint64_t)k * slots * mp->bsize, -1);
 	}
 	log_up(mp);
 }
@@ -576,7 +581,7 @@ static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, in
 		const struct memif_msg_add_ring *ar = &m->add_ring;
 		bool c2s = ar->flags & MEMIF_ADD_RING_FLAG_C2S;
 		struct memif_ring_info *ri;
-		uint16_t nq = c2s ? mp->dev.nb_rxq : mp->dev.nb_txq;
+		uint16_t nq = c2s ? tern_port_dev_nb_rxq(&mp->dev) : tern_port_dev_nb_txq(&mp->dev);
 
 		if (*fd < 0)
 			return "Missing interrupt fd";
@@ -638,10 +643,10 @@ static const char *client_msg(struct memif_cc *cc, const struct memif_msg *m)
 		if (h->min_version > MEMIF_VERSION || h->max_version < MEMIF_VERSION)
 			return "Incompatible memif version";
 		peer_string(mp->remote, h->name, MEMIF_NAME_SZ);
-		mp->n_c2s =
-		    (uint16_t)TERN_MIN((uint32_t)mp->dev.nb_txq, (uint32_t)h->max_c2s_ring + 1);
-		mp->n_s2c =
-		    (uint16_t)TERN_MIN((uint32_t)mp->dev.nb_rxq, (uint32_t)h->max_s2c_ring + 1);
+		mp->n_c2s = (uint16_t)TERN_MIN((uint32_t)tern_port_dev_nb_txq(&mp->dev),
+		                               (uint32_t)h->max_c2s_ring + 1);
+		mp->n_s2c = (uint16_t)TERN_MIN((uint32_t)tern_port_dev_nb_rxq(&mp->dev),
+		                               (uint32_t)h->max_s2c_ring + 1);
 		mp->run_log2 = mp->log2;
 		if (h->max_log2_ring_size < mp->log2) {
 			if (h->max_log2_ring_size == 0)
@@ -652,7 +657,8 @@ static const char *client_msg(struct memif_cc *cc, const struct memif_msg *m)
 			         "2^%u slots",
 			         mp->dev.name, mp->log2, h->max_log2_ring_size, mp->run_log2);
 		}
-		if (mp->n_c2s < mp->dev.nb_txq || mp->n_s2c < mp->dev.nb_rxq)
+		if (mp->n_c2s < tern_port_dev_nb_txq(&mp->dev) ||
+		    mp->n_s2c < tern_port_dev_nb_rxq(&mp->dev))
 			tern_log(TERN_LOG_WARNING, MEMIF_LOG,
 			         "%s: the server takes %u TX and %u RX rings: the other queues "
 			         "stay idle",
@@ -825,7 +831,8 @@ static void server_accept(struct memif_sock *s)
 		if (cc == NULL)
 			continue;
 		for (struct memif_port *p = s->ports; p != NULL; p = p->next_on_sock) {
-			maxq = TERN_MAX(maxq, TERN_MAX(p->dev.nb_rxq, p->dev.nb_txq));
+			maxq = TERN_MAX(maxq, TERN_MAX(tern_port_dev_nb_rxq(&p->dev),
+			                               tern_port_dev_nb_txq(&p->dev)));
 			maxl = TERN_MAX(maxl, p->log2);
 		}
 		memset(&h, 0, sizeof(h));
@@ -891,16 +898,20 @@ static void periodic(void)
 			struct tern_port_dev *dev = &p->dev;
 			bool bad = false;
 
-			for (uint16_t i = 0; dev->rxq != NULL && i < dev->nb_rxq; i++)
-				bad |=
-				    dev->rxq[i] != NULL &&
-				    atomic_load_explicit(&((struct memif_queue *)dev->rxq[i])->bad,
-				                         memory_order_relaxed);
-			for (uint16_t i = 0; dev->txq != NULL && i < dev->nb_txq; i++)
-				bad |=
-				    dev->txq[i] != NULL &&
-				    atomic_load_explicit(&((struct memif_queue *)dev->txq[i])->bad,
-				                         memory_order_relaxed);
+			/* Queues exist (and may be read) only while started: release follows stop. */
+			if (!p->started)
+				continue;
+
+			for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++)
+				bad |= tern_port_dev_rxq(dev, i) != NULL &&
+				       atomic_load_explicit(
+				           &((struct memif_queue *)tern_port_dev_rxq(dev, i))->bad,
+				           memory_order_relaxed);
+			for (uint16_t i = 0; i < tern_port_dev_nb_txq(dev); i++)
+				bad |= tern_port_dev_txq(dev, i) != NULL &&
+				       atomic_load_explicit(
+				           &((struct memif_queue *)tern_port_dev_txq(dev, i))->bad,
+				           memory_order_relaxed);
 			if (bad)
 				tern_memif_disconnect(p,
 				                      "the peer broke the ring protocol "

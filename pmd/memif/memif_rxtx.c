@@ -135,7 +135,7 @@ uint16_t tern_memif_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	}
 	got = TERN_MIN(n, avail);
 	if (tern_unlikely(tern_pkt_alloc_bulk(q->mp, pkts, got) < 0)) {
-		memif_count(&q->nombuf, got);
+		tern_qstat_add(&q->stats.nombuf, got);
 		burst_leave(q); /* the frames wait in the ring */
 		return 0;
 	}
@@ -195,10 +195,10 @@ uint16_t tern_memif_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	burst_leave(q);
 	if (nb < got)
 		tern_pkt_free_bulk(pkts + nb, got - nb);
-	memif_count(&q->packets, nb);
-	memif_count(&q->bytes, bytes);
+	tern_qstat_add(&q->stats.packets, nb);
+	tern_qstat_add(&q->stats.bytes, bytes);
 	if (errors != 0)
-		memif_count(&q->errors, errors);
+		tern_qstat_add(&q->stats.errors, errors);
 	return nb;
 }
 
@@ -292,10 +292,10 @@ out:
 	burst_leave(q);
 	if (sent != 0)
 		tern_pkt_free_bulk(pkts, sent);
-	memif_count(&q->packets, sent);
-	memif_count(&q->bytes, bytes);
+	tern_qstat_add(&q->stats.packets, sent);
+	tern_qstat_add(&q->stats.bytes, bytes);
 	if (sent < n)
-		memif_count(&q->full, (uint64_t)(n - sent));
+		tern_qstat_add(&q->stats.errors, (uint64_t)(n - sent));
 	return sent;
 bad:
 	flag_bad(q);
