@@ -17,11 +17,14 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 
+#include "tern_error.h"
 #include "tern_lcore.h"
 #include "eal_internal.h"
 
-_Thread_local unsigned tern_lcore_id_ __attribute__((tls_model("initial-exec"))) =
+/* Generation 0 is never current (see next_generation), so a fresh thread is nobody. */
+_Thread_local uint64_t tern_lcore_self_ __attribute__((tls_model("initial-exec"))) =
     TERN_LCORE_ID_ANY;
+_Atomic(uint32_t) tern_lcore_gen_ = 1;
 
 enum lcore_state {
 	LCORE_IDLE,     /* nothing to run, or the result was collected */
@@ -50,6 +53,93 @@ static unsigned lcore_nb;
 static bool main_pinned;
 static pthread_t main_thread; /* cleanup may run on another thread */
 static cpu_set_t main_saved_affinity;
+
+/*
+ * Host threads' ids (tern_thread_register). reg_lock guards reg_live and
+ * reg_used, and orders them with init and cleanup: init publishes the
+ * enabled lcores before reg_live, cleanup clears reg_live before it forgets
+ * them, so a registering thread reads lcores[].enabled only while it is stable.
+ */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool reg_live;
+static bool reg_used[TERN_MAX_LCORE];
+static unsigned reg_count;
+
+/* Start a new life of lcore ids: every id given out before is void from now on. */
+static uint32_t next_generation(void)
+{
+	uint32_t gen = atomic_load_explicit(&tern_lcore_gen_, memory_order_relaxed) + 1;
+
+	if (gen == 0) /* a thread that never had an id carries generation 0 */
+		gen = 1;
+	/*
+	 * Relaxed: the callers hold reg_lock or run before the threads that
+	 * read it exist; readers rely on coherence (see tern_lcore_id()).
+	 */
+	atomic_store_explicit(&tern_lcore_gen_, gen, memory_order_relaxed);
+	return gen;
+}
+
+/* The calling thread is lcore `id` of life `gen`. */
+static void set_self(unsigned id, uint32_t gen)
+{
+	tern_lcore_self_ = (uint64_t)gen << 32 | id;
+}
+
+int tern_thread_register(void)
+{
+	unsigned id = tern_lcore_id();
+	int ret;
+
+	pthread_mutex_lock(&reg_lock);
+	if (!reg_live) {
+		pthread_mutex_unlock(&reg_lock);
+		return tern_error(EINVAL, EAL_LOG,
+		                  "tern_thread_register: tern is not running: call tern_eal_init() "
+		                  "first");
+	}
+	if (id != TERN_LCORE_ID_ANY) { /* an lcore, or registered already */
+		pthread_mutex_unlock(&reg_lock);
+		return (int)id;
+	}
+	for (id = TERN_MAX_LCORE; id-- > 0;)
+		if (!lcores[id].enabled && !reg_used[id])
+			break;
+	if (id == UINT32_MAX) {
+		ret = (int)reg_count;
+		pthread_mutex_unlock(&reg_lock);
+		return tern_error(ENOSPC, EAL_LOG,
+		                  "tern_thread_register: all %d lcore ids are taken (%u lcores, %d "
+		                  "registered threads): unregister threads that are done",
+		                  TERN_MAX_LCORE, lcore_nb, ret);
+	}
+	reg_used[id] = true;
+	reg_count++;
+	set_self(id, atomic_load_explicit(&tern_lcore_gen_, memory_order_relaxed));
+	pthread_mutex_unlock(&reg_lock);
+	return (int)id;
+}
+
+int tern_thread_unregister(void)
+{
+	unsigned id = tern_lcore_id();
+
+	if (id == TERN_LCORE_ID_ANY) /* nothing held in this life */
+		return 0;
+	pthread_mutex_lock(&reg_lock);
+	if (!reg_used[id]) {
+		pthread_mutex_unlock(&reg_lock);
+		return tern_error(EINVAL, EAL_LOG,
+		                  "tern_thread_unregister: lcore %u is one of tern's lcores, which "
+		                  "keep their id until tern_eal_cleanup()",
+		                  id);
+	}
+	reg_used[id] = false;
+	reg_count--;
+	tern_lcore_self_ = TERN_LCORE_ID_ANY;
+	pthread_mutex_unlock(&reg_lock);
+	return 0;
+}
 
 int tern_cpu_socket(int cpu)
 {
@@ -212,7 +302,9 @@ static void *worker_main(void *p)
 {
 	struct lcore *lc = p;
 
-	tern_lcore_id_ = (unsigned)(lc - lcores);
+	/* Created after init moved to this life's generation. */
+	set_self((unsigned)(lc - lcores),
+	         atomic_load_explicit(&tern_lcore_gen_, memory_order_relaxed));
 	pthread_mutex_lock(&lc->lock);
 	for (;;) {
 		while (lc->state != LCORE_RUNNING && !lc->quit)
@@ -316,10 +408,56 @@ static void format_cpuset(const cpu_set_t *set, char *buf, size_t len)
 	}
 }
 
+/*
+ * The CPUs this process may run on: its cgroup cpuset as the kernel enforces
+ * it, not the calling thread's own mask (a host may well have pinned the
+ * thread that calls init to one CPU and still want workers elsewhere). A
+ * short-lived thread asks the kernel for every CPU; sched_setaffinity(2)
+ * narrows the request to the CPUs the process is allowed, and reading the
+ * mask back gives exactly that set. The thread's own mask is all that
+ * changes, and the thread is gone before this returns.
+ */
+static void *probe_allowed(void *p)
+{
+	cpu_set_t *set = p;
+
+	CPU_ZERO(set);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		CPU_SET(c, set);
+	if (sched_setaffinity(0, sizeof(*set), set) != 0 ||
+	    sched_getaffinity(0, sizeof(*set), set) != 0)
+		CPU_ZERO(set);
+	return NULL;
+}
+
+static int process_cpus(cpu_set_t *set)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, probe_allowed, set) == 0) {
+		pthread_join(t, NULL);
+		if (CPU_COUNT(set) > 0)
+			return 0;
+	}
+	/* No thread to spare: the calling thread's mask, a subset of the answer. */
+	return sched_getaffinity(0, sizeof(*set), set) == 0 ? 0 : -errno;
+}
+
 void eal_lcore_cleanup(void)
 {
 	unsigned id;
 
+	/*
+	 * First: from here on no thread registers, and every id of this life,
+	 * lcores' and host threads' alike, is void (a thread that still holds
+	 * one reads TERN_LCORE_ID_ANY: no cache shared with the next life).
+	 */
+	pthread_mutex_lock(&reg_lock);
+	reg_live = false;
+	memset(reg_used, 0, sizeof(reg_used));
+	reg_count = 0;
+	next_generation();
+	pthread_mutex_unlock(&reg_lock);
 	for (id = 0; id < TERN_MAX_LCORE; id++) {
 		struct lcore *lc = &lcores[id];
 
@@ -342,7 +480,7 @@ void eal_lcore_cleanup(void)
 	memset(lcores, 0, sizeof(lcores));
 	lcore_nb = 0;
 	lcore_main_id = TERN_LCORE_ID_ANY;
-	tern_lcore_id_ = TERN_LCORE_ID_ANY;
+	tern_lcore_self_ = TERN_LCORE_ID_ANY;
 }
 
 static int start_worker(struct lcore *lc, unsigned id)
@@ -379,12 +517,13 @@ int eal_lcore_init(const struct tern_eal_config *cfg)
 	int cpus[TERN_MAX_LCORE];
 	cpu_set_t allowed;
 	char avail[256];
+	uint32_t gen;
 	int n, ret;
 
-	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
-		tern_eal_set_error(EAL_LOG, "cannot read the CPU affinity: %s", strerror(errno));
-		return -errno;
-	}
+	ret = process_cpus(&allowed);
+	if (ret < 0)
+		return tern_error(-ret, EAL_LOG, "cannot read the CPUs this process may use: %s",
+		                  strerror(-ret));
 	format_cpuset(&allowed, avail, sizeof(avail));
 
 	if (cfg->cores[0] == '\0') {
@@ -414,6 +553,10 @@ int eal_lcore_init(const struct tern_eal_config *cfg)
 		}
 	}
 
+	/* A new life: ids of the last one (threads that kept one) are void now. */
+	pthread_mutex_lock(&reg_lock);
+	gen = next_generation();
+	pthread_mutex_unlock(&reg_lock);
 	for (int i = 0; i < n; i++) {
 		struct lcore *lc = &lcores[cpus[i]];
 
@@ -450,6 +593,9 @@ int eal_lcore_init(const struct tern_eal_config *cfg)
 			return ret;
 		}
 	}
-	tern_lcore_id_ = lcore_main_id;
+	set_self(lcore_main_id, gen);
+	pthread_mutex_lock(&reg_lock);
+	reg_live = true;
+	pthread_mutex_unlock(&reg_lock);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tern_eal.h"
@@ -324,17 +325,14 @@ static const struct option_def *find_option(const char *arg, const char **attach
 	return NULL;
 }
 
-int tern_eal_parse_args(struct tern_eal_config *cfg, int argc, char *const argv[])
+/*
+ * Fill *work from argv; the caller copies it out only on success, so that a
+ * bad option leaves the caller's config untouched.
+ */
+static int parse_into(struct tern_eal_config *work, int argc, char *const argv[])
 {
-	static _Thread_local struct tern_eal_config work;
 	int i;
 
-	if (cfg == NULL || argc < 0 || (argc > 0 && argv == NULL)) {
-		return tern_error(EINVAL, EAL_LOG,
-		                  "tern_eal_parse_args: needs a config and argc/argv");
-	}
-	/* Fill a copy, so that a bad option leaves the caller's config untouched. */
-	work = *cfg;
 	for (i = 1; i < argc && argv[i] != NULL; i++) {
 		const char *arg = argv[i], *val;
 		const struct option_def *o;
@@ -367,9 +365,37 @@ int tern_eal_parse_args(struct tern_eal_config *cfg, int argc, char *const argv[
 			}
 			val = argv[++i];
 		}
-		if (o->apply(&work, o->name, val ? val : ""))
+		if (o->apply(work, o->name, val ? val : ""))
 			return -EINVAL;
 	}
-	*cfg = work;
 	return i - 1;
+}
+
+int tern_eal_parse_args(struct tern_eal_config *cfg, int argc, char *const argv[])
+{
+	struct tern_eal_config *work;
+	int ret;
+
+	if (cfg == NULL || argc < 0 || (argc > 0 && argv == NULL)) {
+		return tern_error(EINVAL, EAL_LOG,
+		                  "tern_eal_parse_args: needs a config and argc/argv");
+	}
+	/*
+	 * The working copy (about 30 KiB) lives on the heap: on the stack it
+	 * would overflow the small stacks of some hosts' threads, and as
+	 * thread-local storage it made libtern.so impossible to dlopen (static
+	 * TLS is a few hundred bytes for every library loaded at run time).
+	 */
+	work = malloc(sizeof(*work));
+	if (work == NULL) {
+		return tern_error(ENOMEM, EAL_LOG,
+		                  "tern_eal_parse_args: out of memory for a %zu-byte config",
+		                  sizeof(*work));
+	}
+	*work = *cfg;
+	ret = parse_into(work, argc, argv);
+	if (ret >= 0)
+		*cfg = *work;
+	free(work);
+	return ret;
 }

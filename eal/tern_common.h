@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TERN_CACHE_LINE_SIZE 64
 #define TERN_CACHE_ALIGNED   __attribute__((aligned(TERN_CACHE_LINE_SIZE)))
 
@@ -17,6 +21,32 @@
 #define TERN_ALWAYS_INLINE inline __attribute__((always_inline))
 #define TERN_UNUSED        __attribute__((unused))
 #define TERN_EXPORT        __attribute__((visibility("default")))
+
+/*
+ * C11 spellings that C++ lacks, for the public headers: __thread is GNU C
+ * and C++ alike (C++'s thread_local would route every access through a
+ * wrapper function), __restrict is what g++ and clang++ accept.
+ */
+#ifdef __cplusplus
+#define TERN_THREAD_LOCAL __thread
+#define TERN_RESTRICT     __restrict
+#else
+#define TERN_THREAD_LOCAL _Thread_local
+#define TERN_RESTRICT     restrict
+#endif
+
+/*
+ * Around a struct that ends in a C99 flexible array member, which C++
+ * compilers accept as an extension but name in -pedantic warnings.
+ */
+#ifdef __cplusplus
+#define TERN_FLEX_ARRAY_BEGIN                                                                      \
+	_Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wpedantic\"")
+#define TERN_FLEX_ARRAY_END _Pragma("GCC diagnostic pop")
+#else
+#define TERN_FLEX_ARRAY_BEGIN
+#define TERN_FLEX_ARRAY_END
+#endif
 
 /* Recover the containing struct from a pointer to one of its members. */
 #define tern_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
@@ -97,6 +127,10 @@ static inline void tern_prefetch_w(const void *p)
  * Errors: functions that return a pointer return NULL and set tern_errno to a
  * positive errno value; functions that return int return a negative errno.
  */
-extern _Thread_local int tern_errno __attribute__((tls_model("initial-exec")));
+extern TERN_THREAD_LOCAL int tern_errno __attribute__((tls_model("initial-exec")));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_COMMON_H */

@@ -6,16 +6,23 @@
 #define TERN_CYCLES_H
 
 #include <stdint.h>
-#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Monotonic time in nanoseconds. Out of line: clock_gettime() is POSIX, and
+ * this header compiles under plain -std=c11, where <time.h> does not declare it.
+ */
+uint64_t tern_time_ns(void);
 
 static inline uint64_t tern_rdtsc(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	return __builtin_ia32_rdtsc();
 #else
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return tern_time_ns(); /* tern_tsc_hz() is then 1 GHz */
 #endif
 }
 
@@ -25,12 +32,8 @@ static inline uint64_t tern_rdtsc(void)
  */
 uint64_t tern_tsc_hz(void);
 
-/* Monotonic time in nanoseconds. */
-static inline uint64_t tern_time_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+#ifdef __cplusplus
 }
+#endif
 
 #endif /* TERN_CYCLES_H */

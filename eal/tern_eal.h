@@ -20,6 +20,10 @@
 #include "tern_error.h"
 #include "tern_log.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TERN_MAX_LCORE          128 /* lcore ids run from 0 to TERN_MAX_LCORE - 1 */
 #define TERN_MAX_NUMA_NODES     8
 #define TERN_EAL_MAX_DEVARGS    32
@@ -157,5 +161,9 @@ void tern_eal_set_error(const char *component, const char *fmt, ...)
 
 /* The IOVA mode in force after init (never TERN_IOVA_DC). */
 enum tern_iova_mode tern_eal_iova_mode(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_EAL_H */

@@ -20,6 +20,10 @@
 
 #include <stdarg.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Longest error line, terminating NUL included (longer lines are cut). */
 #define TERN_ERROR_LEN 512
 
@@ -52,5 +56,9 @@ unsigned long tern_error_count(void);
  */
 void tern_error_context_set(const char *component, const char *prefix);
 void tern_error_context_clear(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_ERROR_H */

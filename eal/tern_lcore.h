@@ -6,27 +6,73 @@
  * gives lcores 2 and 3). The first core of the list is the main lcore: the
  * thread that called tern_eal_init(). Other threads (the host application's
  * own) have lcore id TERN_LCORE_ID_ANY and may call every tern function;
- * they just get no per-lcore mempool cache.
+ * they get no per-lcore mempool cache unless they tern_thread_register().
  */
 #ifndef TERN_LCORE_H
 #define TERN_LCORE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "tern_atomic.h"
+#include "tern_common.h"
 #include "tern_eal.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define TERN_LCORE_ID_ANY UINT32_MAX
 
 typedef int (*tern_lcore_fn)(void *arg);
 
-/* initial-exec: one fs-relative load on the fast path, no __tls_get_addr call. */
-extern _Thread_local unsigned tern_lcore_id_ __attribute__((tls_model("initial-exec")));
+/*
+ * The calling thread's lcore id (low 32 bits) and the life of tern it was
+ * given in (high 32 bits): tern_lcore_gen_ changes at every init and
+ * cleanup, so an id from an earlier life reads as TERN_LCORE_ID_ANY and two
+ * threads never share an lcore's mempool cache. Internal: use tern_lcore_id().
+ * initial-exec: one fs-relative load on the fast path, no __tls_get_addr call.
+ */
+extern TERN_THREAD_LOCAL uint64_t tern_lcore_self_ __attribute__((tls_model("initial-exec")));
+extern _Atomic(uint32_t) tern_lcore_gen_;
 
 /* The lcore id of the calling thread, or TERN_LCORE_ID_ANY. */
 static inline unsigned tern_lcore_id(void)
 {
-	return tern_lcore_id_;
+	uint64_t self = tern_lcore_self_;
+
+	/*
+	 * Relaxed: whoever uses an object of the current life (a pool) got it
+	 * through a synchronizing edge after the init that set the generation,
+	 * so coherence makes this load see that generation or a later one.
+	 */
+	if (tern_unlikely((uint32_t)(self >> 32) !=
+	                  atomic_load_explicit(&tern_lcore_gen_, memory_order_relaxed)))
+		return TERN_LCORE_ID_ANY;
+	return (unsigned)self;
 }
+
+/*
+ * Give the calling thread, one the host created, an lcore id of its own for
+ * this life of tern, so that it gets a per-lcore mempool cache. Returns the
+ * id (>= 0): the thread's current one if it has one (lcores keep theirs),
+ * else one no live thread holds and no lcore uses (the highest free, so not
+ * to be mistaken for a CPU number). -EINVAL if tern is not running,
+ * -ENOSPC if every id is taken. The id is the thread's until
+ * tern_thread_unregister() or tern_eal_cleanup(); after cleanup it is void
+ * (tern_lcore_id() reads TERN_LCORE_ID_ANY) and the thread registers again in
+ * the next life. Only for threads: tern_lcore_launch() cannot target it.
+ */
+int tern_thread_register(void);
+
+/*
+ * Give the calling thread's registered id back (call it before the thread
+ * exits, or the id stays taken until cleanup). Objects in that id's mempool
+ * caches stay there, counted as available, for the next holder (or call
+ * tern_mempool_cache_flush() first). Returns 0, also when the thread holds no
+ * id of this life; -EINVAL on an lcore thread, which keeps its id.
+ */
+int tern_thread_unregister(void);
 
 unsigned tern_lcore_main(void);  /* the main lcore's id */
 unsigned tern_lcore_count(void); /* number of lcores, main included */
@@ -83,5 +129,9 @@ int tern_lcore_launch_all(tern_lcore_fn fn, void *arg, bool call_main);
  * lcore's from launch_all first, then workers in lcore order), else 0.
  */
 int tern_lcore_wait_all(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_LCORE_H */

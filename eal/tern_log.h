@@ -13,6 +13,10 @@
 
 #include <stdarg.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Longest component name, terminating NUL included. */
 #define TERN_LOG_COMPONENT_LEN 32
 
@@ -62,6 +66,10 @@ void tern_vlog(enum tern_log_level level, const char *component, const char *fmt
 #define TERN_DP_LOG(level, component, ...)                                                         \
 	do {                                                                                       \
 	} while (0)
+#endif
+
+#ifdef __cplusplus
+}
 #endif
 
 #endif /* TERN_LOG_H */

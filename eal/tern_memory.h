@@ -20,6 +20,10 @@
 
 #include "tern_common.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TERN_SOCKET_ID_ANY (-1)
 
 /*
@@ -56,5 +60,9 @@ void tern_dma_dump(void);
  * Returns TERN_BAD_IOVA if it cannot be read (not root).
  */
 tern_iova_t tern_virt2phys(const void *va);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_MEMORY_H */

@@ -28,13 +28,17 @@
 #ifndef TERN_PCI_H
 #define TERN_PCI_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tern_atomic.h"
 #include "tern_common.h"
 #include "tern_eal.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define TERN_PCI_MAX_BARS      6
 #define TERN_PCI_ADDR_FMT_SIZE 16 /* "dddd:bb:dd.f" and NUL */
@@ -247,5 +251,9 @@ static inline void tern_pci_rmb(void)
 {
 	atomic_thread_fence(memory_order_acquire);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_PCI_H */

@@ -18,15 +18,19 @@
 #define TERN_MEMPOOL_H
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "tern_atomic.h"
 #include "tern_common.h"
 #include "tern_lcore.h"
 #include "tern_log.h"
 #include "tern_memory.h" /* TERN_SOCKET_ID_ANY */
 #include "tern_ring.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define TERN_MEMPOOL_NAMESIZE  32
 #define TERN_MEMPOOL_CACHE_MAX 512
@@ -40,7 +44,7 @@
  * taken while the owner works is a snapshot, never a synchronizing edge).
  */
 struct tern_mempool_cache {
-	_Atomic uint32_t len;
+	_Atomic(uint32_t) len;
 	uint32_t size;        /* cache_size of the pool */
 	uint32_t flushthresh; /* flush when len goes above this */
 	/*
@@ -59,6 +63,7 @@ struct tern_mempool_objhdr {
 	uint32_t idx;
 } TERN_CACHE_ALIGNED;
 
+TERN_FLEX_ARRAY_BEGIN
 struct tern_mempool {
 	/* Read on every get/put: keep together in the first line. */
 	struct tern_ring *ring;  /* the free objects not in a cache */
@@ -80,6 +85,7 @@ struct tern_mempool {
 	/* Present only when cache_size > 0: one per possible lcore id. */
 	struct tern_mempool_cache local_cache[] TERN_CACHE_ALIGNED;
 };
+TERN_FLEX_ARRAY_END
 
 typedef void (*tern_mempool_obj_cb)(struct tern_mempool *mp, void *opaque, void *obj, unsigned idx);
 
@@ -178,8 +184,8 @@ typedef uint64_t tern_mempool_ptr4_ __attribute__((vector_size(32), aligned(8), 
  * align one side, as the plain loops did) stall on each chunk instead:
  * measured here, 4.7-5.9 -> 1.3-2.0 cycles/object for bursts of 32.
  */
-static TERN_ALWAYS_INLINE void tern_mempool_copy_(void **restrict dst, void *const *restrict src,
-                                                  unsigned n)
+static TERN_ALWAYS_INLINE void tern_mempool_copy_(void **TERN_RESTRICT dst,
+                                                  void *const *TERN_RESTRICT src, unsigned n)
 {
 	unsigned i = 0;
 
@@ -283,5 +289,9 @@ static TERN_ALWAYS_INLINE void tern_mempool_put(struct tern_mempool *mp, void *o
 {
 	tern_mempool_put_bulk(mp, &obj, 1);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_MEMPOOL_H */

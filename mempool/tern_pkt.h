@@ -16,11 +16,15 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdint.h>
 
+#include "tern_atomic.h"
 #include "tern_common.h"
 #include "tern_mempool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define TERN_PKT_HEADROOM         128
 #define TERN_PKT_DEFAULT_DATAROOM 2048
@@ -41,7 +45,7 @@ struct tern_pkt {
 	void *buf_addr;            /* start of the buffer (headroom included) */
 	tern_iova_t buf_iova;      /* IOVA of buf_addr */
 	uint16_t data_off;         /* data starts at buf_addr + data_off */
-	_Atomic uint16_t refcnt;   /* owners; 1 while free in the pool */
+	_Atomic(uint16_t) refcnt;  /* owners; 1 while free in the pool */
 	uint16_t nb_segs;          /* segments in the chain (first segment only) */
 	uint16_t port;             /* input port, TERN_PKT_PORT_INVALID if none */
 	uint32_t pkt_len;          /* bytes in the whole chain (first segment only) */
@@ -143,8 +147,8 @@ static TERN_ALWAYS_INLINE struct tern_pkt *tern_pkt_alloc(struct tern_mempool *m
 
 	if (tern_unlikely(tern_mempool_get(mp, &obj) < 0))
 		return NULL;
-	tern_pkt_reset_fields(obj);
-	return obj;
+	tern_pkt_reset_fields((struct tern_pkt *)obj);
+	return (struct tern_pkt *)obj;
 }
 
 /* n packets or none: 0 or -ENOBUFS. */
@@ -308,5 +312,9 @@ int tern_pkt_chain(struct tern_pkt *head, struct tern_pkt *tail);
  * Returns 0, or -EINVAL if [off, off + len) is not inside the packet.
  */
 int tern_pkt_copy_data(const struct tern_pkt *pkt, uint32_t off, uint32_t len, void *dst);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_PKT_H */

@@ -93,6 +93,7 @@ static void race_report(uint16_t port, const char *fmt, ...)
 	char line[256];
 	va_list ap;
 
+	/* Relaxed: the flag guards no data, only that one of the racing threads logs. */
 	if (__atomic_exchange_n(&port_privs[port].race_logged, 1, __ATOMIC_RELAXED) != 0)
 		return;
 	va_start(ap, fmt);
@@ -158,6 +159,11 @@ void port_fp_quiesce(struct tern_port_dev *dev, const char *what)
 
 void port_fp_resume(struct tern_port_dev *dev)
 {
+	/*
+	 * No poller runs yet (start comes before polling): the application's
+	 * hand-over of the port to its lcores publishes both stores. Seq-cst
+	 * only to stay in the one order that fp_enter and quiesce use.
+	 */
 	__atomic_store_n(&dev->priv->race_logged, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&dev->priv->stopping, 0, __ATOMIC_SEQ_CST);
 }

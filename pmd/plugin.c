@@ -14,6 +14,8 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,6 +53,42 @@ static const char *name_taken(const char *name)
 	return NULL;
 }
 
+/* dl_iterate_phdr() reports the main program first: does it hold address *arg? */
+static int main_program_holds(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t a = (uintptr_t)arg;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && a >= lo && a - lo < ph->p_memsz)
+			return 1;
+	}
+	return 2; /* stop after the first object either way */
+}
+
+/*
+ * A plugin's references to tern_* must reach this copy of tern. With
+ * libtern.so they do (the plugin needs the same soname, already loaded). With
+ * libtern.a linked into the program they reach it only if the program exports
+ * its symbols (-rdynamic); otherwise the plugin would quietly load a second,
+ * uninitialized libtern.so and run its driver against that.
+ */
+static int check_tern_reachable(const char *path)
+{
+	if (dl_iterate_phdr(main_program_holds, (void *)(uintptr_t)&tern_eal_init) != 1)
+		return 0; /* tern is a shared object */
+	if (dlsym(RTLD_DEFAULT, "tern_eal_init") == (void *)(uintptr_t)&tern_eal_init)
+		return 0; /* linked in, and exported */
+	return tern_error(ENOEXEC, PLUGIN_LOG,
+	                  "cannot load %s: this program has libtern linked in statically and "
+	                  "does not export its symbols to plugins: link it with -rdynamic "
+	                  "(-Wl,--export-dynamic), or with libtern.so",
+	                  path);
+}
+
 static int load_one(const char *path)
 {
 	const struct tern_driver *const *sym;
@@ -62,6 +100,8 @@ static int load_one(const char *path)
 		return tern_error(ENOSPC, PLUGIN_LOG, "%s: too many plugins (at most %d)", path,
 		                  PLUGIN_MAX);
 	}
+	if (check_tern_reachable(path) < 0)
+		return -ENOEXEC;
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
 		return tern_error(ENOEXEC, PLUGIN_LOG, "cannot load %s: %s", path, dlerror());

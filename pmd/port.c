@@ -348,7 +348,13 @@ int tern_port_start(uint16_t port)
 	pp->state = PORT_STARTED;
 	port_fp_resume(dev);
 	port_fp_publish(dev);
-	/* Removed while starting, after the driver's last look: the bursts stay off. */
+	/*
+	 * Removed while starting, after the driver's last look: the bursts stay
+	 * off. Seq-cst fence: pairs with the one in tern_port_dev_removed(). If
+	 * this load misses the flag, the reporter's mute is ordered after the
+	 * publish above (the bursts end muted); else the mute below runs.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (tern_port_dev_is_removed(dev))
 		port_fp_mute(port);
 	return 0;
@@ -426,7 +432,7 @@ int tern_port_mac_set(uint16_t port, const struct tern_ether_addr *mac)
 	ret = dev->ops->mac_set(dev, mac);
 	if (ret == 0)
 		dev->mac = *mac;
-	return ret;
+	return removed_ret(dev, "MAC address change", ret);
 }
 
 int tern_port_promisc_set(uint16_t port, bool on)
@@ -446,7 +452,7 @@ int tern_port_promisc_set(uint16_t port, bool on)
 	ret = dev->ops->promisc_set(dev, on);
 	if (ret == 0)
 		dev->priv->promisc = on;
-	return ret;
+	return removed_ret(dev, "promiscuous mode change", ret);
 }
 
 int tern_port_promisc_get(uint16_t port)
@@ -509,6 +515,8 @@ void tern_port_dev_removed(struct tern_port_dev *dev, const char *why)
 	/* The exchange: pollers and the control thread may report it together; one logs. */
 	if (dev->priv == NULL || __atomic_exchange_n(&dev->priv->removed, 1, __ATOMIC_RELAXED) != 0)
 		return;
+	/* Seq-cst fence: pairs with the one in tern_port_start(), after its publish. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/*
 	 * Only the bursts, whatever the state (a stopped port's already are):
 	 * pollers still inside the driver finish on valid queues.

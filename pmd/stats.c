@@ -35,6 +35,32 @@ static void qstats_read(const struct tern_qstats *c, struct tern_queue_stats *s)
 	};
 }
 
+/* s += a, or s -= a with sign -1 (unsigned: the subtraction wraps back exactly). */
+static void port_add(struct tern_port_stats *s, const struct tern_port_stats *a, int sign)
+{
+	const uint64_t k = (uint64_t)(int64_t)sign;
+
+	s->ipackets += k * a->ipackets;
+	s->ibytes += k * a->ibytes;
+	s->ierrors += k * a->ierrors;
+	s->opackets += k * a->opackets;
+	s->obytes += k * a->obytes;
+	s->oerrors += k * a->oerrors;
+	s->rx_nombuf += k * a->rx_nombuf;
+	s->imissed += k * a->imissed;
+}
+
+static void queue_add(struct tern_queue_stats *s, const struct tern_queue_stats *a, int sign)
+{
+	const uint64_t k = (uint64_t)(int64_t)sign;
+
+	s->packets += k * a->packets;
+	s->bytes += k * a->bytes;
+	s->errors += k * a->errors;
+	s->nombuf += k * a->nombuf;
+	s->missed += k * a->missed;
+}
+
 /* Add one queue's counters into port totals. */
 static void add_queue(struct tern_port_stats *s, bool rx, const struct tern_queue_stats *q)
 {
@@ -79,14 +105,7 @@ static int port_raw_stats(struct tern_port_dev *dev, struct tern_port_stats *s)
 			add_queue(s, false, &q);
 		}
 	}
-	s->ipackets += pp->gone.ipackets;
-	s->ibytes += pp->gone.ibytes;
-	s->ierrors += pp->gone.ierrors;
-	s->opackets += pp->gone.opackets;
-	s->obytes += pp->gone.obytes;
-	s->oerrors += pp->gone.oerrors;
-	s->rx_nombuf += pp->gone.rx_nombuf;
-	s->imissed += pp->gone.imissed;
+	port_add(s, &pp->gone, 1);
 	if (tern_port_dev_is_removed(dev)) {
 		pp->stats_frozen = *s;
 		pp->frozen = true;
@@ -110,11 +129,7 @@ static int queue_raw_stats(struct tern_port_dev *dev, bool rx, uint16_t qid,
 	}
 	if (c != NULL) {
 		qstats_read(c, &q);
-		s->packets += q.packets;
-		s->bytes += q.bytes;
-		s->errors += q.errors;
-		s->nombuf += q.nombuf;
-		s->missed += q.missed;
+		queue_add(s, &q, 1);
 	}
 	return 0;
 }
@@ -150,7 +165,6 @@ void port_stats_queue_new(struct tern_port_dev *dev, bool rx, uint16_t qid)
 int tern_port_stats_get(uint16_t port, struct tern_port_stats *stats)
 {
 	struct tern_port_dev *dev = port_get(port, "stats_get");
-	const struct tern_port_stats *b;
 	int ret;
 
 	if (dev == NULL || stats == NULL)
@@ -158,15 +172,7 @@ int tern_port_stats_get(uint16_t port, struct tern_port_stats *stats)
 	ret = port_raw_stats(dev, stats);
 	if (ret < 0)
 		return ret;
-	b = &dev->priv->stats_base;
-	stats->ipackets -= b->ipackets;
-	stats->ibytes -= b->ibytes;
-	stats->ierrors -= b->ierrors;
-	stats->opackets -= b->opackets;
-	stats->obytes -= b->obytes;
-	stats->oerrors -= b->oerrors;
-	stats->rx_nombuf -= b->rx_nombuf;
-	stats->imissed -= b->imissed;
+	port_add(stats, &dev->priv->stats_base, -1);
 	return 0;
 }
 
@@ -174,7 +180,6 @@ static int queue_stats(uint16_t port, uint16_t queue, bool rx, struct tern_queue
 {
 	const char *what = rx ? "rxq_stats_get" : "txq_stats_get";
 	struct tern_port_dev *dev = port_get(port, what);
-	const struct tern_queue_stats *b;
 	uint16_t nb_q;
 	int ret;
 
@@ -188,12 +193,7 @@ static int queue_stats(uint16_t port, uint16_t queue, bool rx, struct tern_queue
 	ret = queue_raw_stats(dev, rx, queue, stats);
 	if (ret < 0)
 		return ret;
-	b = rx ? &dev->priv->rxq_base[queue] : &dev->priv->txq_base[queue];
-	stats->packets -= b->packets;
-	stats->bytes -= b->bytes;
-	stats->errors -= b->errors;
-	stats->nombuf -= b->nombuf;
-	stats->missed -= b->missed;
+	queue_add(stats, rx ? &dev->priv->rxq_base[queue] : &dev->priv->txq_base[queue], -1);
 	return 0;
 }
 

@@ -21,8 +21,13 @@
 #ifndef TERN_DRIVER_H
 #define TERN_DRIVER_H
 
+#include "tern_atomic.h"
 #include "tern_pci.h"
 #include "tern_port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /*
  * Bump on any change to a struct a plugin compiles into its code: the ones in
@@ -163,7 +168,7 @@ struct tern_driver {
 	/*
 	 * Create the device for `name` ("null0") with its "k=v,k=v" args (never
 	 * NULL). On success store it in *dev (its name is filled in by the caller
-	 * afterwards) and return 0; else a negative errno after one log line.
+	 * afterwards) and return 0; else a negative errno from tern_error().
 	 */
 	int (*probe)(const char *name, const char *args, struct tern_port_dev **dev);
 	/*
@@ -191,5 +196,9 @@ int tern_devargs_check(const char *drv, const char *args, const char *const know
 
 /* Dummy burst function for stopped ports: returns 0. */
 uint16_t tern_port_burst_none(void *queue, struct tern_pkt **pkts, uint16_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_DRIVER_H */

@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TERN_ETHER_ADDR_LEN 6
 #define TERN_ETHER_HDR_LEN  14
 #define TERN_ETHER_CRC_LEN  4
@@ -68,5 +72,9 @@ static inline void tern_ether_addr_local(struct tern_ether_addr *ea, uint32_t n)
 	ea->addr[4] = (uint8_t)(n >> 8);
 	ea->addr[5] = (uint8_t)n;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_ETHER_H */

@@ -36,6 +36,10 @@
 #include "tern_common.h"
 #include "tern_ether.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TERN_MAX_PORTS           32
 #define TERN_MAX_QUEUES_PER_PORT 64
 #define TERN_PORT_NAME_LEN       64
@@ -213,5 +217,9 @@ int tern_port_rxq_stats_get(uint16_t port, uint16_t queue, struct tern_queue_sta
 int tern_port_txq_stats_get(uint16_t port, uint16_t queue, struct tern_queue_stats *stats);
 /* Make every counter of the port read 0 from now on (safe while traffic runs). */
 int tern_port_stats_reset(uint16_t port);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_PORT_H */

@@ -33,12 +33,16 @@
 
 #include <errno.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tern_atomic.h"
 #include "tern_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define TERN_RING_F_SP_ENQ 0x1 /* default enqueue is single-producer */
 #define TERN_RING_F_SC_DEQ 0x2 /* default dequeue is single-consumer */
@@ -227,5 +231,9 @@ static inline bool tern_ring_full(const struct tern_ring *r)
 {
 	return tern_ring_count(r) == r->capacity;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TERN_RING_H */

@@ -28,14 +28,15 @@
 
 /* The part of one side (producers or consumers) that only that side writes. */
 struct tern_ring_head {
-	_Atomic uint32_t head; /* next index to reserve */
+	_Atomic(uint32_t) head; /* next index to reserve */
 	/*
 	 * Consumers: a cached copy of prod_tail, never ahead of it. Unused on
 	 * the producers' side, which reads cons_tail every time (see the top).
 	 */
-	_Atomic uint32_t other_tail;
+	_Atomic(uint32_t) other_tail;
 };
 
+TERN_FLEX_ARRAY_BEGIN
 struct tern_ring {
 	char name[TERN_RING_NAMESIZE];
 	uint32_t size;     /* number of slots, a power of two */
@@ -45,12 +46,13 @@ struct tern_ring {
 	int memory;        /* how tern_ring_create() got the memory (ring.c) */
 
 	TERN_RING_GUARDED struct tern_ring_head prod;
-	TERN_RING_GUARDED _Atomic uint32_t prod_tail; /* slots before it hold objects */
+	TERN_RING_GUARDED _Atomic(uint32_t) prod_tail; /* slots before it hold objects */
 	TERN_RING_GUARDED struct tern_ring_head cons;
-	TERN_RING_GUARDED _Atomic uint32_t cons_tail; /* slots before it are free */
+	TERN_RING_GUARDED _Atomic(uint32_t) cons_tail; /* slots before it are free */
 
 	TERN_RING_GUARDED void *slots[];
 };
+TERN_FLEX_ARRAY_END
 
 /* ---- fast path, inline ---------------------------------------------------- */
 
@@ -226,7 +228,7 @@ static TERN_ALWAYS_INLINE unsigned tern_ring_cons_reserve_(struct tern_ring *r, 
  * on purpose: with 32-bit ones the compiler must allow for them wrapping and
  * turns the loop into scatters/gathers instead of plain vector moves.
  */
-static TERN_ALWAYS_INLINE void tern_ring_copy_run_(void **restrict dst, void *const *restrict src,
+static TERN_ALWAYS_INLINE void tern_ring_copy_run_(void **TERN_RESTRICT dst, void *const *TERN_RESTRICT src,
                                                    size_t n)
 {
 	size_t i = 0;
@@ -287,7 +289,7 @@ static TERN_ALWAYS_INLINE void tern_ring_copy_out_(struct tern_ring *r, uint32_t
  * `tail`: wait until the operations reserved before it have finished (only
  * possible with several threads on that side), then move the tail.
  */
-static TERN_ALWAYS_INLINE void tern_ring_publish_(_Atomic uint32_t *tail, uint32_t old,
+static TERN_ALWAYS_INLINE void tern_ring_publish_(_Atomic(uint32_t) *tail, uint32_t old,
                                                   uint32_t next, bool single)
 {
 	if (!single) {

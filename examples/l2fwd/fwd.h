@@ -25,4 +25,18 @@ static inline void l2fwd_mac_update_burst(struct tern_pkt **pkts, uint16_t n, ui
 	}
 }
 
+/* Reflector: each frame goes back to its sender, so its destination is the old source. */
+static inline void l2fwd_mac_swap_burst(struct tern_pkt **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct tern_ether_hdr *eth = tern_pkt_mtod(pkts[i], struct tern_ether_hdr *);
+		struct tern_ether_addr a = eth->dst;
+
+		if (tern_unlikely(pkts[i]->data_len < TERN_ETHER_HDR_LEN))
+			continue; /* no header to swap: sent back as it came */
+		eth->dst = eth->src;
+		eth->src = a;
+	}
+}
+
 #endif /* L2FWD_FWD_H */

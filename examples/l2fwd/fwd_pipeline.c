@@ -25,6 +25,7 @@ int l2fwd_rx_loop(struct l2fwd_app *app, struct l2fwd_lcore *lc, bool is_main)
 	struct tern_pkt *pkts[L2FWD_MAX_BURST];
 	const uint16_t burst = (uint16_t)app->opt.burst;
 	const bool mac_updating = app->opt.mac_updating;
+	const bool reflect = app->opt.profile == L2FWD_PROFILE_REFLECTOR;
 	unsigned loops = 0;
 
 	while (!l2fwd_should_quit()) {
@@ -54,7 +55,9 @@ int l2fwd_rx_loop(struct l2fwd_app *app, struct l2fwd_lcore *lc, bool is_main)
 			if (n == 0)
 				continue;
 			l2fwd_ctr_add(&lc->ctr[t->port].rx, n);
-			if (mac_updating)
+			if (reflect)
+				l2fwd_mac_swap_burst(pkts, (uint16_t)n);
+			else if (mac_updating)
 				l2fwd_mac_update_burst(pkts, (uint16_t)n, t->dst_port,
 				                       &app->mac[t->dst_port]);
 			queued = tern_ring_sp_enqueue_burst(t->ring, (void *const *)pkts, n, NULL);

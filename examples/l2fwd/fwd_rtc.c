@@ -14,6 +14,7 @@ int l2fwd_rtc_loop(struct l2fwd_app *app, struct l2fwd_lcore *lc, bool is_main)
 	struct tern_pkt *pkts[L2FWD_MAX_BURST];
 	const uint16_t burst = (uint16_t)app->opt.burst;
 	const bool mac_updating = app->opt.mac_updating;
+	const enum l2fwd_profile profile = app->opt.profile;
 	unsigned loops = 0;
 
 	while (!l2fwd_should_quit()) {
@@ -25,7 +26,13 @@ int l2fwd_rtc_loop(struct l2fwd_app *app, struct l2fwd_lcore *lc, bool is_main)
 			if (n == 0)
 				continue;
 			l2fwd_ctr_add(&lc->ctr[t->port].rx, n);
-			if (mac_updating)
+			if (profile == L2FWD_PROFILE_L3) {
+				l2fwd_l3_burst(app, lc, t->port, pkts, n);
+				continue;
+			}
+			if (profile == L2FWD_PROFILE_REFLECTOR)
+				l2fwd_mac_swap_burst(pkts, n);
+			else if (mac_updating)
 				l2fwd_mac_update_burst(pkts, n, t->dst_port,
 				                       &app->mac[t->dst_port]);
 			sent = tern_port_tx_burst(t->dst_port, t->dst_txq, pkts, n);

@@ -34,6 +34,34 @@ enum l2fwd_mode {
 	L2FWD_MODE_PIPELINE,
 };
 
+/* What the device under test does with a frame (doc/l2fwd.md, doc/benchmarking.md). */
+enum l2fwd_profile {
+	L2FWD_PROFILE_L2,        /* out of the paired port, untouched (or --mac-updating) */
+	L2FWD_PROFILE_REFLECTOR, /* back out of the port it came in by, MACs swapped */
+	L2FWD_PROFILE_L3,        /* an IPv4 router: ARP, ping, LPM routes (l3.c) */
+};
+
+enum l2fwd_stats_format {
+	L2FWD_STATS_PLAIN,   /* tern-l2fwd's own lines */
+	L2FWD_STATS_MOONGEN, /* MoonGen's "[Device: id=N] RX: ..." lines */
+	L2FWD_STATS_CSV,     /* MoonGen's CSV rows */
+	L2FWD_STATS_JSON,    /* one JSON object per port and direction per line */
+};
+
+#define L2FWD_MAX_ROUTES 64
+
+/* --addr PORT:A.B.C.D/LEN and --route A.B.C.D/LEN,NEXTHOP (host byte order). */
+struct l2fwd_l3_opt {
+	bool addr_set[TERN_MAX_PORTS];
+	uint32_t addr[TERN_MAX_PORTS];
+	uint8_t addr_len[TERN_MAX_PORTS];
+	unsigned nb_routes;
+	struct {
+		uint32_t prefix, nexthop;
+		uint8_t len;
+	} routes[L2FWD_MAX_ROUTES];
+};
+
 /* What the command line after "--" asked for, before any port is looked at. */
 struct l2fwd_options {
 	uint64_t portmask; /* 0: every port */
@@ -48,6 +76,9 @@ struct l2fwd_options {
 	unsigned ring_size;  /* pipeline: slots per ring, a power of two */
 	unsigned duration_s; /* 0: until SIGINT/SIGTERM */
 	const char *json_path;
+	enum l2fwd_profile profile;
+	enum l2fwd_stats_format stats_format;
+	struct l2fwd_l3_opt l3;
 	bool help;
 };
 
@@ -80,6 +111,12 @@ struct l2fwd_port_ctr {
 	_Atomic uint64_t rx;      /* frames received on this port */
 	_Atomic uint64_t tx;      /* frames the driver took for sending on this port */
 	_Atomic uint64_t dropped; /* frames meant for this port that were freed instead */
+	/* L3 profile, counted on the port a frame came in by (l3.c) */
+	_Atomic uint64_t local;      /* ARP and ping for us, answered (or just learnt from) */
+	_Atomic uint64_t unroutable; /* no route, not IPv4, or for us but not a ping */
+	_Atomic uint64_t no_arp;     /* next hop not resolved yet: an ARP request went out */
+	_Atomic uint64_t ttl;        /* TTL ran out */
+	_Atomic uint64_t bad;        /* malformed: short, bad version, length or checksum */
 };
 
 /* Single writer: a relaxed load and store, no locked read-modify-write. */
@@ -117,6 +154,7 @@ struct l2fwd_app;
 
 struct l2fwd_lcore {
 	struct l2fwd_port_ctr ctr[TERN_MAX_PORTS];
+	uint16_t txq[TERN_MAX_PORTS]; /* L3: this lcore's TX queue on every port */
 	struct l2fwd_app *app;
 	unsigned lcore_id;
 	enum l2fwd_role role;
@@ -130,6 +168,8 @@ struct l2fwd_lcore {
 /* stats.c: sums over lcores and the printed rates. */
 struct l2fwd_port_totals {
 	uint64_t rx, tx, dropped;
+	uint64_t local, unroutable, no_arp, ttl, bad;
+	uint64_t imissed, rx_nombuf, oerrors;
 	uint64_t ipackets, ibytes, opackets, obytes; /* the port's own counters */
 };
 
@@ -164,6 +204,8 @@ struct l2fwd_app {
 	unsigned nb_pools;
 	struct tern_mempool *pools[TERN_MAX_NUMA_NODES];
 	int pool_socket[TERN_MAX_NUMA_NODES];
+	struct l2fwd_l3 *l3; /* L3 profile: addresses, ARP tables, routes */
+	bool stats_header_done;
 };
 
 /* The main lcore looks at the clock once per this many polling loops (a power of two). */
@@ -200,6 +242,17 @@ void l2fwd_stats_print_totals(struct l2fwd_app *app, double duration_s);
 
 /* Wire rate: a byte count without CRC, plus CRC, preamble+SFD and the inter-frame gap. */
 #define L2FWD_WIRE_OVERHEAD (TERN_ETHER_CRC_LEN + 8 + 12)
+
+/* l3.c: the L3 profile */
+struct l2fwd_l3;
+struct tern_pkt;
+int l2fwd_l3_setup(struct l2fwd_app *app, char *err, size_t errlen);
+void l2fwd_l3_free(struct l2fwd_app *app);
+/* Route a burst received on rx_port; sends what goes out, frees the rest. */
+void l2fwd_l3_burst(struct l2fwd_app *app, struct l2fwd_lcore *lc, uint16_t rx_port,
+                    struct tern_pkt **pkts, uint16_t n);
+/* Parse "A.B.C.D/LEN" (host order); 0 or -EINVAL. */
+int l2fwd_parse_prefix(const char *s, uint32_t *addr, uint8_t *len);
 
 /* json.c */
 struct l2fwd_result {

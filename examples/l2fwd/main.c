@@ -82,10 +82,13 @@ static int lcore_main(void *arg)
 static void print_plan(const struct l2fwd_app *app)
 {
 	static const char *const role[] = {"idle", "rtc", "rx", "tx"};
+	static const char *const profile[] = {"l2", "reflector", "l3"};
 
-	printf("tern-l2fwd: %s mode, %u lcores, burst %u, MAC updating %s, promiscuous %s\n",
-	       app->opt.mode == L2FWD_MODE_RTC ? "rtc" : "pipeline", app->nb_lcores, app->opt.burst,
-	       app->opt.mac_updating ? "on" : "off", app->opt.promisc ? "on" : "off");
+	printf("tern-l2fwd: %s mode, profile %s, %u lcores, burst %u, MAC updating %s, "
+	       "promiscuous %s\n",
+	       app->opt.mode == L2FWD_MODE_RTC ? "rtc" : "pipeline", profile[app->opt.profile],
+	       app->nb_lcores, app->opt.burst, app->opt.mac_updating ? "on" : "off",
+	       app->opt.promisc ? "on" : "off");
 	for (unsigned l = 0; l < app->nb_lcores; l++) {
 		const struct l2fwd_lcore *lc = &app->lcores[l];
 

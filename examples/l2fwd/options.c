@@ -93,6 +93,12 @@ static const char *const usage_text =
     "  --ring-size N       pipeline: slots per ring (default 1024, power of two)\n"
     "  --duration SECONDS  stop after this long (default 0: at SIGINT/SIGTERM)\n"
     "  --json FILE         write the run's counters and rates as JSON\n"
+    "  --profile NAME      l2 (default): frames out of the paired port, untouched;\n"
+    "                      reflector: back out of their own port, MACs swapped;\n"
+    "                      l3: an IPv4 router (needs --addr on every port, --mode rtc)\n"
+    "  --addr P:A.B.C.D/N  l3: port P's address and subnet (e.g. 0:198.18.1.1/24)\n"
+    "  --route PFX/N,NH    l3: a static route via next hop NH (in a port's subnet)\n"
+    "  --stats-format F    plain (default), moongen, csv or json lines every -T seconds\n"
     "  -h, --help          this text\n";
 
 void l2fwd_usage(FILE *f)
@@ -114,6 +120,10 @@ enum opt_id {
 	OPT_RING_SIZE,
 	OPT_DURATION,
 	OPT_JSON,
+	OPT_PROFILE,
+	OPT_ADDR,
+	OPT_ROUTE,
+	OPT_STATS_FORMAT,
 	OPT_HELP,
 };
 
@@ -132,6 +142,10 @@ static const struct app_opt opt_defs[] = {
     {"--ring-size", OPT_RING_SIZE, true, "--ring-size 1024"},
     {"--duration", OPT_DURATION, true, "--duration 10"},
     {"--json", OPT_JSON, true, "--json out.json"},
+    {"--profile", OPT_PROFILE, true, "--profile l3"},
+    {"--addr", OPT_ADDR, true, "--addr 0:198.18.1.1/24"},
+    {"--route", OPT_ROUTE, true, "--route 10.0.0.0/8,198.18.1.2"},
+    {"--stats-format", OPT_STATS_FORMAT, true, "--stats-format moongen"},
     {"-h", OPT_HELP, false, NULL},
     {"--help", OPT_HELP, false, NULL},
 };
@@ -232,6 +246,78 @@ static int apply_opt(void *ctx, int id, const char *val, char *err, size_t errle
 			                "out.json");
 		opt->json_path = val;
 		break;
+	case OPT_PROFILE:
+		if (strcmp(val, "l2") == 0)
+			opt->profile = L2FWD_PROFILE_L2;
+		else if (strcmp(val, "reflector") == 0)
+			opt->profile = L2FWD_PROFILE_REFLECTOR;
+		else if (strcmp(val, "l3") == 0)
+			opt->profile = L2FWD_PROFILE_L3;
+		else
+			return app_fail(err, errlen,
+			                "--profile '%s': unknown profile: give l2, reflector or l3",
+			                val);
+		break;
+	case OPT_ADDR: {
+		char *end;
+		unsigned long port = strtoul(val, &end, 10);
+		uint32_t a;
+		uint8_t len;
+
+		if (end == val || *end != ':' || port >= TERN_MAX_PORTS ||
+		    l2fwd_parse_prefix(end + 1, &a, &len) < 0 || len == 0 || len > 30)
+			return app_fail(err, errlen,
+			                "--addr '%s': give PORT:A.B.C.D/LEN with LEN 1 to 30, e.g. "
+			                "--addr 0:198.18.1.1/24",
+			                val);
+		opt->l3.addr_set[port] = true;
+		opt->l3.addr[port] = a;
+		opt->l3.addr_len[port] = len;
+		break;
+	}
+	case OPT_ROUTE: {
+		char pfx[32];
+		const char *comma = strchr(val, ',');
+		uint32_t a, nh;
+		uint8_t len, nh_len;
+		unsigned i = opt->l3.nb_routes;
+
+		if (comma == NULL || (size_t)(comma - val) >= sizeof(pfx))
+			goto bad_route;
+		memcpy(pfx, val, (size_t)(comma - val));
+		pfx[comma - val] = '\0';
+		if (l2fwd_parse_prefix(pfx, &a, &len) < 0 ||
+		    l2fwd_parse_prefix(comma + 1, &nh, &nh_len) < 0 || nh_len != 32)
+			goto bad_route;
+		if (i == L2FWD_MAX_ROUTES)
+			return app_fail(err, errlen, "--route: more than %d routes",
+			                L2FWD_MAX_ROUTES);
+		opt->l3.routes[i].prefix = len ? a & (uint32_t)(~0ull << (32 - len)) : 0;
+		opt->l3.routes[i].len = len;
+		opt->l3.routes[i].nexthop = nh;
+		opt->l3.nb_routes++;
+		break;
+	bad_route:
+		return app_fail(err, errlen,
+		                "--route '%s': give PREFIX/LEN,NEXTHOP, e.g. --route "
+		                "10.0.0.0/8,198.18.1.2",
+		                val);
+	}
+	case OPT_STATS_FORMAT:
+		if (strcmp(val, "plain") == 0)
+			opt->stats_format = L2FWD_STATS_PLAIN;
+		else if (strcmp(val, "moongen") == 0)
+			opt->stats_format = L2FWD_STATS_MOONGEN;
+		else if (strcmp(val, "csv") == 0)
+			opt->stats_format = L2FWD_STATS_CSV;
+		else if (strcmp(val, "json") == 0)
+			opt->stats_format = L2FWD_STATS_JSON;
+		else
+			return app_fail(err, errlen,
+			                "--stats-format '%s': unknown format: give plain, moongen, "
+			                "csv or json",
+			                val);
+		break;
 	case OPT_HELP:
 		opt->help = true;
 		break;
@@ -278,6 +364,33 @@ int l2fwd_resolve_ports(const struct l2fwd_options *opt, uint16_t nb_ports,
 		                opt->portmask, p, nb_ports, present);
 	}
 	nb_enabled = (unsigned)__builtin_popcountll(enabled);
+
+	if (opt->profile != L2FWD_PROFILE_L2) {
+		const char *name = opt->profile == L2FWD_PROFILE_L3 ? "l3" : "reflector";
+
+		if (opt->nb_pairs > 0)
+			return app_fail(
+			    err, errlen,
+			    "--portmap pairs ports, but --profile %s chooses each frame's "
+			    "port itself: leave --portmap out",
+			    name);
+		if (opt->profile == L2FWD_PROFILE_L3 && opt->mode != L2FWD_MODE_RTC)
+			return app_fail(err, errlen,
+			                "--profile l3 runs in --mode rtc only: leave --mode out");
+		/* Each port's "pair" is itself: its frames' way out is decided per frame. */
+		for (unsigned p = 0; p < nb_ports; p++) {
+			if (!(enabled & (1ull << p)))
+				continue;
+			if (opt->profile == L2FWD_PROFILE_L3 && !opt->l3.addr_set[p])
+				return app_fail(
+				    err, errlen,
+				    "--profile l3: port %u has no address: give e.g. --addr "
+				    "%u:198.%u.1.1/24",
+				    p, p, 18 + p % 2);
+			pair[p] = (uint16_t)p;
+		}
+		return 0;
+	}
 
 	if (opt->nb_pairs > 0) {
 		for (unsigned i = 0; i < opt->nb_pairs; i++) {

@@ -89,6 +89,14 @@ int l2fwd_plan(struct l2fwd_app *app, char *err, size_t errlen)
 					txq[d] = app->nb_txq[d]++;
 				lc->rx[i].dst_txq = (uint16_t)txq[d];
 			}
+			/* L3: any frame may leave by any port, so a TX queue on each. */
+			for (unsigned k = 0; app->opt.profile == L2FWD_PROFILE_L3 && k < nb; k++) {
+				uint16_t d = ports[k];
+
+				if (txq[d] < 0)
+					txq[d] = app->nb_txq[d]++;
+				lc->txq[d] = (uint16_t)txq[d];
+			}
 		}
 		return 0;
 	}
@@ -268,6 +276,8 @@ int l2fwd_setup(struct l2fwd_app *app, char *err, size_t errlen)
 			memset(&app->mac[p], 0, sizeof(app->mac[p]));
 	}
 
+	if (app->opt.profile == L2FWD_PROFILE_L3 && (ret = l2fwd_l3_setup(app, err, errlen)) < 0)
+		return ret;
 	for (uint16_t p = 0; p < app->nb_ports; p++) {
 		if (app->pair[p] == L2FWD_NO_PAIR)
 			continue;
@@ -326,4 +336,5 @@ void l2fwd_release(struct l2fwd_app *app)
 	for (unsigned i = 0; i < app->nb_pools; i++)
 		tern_mempool_free(app->pools[i]);
 	app->nb_pools = 0;
+	l2fwd_l3_free(app);
 }

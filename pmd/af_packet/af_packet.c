@@ -82,9 +82,8 @@ static int sockopt(struct afp_port *ap, int fd, int opt, const void *val, sockle
 	if (setsockopt(fd, SOL_PACKET, opt, val, len) == 0)
 		return 0;
 	int err = errno;
-	tern_log(TERN_LOG_ERR, AFP_LOG, "%s: %s on %s: %s", ap->dev.name, what, ap->iface,
-	         strerror(err));
-	return -err;
+	return tern_error(err, AFP_LOG, "%s: %s on %s: %s", ap->dev.name, what, ap->iface,
+	                  strerror(err));
 }
 
 static int set_promisc(struct afp_port *ap, int fd, bool on)
@@ -143,9 +142,8 @@ static int ring_socket(struct afp_port *ap, int ring_opt, struct afp_ring *r)
 	/* Protocol 0: no frame is queued to the socket before bind() names one. */
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		ret = -errno;
-		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: packet socket: %s", ap->dev.name,
-		         strerror(-ret));
+		ret = tern_error(errno, AFP_LOG, "%s: packet socket: %s", ap->dev.name,
+		                 strerror(errno));
 		goto fail;
 	}
 	if ((ret = sockopt(ap, fd, PACKET_VERSION, &version, sizeof(version), "PACKET_VERSION")) <
@@ -160,9 +158,8 @@ static int ring_socket(struct afp_port *ap, int ring_opt, struct afp_ring *r)
 	if (m == MAP_FAILED) /* MAP_LOCKED can hit RLIMIT_MEMLOCK: try without */
 		m = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
-		ret = -errno;
-		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: mmap of a %zu-byte ring on %s: %s",
-		         ap->dev.name, r->map_len, ap->iface, strerror(-ret));
+		ret = tern_error(errno, AFP_LOG, "%s: mmap of a %zu-byte ring on %s: %s",
+		                 ap->dev.name, r->map_len, ap->iface, strerror(errno));
 		goto fail;
 	}
 	r->map = m;
@@ -188,9 +185,8 @@ static int bind_iface(struct afp_port *ap, int fd, uint16_t proto)
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == 0)
 		return 0;
 	int err = errno;
-	tern_log(TERN_LOG_ERR, AFP_LOG, "%s: bind to %s: %s", ap->dev.name, ap->iface,
-	         strerror(err));
-	return -err;
+	return tern_error(err, AFP_LOG, "%s: bind to %s: %s", ap->dev.name, ap->iface,
+	                  strerror(err));
 }
 
 /* Segments waiting in pend[] go back to their pool. */
@@ -234,10 +230,10 @@ static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 		goto nomem;
 	q->room = tern_pktpool_data_room(mp);
 	if (q->room < 64) {
-		tern_log(TERN_LOG_ERR, AFP_LOG,
-		         "%s: RX queue %u: pool %s has a %u-byte data room: give at least 64",
-		         dev->name, qid, tern_mempool_name(mp), q->room);
-		ret = -EINVAL;
+		ret =
+		    tern_error(EINVAL, AFP_LOG,
+		               "%s: RX queue %u: pool %s has a %u-byte data room: give at least 64",
+		               dev->name, qid, tern_mempool_name(mp), q->room);
 		goto fail;
 	}
 	q->mp = mp;
@@ -279,8 +275,7 @@ static int afp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	*stats = &q->stats;
 	return 0;
 nomem:
-	tern_log(TERN_LOG_ERR, AFP_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
-	ret = -ENOMEM;
+	ret = tern_error(ENOMEM, AFP_LOG, "%s: RX queue %u: out of memory", dev->name, qid);
 fail:
 	if (q != NULL)
 		rxq_free(q);
@@ -371,8 +366,8 @@ static int afp_ioctl(struct afp_port *ap, unsigned long req, struct ifreq *ifr, 
 		return 0;
 	int err = errno;
 	if (what != NULL)
-		tern_log(TERN_LOG_ERR, AFP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
-		         strerror(err));
+		return tern_error(err, AFP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
+		                  strerror(err));
 	return -err;
 }
 

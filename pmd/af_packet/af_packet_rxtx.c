@@ -161,8 +161,8 @@ static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket2_hdr *
 		 * Read once: a retry after -ENOBUFS finds it in the bounce buffer.
 		 */
 		if (!(h->tp_status & TP_STATUS_COPY)) {
-			tern_qstat_add(&q->stats.errors,
-			               1); /* truncated, no copy: the socket was full */
+			/* Truncated, no copy: the socket was full. */
+			tern_qstat_add(&q->stats.errors, 1);
 			return 0;
 		}
 		if (q->bounce_len == 0) {
@@ -217,8 +217,8 @@ static int rx_frame(struct afp_rxq *q, struct afp_bufs *b, struct tpacket2_hdr *
 	const uint32_t total = len + (tagp != NULL ? AFP_VLAN_TAG_LEN : 0);
 	const unsigned need = bufs_for(q, total);
 	if (tern_unlikely(need > q->pool_size || need > AFP_MAX_BURST)) {
-		tern_qstat_add(&q->stats.errors,
-		               1); /* more buffers than there are: it could never fit */
+		/* More buffers than there are: it could never fit. */
+		tern_qstat_add(&q->stats.errors, 1);
 		return 0;
 	}
 	if (bufs_ensure(q, b, need) < 0)

@@ -13,9 +13,9 @@
  * Linux's Documentation/networking/af_xdp.rst.
  *
  * UMEM is tern's packet memory. At start, each queue pair opens one XSK
- * socket and registers the memory of its RX queue's pool (the pool's one
- * DMA area, widened to whole pages) as that socket's UMEM, in unaligned-
- * chunk mode (XDP_UMEM_UNALIGNED_CHUNK_FLAG): a chunk is one buffer,
+ * socket (af_xdp_sock.c) and registers the memory of its RX queue's pool
+ * (the pool's one DMA area, widened to whole pages) as that socket's UMEM,
+ * in unaligned-chunk mode (XDP_UMEM_UNALIGNED_CHUNK_FLAG): a chunk is one buffer,
  * [buf_addr, buf_addr + buf_len), wherever the pool placed it, so the pool
  * keeps its own layout. The same memory may be registered by several
  * sockets (two ports sharing one pool each register it): the kernel allows
@@ -42,7 +42,7 @@
  *      kicked (recvfrom/sendto, MSG_DONTWAIT) only when it sets the ring's
  *      XDP_RING_NEED_WAKEUP flag. busy_budget=B (B > 0) sets
  *      SO_PREFER_BUSY_POLL and SO_BUSY_POLL_BUDGET=B: the driver's NAPI
- *      then runs in the poller's recvfrom/sendto, and every empty poll and
+ *      then runs in the poller's recvfrom/sendto, and every RX poll and
  *      every TX burst makes that call (the ring flags are not consulted).
  *  Modes: mode=zc binds with XDP_ZEROCOPY (the driver DMAs into the pool's
  *      buffers; the bind fails where the driver cannot), mode=copy with
@@ -87,13 +87,6 @@
 #include "tern_error.h"
 #include "tern_log.h"
 
-#ifndef SO_PREFER_BUSY_POLL
-#define SO_PREFER_BUSY_POLL 69
-#endif
-#ifndef SO_BUSY_POLL_BUDGET
-#define SO_BUSY_POLL_BUDGET 70
-#endif
-
 /* ---- interface ioctls --------------------------------------------------- */
 
 static int axp_ioctl(struct axp_port *ap, unsigned long req, struct ifreq *ifr, const char *what)
@@ -109,15 +102,25 @@ static int axp_ioctl(struct axp_port *ap, unsigned long req, struct ifreq *ifr, 
 	return -err;
 }
 
-/* RX queues of the interface: /sys/class/net/IF/queues/rx-N (real_num_rx_queues). */
-static uint32_t iface_rx_queues(const char *iface)
+/*
+ * RX queues of the interface: ETHTOOL_GCHANNELS (rx + combined), asked of
+ * the interface in this process's network namespace; else
+ * /sys/class/net/IF/queues/rx-N, which is only this namespace's view when
+ * /sys was mounted in it (ip netns exec does that, unshare(2) alone not).
+ */
+static uint32_t iface_rx_queues(struct axp_port *ap)
 {
+	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
 	char path[64 + IFNAMSIZ];
 	struct dirent *de;
+	struct ifreq ifr;
 	uint32_t n = 0;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", iface);
+	ifr.ifr_data = (void *)&ch;
+	if (axp_ioctl(ap, SIOCETHTOOL, &ifr, NULL) == 0 && ch.rx_count + ch.combined_count > 0)
+		return ch.rx_count + ch.combined_count;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ap->iface);
 	d = opendir(path);
 	if (d == NULL)
 		return 0;
@@ -125,162 +128,6 @@ static uint32_t iface_rx_queues(const char *iface)
 		n += strncmp(de->d_name, "rx-", 3) == 0;
 	closedir(d);
 	return n;
-}
-
-/* ---- buffers lent to the kernel ----------------------------------------- */
-
-static int lent_init(struct axp_lent *l, struct tern_mempool *mp)
-{
-	l->size = tern_mempool_size(mp);
-	l->count = 0;
-	l->pkt = calloc(l->size, sizeof(l->pkt[0]));
-	return l->pkt == NULL ? -ENOMEM : 0;
-}
-
-/* After the socket is closed: whatever the kernel still had goes back to the pool. */
-static void lent_return_all(struct axp_lent *l)
-{
-	for (uint32_t i = 0; i < l->size && l->count > 0; i++)
-		if (l->pkt[i] != NULL) {
-			tern_pkt_free(l->pkt[i]);
-			l->pkt[i] = NULL;
-			l->count--;
-		}
-}
-
-static void lent_free(struct axp_lent *l)
-{
-	free(l->pkt);
-	*l = (struct axp_lent){0};
-}
-
-/* ---- sockets ------------------------------------------------------------ */
-
-static uint32_t pow2_ceil(uint32_t v)
-{
-	uint32_t p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p;
-}
-
-/* XDP_STATISTICS of a socket (af_xdp.rst: counters since the socket was made). */
-static void sock_kstats(int fd, struct xdp_statistics *st)
-{
-	socklen_t len = sizeof(*st);
-
-	memset(st, 0, sizeof(*st));
-	if (fd >= 0)
-		(void)getsockopt(fd, SOL_XDP, XDP_STATISTICS, st, &len);
-}
-
-/*
- * One XSK socket on NIC queue `nic_q`, its UMEM the memory of umem_rxq's pool. rxq or
- * txq may be NULL (a TX-only or RX-only pair); their ring structs are filled.
- */
-static int sock_open(struct axp_port *ap, struct axp_sock *s, uint32_t nic_q,
-                     const struct axp_rxq *umem_rxq, struct axp_rxq *rxq, struct axp_txq *txq,
-                     uint8_t **basep, uint64_t *lenp)
-{
-	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	struct tern_mempool *mp = umem_rxq->mp;
-	uint8_t *base = (uint8_t *)((uintptr_t)mp->mem & ~(uintptr_t)(page - 1));
-	uint64_t len = TERN_ALIGN_CEIL((uintptr_t)mp->mem + mp->mem_len, page) - (uintptr_t)base;
-	struct xsk_ring_prod fill_tmp, *fill = rxq != NULL ? &rxq->fill : &fill_tmp;
-	struct xsk_ring_cons comp_tmp, *comp = txq != NULL ? &txq->comp : &comp_tmp;
-	uint32_t nrx = rxq != NULL ? pow2_ceil(rxq->target) : 0;
-	uint32_t ntx = txq != NULL ? pow2_ceil(txq->target) : 0;
-	struct xsk_umem_config uc = {
-	    .fill_size = nrx != 0 ? nrx : AXP_MIN_DESC,
-	    .comp_size = ntx != 0 ? 2 * ntx : AXP_MIN_DESC,
-	    .frame_size = umem_rxq->buf_len,
-	    .frame_headroom = 0,
-	    .flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG,
-	};
-	struct xsk_socket_config sc = {
-	    .rx_size = nrx != 0 ? nrx : AXP_MIN_DESC,
-	    .tx_size = ntx != 0 ? ntx : AXP_MIN_DESC,
-	    .libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD, /* af_xdp_prog.c does it */
-	    .bind_flags = XDP_USE_NEED_WAKEUP,
-	};
-	struct xdp_options opts;
-	socklen_t optlen = sizeof(opts);
-	int ret;
-
-	/*
-	 * libxdp fills in the ring structs but leaves the fill ring's
-	 * cached_prod as it finds it: a restart on the same queue struct would
-	 * produce from the old socket's index, and the kernel read zeroed
-	 * entries (chunk 0) up to it. Start every ring from zero.
-	 */
-	memset(fill, 0, sizeof(*fill));
-	memset(comp, 0, sizeof(*comp));
-	if (rxq != NULL)
-		memset(&rxq->rx, 0, sizeof(rxq->rx));
-	if (txq != NULL)
-		memset(&txq->tx, 0, sizeof(txq->tx));
-	if (ap->mode == AXP_MODE_ZC)
-		sc.bind_flags |= XDP_ZEROCOPY;
-	else if (ap->mode == AXP_MODE_COPY)
-		sc.bind_flags |= XDP_COPY;
-	ret = xsk_umem__create(&s->umem, base, len, fill, comp, &uc);
-	if (ret < 0) {
-		(void)tern_error(
-		    ret, AXP_LOG,
-		    "%s: queue %u: registering pool %s (%" PRIu64 " bytes) as UMEM: %s%s",
-		    ap->dev.name, nic_q, tern_mempool_name(mp), len, strerror(-ret),
-		    ret == -ENOMEM || ret == -EPERM
-		        ? ": the UMEM is locked memory: raise RLIMIT_MEMLOCK (ulimit -l) or "
-		          "run as root"
-		        : "");
-		s->umem = NULL;
-		return ret;
-	}
-	ret = xsk_socket__create(&s->xsk, ap->iface, nic_q, s->umem, rxq != NULL ? &rxq->rx : NULL,
-	                         txq != NULL ? &txq->tx : NULL, &sc);
-	if (ret < 0) {
-		if (ap->mode == AXP_MODE_ZC && (ret == -EOPNOTSUPP || ret == -EINVAL))
-			(void)tern_error(
-			    ret, AXP_LOG,
-			    "%s: %s refuses zero-copy AF_XDP on queue %u (%s): its driver "
-			    "has no XSK zero-copy support; use mode=copy or mode=auto",
-			    ap->dev.name, ap->iface, nic_q, strerror(-ret));
-		else
-			(void)tern_error(ret, AXP_LOG, "%s: XSK socket on %s queue %u: %s",
-			                 ap->dev.name, ap->iface, nic_q, strerror(-ret));
-		s->xsk = NULL;
-		xsk_umem__delete(s->umem);
-		s->umem = NULL;
-		return ret;
-	}
-	s->fd = xsk_socket__fd(s->xsk);
-	s->zc = getsockopt(s->fd, SOL_XDP, XDP_OPTIONS, &opts, &optlen) == 0 &&
-	        (opts.flags & XDP_OPTIONS_ZEROCOPY);
-	if (ap->busy_budget > 0) {
-		int one = 1, usecs = 20, budget = (int)ap->busy_budget;
-
-		/* Documentation/networking/napi.rst: preferred busy polling. */
-		if (setsockopt(s->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof(one)) < 0 ||
-		    setsockopt(s->fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof(usecs)) < 0 ||
-		    setsockopt(s->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget)) < 0)
-			tern_log(TERN_LOG_WARNING, AXP_LOG,
-			         "%s: busy polling on queue %u: %s (needs CAP_NET_ADMIN for a "
-			         "budget); going on without it",
-			         ap->dev.name, nic_q, strerror(errno));
-	}
-	*basep = base;
-	*lenp = len;
-	return 0;
-}
-
-static void sock_close(struct axp_sock *s)
-{
-	if (s->xsk != NULL)
-		xsk_socket__delete(s->xsk);
-	if (s->umem != NULL)
-		xsk_umem__delete(s->umem);
-	*s = (struct axp_sock){.fd = -1};
 }
 
 /* ---- queues ------------------------------------------------------------- */
@@ -331,7 +178,7 @@ static int axp_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t 
 	q->busy = ap->busy_budget > 0;
 	q->csum_fix = ap->csum_fix;
 	q->sock.fd = -1;
-	if (lent_init(&q->lent, mp) < 0)
+	if (axp_lent_init(&q->lent, mp) < 0)
 		goto nomem;
 	*queue = q;
 	*stats = &q->st;
@@ -374,7 +221,7 @@ static void axp_rx_queue_release(struct tern_port_dev *dev, void *queue)
 	         "%s: RX queue %u: %" PRIu64 " packets, %" PRIu64 " checksums completed", dev->name,
 	         q->qid, tern_qstat_read(&q->st.packets), tern_qstat_read(&q->csum));
 	ap->k_gone_rx_invalid += q->k_rx_invalid;
-	lent_free(&q->lent);
+	axp_lent_free(&q->lent);
 	free(q);
 }
 
@@ -387,57 +234,11 @@ static void axp_tx_queue_release(struct tern_port_dev *dev, void *queue)
 	         "%s: TX queue %u: %" PRIu64 " packets copied into the UMEM", dev->name, q->qid,
 	         tern_qstat_read(&q->copies));
 	ap->k_gone_tx_invalid += q->k_tx_invalid;
-	lent_free(&q->lent);
+	axp_lent_free(&q->lent);
 	free(q);
 }
 
 /* ---- start and stop ----------------------------------------------------- */
-
-/* Close pair i's socket and take every buffer back; keep its kernel counters. */
-static void pair_close(struct axp_port *ap, uint16_t i)
-{
-	struct tern_port_dev *dev = &ap->dev;
-	struct axp_rxq *rxq = i < tern_port_dev_nb_rxq(dev) ? tern_port_dev_rxq(dev, i) : NULL;
-	struct axp_txq *txq = i < tern_port_dev_nb_txq(dev) ? tern_port_dev_txq(dev, i) : NULL;
-	struct axp_sock *s = rxq != NULL ? &rxq->sock : (txq != NULL ? &txq->sock : NULL);
-	struct xdp_statistics st;
-
-	if (s == NULL || s->xsk == NULL)
-		return;
-	if (rxq != NULL)
-		axp_prog_map_clear(ap, ap->start_queue + i);
-	sock_kstats(s->fd, &st);
-	if (rxq != NULL) {
-		rxq->k_rx_dropped += st.rx_dropped;
-		rxq->k_rx_invalid += st.rx_invalid_descs;
-		rxq->k_rx_ring_full += st.rx_ring_full;
-		rxq->k_fill_empty += st.rx_fill_ring_empty_descs;
-	}
-	if (txq != NULL) {
-		/* Completions already there: counted and freed the ordinary way. */
-		axp_tx_complete(txq);
-		txq->k_tx_invalid += st.tx_invalid_descs;
-		txq->k_tx_ring_empty += st.tx_ring_empty_descs;
-	}
-	tern_log(TERN_LOG_DEBUG, AXP_LOG,
-	         "%s: queue %u: XDP_STATISTICS rx_dropped %llu rx_invalid_descs %llu "
-	         "rx_ring_full %llu rx_fill_ring_empty_descs %llu tx_invalid_descs %llu "
-	         "tx_ring_empty_descs %llu",
-	         dev->name, i, st.rx_dropped, st.rx_invalid_descs, st.rx_ring_full,
-	         st.rx_fill_ring_empty_descs, st.tx_invalid_descs, st.tx_ring_empty_descs);
-	sock_close(s);
-	/* The socket is gone: no ring refers to any buffer any more. */
-	if (rxq != NULL) {
-		lent_return_all(&rxq->lent);
-		rxq->fd = -1;
-	}
-	if (txq != NULL) {
-		lent_return_all(&txq->lent);
-		lent_free(&txq->lent);
-		txq->fd = -1;
-		txq->rxq = NULL;
-	}
-}
 
 static int axp_stop(struct tern_port_dev *dev)
 {
@@ -445,46 +246,8 @@ static int axp_stop(struct tern_port_dev *dev)
 	uint16_t n = TERN_MAX(tern_port_dev_nb_rxq(dev), tern_port_dev_nb_txq(dev));
 
 	for (uint16_t i = 0; i < n; i++)
-		pair_close(ap, i);
+		axp_pair_close(ap, i);
 	axp_prog_detach(ap);
-	return 0;
-}
-
-static int pair_open(struct axp_port *ap, uint16_t i, bool *zc)
-{
-	struct tern_port_dev *dev = &ap->dev;
-	struct axp_rxq *rxq = i < tern_port_dev_nb_rxq(dev) ? tern_port_dev_rxq(dev, i) : NULL;
-	struct axp_txq *txq = i < tern_port_dev_nb_txq(dev) ? tern_port_dev_txq(dev, i) : NULL;
-	/* A TX-only pair (more TX than RX queues) takes the memory of RX queue 0. */
-	struct axp_rxq *umem_rxq = rxq != NULL ? rxq : tern_port_dev_rxq(dev, 0);
-	struct axp_sock *s = rxq != NULL ? &rxq->sock : &txq->sock;
-	uint8_t *base;
-	uint64_t len;
-	int ret;
-
-	ret = sock_open(ap, s, ap->start_queue + i, umem_rxq, rxq, txq, &base, &len);
-	if (ret < 0)
-		return ret;
-	*zc = s->zc;
-	if (txq != NULL) {
-		txq->base = base;
-		txq->umem_len = len;
-		txq->mp = umem_rxq->mp;
-		txq->buf_off = umem_rxq->buf_off;
-		txq->buf_len = umem_rxq->buf_len;
-		txq->fd = s->fd;
-		txq->rxq = rxq;
-		ret = lent_init(&txq->lent, txq->mp);
-		if (ret < 0)
-			return ret;
-	}
-	if (rxq != NULL) {
-		rxq->base = base;
-		rxq->umem_len = len;
-		rxq->fd = s->fd;
-		axp_rx_refill(rxq);
-		return axp_prog_map_set(ap, ap->start_queue + i, s->fd);
-	}
 	return 0;
 }
 
@@ -515,7 +278,7 @@ static int axp_start(struct tern_port_dev *dev)
 	if (ret < 0)
 		return ret;
 	for (uint16_t i = 0; i < n; i++) {
-		ret = pair_open(ap, i, &zc);
+		ret = axp_pair_open(ap, i, &zc);
 		if (ret < 0) {
 			axp_stop(dev);
 			return ret;
@@ -652,7 +415,7 @@ static uint64_t rxq_kstats_refresh(struct axp_rxq *q)
 {
 	struct xdp_statistics st;
 
-	sock_kstats(q->fd, &st);
+	axp_sock_kstats(q->fd, &st);
 	tern_qstat_add(&q->st.missed, q->k_rx_dropped + q->k_rx_ring_full + st.rx_dropped +
 	                                  st.rx_ring_full - tern_qstat_read(&q->st.missed));
 	return q->k_rx_invalid + st.rx_invalid_descs;
@@ -677,7 +440,7 @@ static int axp_stats_get(struct tern_port_dev *dev, struct tern_port_stats *stat
 
 		if (q == NULL)
 			continue;
-		sock_kstats(q->fd, &st);
+		axp_sock_kstats(q->fd, &st);
 		stats->oerrors += q->k_tx_invalid + st.tx_invalid_descs;
 	}
 	return 0;
@@ -815,17 +578,6 @@ static int check_iface(struct axp_port *ap, const char *name)
 		                  "give iface= an existing one (see 'ip link')",
 		                  name, ap->iface);
 	}
-	ap->iface_queues = iface_rx_queues(ap->iface);
-	if (ap->iface_queues == 0)
-		ap->iface_queues = 1;
-	if (ap->start_queue + ap->queue_count > ap->iface_queues) {
-		return tern_error(-EINVAL, AXP_LOG,
-		                  "%s: queues %u-%u are out of range: %s has %u RX queue%s (see "
-		                  "'ethtool -l %s'): lower start_queue=/queue_count=",
-		                  name, ap->start_queue, ap->start_queue + ap->queue_count - 1,
-		                  ap->iface, ap->iface_queues, ap->iface_queues == 1 ? "" : "s",
-		                  ap->iface);
-	}
 	fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		ret = -errno;
@@ -869,6 +621,17 @@ static int check_iface(struct axp_port *ap, const char *name)
 	if (ap->ctl_fd < 0) {
 		ret = -errno;
 		return tern_error(ret, AXP_LOG, "%s: control socket: %s", name, strerror(-ret));
+	}
+	ap->iface_queues = iface_rx_queues(ap);
+	if (ap->iface_queues == 0)
+		ap->iface_queues = 1;
+	if (ap->start_queue + ap->queue_count > ap->iface_queues) {
+		return tern_error(-EINVAL, AXP_LOG,
+		                  "%s: queues %u-%u are out of range: %s has %u RX queue%s (see "
+		                  "'ethtool -l %s'): lower start_queue=/queue_count=",
+		                  name, ap->start_queue, ap->start_queue + ap->queue_count - 1,
+		                  ap->iface, ap->iface_queues, ap->iface_queues == 1 ? "" : "s",
+		                  ap->iface);
 	}
 	ret = axp_ioctl(ap, SIOCGIFFLAGS, &ifr, NULL);
 	if (ret == 0 && !(ifr.ifr_flags & IFF_UP)) {

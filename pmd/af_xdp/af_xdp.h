@@ -60,6 +60,13 @@ struct axp_sock {
 	struct xsk_socket *xsk;
 	int fd;
 	bool zc; /* XDP_OPTIONS_ZEROCOPY */
+	/*
+	 * The fill or completion ring of a one-way pair (RX-only or TX-only):
+	 * unused, but libxdp keeps the address of the struct it filled in and
+	 * unmaps the ring through it in xsk_socket__delete(), so it lives here.
+	 */
+	struct xsk_ring_prod fill_unused;
+	struct xsk_ring_cons comp_unused;
 };
 
 struct axp_rxq {
@@ -148,8 +155,10 @@ static inline struct tern_pkt *axp_chunk_pkt(uint8_t *base, uint64_t umem_len, u
 	struct tern_pkt *p;
 	uint32_t idx;
 
+	/* Inside the UMEM, and on a cache line as every struct tern_pkt is (base is a page). */
 	if (tern_unlikely(chunk < buf_off + sizeof(struct tern_mempool_objhdr) ||
-	                  chunk >= umem_len))
+	                  chunk >= umem_len ||
+	                  ((chunk - buf_off) & (TERN_CACHE_LINE_SIZE - 1)) != 0))
 		return NULL;
 	p = (struct tern_pkt *)(base + chunk - buf_off);
 	idx = axp_pkt_idx(p);
@@ -157,6 +166,13 @@ static inline struct tern_pkt *axp_chunk_pkt(uint8_t *base, uint64_t umem_len, u
 		return NULL;
 	return p;
 }
+
+/* af_xdp_sock.c: the lent table, and each queue pair's socket (start, stop). */
+int axp_lent_init(struct axp_lent *l, struct tern_mempool *mp);
+void axp_lent_free(struct axp_lent *l);
+void axp_sock_kstats(int fd, struct xdp_statistics *st);
+int axp_pair_open(struct axp_port *ap, uint16_t i, bool *zc);
+void axp_pair_close(struct axp_port *ap, uint16_t i);
 
 /* af_xdp_prog.c: the XDP program that redirects the port's queues to their sockets. */
 int axp_prog_check_iface(struct axp_port *ap, const char *name);

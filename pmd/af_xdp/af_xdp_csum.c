@@ -16,6 +16,15 @@
  * A checksum that happens to equal that sum and is right is rewritten
  * with the same value; a damaged frame is masked only when its field
  * happens to hold exactly that sum (1 in 65536).
+ *
+ * What it covers: Ethernet with up to any number of 802.1Q/802.1ad tags
+ * (each bounded by the frame), IPv4 (not fragments) and IPv6 without
+ * extension headers, TCP and UDP; the segment is what the IP length says,
+ * Ethernet padding excluded; nothing is read past `len`. What it leaves
+ * partial: IPv6 with extension headers, SCTP (veth offloads its CRC32c
+ * too), and the inner checksum of a tunnel (VXLAN, GRE), where the
+ * partial one is not the outer header's. Cost: a few loads per frame; the
+ * sum over the segment only for frames in the partial state.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -93,7 +102,8 @@ int axp_csum_fix(uint8_t *f, uint32_t len)
 		const uint8_t *ip = f + l3;
 		uint16_t tot, frag;
 
-		if (l3 + 20 > len || (ip[0] >> 4) != 4)
+		/* RFC 791: IHL counts 32-bit words, 5 at least (20 bytes). */
+		if (l3 + 20 > len || (ip[0] >> 4) != 4 || (ip[0] & 0xf) < 5)
 			return 0;
 		memcpy(&tot, ip + 2, 2);
 		memcpy(&frag, ip + 6, 2);
@@ -128,9 +138,7 @@ int axp_csum_fix(uint8_t *f, uint32_t len)
 	else
 		return 0;
 	ph += htons(proto);
-	ph += htons((uint16_t)l4_len);
-	if (l4_len > 0xffff)
-		ph += htons((uint16_t)(l4_len >> 16));
+	ph += htons((uint16_t)l4_len); /* at most 0xffff: IPv4 total and IPv6 payload lengths are */
 
 	uint8_t *field = f + l4 + field_off;
 	uint16_t cur, partial = fold(ph);

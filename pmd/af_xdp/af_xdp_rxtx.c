@@ -14,6 +14,10 @@
  * consumer index: the kernel no longer reads those slots) and submits
  * (release store of the producer index: our descriptors are written before
  * the kernel can see them).
+ *
+ * The two rings the kernel produces (RX, completion) are read through
+ * cons_peek() below instead of xsk_ring_cons__peek(): the same acquire
+ * load, and a bound on the producer index the kernel wrote.
  */
 #include <errno.h>
 #include <string.h>
@@ -22,6 +26,43 @@
 
 #include "af_xdp.h"
 #include "tern_log.h"
+
+/*
+ * Up to n entries the kernel published on a ring we consume; *idx is the
+ * first. The producer index is the kernel's word and is bounded before any
+ * slot is read: the ring holds at most `bound` entries past our consumer (its
+ * size, and no more than the buffers we have lent, each of which comes back
+ * once). An index beyond that, or behind our consumer (which wraps to the
+ * same), would have us read stale slots of an earlier lap again: the ring is
+ * refused (0 entries, *bad counted) until the index is sane again. A stale
+ * slot naming a buffer that is not lent at that moment is refused by the
+ * lent marks (axp_chunk_pkt); one naming a buffer lent again since cannot be
+ * told from a real return by any check here.
+ */
+static inline uint32_t cons_peek(struct xsk_ring_cons *r, uint32_t n, uint32_t bound, uint32_t *idx,
+                                 uint64_t *bad)
+{
+	uint32_t avail = r->cached_prod - r->cached_cons;
+
+	if (avail == 0) {
+		/*
+		 * Acquire: pairs with the kernel's release of the producer index
+		 * (net/xdp/xsk_queue.h, __xskq_prod_submit): the slots before it
+		 * are written before we read them.
+		 */
+		r->cached_prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
+		avail = r->cached_prod - r->cached_cons;
+	}
+	if (tern_unlikely(avail > TERN_MIN(bound, r->size))) {
+		r->cached_prod = r->cached_cons; /* reload at the next poll */
+		(*bad)++;
+		return 0;
+	}
+	avail = TERN_MIN(avail, n);
+	*idx = r->cached_cons;
+	r->cached_cons += avail;
+	return avail;
+}
 
 /* ---- RX ----------------------------------------------------------------- */
 
@@ -72,8 +113,10 @@ uint16_t axp_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 
 	if (tern_unlikely(n > AXP_MAX_BURST))
 		n = AXP_MAX_BURST;
-	got = xsk_ring_cons__peek(&q->rx, n, &idx);
+	got = cons_peek(&q->rx, n, q->lent.count, &idx, &bad);
 	if (got == 0) {
+		if (tern_unlikely(bad > 0))
+			tern_qstat_add(&q->st.errors, bad);
 		axp_rx_refill(q);
 		/*
 		 * af_xdp.rst, XDP_USE_NEED_WAKEUP: the kernel asks to be woken
@@ -133,17 +176,21 @@ void axp_tx_complete(struct axp_txq *q)
 {
 	struct tern_pkt *done[AXP_MAX_BURST];
 	uint32_t got, idx, nb = 0;
+	uint64_t bad = 0;
 
-	got = xsk_ring_cons__peek(&q->comp, AXP_MAX_BURST, &idx);
-	if (got == 0)
+	got = cons_peek(&q->comp, AXP_MAX_BURST, q->lent.count, &idx, &bad);
+	if (got == 0) {
+		if (tern_unlikely(bad > 0))
+			tern_qstat_add(&q->st.errors, bad);
 		return;
+	}
 	for (uint32_t i = 0; i < got; i++) {
 		uint64_t addr = *xsk_ring_cons__comp_addr(&q->comp, idx + i);
 		struct tern_pkt *p = axp_chunk_pkt(q->base, q->umem_len, q->buf_off, &q->lent,
 		                                   xsk_umem__extract_addr(addr));
 
 		if (tern_unlikely(p == NULL)) {
-			tern_qstat_add(&q->st.errors, 1); /* not an address we sent: ignore it */
+			bad++; /* not an address we sent, or sent and back already: ignore it */
 			continue;
 		}
 		q->lent.pkt[axp_pkt_idx(p)] = NULL;
@@ -153,6 +200,8 @@ void axp_tx_complete(struct axp_txq *q)
 	xsk_ring_cons__release(&q->comp, got);
 	if (nb > 0)
 		tern_pkt_free_bulk(done, nb);
+	if (tern_unlikely(bad > 0))
+		tern_qstat_add(&q->st.errors, bad);
 }
 
 /* Can p go out as it is (a one-segment, one-owner packet of the UMEM's pool)? */

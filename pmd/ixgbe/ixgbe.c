@@ -311,11 +311,8 @@ static int ixgbe_probe(struct tern_pci_dev *pci, const char *args, struct tern_p
 		                  "%s: BAR 0 is not the 82599's 128 KiB registers", pci->name);
 	}
 	ret = tern_pci_map_bar(pci, 0, &bar0);
-	if (ret < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: cannot map BAR 0: %s", pci->name,
-		         tern_eal_last_error());
-		return ret;
-	}
+	if (ret < 0)
+		return ret; /* the PCI layer said why, naming the device and BAR */
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
 		return tern_error(ENOMEM, IXGBE_LOG, "%s: out of memory", pci->name);
@@ -334,10 +331,8 @@ static int ixgbe_probe(struct tern_pci_dev *pci, const char *args, struct tern_p
 		goto fail;
 	/* The NIC reads and writes our rings and buffers from now on. */
 	ret = tern_pci_bus_master(pci, true);
-	if (ret < 0) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: cannot enable bus mastering", pci->name);
-		goto fail;
-	}
+	if (ret < 0)
+		goto fail; /* the PCI layer said why */
 	mac_read(pci, &p->dev.mac);
 	p->dev.ops = &ixgbe_ops;
 	p->dev.rx_burst = ixgbe_rx_burst;

@@ -30,6 +30,10 @@
 #define IXGBE_RX_FREE_THRESH 32   /* refill RX descriptors in batches of this many */
 #define IXGBE_TX_RS_THRESH   32   /* ask for a DD write-back every this many descriptors */
 #define IXGBE_STATS_POLLS    1024 /* bursts between looks at the clock for a stats fold */
+/* Descriptors of one frame: the NIC fills each buffer (>= 1 KiB, SRRCTL) before the next. */
+#define IXGBE_RX_MAX_SEGS ((IXGBE_MAX_FRAME + 1023) / 1024)
+/* queue_stats_get indexes the per-queue counter sets by queue id. */
+_Static_assert(IXGBE_MAX_QUEUES <= IXGBE_NB_QSTATS, "a counter set per queue");
 
 /* ---- device structures ---------------------------------------------------- */
 
@@ -70,7 +74,6 @@ struct ixgbe_txq {
 	uint16_t since_rs;
 	uint16_t rs_head, rs_tail, rs_mask;
 	uint16_t stats_poll;
-	uint16_t qid;
 	struct tern_qstats stats; /* errors: packets refused (too many segments) */
 } TERN_CACHE_ALIGNED;
 

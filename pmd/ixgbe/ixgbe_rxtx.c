@@ -39,26 +39,28 @@ static int ring_size(struct tern_port_dev *dev, const char *what, uint16_t qid, 
 	return 0;
 }
 
-/* A descriptor ring in DMA memory: 128-byte aligned, one IOVA range (7.1.9, 7.2.3.3). */
-static void *ring_alloc(struct tern_port_dev *dev, const char *what, uint16_t qid, uint16_t n,
-                        int socket)
+/*
+ * A descriptor ring in DMA memory: 128-byte aligned, one IOVA range (7.1.9,
+ * 7.2.3.3). 0, or a negative errno after the one line that says why.
+ */
+static int ring_alloc(struct tern_port_dev *dev, const char *what, uint16_t qid, uint16_t n,
+                      int socket, void **ringp)
 {
 	size_t len = (size_t)n * 16;
 	void *ring = tern_dma_zalloc(what, len, 128, socket);
 
 	if (ring == NULL) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG, "%s: %s queue %u: no DMA memory for %zu bytes",
-		         dev->name, what, qid, len);
-		return NULL;
+		return tern_error(ENOMEM, IXGBE_LOG, "%s: %s queue %u: no DMA memory for %zu bytes",
+		                  dev->name, what, qid, len);
 	}
 	if (!tern_dma_iova_contig(ring, len)) {
-		tern_log(TERN_LOG_ERR, IXGBE_LOG,
-		         "%s: %s queue %u: ring of %zu bytes crosses pages: use hugepages",
-		         dev->name, what, qid, len);
 		tern_dma_free(ring);
-		return NULL;
+		return tern_error(ENOMEM, IXGBE_LOG,
+		                  "%s: %s queue %u: ring of %zu bytes crosses pages: use hugepages",
+		                  dev->name, what, qid, len);
 	}
-	return ring;
+	*ringp = ring;
+	return 0;
 }
 
 static void rxq_free(struct ixgbe_rxq *q)
@@ -75,6 +77,7 @@ int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_de
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
 	struct ixgbe_rxq *q;
+	void *ring = NULL;
 	uint16_t room;
 	int ret = ring_size(dev, "RX", qid, &nb_desc);
 
@@ -96,13 +99,18 @@ int ixgbe_rx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_de
 	memset(q, 0, sizeof(*q));
 	/* An array of pointers, sized by the pointer type on purpose. */
 	q->bufs = calloc(nb_desc, sizeof(*q->bufs)); // NOLINT(bugprone-sizeof-expression)
-	if (socket == TERN_SOCKET_ID_ANY)
-		socket = dev->socket;
-	q->ring = ring_alloc(dev, "ixgbe RX ring", qid, nb_desc, socket);
-	if (q->bufs == NULL || q->ring == NULL) {
+	if (q->bufs == NULL) {
 		rxq_free(q);
 		goto nomem;
 	}
+	if (socket == TERN_SOCKET_ID_ANY)
+		socket = dev->socket;
+	ret = ring_alloc(dev, "ixgbe RX ring", qid, nb_desc, socket, &ring);
+	if (ret < 0) {
+		rxq_free(q);
+		return ret;
+	}
+	q->ring = ring;
 	q->pci = p->pci;
 	q->mp = mp;
 	q->port = p;
@@ -135,6 +143,7 @@ int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_de
 {
 	struct ixgbe_port *p = ixgbe_port(dev);
 	struct ixgbe_txq *q;
+	void *ring = NULL;
 	int ret = ring_size(dev, "TX", qid, &nb_desc);
 
 	if (ret < 0)
@@ -150,19 +159,23 @@ int ixgbe_tx_queue_setup(struct tern_port_dev *dev, uint16_t qid, uint16_t nb_de
 	/* An array of pointers, sized by the pointer type on purpose. */
 	q->bufs = calloc(nb_desc, sizeof(*q->bufs)); // NOLINT(bugprone-sizeof-expression)
 	q->rs_fifo = calloc(nb_desc, sizeof(*q->rs_fifo));
-	if (socket == TERN_SOCKET_ID_ANY)
-		socket = dev->socket;
-	q->ring = ring_alloc(dev, "ixgbe TX ring", qid, nb_desc, socket);
-	if (q->bufs == NULL || q->rs_fifo == NULL || q->ring == NULL) {
+	if (q->bufs == NULL || q->rs_fifo == NULL) {
 		txq_free(q);
 		goto nomem;
 	}
+	if (socket == TERN_SOCKET_ID_ANY)
+		socket = dev->socket;
+	ret = ring_alloc(dev, "ixgbe TX ring", qid, nb_desc, socket, &ring);
+	if (ret < 0) {
+		txq_free(q);
+		return ret;
+	}
+	q->ring = ring;
 	q->pci = p->pci;
 	q->port = p;
 	q->tdt_reg = IXGBE_TDT(qid);
 	q->nb_desc = nb_desc;
 	q->mask = (uint16_t)(nb_desc - 1);
-	q->qid = qid;
 	q->stats_poll = IXGBE_STATS_POLLS;
 	*queue = q;
 	*stats = &q->stats;
@@ -288,13 +301,14 @@ uint16_t ixgbe_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 		}
 		last = seg;
 		/*
-		 * The NIC writes at most buf_size (SRRCTL) per descriptor and at
-		 * most MAXFRS per frame: a length past either, or a frame whose EOP
-		 * never comes, is a device fault. Drop the frame, never run past a
-		 * buffer or chain without end.
+		 * The NIC writes at most buf_size (SRRCTL) per descriptor, at most
+		 * MAXFRS per frame, and fills a buffer before it takes the next: a
+		 * length past either, or more descriptors than a largest frame
+		 * needs (empty ones, EOP never coming), is a device fault. Drop the
+		 * frame, never run past a buffer or chain without end.
 		 */
-		if (tern_unlikely(seg->data_len > q->buf_size ||
-		                  first->pkt_len > IXGBE_MAX_FRAME)) {
+		if (tern_unlikely(seg->data_len > q->buf_size || first->pkt_len > IXGBE_MAX_FRAME ||
+		                  first->nb_segs > IXGBE_RX_MAX_SEGS)) {
 			tern_qstat_add(&q->stats.errors, 1);
 			tern_pkt_free(first);
 			first = NULL;

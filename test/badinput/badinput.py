@@ -32,7 +32,7 @@ def online_cpus():
 APP = {"tern-l2fwd": [], "tern-echo": ["--ip", "10.1.2.2/24"]}
 # Ports: l2fwd wants pairs, echo one.
 PORTS = {"tern-l2fwd": ["--vdev", "null0", "--vdev", "null1"], "tern-echo": ["--vdev", "null0"]}
-vdev_drivers = ", ".join(d for d in drivers if d in ("null", "af_packet"))
+vdev_drivers = ", ".join(d for d in drivers if d in ("null", "af_packet", "af_xdp", "memif"))
 NH = ["--no-huge", "-l", "0-1"]
 NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
 

@@ -16,6 +16,7 @@
 #include "ixgbe_model.h"
 #include "ixgbe_regs.h"
 #include "tern_cycles.h"
+#include "tern_error.h"
 #include "tern_pkt.h"
 #include "tern_port.h"
 #include "tern_test.h"
@@ -806,9 +807,14 @@ Test(ixgbe, unplug_mid_run_port_down_rest_keeps_working)
 	tern_log_set_callback(NULL, NULL);
 }
 
-/* Pulled while stopped, put back: start refuses; after close, a new probe works again. */
+/*
+ * Pulled while stopped, put back: the first control call to find it gone
+ * (here a MAC change, the driver's own STATUS look) fails with a last error
+ * that says why; start refuses; after close, a new probe works again.
+ */
 Test(ixgbe, unplug_replug_reprobe)
 {
+	const struct tern_ether_addr new_mac = {{0x02, 0, 0, 0, 0x99, 0x98}};
 	uint64_t bytes[2];
 
 	tern_test_log_watch(&gone, GONE_LINE);
@@ -817,6 +823,10 @@ Test(ixgbe, unplug_replug_reprobe)
 	forward(50, 1514, bytes);
 	cr_assert_eq(tern_port_stop(1), 0);
 	ixm_unplug(mport[1]);
+	tern_error_clear();
+	cr_expect_eq(tern_port_mac_set(1, &new_mac), -ENODEV);
+	cr_expect(strstr(tern_last_error(), "MAC address change refused") != NULL,
+	          "last error: \"%s\"", tern_last_error());
 	cr_expect_eq(tern_port_start(1), -ENODEV);
 	cr_expect_eq(atomic_load(&gone.hits), 1);
 	ixm_replug(mport[1]); /* back, but as after power-on: the old port stays down */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "tern_driver.h"
+#include "tern_error.h"
 #include "tern_pkt.h"
 #include "tern_port.h"
 #include "tern_test.h"
@@ -339,6 +340,20 @@ Test(afp, bad_devargs_fail_probe)
 	cr_expect_neq(init(""), 0);
 	cr_expect_neq(init("iface=v0,framesz=100"), 0);
 	cr_expect_neq(init("iface=v0,qpairs=0"), 0);
+}
+
+/* A refused queue setup leaves its reason as the thread's last error (one error channel). */
+Test(afp, small_data_room_is_refused_with_a_last_error)
+{
+	netns();
+	cr_assert_eq(init("iface=v0"), 0, "init: %s", tern_eal_last_error());
+	mp = tern_pktpool_create("afp_test", 255, 0, 0, TERN_PKT_HEADROOM + 32, TERN_SOCKET_ID_ANY);
+	cr_assert_not_null(mp);
+	cr_assert_eq(tern_port_configure(0, 1, 1, NULL), 0);
+	tern_error_clear();
+	cr_expect_eq(tern_port_rx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY, mp), -EINVAL);
+	cr_expect(strstr(tern_last_error(), "32-byte data room: give at least 64") != NULL,
+	          "last error: \"%s\"", tern_last_error());
 }
 
 Test(afp, qpairs_spread_flows_over_rx_queues)
