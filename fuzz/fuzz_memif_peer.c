@@ -30,11 +30,11 @@
 #include "memif.h"
 #include "tern_driver.h"
 
-#define HARNESS  "fuzz_memif_peer"
-#define POOL     1023
-#define REGION   (1u << 20)
-#define LOG2     6 /* 64 slots per ring */
-#define RING_SZ  (MEMIF_RING_HDR + 16u * (1u << LOG2))
+#define HARNESS "fuzz_memif_peer"
+#define POOL    1023
+#define REGION  (1u << 20)
+#define LOG2    6 /* 64 slots per ring */
+#define RING_SZ (MEMIF_RING_HDR + 16u * (1u << LOG2))
 
 static struct tern_mempool *pool;
 static char sock_name[64];
@@ -108,7 +108,9 @@ static void drain(int fd)
 		char ctl[CMSG_SPACE(sizeof(int) * 4)];
 		struct memif_msg m;
 		struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+		struct msghdr mh = {.msg_iov = &iov,
+		                    .msg_iovlen = 1,
+		                    .msg_control = ctl,
 		                    .msg_controllen = sizeof(ctl)};
 		struct cmsghdr *c;
 
@@ -116,7 +118,8 @@ static void drain(int fd)
 			return;
 		for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
 			if (c->cmsg_type == SCM_RIGHTS)
-				for (size_t k = 0; k < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
+				for (size_t k = 0; k < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				     k++) {
 					int f;
 
 					memcpy(&f, CMSG_DATA(c) + k * sizeof(int), sizeof(int));

@@ -898,7 +898,8 @@ static void periodic(void)
 			struct tern_port_dev *dev = &p->dev;
 			bool bad = false;
 
-			/* Queues exist (and may be read) only while started: release follows stop. */
+			/* Queues exist (and may be read) only while started: release follows stop.
+			 */
 			if (!p->started)
 				continue;
 
