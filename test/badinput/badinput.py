@@ -32,7 +32,10 @@ def online_cpus():
 APP = {"tern-l2fwd": [], "tern-echo": ["--ip", "10.1.2.2/24"]}
 # Ports: l2fwd wants pairs, echo one.
 PORTS = {"tern-l2fwd": ["--vdev", "null0", "--vdev", "null1"], "tern-echo": ["--vdev", "null0"]}
-vdev_drivers = ", ".join(d for d in drivers if d in ("null", "af_packet", "af_xdp", "memif"))
+# The vdev drivers in table order; pmd/virtio adds virtio_user after the rest.
+vdev_names = [d for d in drivers if d in ("null", "af_packet", "af_xdp", "memif")]
+vdev_names += ["virtio_user"] if "virtio" in drivers else []
+vdev_drivers = ", ".join(vdev_names)
 NH = ["--no-huge", "-l", "0-1"]
 NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
 
