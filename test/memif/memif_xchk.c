@@ -74,6 +74,55 @@ static int check(const struct tern_pkt *p, uint32_t size, uint32_t nb, uint32_t 
 	return memcmp(want + 12, d + 12, p->pkt_len - 12) == 0 ? 0 : -1; /* MACs may be rewritten */
 }
 
+/*
+ * Echo warm-up: a peer that has just connected may still be setting its
+ * queues up and drop what it gets (testpmd does). Probe frames carry
+ * sequence number PROBE_SEQ, are sent until each queue has echoed one, and
+ * are recognised and skipped if one comes back late.
+ */
+#define PROBE_SEQ 0xfffffffeu
+
+static bool is_probe(const struct tern_pkt *p)
+{
+	uint32_t seq;
+
+	if (p->nb_segs != 1 || p->pkt_len < 18)
+		return false;
+	memcpy(&seq, tern_pkt_mtod(p, const uint8_t *) + 14, 4);
+	return seq == PROBE_SEQ;
+}
+
+static int warm_up(struct tern_mempool *mp, uint16_t queues, double secs)
+{
+	double end = now_s() + secs, next_probe = 0;
+	uint32_t echoed = 0; /* bit q: queue q echoed a probe */
+
+	while (echoed != (1u << queues) - 1) {
+		if (now_s() > end)
+			return -1;
+		for (uint16_t q = 0; q < queues; q++) {
+			struct tern_pkt *pk[BURST];
+			uint16_t k = tern_port_rx_burst(0, q, pk, BURST);
+
+			for (uint16_t i = 0; i < k; i++)
+				if (is_probe(pk[i]))
+					echoed |= 1u << q;
+			tern_pkt_free_bulk(pk, k);
+			if (now_s() >= next_probe && !(echoed & (1u << q))) {
+				pk[0] = tern_pkt_alloc(mp);
+				if (pk[0] == NULL)
+					continue;
+				fill((uint8_t *)tern_pkt_append(pk[0], 64), PROBE_SEQ, 64);
+				if (tern_port_tx_burst(0, q, pk, 1) != 1)
+					tern_pkt_free(pk[0]);
+			}
+		}
+		if (now_s() >= next_probe)
+			next_probe = now_s() + 0.02;
+	}
+	return 0;
+}
+
 static int wait_link(uint16_t port, double secs)
 {
 	double end = now_s() + secs;
@@ -211,8 +260,15 @@ int main(int argc, char **argv)
 		sent = tx ? pkts : 0;
 		got = tx ? 0 : pkts;
 	} else if (strcmp(mode, "echo") == 0) {
-		double end = now_s() + 20;
+		double end;
 		uint32_t next = 0;
+
+		if (queues > 16 || warm_up(mp, queues, wait) != 0) {
+			printf("FAIL: the peer echoed no probe within %.0f s\n", wait);
+			ret = 1;
+			goto out;
+		}
+		end = now_s() + 20;
 
 		while (got < frames && now_s() < end) {
 			for (uint16_t q = 0; q < queues; q++) {
@@ -240,6 +296,8 @@ int main(int argc, char **argv)
 				for (uint16_t i = 0; i < k; i++) {
 					uint32_t s;
 
+					if (is_probe(pk[i]))
+						continue; /* a late warm-up echo */
 					if (check(pk[i], size, frames, &s) != 0)
 						bad++;
 					else if (seen[s]++)
