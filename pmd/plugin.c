@@ -53,10 +53,10 @@ static const char *name_taken(const char *name)
 	return NULL;
 }
 
-/* dl_iterate_phdr() reports the main program first: does it hold address *arg? */
+/* dl_iterate_phdr() reports the main program first: does it hold the address in *arg? */
 static int main_program_holds(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	uintptr_t a = (uintptr_t)arg;
+	uintptr_t a = *(const uintptr_t *)arg;
 
 	(void)size;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
@@ -78,9 +78,12 @@ static int main_program_holds(struct dl_phdr_info *info, size_t size, void *arg)
  */
 static int check_tern_reachable(const char *path)
 {
-	if (dl_iterate_phdr(main_program_holds, (void *)(uintptr_t)&tern_eal_init) != 1)
+	/* Compared as integers: a function address is never cast back to a pointer. */
+	uintptr_t self = (uintptr_t)&tern_eal_init;
+
+	if (dl_iterate_phdr(main_program_holds, &self) != 1)
 		return 0; /* tern is a shared object */
-	if (dlsym(RTLD_DEFAULT, "tern_eal_init") == (void *)(uintptr_t)&tern_eal_init)
+	if ((uintptr_t)dlsym(RTLD_DEFAULT, "tern_eal_init") == self)
 		return 0; /* linked in, and exported */
 	return tern_error(ENOEXEC, PLUGIN_LOG,
 	                  "cannot load %s: this program has libtern linked in statically and "

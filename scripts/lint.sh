@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Static analysis over tern's own C sources: cppcheck and clang-tidy, with the
-# configuration checked in (.clang-tidy, scripts/cppcheck.supp).
+# configuration checked in (.clang-tidy, scripts/cppcheck.supp,
+# scripts/cppcheck-libbpf.cfg).
 #
 #   scripts/lint.sh [BUILD] [FILE...]
 #
@@ -79,6 +80,7 @@ incs=()
 for d in eal ring mempool pmd pmd/*/ examples/*/; do incs+=(-I"$d"); done
 if ! cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	--inline-suppr --suppressions-list=scripts/cppcheck.supp \
+	--library=scripts/cppcheck-libbpf.cfg \
 	--std=c11 -D__x86_64__ -D__GNUC__ -D_GNU_SOURCE --platform=unix64 \
 	"${incs[@]}" "${built[@]}"; then
 	status=1

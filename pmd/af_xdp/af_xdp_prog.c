@@ -96,6 +96,9 @@ static int prog_load_own(struct axp_port *ap)
 	     .src_reg = BPF_REG_1,
 	     .off = offsetof(struct xdp_md, rx_queue_index)},
 	    /* r1 = &xsks_map (a 16-byte load: the second half carries the upper 32 bits) */
+	    /* BPF_LD and BPF_IMM are both 0: the opcode is spelled by its class, size and mode
+	       fields, as the BPF ISA lists "64-bit immediate instructions". */
+	    /* NOLINTNEXTLINE(misc-redundant-expression): the three fields, not a typo */
 	    {.code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1, .src_reg = BPF_PSEUDO_MAP_FD},
 	    {0},
 	    /* r3 = XDP_PASS: the action for a queue with no socket */

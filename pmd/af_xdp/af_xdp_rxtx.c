@@ -242,7 +242,7 @@ uint16_t tern_axp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	struct axp_txq *q = queue;
 	uint64_t bytes = 0, errors = 0;
 	uint32_t room, idx = 0, queued = 0;
-	uint16_t i;
+	uint32_t i; /* as wide as room, which the loop compares it with */
 
 	tern_axp_tx_complete(q);
 	room = xsk_prod_nb_free(&q->tx, n);
@@ -289,5 +289,5 @@ uint16_t tern_axp_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	tern_qstat_add(&q->st.bytes, bytes);
 	if (errors > 0)
 		tern_qstat_add(&q->st.errors, errors);
-	return i;
+	return (uint16_t)i; /* i <= room <= n */
 }

@@ -31,7 +31,7 @@ int tern_axp_lent_init(struct axp_lent *l, struct tern_mempool *mp)
 {
 	l->size = tern_mempool_size(mp);
 	l->count = 0;
-	l->pkt = calloc(l->size, sizeof(l->pkt[0]));
+	l->pkt = calloc(l->size, sizeof(struct tern_pkt *)); /* one pointer per buffer */
 	return l->pkt == NULL ? -ENOMEM : 0;
 }
 
@@ -83,7 +83,8 @@ static int sock_open(struct axp_port *ap, struct axp_sock *s, uint32_t nic_q,
 {
 	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct tern_mempool *mp = umem_rxq->mp;
-	uint8_t *base = (uint8_t *)((uintptr_t)mp->mem & ~(uintptr_t)(page - 1));
+	/* The page holding the pool's first byte: pointer arithmetic, no int-to-pointer cast. */
+	uint8_t *base = (uint8_t *)mp->mem - ((uintptr_t)mp->mem & (page - 1));
 	uint64_t len = TERN_ALIGN_CEIL((uintptr_t)mp->mem + mp->mem_len, page) - (uintptr_t)base;
 	struct xsk_ring_prod *fill = rxq != NULL ? &rxq->fill : &s->fill_unused;
 	struct xsk_ring_cons *comp = txq != NULL ? &txq->comp : &s->comp_unused;
@@ -236,11 +237,17 @@ int tern_axp_pair_open(struct axp_port *ap, uint16_t i, bool *zc)
 	struct axp_txq *txq = i < tern_port_dev_nb_txq(dev) ? tern_port_dev_txq(dev, i) : NULL;
 	/* A TX-only pair (more TX than RX queues) takes the memory of RX queue 0. */
 	struct axp_rxq *umem_rxq = rxq != NULL ? rxq : tern_port_dev_rxq(dev, 0);
-	struct axp_sock *s = rxq != NULL ? &rxq->sock : &txq->sock;
+	struct axp_sock *s;
 	uint8_t *base;
 	uint64_t len;
 	int ret;
 
+	/* start() opens pairs 0 .. max(nb_rxq, nb_txq) - 1: each has one queue at least. */
+	if (rxq == NULL && txq == NULL)
+		return tern_error(EINVAL, AXP_LOG,
+		                  "%s: queue pair %u has neither an RX nor a TX queue",
+		                  ap->dev.name, i);
+	s = rxq != NULL ? &rxq->sock : &txq->sock;
 	ret = sock_open(ap, s, ap->start_queue + i, umem_rxq, rxq, txq, &base, &len);
 	if (ret < 0)
 		return ret;

@@ -33,6 +33,7 @@
  * interrupts are off (VRING_AVAIL_F_NO_INTERRUPT), the call eventfd is
  * given because backends expect one, and never read.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -230,6 +231,33 @@ static int vu_fd(struct virtio_user *vu, uint32_t req, uint32_t index, int fd)
  * (root or CAP_SYS_ADMIN). --no-huge memory is private anonymous memory:
  * it cannot be shared, and the backend would see none of our buffers.
  */
+/*
+ * One line of /proc/self/maps: "lo-hi perms offset ..." (proc(5)), the three
+ * numbers in hex. 0 if the line has that shape.
+ */
+static int maps_line_parse(const char *line, unsigned long *lo, unsigned long *hi,
+                           unsigned long *off)
+{
+	char *end;
+
+	errno = 0;
+	*lo = strtoul(line, &end, 16);
+	if (end == line || *end != '-')
+		return -EINVAL;
+	line = end + 1;
+	*hi = strtoul(line, &end, 16);
+	if (end == line || *end != ' ')
+		return -EINVAL;
+	line = strchr(end + 1, ' '); /* skip the permissions */
+	if (line == NULL)
+		return -EINVAL;
+	line++;
+	*off = strtoul(line, &end, 16);
+	if (end == line || *end != ' ' || errno != 0)
+		return -EINVAL;
+	return 0;
+}
+
 static int vu_mem_table(struct virtio_user *vu)
 {
 	struct vhost_user_msg m = {.request = VHOST_USER_SET_MEM_TABLE};
@@ -248,7 +276,7 @@ static int vu_mem_table(struct virtio_user *vu)
 
 		if (strstr(line, "/memfd:tern-dma") == NULL)
 			continue;
-		if (sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) != 3)
+		if (maps_line_parse(line, &lo, &hi, &off) < 0)
 			continue;
 		if (n == VHOST_USER_MAX_REGIONS) {
 			ret = tern_error(
@@ -591,12 +619,22 @@ static const struct virtio_ops vu_ops = {
 
 static int parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
+	uint8_t v[6];
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
+	/* Six hex octets of one or two digits, ':' between them, nothing after. */
+	for (int i = 0; i < 6; i++) {
+		char *end;
+		unsigned long octet;
+
+		if (!isxdigit((unsigned char)s[0]))
+			return -EINVAL; /* strtoul would take a sign or blanks */
+		octet = strtoul(s, &end, 16);
+		if (end - s > 2 || *end != (i < 5 ? ':' : '\0'))
+			return -EINVAL;
+		v[i] = (uint8_t)octet; /* two hex digits at most */
+		s = end + 1;
+	}
+	memcpy(mac, v, sizeof(v)); /* mac untouched on bad input */
 	return 0;
 }
 
