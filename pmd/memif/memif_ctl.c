@@ -395,7 +395,7 @@ static const char *server_connect(struct memif_port *mp)
 	 * We receive on C2S and poll: no kicks wanted.
 	 */
 	for (uint16_t k = 0; k < 2; k++)
-		for (uint16_t i = 0; i < (k == 0 ? nc : ns); i++) {
+		for (int i = 0; i < (k == 0 ? nc : ns); i++) {
 			atomic_store_explicit(&rings[k][i]->head, 0, memory_order_relaxed);
 			atomic_store_explicit(&rings[k][i]->tail, 0, memory_order_relaxed);
 			if (k == 0)

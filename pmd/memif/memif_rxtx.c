@@ -227,6 +227,7 @@ uint16_t tern_memif_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 	pos = q->pos;
 	for (; sent < n; sent++) {
 		const struct tern_pkt *seg = pkts[sent];
+		const uint32_t frame_len = seg->pkt_len;
 		uint16_t start = pos;
 		uint32_t seg_off = 0;
 
@@ -277,7 +278,7 @@ uint16_t tern_memif_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n)
 			}
 			pos++;
 		} while (seg != NULL);
-		bytes += pkts[sent]->pkt_len;
+		bytes += frame_len;
 	}
 out:
 	if (pos != q->pos) {
