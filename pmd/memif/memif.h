@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * memif.h - the memif driver's own structures, shared by its three files:
- * memif.c (devargs, port ops), memif_ctl.c (control socket, regions,
- * connect/disconnect), memif_rxtx.c (bursts).
+ * memif.h - the memif driver's own structures, shared by its four files:
+ * memif.c (devargs, port ops), memif_ctl.c (control sockets, regions,
+ * connect/disconnect), memif_msg.c (control messages), memif_rxtx.c (bursts).
  *
  * Threads. The fast path (bursts) never takes a lock and never makes a
  * system call except an eventfd kick for a peer that asked for interrupts.
@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "memif_proto.h"
 #include "tern_driver.h"
@@ -156,6 +157,13 @@ static inline struct memif_port *memif_port(struct tern_port_dev *dev)
 	return tern_container_of(dev, struct memif_port, dev);
 }
 
+static inline void memif_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 /* memif_ctl.c */
 extern pthread_mutex_t tern_memif_lock;
 int tern_memif_sock_attach(struct memif_port *mp, const char *path, bool abstract);
@@ -167,6 +175,28 @@ void tern_memif_disconnect(struct memif_port *mp, const char *reason, bool tell_
 void tern_memif_service(int timeout_ms);
 /* Run the control thread (default) or not (tests, fuzzing: link_get services). */
 extern bool tern_memif_no_thread;
+/* For memif_msg.c: connections, regions and rings the messages set up (lock held). */
+TERN_INTERNAL const char *tern_memif_sock_name(const struct memif_sock *s, char *buf, size_t len);
+TERN_INTERNAL struct memif_port *tern_memif_find_port(struct memif_sock *s, uint32_t id);
+TERN_INTERNAL void tern_memif_cc_close(struct memif_cc *cc);
+/* A protocol failure on a connection: tell the peer, log one line, drop it. */
+TERN_INTERNAL void tern_memif_cc_fail(struct memif_cc *cc, const char *reason);
+/* Server, on CONNECT: map, check every ring, publish the queues. NULL or why not. */
+TERN_INTERNAL const char *tern_memif_server_connect(struct memif_port *mp);
+/* Client, on HELLO: the region (rings, then buffers) and one eventfd per ring. */
+TERN_INTERNAL const char *tern_memif_client_region(struct memif_port *mp);
+/* Client, on CONNECTED: offer the S2C buffers, publish the queues. */
+TERN_INTERNAL void tern_memif_client_connected(struct memif_port *mp);
+TERN_INTERNAL void tern_memif_log_up(struct memif_port *mp);
+
+/* memif_msg.c */
+TERN_INTERNAL void tern_memif_send_disconnect(int fd, const char *reason);
+TERN_INTERNAL int tern_memif_send_hello(int fd, uint16_t maxq, uint8_t maxl);
+/*
+ * Read one message and act on it. Returns 1 if one was handled, 0 if none
+ * is waiting, -1 if the connection is gone (cc freed).
+ */
+TERN_INTERNAL int tern_memif_cc_read(struct memif_cc *cc);
 
 /* memif_rxtx.c */
 uint16_t tern_memif_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);

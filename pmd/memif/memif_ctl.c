@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * memif_ctl.c - the memif control path: unix sockets, the message exchange
- * (memif_proto.h), regions and rings, connect and disconnect.
+ * memif_ctl.c - the memif control path: unix sockets, connections, regions
+ * and rings, connect and disconnect, the control thread. The messages that
+ * drive it (memif_proto.h) are built, read and checked in memif_msg.c.
  *
  * Everything here runs under tern_memif_lock, from the control thread (one
  * per process, a poll() over every memif socket with a 50 ms timeout) or
@@ -9,12 +10,11 @@
  * that stops talking cannot hang us, and one that never finishes the
  * handshake is dropped after MEMIF_HANDSHAKE_NS.
  *
- * Every message from the peer is checked before it is acted on: its size,
- * type, the state it may arrive in, indices, sizes, the file descriptor it
- * carries (any extra or unexpected one is closed). A region is mapped only
- * if the file is at least as large as announced and sealed against
- * shrinking (F_SEAL_SHRINK, as DPDK, libmemif and VPP create theirs): a
- * peer could otherwise truncate it under us and turn our reads into SIGBUS.
+ * Every message from the peer is checked (memif_msg.c) before the state
+ * here changes. A region is mapped only if the file is at least as large
+ * as announced and sealed against shrinking (F_SEAL_SHRINK, as DPDK,
+ * libmemif and VPP create theirs): a peer could otherwise truncate it under
+ * us and turn our reads into SIGBUS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,16 +51,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* A peer's string: up to n bytes, stopped at the first NUL, non-printables as '?'. */
-static void peer_string(char *dst, const uint8_t *src, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n && src[i] != '\0'; i++)
-		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
-	dst[i] = '\0';
-}
-
 static socklen_t sock_addr(struct sockaddr_un *un, const struct memif_sock *s)
 {
 	memset(un, 0, sizeof(*un));
@@ -73,95 +63,15 @@ static socklen_t sock_addr(struct sockaddr_un *un, const struct memif_sock *s)
 	return sizeof(*un);
 }
 
-static const char *sock_name(const struct memif_sock *s, char *buf, size_t len)
+const char *tern_memif_sock_name(const struct memif_sock *s, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s", s->abstract ? "@" : "", s->path);
 	return buf;
 }
 
-/* ---- messages ----------------------------------------------------------- */
-
-static int msg_send(int fd, const struct memif_msg *msg, int pass_fd)
-{
-	char ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = (void *)msg, .iov_len = sizeof(*msg)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	ssize_t ret;
-
-	if (pass_fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = sizeof(ctl);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
-	ret = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	return ret == (ssize_t)sizeof(*msg) ? 0 : -EIO;
-}
-
-/* Copy a string into a fixed protocol field, NUL-padded, at most n - 1 bytes. */
-static void put_string(uint8_t *dst, const char *src, size_t n)
-{
-	size_t len = strlen(src);
-
-	memcpy(dst, src, len < n - 1 ? len : n - 1);
-}
-
-/* Queue a message (sent by cc_send_next); 0 or -ENOSPC. */
-static int cc_enq(struct memif_cc *cc, const struct memif_msg *m, int pass_fd)
-{
-	unsigned k;
-
-	if (cc->out_n == MEMIF_OUTQ)
-		return -ENOSPC;
-	k = (cc->out_head + cc->out_n++) % MEMIF_OUTQ;
-	cc->out[k] = *m;
-	cc->out_fd[k] = pass_fd;
-	return 0;
-}
-
-/* Send the next queued message, if any. */
-static int cc_send_next(struct memif_cc *cc)
-{
-	int ret;
-
-	if (cc->out_n == 0)
-		return 0;
-	ret = msg_send(cc->fd, &cc->out[cc->out_head], cc->out_fd[cc->out_head]);
-	cc->out_head = (uint8_t)((cc->out_head + 1) % MEMIF_OUTQ);
-	cc->out_n--;
-	return ret;
-}
-
-static int send_simple(struct memif_cc *cc, uint16_t type, const char *name)
-{
-	struct memif_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = type;
-	if (name != NULL)
-		put_string(m.connect.if_name, name, MEMIF_NAME_SZ);
-	return cc_enq(cc, &m, -1);
-}
-
-static void send_disconnect(int fd, const char *reason)
-{
-	struct memif_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = MEMIF_MSG_DISCONNECT;
-	put_string(m.disconnect.string, reason, MEMIF_DISC_SZ);
-	(void)msg_send(fd, &m, -1);
-}
-
 /* ---- connections -------------------------------------------------------- */
 
-static void cc_close(struct memif_cc *cc)
+void tern_memif_cc_close(struct memif_cc *cc)
 {
 	struct memif_cc **pp;
 
@@ -207,13 +117,6 @@ static void queue_quiesce(struct memif_queue *q)
 	q->kick_fd = -1;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 /* Back to DOWN: rings withdrawn, regions unmapped, every descriptor closed. */
 void tern_memif_disconnect(struct memif_port *mp, const char *reason, bool tell_peer)
 {
@@ -226,8 +129,8 @@ void tern_memif_disconnect(struct memif_port *mp, const char *reason, bool tell_
 		queue_quiesce(tern_port_dev_txq(dev, i));
 	if (mp->cc != NULL) {
 		if (tell_peer)
-			send_disconnect(mp->cc->fd, reason);
-		cc_close(mp->cc);
+			tern_memif_send_disconnect(mp->cc->fd, reason);
+		tern_memif_cc_close(mp->cc);
 	}
 	for (uint16_t i = 0; i < mp->regs.n; i++) {
 		struct memif_region *r = &mp->regs.r[i];
@@ -235,17 +138,17 @@ void tern_memif_disconnect(struct memif_port *mp, const char *reason, bool tell_
 		if (r->addr != NULL)
 			munmap(r->addr, r->size);
 		r->addr = NULL;
-		close_fd(&r->fd);
+		memif_close_fd(&r->fd);
 	}
 	mp->regs.n = 0;
 	for (int i = 0; i < MEMIF_MAX_QUEUES; i++) {
 		if (mp->c2s[i].set)
-			close_fd(&mp->c2s[i].fd);
+			memif_close_fd(&mp->c2s[i].fd);
 		if (mp->s2c[i].set)
-			close_fd(&mp->s2c[i].fd);
+			memif_close_fd(&mp->s2c[i].fd);
 		mp->c2s[i].set = mp->s2c[i].set = false;
-		close_fd(&mp->efd[0][i]);
-		close_fd(&mp->efd[1][i]);
+		memif_close_fd(&mp->efd[0][i]);
+		memif_close_fd(&mp->efd[1][i]);
 	}
 	mp->n_c2s = mp->n_s2c = 0;
 	atomic_store_explicit(&mp->state, MEMIF_DOWN, memory_order_relaxed);
@@ -256,14 +159,14 @@ void tern_memif_disconnect(struct memif_port *mp, const char *reason, bool tell_
 }
 
 /* A protocol failure on a connection: tell the peer, log one line, drop it. */
-static void cc_fail(struct memif_cc *cc, const char *reason)
+void tern_memif_cc_fail(struct memif_cc *cc, const char *reason)
 {
 	if (cc->port != NULL) {
 		tern_memif_disconnect(cc->port, reason, true);
 		return;
 	}
-	send_disconnect(cc->fd, reason);
-	cc_close(cc);
+	tern_memif_send_disconnect(cc->fd, reason);
+	tern_memif_cc_close(cc);
 }
 
 /* ---- regions and rings -------------------------------------------------- */
@@ -331,7 +234,7 @@ static void queue_publish(struct memif_port *mp, struct memif_queue *q, struct m
 	atomic_store_explicit(&q->ring, r, memory_order_release);
 }
 
-static void log_up(struct memif_port *mp)
+void tern_memif_log_up(struct memif_port *mp)
 {
 	tern_log(TERN_LOG_INFO, MEMIF_LOG,
 	         "%s: connected to %s as %s: %u C2S and %u S2C rings of %u slots, %u-byte buffers",
@@ -346,7 +249,7 @@ static void log_up(struct memif_port *mp)
 }
 
 /* Server, on CONNECT: map, check every ring, publish the queues. */
-static const char *server_connect(struct memif_port *mp)
+const char *tern_memif_server_connect(struct memif_port *mp)
 {
 	struct tern_port_dev *dev = &mp->dev;
 	struct memif_ring *rings[2][MEMIF_MAX_QUEUES];
@@ -411,7 +314,7 @@ static const char *server_connect(struct memif_port *mp)
 }
 
 /* Client, on HELLO: the region (rings, then buffers) and one eventfd per ring. */
-static const char *client_region(struct memif_port *mp)
+const char *tern_memif_client_region(struct memif_port *mp)
 {
 	struct memif_region *r = &mp->regs.r[0];
 	uint32_t slots = 1u << mp->run_log2;
@@ -456,7 +359,7 @@ static const char *client_region(struct memif_port *mp)
 	return NULL;
 }
 
-static void client_connected(struct memif_port *mp)
+void tern_memif_client_connected(struct memif_port *mp)
 {
 	struct tern_port_dev *dev = &mp->dev;
 	uint32_t slots = 1u << mp->run_log2;
@@ -494,12 +397,12 @@ static void client_connected(struct memif_port *mp)
 		queue_publish(mp, tern_port_dev_rxq(dev, i), (struct memif_ring *)(base + k * rb),
 		              mp->run_log2, 0, buf0 + (uint64_t)k * slots * mp->bsize, -1);
 	}
-	log_up(mp);
+	tern_memif_log_up(mp);
 }
 
-/* ---- message handling --------------------------------------------------- */
+/* ---- sockets ------------------------------------------------------------ */
 
-static struct memif_port *find_port(struct memif_sock *s, uint32_t id)
+struct memif_port *tern_memif_find_port(struct memif_sock *s, uint32_t id)
 {
 	for (struct memif_port *p = s->ports; p != NULL; p = p->next_on_sock)
 		if (p->id == id)
@@ -507,313 +410,10 @@ static struct memif_port *find_port(struct memif_sock *s, uint32_t id)
 	return NULL;
 }
 
-/* Server side. Returns NULL or the reason to disconnect. *fd is taken when used. */
-static const char *server_msg(struct memif_cc *cc, const struct memif_msg *m, int *fd)
-{
-	struct memif_port *mp = cc->port;
-	char buf[160];
-
-	if (mp == NULL && m->type != MEMIF_MSG_INIT)
-		return "unexpected message before INIT";
-	switch (m->type) {
-	case MEMIF_MSG_INIT: {
-		const struct memif_msg_init *in = &m->init;
-		struct memif_port *p;
-
-		if (mp != NULL)
-			return "INIT twice";
-		if (in->version != MEMIF_VERSION)
-			return "Incompatible memif version";
-		p = find_port(cc->sock, in->id);
-		if (p == NULL) {
-			/* Once per id in a row: a client retries every 100 ms or so. */
-			if (!cc->sock->said_id || cc->sock->bad_id != in->id)
-				tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-				         "socket %s: a client asked for id %u, which no memif port "
-				         "serves",
-				         sock_name(cc->sock, buf, sizeof(buf)), in->id);
-			cc->sock->said_id = true;
-			cc->sock->bad_id = in->id;
-			return "ID not found";
-		}
-		if (!p->started)
-			return "Interface not started";
-		if (p->cc != NULL)
-			return "Already connected";
-		if (in->mode != MEMIF_MODE_ETHERNET)
-			return "Only ethernet mode supported";
-		if (strncmp(p->secret, (const char *)in->secret, MEMIF_SECRET_SZ) != 0) {
-			if (!p->said_secret)
-				tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-				         "%s: a client gave %s secret: check secret= on both sides",
-				         p->dev.name,
-				         p->secret[0] != '\0' && in->secret[0] == '\0'
-				             ? "no"
-				             : "the wrong");
-			p->said_secret = true;
-			return p->secret[0] != '\0' && in->secret[0] == '\0' ? "Secret required"
-			                                                     : "Incorrect secret";
-		}
-		cc->port = p;
-		p->cc = cc;
-		peer_string(p->remote, in->name, MEMIF_NAME_SZ);
-		atomic_store_explicit(&p->state, MEMIF_CONNECTING, memory_order_relaxed);
-		return send_simple(cc, MEMIF_MSG_ACK, NULL) == 0 ? NULL : "cannot queue a message";
-	}
-	case MEMIF_MSG_ADD_REGION: {
-		const struct memif_msg_add_region *ar = &m->add_region;
-		struct memif_region *r;
-
-		if (*fd < 0)
-			return "Missing region fd";
-		if (ar->index != mp->regs.n || ar->index >= MEMIF_MAX_REGIONS)
-			return "Invalid region index";
-		if (ar->size == 0 || ar->size > MEMIF_MAX_REGION_SZ)
-			return "Invalid region size";
-		r = &mp->regs.r[mp->regs.n++];
-		r->fd = *fd;
-		*fd = -1;
-		r->size = ar->size;
-		r->addr = NULL;
-		return send_simple(cc, MEMIF_MSG_ACK, NULL) == 0 ? NULL : "cannot queue a message";
-	}
-	case MEMIF_MSG_ADD_RING: {
-		const struct memif_msg_add_ring *ar = &m->add_ring;
-		bool c2s = ar->flags & MEMIF_ADD_RING_FLAG_C2S;
-		struct memif_ring_info *ri;
-		uint16_t nq = c2s ? tern_port_dev_nb_rxq(&mp->dev) : tern_port_dev_nb_txq(&mp->dev);
-
-		if (*fd < 0)
-			return "Missing interrupt fd";
-		if (ar->index >= nq || ar->index >= MEMIF_MAX_QUEUES)
-			return "Invalid ring index";
-		ri = c2s ? &mp->c2s[ar->index] : &mp->s2c[ar->index];
-		if (ri->set)
-			return "Ring added twice";
-		if (ar->log2_ring_size == 0 || ar->log2_ring_size > mp->log2) {
-			if (!mp->said_secret)
-				tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-				         "%s: the client asks for rings of 2^%u slots, above this "
-				         "server's "
-				         "rsize=%u: lower the client's rsize",
-				         mp->dev.name, ar->log2_ring_size, mp->log2);
-			mp->said_secret = true;
-			return "Ring size above the server's maximum";
-		}
-		ri->set = true;
-		ri->region = ar->region;
-		ri->offset = ar->offset;
-		ri->log2 = ar->log2_ring_size;
-		ri->fd = *fd;
-		*fd = -1;
-		return send_simple(cc, MEMIF_MSG_ACK, NULL) == 0 ? NULL : "cannot queue a message";
-	}
-	case MEMIF_MSG_CONNECT: {
-		const char *why;
-
-		if (atomic_load_explicit(&mp->state, memory_order_relaxed) != MEMIF_CONNECTING)
-			return "CONNECT twice";
-		why = server_connect(mp);
-		if (why != NULL)
-			return why;
-		if (send_simple(cc, MEMIF_MSG_CONNECTED, mp->dev.name) != 0)
-			return "cannot queue a message";
-		log_up(mp);
-		return NULL;
-	}
-	default:
-		return "Unexpected message";
-	}
-}
-
-/* Client side. */
-static const char *client_msg(struct memif_cc *cc, const struct memif_msg *m)
-{
-	struct memif_port *mp = cc->port;
-	int state = atomic_load_explicit(&mp->state, memory_order_relaxed);
-
-	switch (m->type) {
-	case MEMIF_MSG_HELLO: {
-		const struct memif_msg_hello *h = &m->hello;
-		const char *why;
-		uint16_t i;
-
-		if (mp->regs.n != 0)
-			return "HELLO twice";
-		if (h->min_version > MEMIF_VERSION || h->max_version < MEMIF_VERSION)
-			return "Incompatible memif version";
-		peer_string(mp->remote, h->name, MEMIF_NAME_SZ);
-		mp->n_c2s = (uint16_t)TERN_MIN((uint32_t)tern_port_dev_nb_txq(&mp->dev),
-		                               (uint32_t)h->max_c2s_ring + 1);
-		mp->n_s2c = (uint16_t)TERN_MIN((uint32_t)tern_port_dev_nb_rxq(&mp->dev),
-		                               (uint32_t)h->max_s2c_ring + 1);
-		mp->run_log2 = mp->log2;
-		if (h->max_log2_ring_size < mp->log2) {
-			if (h->max_log2_ring_size == 0)
-				return "server allows no ring";
-			mp->run_log2 = h->max_log2_ring_size;
-			tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-			         "%s: rsize=%u is above the server's maximum %u: using rings of "
-			         "2^%u slots",
-			         mp->dev.name, mp->log2, h->max_log2_ring_size, mp->run_log2);
-		}
-		if (mp->n_c2s < tern_port_dev_nb_txq(&mp->dev) ||
-		    mp->n_s2c < tern_port_dev_nb_rxq(&mp->dev))
-			tern_log(TERN_LOG_WARNING, MEMIF_LOG,
-			         "%s: the server takes %u TX and %u RX rings: the other queues "
-			         "stay idle",
-			         mp->dev.name, mp->n_c2s, mp->n_s2c);
-		why = client_region(mp);
-		if (why != NULL)
-			return why;
-		{
-			struct memif_msg in;
-
-			memset(&in, 0, sizeof(in));
-			in.type = MEMIF_MSG_INIT;
-			in.init.version = MEMIF_VERSION;
-			in.init.id = mp->id;
-			in.init.mode = MEMIF_MODE_ETHERNET;
-			memcpy(in.init.secret, mp->secret, strnlen(mp->secret, MEMIF_SECRET_SZ));
-			put_string(in.init.name, "tern", MEMIF_NAME_SZ);
-			if (cc_enq(cc, &in, -1) != 0)
-				return "cannot queue a message";
-		}
-		{
-			struct memif_msg ar;
-
-			memset(&ar, 0, sizeof(ar));
-			ar.type = MEMIF_MSG_ADD_REGION;
-			ar.add_region.index = 0;
-			ar.add_region.size = mp->regs.r[0].size;
-			if (cc_enq(cc, &ar, mp->regs.r[0].fd) != 0)
-				return "cannot queue a message";
-		}
-		for (i = 0; i < mp->n_c2s + mp->n_s2c; i++) {
-			struct memif_msg ar;
-			bool s2c = i >= mp->n_c2s;
-			uint16_t idx = s2c ? (uint16_t)(i - mp->n_c2s) : i;
-
-			memset(&ar, 0, sizeof(ar));
-			ar.type = MEMIF_MSG_ADD_RING;
-			ar.add_ring.flags = s2c ? 0 : MEMIF_ADD_RING_FLAG_C2S;
-			ar.add_ring.index = idx;
-			ar.add_ring.region = 0;
-			ar.add_ring.offset = (uint32_t)(i * memif_ring_bytes(mp->run_log2));
-			ar.add_ring.log2_ring_size = mp->run_log2;
-			if (cc_enq(cc, &ar, mp->efd[s2c][idx]) != 0)
-				return "cannot queue a message";
-		}
-		return send_simple(cc, MEMIF_MSG_CONNECT, mp->dev.name) == 0
-		           ? NULL
-		           : "cannot queue a message";
-	}
-	case MEMIF_MSG_ACK: /* paces our next message (cc_read sends it) */
-		return state == MEMIF_CONNECTING && mp->regs.n != 0 && cc->out_n != 0
-		           ? NULL
-		           : "unexpected ACK";
-	case MEMIF_MSG_CONNECTED:
-		if (state != MEMIF_CONNECTING || mp->regs.n == 0)
-			return "unexpected CONNECTED";
-		client_connected(mp);
-		return NULL;
-	default:
-		return "Unexpected message";
-	}
-}
-
-/*
- * Read one message. Returns 1 if one was handled, 0 if none is waiting, -1
- * if the connection is gone (cc freed).
- */
-static int cc_read(struct memif_cc *cc)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} ctl;
-	struct memif_msg m;
-	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = ctl.buf,
-	                    .msg_controllen = sizeof(ctl.buf)};
-	const char *why = NULL;
-	int fd = -1;
-	ssize_t len;
-
-	len = recvmsg(cc->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (len < 0 && (errno == EAGAIN || errno == EINTR))
-		return 0;
-	/* Every descriptor that came along: keep the first, close the rest. */
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); len > 0 && c != NULL;
-	     c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t k = 0; k < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
-			int f;
-
-			memcpy(&f, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-			if (fd < 0)
-				fd = f;
-			else
-				close(f);
-		}
-	}
-	if (len <= 0) {
-		close_fd(&fd);
-		if (cc->port != NULL)
-			tern_memif_disconnect(cc->port, "the peer closed the socket", false);
-		else
-			cc_close(cc);
-		return -1;
-	}
-	if (len != (ssize_t)sizeof(m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
-		why = "Invalid message size";
-	} else if (m.type == MEMIF_MSG_DISCONNECT) {
-		char reason[MEMIF_DISC_SZ + 48];
-		char s[MEMIF_DISC_SZ + 1];
-
-		peer_string(s, m.disconnect.string, MEMIF_DISC_SZ);
-		close_fd(&fd);
-		if (cc->port == NULL) {
-			cc_close(cc);
-			return -1;
-		}
-		snprintf(reason, sizeof(reason), "the peer said: %s", s);
-		/* Log a refusal only once while it repeats (a client retries every 100 ms). */
-		if (atomic_load_explicit(&cc->port->state, memory_order_relaxed) != MEMIF_UP &&
-		    cc->port->said_refused) {
-			tern_memif_disconnect(cc->port, NULL, false);
-			return -1;
-		}
-		cc->port->said_refused = true;
-		tern_memif_disconnect(cc->port, reason, false);
-		/* A refusal while connecting is logged too (disconnect logs only from
-		 * UP/CONNECTING). */
-		return -1;
-	} else if (cc->sock->role == MEMIF_ROLE_SERVER) {
-		why = server_msg(cc, &m, &fd);
-	} else {
-		why = client_msg(cc, &m);
-	}
-	close_fd(&fd);
-	if (why == NULL && cc_send_next(cc) != 0)
-		why = "cannot send to the peer";
-	if (why != NULL) {
-		cc_fail(cc, why);
-		return -1;
-	}
-	return 1;
-}
-
-/* ---- sockets ------------------------------------------------------------ */
-
 static void server_accept(struct memif_sock *s)
 {
 	for (int k = 0; k < 16; k++) {
 		unsigned pending = 0;
-		struct memif_msg h;
 		struct memif_cc *cc;
 		uint16_t maxq = 1;
 		uint8_t maxl = 1;
@@ -835,17 +435,8 @@ static void server_accept(struct memif_sock *s)
 			                               tern_port_dev_nb_txq(&p->dev)));
 			maxl = TERN_MAX(maxl, p->log2);
 		}
-		memset(&h, 0, sizeof(h));
-		h.type = MEMIF_MSG_HELLO;
-		put_string(h.hello.name, "tern", MEMIF_NAME_SZ);
-		h.hello.min_version = MEMIF_VERSION;
-		h.hello.max_version = MEMIF_VERSION;
-		h.hello.max_region = MEMIF_MAX_REGIONS - 1;
-		h.hello.max_c2s_ring = (uint16_t)(maxq - 1);
-		h.hello.max_s2c_ring = (uint16_t)(maxq - 1);
-		h.hello.max_log2_ring_size = maxl;
-		if (msg_send(fd, &h, -1) != 0)
-			cc_close(cc);
+		if (tern_memif_send_hello(fd, maxq, maxl) != 0)
+			tern_memif_cc_close(cc);
 	}
 }
 
@@ -865,7 +456,8 @@ static void client_try_connect(struct memif_port *mp, uint64_t now)
 		if (!mp->said_refused)
 			tern_log(TERN_LOG_WARNING, MEMIF_LOG,
 			         "%s: no memif server on %s yet (%s): retrying every 100 ms",
-			         mp->dev.name, sock_name(s, buf, sizeof(buf)), strerror(errno));
+			         mp->dev.name, tern_memif_sock_name(s, buf, sizeof(buf)),
+			         strerror(errno));
 		mp->said_refused = true;
 		close(fd);
 		return;
@@ -892,7 +484,7 @@ static void periodic(void)
 			    (cc->port == NULL ||
 			     atomic_load_explicit(&cc->port->state, memory_order_relaxed) !=
 			         MEMIF_UP))
-				cc_fail(cc, "handshake timed out");
+				tern_memif_cc_fail(cc, "handshake timed out");
 		}
 		for (struct memif_port *p = s->ports; p != NULL; p = p->next_on_sock) {
 			struct tern_port_dev *dev = &p->dev;
@@ -968,7 +560,7 @@ void tern_memif_service(int timeout_ms)
 			if (cc != NULL) {
 				/* A bounded number per pass: a flooding peer cannot keep us here.
 				 */
-				for (int k = 0; k < 64 && cc_read(cc) == 1; k++)
+				for (int k = 0; k < 64 && tern_memif_cc_read(cc) == 1; k++)
 					;
 				break;
 			}
@@ -1038,7 +630,7 @@ int tern_memif_sock_attach(struct memif_port *mp, const char *path, bool abstrac
 	for (s = socks; s != NULL; s = s->next)
 		if (s->abstract == abstract && s->role == mp->role && strcmp(s->path, path) == 0)
 			break;
-	if (s != NULL && find_port(s, mp->id) != NULL) {
+	if (s != NULL && tern_memif_find_port(s, mp->id) != NULL) {
 		pthread_mutex_unlock(&tern_memif_lock);
 		return tern_error(EEXIST, MEMIF_LOG,
 		                  "%s: id=%u is already used on socket %s: give each port "
@@ -1097,7 +689,7 @@ void tern_memif_sock_detach(struct memif_port *mp)
 		struct memif_sock **sp;
 
 		while (s->ccs != NULL)
-			cc_close(s->ccs);
+			tern_memif_cc_close(s->ccs);
 		if (s->listen_fd >= 0) {
 			close(s->listen_fd);
 			if (!s->abstract)
