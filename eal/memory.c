@@ -4,8 +4,10 @@
  * IOVA of every page in it.
  *
  * Hugepages come from memfd_create(MFD_HUGETLB): an anonymous hugetlbfs file
- * that needs no mount and vanishes with the last mapping, so even kill -9
- * leaves nothing behind. The registry of allocations is a mutex-guarded list:
+ * that needs no mount and vanishes with the last mapping and descriptor, so
+ * even kill -9 leaves nothing behind. The descriptor is kept with the
+ * allocation (sealed against resizing) so that tern_dma_fd() can share the
+ * memory with another process without /proc/self/map_files (root only). The registry of allocations is a mutex-guarded list:
  * IOVA lookups happen at setup time (filling descriptor rings, creating
  * pools), never per packet.
  */
@@ -60,6 +62,7 @@ struct dma_alloc {
 	size_t len; /* mapped length: a multiple of page_sz */
 	size_t page_sz;
 	int socket;
+	int fd;            /* the memfd behind a hugepage mapping, -1 for private memory */
 	tern_iova_t *iova; /* one per page */
 };
 
@@ -231,17 +234,24 @@ out:
 	return ret;
 }
 
-/* Map len bytes of pages of page_sz; MAP_FAILED on error with errno set. */
-static void *map_pages(size_t len, size_t page_sz)
+/*
+ * Map len bytes of pages of page_sz; MAP_FAILED on error with errno set.
+ * *fdp: the memfd behind the mapping (kept for tern_dma_fd), or -1.
+ */
+static void *map_pages(size_t len, size_t page_sz, int *fdp)
 {
 	unsigned shift = (unsigned)__builtin_ctzl(page_sz);
 	void *va;
 	int fd;
 
+	*fdp = -1;
 	if (page_sz == PAGE_4K)
 		return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	fd = memfd_create("tern-dma", MFD_CLOEXEC | MFD_HUGETLB | (shift << MFD_HUGE_SHIFT));
+	fd = memfd_create("tern-dma", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
+	                                  (shift << MFD_HUGE_SHIFT));
+	if (fd < 0 && errno == EINVAL) /* before Linux 4.16: no sealing of hugetlb memfds */
+		fd = memfd_create("tern-dma", MFD_CLOEXEC | MFD_HUGETLB | (shift << MFD_HUGE_SHIFT));
 	if (fd >= 0) {
 		/*
 		 * MAP_SHARED on hugetlbfs reserves the pages at mmap time, so a
@@ -252,8 +262,19 @@ static void *map_pages(size_t len, size_t page_sz)
 		else
 			va = MAP_FAILED;
 		int err = errno;
-		close(fd); /* the mapping keeps the file alive; no fd stays open */
-		errno = err;
+		if (va == MAP_FAILED) {
+			close(fd);
+			errno = err;
+			return va;
+		}
+		/*
+		 * memfd_create(2) sealing: a process we share this with (memif,
+		 * vhost-user) may check that the size it maps cannot shrink under
+		 * it (SIGBUS). Kernels before 4.16 cannot seal hugetlb files:
+		 * the memory is still shareable, unsealed.
+		 */
+		(void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+		*fdp = fd;
 		return va;
 	}
 	/* Kernels without hugetlb memfd: anonymous MAP_HUGETLB, reserved at mmap too. */
@@ -426,7 +447,7 @@ void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
 	mem_socket_used[socket] += map_len;
 	pthread_mutex_unlock(&mem_lock);
 
-	a->va = map_pages(map_len, page_sz);
+	a->va = map_pages(map_len, page_sz, &a->fd);
 	if (a->va == MAP_FAILED) {
 		ret = -errno;
 		a->va = NULL;
@@ -475,6 +496,8 @@ void *tern_dma_zalloc(const char *name, size_t len, size_t align, int socket)
 err:
 	if (a->va)
 		munmap(a->va, map_len);
+	if (a->fd >= 0)
+		close(a->fd);
 	pthread_mutex_lock(&mem_lock);
 	mem_total -= map_len;
 	mem_socket_used[socket] -= map_len;
@@ -505,6 +528,8 @@ static struct dma_alloc *find_locked(const void *va)
 static void release(struct dma_alloc *a)
 {
 	munmap(a->va, a->len);
+	if (a->fd >= 0)
+		close(a->fd);
 	mem_total -= a->len;
 	mem_socket_used[a->socket] -= a->len;
 	free(a->iova);
@@ -581,6 +606,26 @@ bool tern_dma_iova_contig(const void *va, size_t len)
 	}
 	pthread_mutex_unlock(&mem_lock);
 	return ok;
+}
+
+int tern_dma_fd(const void *va, void **base, size_t *len)
+{
+	struct dma_alloc *a;
+	int fd = -EINVAL;
+
+	pthread_mutex_lock(&mem_lock);
+	a = find_locked(va);
+	if (a != NULL && a->fd < 0)
+		fd = -ENOTSUP;
+	else if (a != NULL) {
+		fd = fcntl(a->fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			fd = -errno;
+		*base = a->va;
+		*len = a->len;
+	}
+	pthread_mutex_unlock(&mem_lock);
+	return fd;
 }
 
 size_t tern_dma_allocated(void)

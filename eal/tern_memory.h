@@ -48,6 +48,20 @@ size_t tern_dma_page_size(const void *va);
 /* Whether [va, va + len) is one contiguous IOVA range. */
 bool tern_dma_iova_contig(const void *va, size_t len);
 
+/*
+ * Share the DMA allocation that holds `va` with another process: returns a
+ * new file descriptor (the caller closes it) whose contents, from offset 0,
+ * are that whole allocation, and sets *base and *len to where it starts in
+ * this process and how long it is. The file is sealed against shrinking and
+ * growing (F_SEAL_SHRINK | F_SEAL_GROW), so a process that maps it can
+ * trust its size. Drivers that hand tern's buffers to a peer (memif
+ * zero-copy, vhost-user) pass this descriptor over a unix socket.
+ * Returns -EINVAL if va is not tern DMA memory, -ENOTSUP if the allocation
+ * is private memory (--no-huge, or a kernel without hugetlb memfd), -errno
+ * if the descriptor cannot be duplicated.
+ */
+int tern_dma_fd(const void *va, void **base, size_t *len);
+
 /* Bytes of DMA memory allocated now, over all sockets. */
 size_t tern_dma_allocated(void);
 
