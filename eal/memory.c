@@ -7,9 +7,9 @@
  * that needs no mount and vanishes with the last mapping and descriptor, so
  * even kill -9 leaves nothing behind. The descriptor is kept with the
  * allocation (sealed against resizing) so that tern_dma_fd() can share the
- * memory with another process without /proc/self/map_files (root only). The registry of allocations is a mutex-guarded list:
- * IOVA lookups happen at setup time (filling descriptor rings, creating
- * pools), never per packet.
+ * memory with another process without /proc/self/map_files (root only).
+ * The registry of allocations is a mutex-guarded list: IOVA lookups happen
+ * at setup time (filling descriptor rings, creating pools), never per packet.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -251,7 +251,8 @@ static void *map_pages(size_t len, size_t page_sz, int *fdp)
 	fd = memfd_create("tern-dma", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
 	                                  (shift << MFD_HUGE_SHIFT));
 	if (fd < 0 && errno == EINVAL) /* before Linux 4.16: no sealing of hugetlb memfds */
-		fd = memfd_create("tern-dma", MFD_CLOEXEC | MFD_HUGETLB | (shift << MFD_HUGE_SHIFT));
+		fd =
+		    memfd_create("tern-dma", MFD_CLOEXEC | MFD_HUGETLB | (shift << MFD_HUGE_SHIFT));
 	if (fd >= 0) {
 		/*
 		 * MAP_SHARED on hugetlbfs reserves the pages at mmap time, so a

@@ -5,13 +5,15 @@
  *
  *   --vdev memif0,socket=PATH[,role=server|client][,id=N][,rsize=LOG2]
  *         [,bsize=BYTES][,queues=N][,mac=XX:..][,secret=S]
- *         [,socket-abstract=yes|no][,zero-copy=no]
+ *         [,socket-abstract=yes|no][,zero-copy=yes|no]
  *
  * Names and defaults as DPDK's net_memif: role=server, id=0, rsize=10
  * (1024 slots), bsize=2048, socket=/run/memif.sock in the abstract namespace
- * unless socket-abstract=no. Copy mode: the client owns the shared region
- * (rings and buffers); both sides copy frames between it and their own
- * packet buffers. See doc/memif.md.
+ * unless socket-abstract=no. The client owns the shared regions. Copy mode
+ * (the default): region 0 holds rings and buffers; both sides copy frames
+ * between it and their own packet buffers. zero-copy=yes (client only): the
+ * RX queues' packet pools are shared as regions and the client's tern_pkt
+ * buffers are the memif buffers; only the server copies. See doc/memif.md.
  *
  * This file: devargs and the port ops. memif_ctl.c: the control protocol.
  * memif_rxtx.c: the bursts.
@@ -114,7 +116,7 @@ static int memif_start(struct tern_port_dev *dev)
 
 static int memif_stop(struct tern_port_dev *dev)
 {
-	/* Copy mode: no packet buffer is held between bursts; the rings are withdrawn. */
+	/* The rings are withdrawn; zero-copy's offered and lent buffers go back to their pools. */
 	tern_memif_stop(memif_port(dev));
 	return 0;
 }
@@ -265,11 +267,11 @@ static int memif_parse(struct memif_port *mp, const char *name, const char *args
 	mp->max_queues = (uint16_t)v;
 	if (get_yes_no(args, "zero-copy", &mp->zero_copy) < 0)
 		return -EINVAL;
-	if (mp->zero_copy) {
-		return tern_error(ENOTSUP, MEMIF_LOG,
-		                  "%s: zero-copy=yes is not supported yet: both sides "
-		                  "copy (use zero-copy=no, the default)",
-		                  name);
+	if (mp->zero_copy && mp->role == MEMIF_ROLE_SERVER) {
+		/* As DPDK's net_memif: the client owns the memory, a server always copies. */
+		tern_log(TERN_LOG_WARNING, MEMIF_LOG,
+		         "%s: zero-copy=yes applies to a client only: this server copies", name);
+		mp->zero_copy = false;
 	}
 	ret = tern_devargs_get(args, "secret", mp->secret, sizeof(mp->secret));
 	if (ret == -E2BIG) {
@@ -309,8 +311,8 @@ static int memif_probe(const char *name, const char *args, struct tern_port_dev 
 		mp->efd[0][i] = mp->efd[1][i] = mp->c2s[i].fd = mp->s2c[i].fd = -1;
 	snprintf(mp->dev.name, sizeof(mp->dev.name), "%s", name);
 	mp->dev.ops = &memif_ops;
-	mp->dev.rx_burst = tern_memif_rx_burst;
-	mp->dev.tx_burst = tern_memif_tx_burst;
+	mp->dev.rx_burst = mp->zero_copy ? tern_memif_rx_burst_zc : tern_memif_rx_burst;
+	mp->dev.tx_burst = mp->zero_copy ? tern_memif_tx_burst_zc : tern_memif_tx_burst;
 	mp->dev.socket = TERN_SOCKET_ID_ANY;
 	ret = tern_memif_sock_attach(mp, path, abstract);
 	if (ret < 0) {

@@ -11,6 +11,14 @@
  * with the first memif port) or from link_get() (which also services the
  * sockets, so a process without the thread still makes progress).
  *
+ * Zero-copy (a client with zero-copy=yes): region 0 holds the rings (and
+ * one buffer per C2S slot, for frames that cannot be lent); regions 1.. are
+ * the packet pools of the RX queues, shared with the server by file
+ * descriptor (tern_dma_fd). Descriptors point into the pools: RX hands the
+ * filled tern_pkt up and offers a fresh one, TX lends the packet's buffer
+ * and frees it once the server moved its tail past the slot. q->bufs[slot]
+ * remembers which packet a slot holds.
+ *
  * A queue is connected while q->ring is non-NULL. The control path publishes
  * a ring after filling the rest of the queue (release) and withdraws it
  * with memif_queue_quiesce(): store NULL, then wait until the queue's poller
@@ -50,6 +58,7 @@ struct memif_region {
 	void *addr;
 	uint64_t size;
 	int fd;
+	bool borrowed; /* zero-copy: tern DMA memory (a pool), not ours to unmap */
 };
 
 /* The regions of one connection: read-only for the fast path while connected. */
@@ -74,6 +83,10 @@ struct memif_queue {
 	uint16_t port_id;
 	uint32_t bsize; /* client: bytes of each buffer it owns */
 	uint64_t buf0;  /* client: offset in region 0 of this ring's first buffer */
+	/* Zero-copy client: the packet in each slot (RX: offered, TX: lent), or NULL. */
+	struct tern_pkt **bufs;
+	uint16_t done;      /* zero-copy RX: head we published; TX: oldest slot still lent */
+	uint16_t zc_region; /* zero-copy RX: the region of mp's memory */
 	const struct memif_regions *regs;
 	int kick_fd;             /* eventfd to kick when the receiver did not mask interrupts */
 	struct tern_mempool *mp; /* RX */
@@ -89,7 +102,7 @@ struct memif_queue {
  * DPDK and VPP do: the kernel queues few unread messages on a connected
  * SOCK_SEQPACKET socket, so a burst of them would fail with EAGAIN.
  */
-#define MEMIF_OUTQ (4 + 2 * MEMIF_MAX_QUEUES)
+#define MEMIF_OUTQ (3 + MEMIF_MAX_REGIONS + 2 * MEMIF_MAX_QUEUES)
 struct memif_cc {
 	int fd;
 	uint8_t out_head, out_n;
@@ -183,10 +196,10 @@ TERN_INTERNAL void tern_memif_cc_close(struct memif_cc *cc);
 TERN_INTERNAL void tern_memif_cc_fail(struct memif_cc *cc, const char *reason);
 /* Server, on CONNECT: map, check every ring, publish the queues. NULL or why not. */
 TERN_INTERNAL const char *tern_memif_server_connect(struct memif_port *mp);
-/* Client, on HELLO: the region (rings, then buffers) and one eventfd per ring. */
-TERN_INTERNAL const char *tern_memif_client_region(struct memif_port *mp);
-/* Client, on CONNECTED: offer the S2C buffers, publish the queues. */
-TERN_INTERNAL void tern_memif_client_connected(struct memif_port *mp);
+/* Client, on HELLO: the regions (rings, buffers, zero-copy pools), one eventfd per ring. */
+TERN_INTERNAL const char *tern_memif_client_region(struct memif_port *mp, uint16_t max_region);
+/* Client, on CONNECTED: offer the S2C buffers, publish the queues. NULL or why not. */
+TERN_INTERNAL const char *tern_memif_client_connected(struct memif_port *mp);
 TERN_INTERNAL void tern_memif_log_up(struct memif_port *mp);
 
 /* memif_msg.c */
@@ -201,5 +214,12 @@ TERN_INTERNAL int tern_memif_cc_read(struct memif_cc *cc);
 /* memif_rxtx.c */
 uint16_t tern_memif_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
 uint16_t tern_memif_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
+/* Zero-copy client bursts (memif_rxtx.c), and the control path's part in them. */
+TERN_INTERNAL uint16_t tern_memif_rx_burst_zc(void *queue, struct tern_pkt **pkts, uint16_t n);
+TERN_INTERNAL uint16_t tern_memif_tx_burst_zc(void *queue, struct tern_pkt **pkts, uint16_t n);
+/* Offer fresh pool buffers on every free slot of a zero-copy RX ring (not yet published). */
+TERN_INTERNAL void tern_memif_zc_fill(struct memif_queue *q, struct memif_ring *r);
+/* Give back every packet a withdrawn zero-copy queue still holds, free q->bufs. */
+TERN_INTERNAL void tern_memif_zc_drain(struct memif_queue *q);
 
 #endif /* MEMIF_H */

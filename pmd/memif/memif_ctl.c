@@ -33,6 +33,7 @@
 #include "memif.h"
 #include "tern_error.h"
 #include "tern_log.h"
+#include "tern_memory.h"
 
 pthread_mutex_t tern_memif_lock = PTHREAD_MUTEX_INITIALIZER;
 bool tern_memif_no_thread;
@@ -113,6 +114,7 @@ static void queue_quiesce(struct memif_queue *q)
 	atomic_store_explicit(&q->ring, NULL, memory_order_seq_cst);
 	while (atomic_load_explicit(&q->busy, memory_order_seq_cst))
 		sched_yield();
+	tern_memif_zc_drain(q); /* zero-copy: the packets offered or lent come back */
 	atomic_store_explicit(&q->bad, 0, memory_order_relaxed);
 	q->kick_fd = -1;
 }
@@ -135,9 +137,10 @@ void tern_memif_disconnect(struct memif_port *mp, const char *reason, bool tell_
 	for (uint16_t i = 0; i < mp->regs.n; i++) {
 		struct memif_region *r = &mp->regs.r[i];
 
-		if (r->addr != NULL)
+		if (r->addr != NULL && !r->borrowed)
 			munmap(r->addr, r->size);
 		r->addr = NULL;
+		r->borrowed = false;
 		memif_close_fd(&r->fd);
 	}
 	mp->regs.n = 0;
@@ -215,12 +218,15 @@ static struct memif_ring *ring_at(const struct memif_regions *regs,
 	return r;
 }
 
-/* Hand a ring to a queue: every field first, the ring pointer last (release). */
-static void queue_publish(struct memif_port *mp, struct memif_queue *q, struct memif_ring *r,
-                          uint8_t log2, uint16_t pos, uint64_t buf0, int kick_fd)
+/*
+ * Hand a ring to a queue: every field first, the ring pointer last
+ * (release). A zero-copy client's RX queue offers its first buffers here.
+ */
+static int queue_publish(struct memif_port *mp, struct memif_queue *q, struct memif_ring *r,
+                         uint8_t log2, uint16_t pos, uint64_t buf0, int kick_fd)
 {
 	if (q == NULL)
-		return; /* not set up: stays idle */
+		return 0; /* not set up: stays idle */
 	q->size = (uint16_t)(1u << log2);
 	q->mask = (uint16_t)(q->size - 1);
 	q->pos = pos;
@@ -230,17 +236,32 @@ static void queue_publish(struct memif_port *mp, struct memif_queue *q, struct m
 	q->regs = &mp->regs;
 	q->kick_fd = kick_fd;
 	atomic_store_explicit(&q->bad, 0, memory_order_relaxed);
+	if (mp->zero_copy && q->client) {
+		q->done = pos;
+		q->bufs = calloc(q->size, sizeof(*q->bufs));
+		if (q->bufs == NULL)
+			return -ENOMEM;
+		if (q->rx)
+			tern_memif_zc_fill(q, r);
+	}
 	/* Release: the fields above before a poller that loads the ring. */
 	atomic_store_explicit(&q->ring, r, memory_order_release);
+	return 0;
 }
 
 void tern_memif_log_up(struct memif_port *mp)
 {
+	char zc[48] = "";
+
+	if (mp->zero_copy)
+		snprintf(zc, sizeof(zc), ", zero-copy from %u pool region%s", mp->regs.n - 1u,
+		         mp->regs.n == 2 ? "" : "s");
 	tern_log(TERN_LOG_INFO, MEMIF_LOG,
-	         "%s: connected to %s as %s: %u C2S and %u S2C rings of %u slots, %u-byte buffers",
+	         "%s: connected to %s as %s: %u C2S and %u S2C rings of %u slots, %u-byte "
+	         "buffers%s",
 	         mp->dev.name, mp->remote[0] != '\0' ? mp->remote : "peer",
 	         mp->role == MEMIF_ROLE_SERVER ? "server" : "client", mp->n_c2s, mp->n_s2c,
-	         1u << mp->run_log2, mp->bsize);
+	         1u << mp->run_log2, mp->bsize, zc);
 	atomic_store_explicit(&mp->state, MEMIF_UP, memory_order_relaxed);
 	mp->said_refused = false;
 	mp->said_secret = false;
@@ -305,23 +326,75 @@ const char *tern_memif_server_connect(struct memif_port *mp)
 				rings[k][i]->flags = MEMIF_RING_FLAG_MASK_INT;
 		}
 	for (uint16_t i = 0; i < nc && i < tern_port_dev_nb_rxq(dev); i++)
-		queue_publish(mp, tern_port_dev_rxq(dev, i), rings[0][i], mp->c2s[i].log2, 0, 0,
-		              -1);
+		(void)queue_publish(mp, tern_port_dev_rxq(dev, i), rings[0][i], mp->c2s[i].log2, 0,
+		                    0, -1);
 	for (uint16_t i = 0; i < ns && i < tern_port_dev_nb_txq(dev); i++)
-		queue_publish(mp, tern_port_dev_txq(dev, i), rings[1][i], mp->s2c[i].log2, 0, 0,
-		              mp->s2c[i].fd);
+		(void)queue_publish(mp, tern_port_dev_txq(dev, i), rings[1][i], mp->s2c[i].log2, 0,
+		                    0, mp->s2c[i].fd);
 	return NULL;
 }
 
-/* Client, on HELLO: the region (rings, then buffers) and one eventfd per ring. */
-const char *tern_memif_client_region(struct memif_port *mp)
+/*
+ * Zero-copy: one region per packet pool of the RX queues (DPDK's net_memif
+ * shares every memseg list the same way), each by the descriptor of the
+ * DMA allocation behind it (tern_dma_fd). Region 0 is made already.
+ */
+static const char *zc_regions(struct memif_port *mp, uint16_t max_region)
+{
+	struct tern_port_dev *dev = &mp->dev;
+
+	for (uint16_t i = 0; i < mp->n_s2c && i < tern_port_dev_nb_rxq(dev); i++) {
+		struct memif_queue *q = tern_port_dev_rxq(dev, i);
+		const char *mem;
+		uint16_t k;
+
+		if (q == NULL)
+			continue;
+		mem = q->mp->mem;
+		for (k = 1; k < mp->regs.n; k++)
+			if ((uintptr_t)(mem - (const char *)mp->regs.r[k].addr) <
+			    mp->regs.r[k].size)
+				break;
+		if (k == mp->regs.n) {
+			struct memif_region *r = &mp->regs.r[k];
+			size_t len;
+			void *base;
+			int fd;
+
+			if (k >= MEMIF_MAX_REGIONS || k > max_region)
+				return "the server takes too few regions for every RX pool "
+				       "(zero-copy): give the RX queues one pool";
+			fd = tern_dma_fd(mem, &base, &len);
+			if (fd < 0)
+				return "cannot share an RX pool's memory (zero-copy needs "
+				       "hugepages)";
+			*r = (struct memif_region){
+			    .addr = base, .size = len, .fd = fd, .borrowed = true};
+			mp->regs.n++;
+			if (len > MEMIF_MAX_REGION_SZ)
+				return "an RX pool is larger than 4 GiB: too large for a memif "
+				       "region";
+		}
+		q->zc_region = k;
+	}
+	return NULL;
+}
+
+/*
+ * Client, on HELLO: region 0 (the rings, then a buffer per slot: for every
+ * ring in copy mode, for the C2S rings only in zero-copy, where the RX
+ * buffers are the pools' own), the pools' regions in zero-copy, and one
+ * eventfd per ring.
+ */
+const char *tern_memif_client_region(struct memif_port *mp, uint16_t max_region)
 {
 	struct memif_region *r = &mp->regs.r[0];
 	uint32_t slots = 1u << mp->run_log2;
 	uint16_t nr = (uint16_t)(mp->n_c2s + mp->n_s2c);
+	uint16_t nbuf = mp->zero_copy ? mp->n_c2s : nr;
 	uint64_t rb = memif_ring_bytes(mp->run_log2);
 	uint64_t buf0 = (nr * rb + 63) & ~63ull;
-	uint64_t size = buf0 + (uint64_t)nr * slots * mp->bsize;
+	uint64_t size = buf0 + (uint64_t)nbuf * slots * mp->bsize;
 
 	if (size > MEMIF_MAX_REGION_SZ)
 		return "region would exceed 4 GiB: use a smaller rsize= or bsize=";
@@ -344,60 +417,72 @@ const char *tern_memif_client_region(struct memif_port *mp)
 
 		ring->cookie = MEMIF_COOKIE;
 		ring->flags = s2c ? MEMIF_RING_FLAG_MASK_INT : 0; /* we poll what we receive */
-		for (uint32_t j = 0; j < slots; j++)
+		for (uint32_t j = 0; j < slots && i < nbuf; j++)
 			ring->desc[j] =
 			    (struct memif_desc){.region = 0,
 			                        .offset = (uint32_t)(b + (uint64_t)j * mp->bsize),
 			                        .length = mp->bsize};
 		atomic_store_explicit(&ring->tail, 0, memory_order_relaxed);
-		/* An S2C ring starts with every buffer offered to the server. */
-		atomic_store_explicit(&ring->head, s2c ? (uint16_t)slots : 0, memory_order_relaxed);
+		/* Copy mode: an S2C ring starts with every buffer offered to the server. */
+		atomic_store_explicit(&ring->head, s2c && i < nbuf ? (uint16_t)slots : 0,
+		                      memory_order_relaxed);
 		mp->efd[s2c][s2c ? i - mp->n_c2s : i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (mp->efd[s2c][s2c ? i - mp->n_c2s : i] < 0)
 			return "eventfd failed";
 	}
-	return NULL;
+	return mp->zero_copy ? zc_regions(mp, max_region) : NULL;
 }
 
-void tern_memif_client_connected(struct memif_port *mp)
+const char *tern_memif_client_connected(struct memif_port *mp)
 {
 	struct tern_port_dev *dev = &mp->dev;
 	uint32_t slots = 1u << mp->run_log2;
 	uint64_t rb = memif_ring_bytes(mp->run_log2);
 	uint16_t nr = (uint16_t)(mp->n_c2s + mp->n_s2c);
+	uint16_t nbuf = mp->zero_copy ? mp->n_c2s : nr;
 	uint64_t buf0 = (nr * rb + 63) & ~63ull;
 	char *base = mp->regs.r[0].addr;
+	int ret = 0;
 
 	/*
 	 * The server may have reset head and tail on CONNECT (DPDK does): start
-	 * again from 0 and offer every S2C buffer now that it is connected.
+	 * again from 0 and offer every S2C buffer now that it is connected (in
+	 * zero-copy, queue_publish offers pool buffers).
 	 */
 	for (uint16_t k = 0; k < nr; k++) {
 		struct memif_ring *ring = (struct memif_ring *)(base + k * rb);
 		uint64_t b = buf0 + (uint64_t)k * slots * mp->bsize;
 
-		for (uint32_t j = 0; j < slots; j++)
-			ring->desc[j] =
-			    (struct memif_desc){.region = 0,
-			                        .offset = (uint32_t)(b + (uint64_t)j * mp->bsize),
-			                        .length = mp->bsize};
+		for (uint32_t j = 0; j < slots; j++) {
+			struct memif_desc d = {0}; /* zero-copy RX: a pool buffer comes later */
+
+			if (k < nbuf)
+				d = (struct memif_desc){.offset =
+				                            (uint32_t)(b + (uint64_t)j * mp->bsize),
+				                        .length = mp->bsize};
+			ring->desc[j] = d;
+		}
 		ring->flags = k >= mp->n_c2s ? MEMIF_RING_FLAG_MASK_INT : 0;
 		atomic_store_explicit(&ring->tail, 0, memory_order_relaxed);
 		/* Release: the descriptors before the server sees them offered. */
-		atomic_store_explicit(&ring->head, k >= mp->n_c2s ? (uint16_t)slots : 0,
+		atomic_store_explicit(&ring->head, k >= mp->n_c2s && k < nbuf ? (uint16_t)slots : 0,
 		                      memory_order_release);
 	}
-	for (uint16_t i = 0; i < mp->n_c2s && i < tern_port_dev_nb_txq(dev); i++)
-		queue_publish(mp, tern_port_dev_txq(dev, i), (struct memif_ring *)(base + i * rb),
-		              mp->run_log2, 0, buf0 + (uint64_t)i * slots * mp->bsize,
-		              mp->efd[0][i]);
-	for (uint16_t i = 0; i < mp->n_s2c && i < tern_port_dev_nb_rxq(dev); i++) {
+	for (uint16_t i = 0; i < mp->n_c2s && i < tern_port_dev_nb_txq(dev) && ret == 0; i++)
+		ret = queue_publish(mp, tern_port_dev_txq(dev, i),
+		                    (struct memif_ring *)(base + i * rb), mp->run_log2, 0,
+		                    buf0 + (uint64_t)i * slots * mp->bsize, mp->efd[0][i]);
+	for (uint16_t i = 0; i < mp->n_s2c && i < tern_port_dev_nb_rxq(dev) && ret == 0; i++) {
 		uint16_t k = (uint16_t)(mp->n_c2s + i);
 
-		queue_publish(mp, tern_port_dev_rxq(dev, i), (struct memif_ring *)(base + k * rb),
-		              mp->run_log2, 0, buf0 + (uint64_t)k * slots * mp->bsize, -1);
+		ret = queue_publish(mp, tern_port_dev_rxq(dev, i),
+		                    (struct memif_ring *)(base + k * rb), mp->run_log2, 0,
+		                    buf0 + (uint64_t)k * slots * mp->bsize, -1);
 	}
+	if (ret != 0)
+		return "out of memory for the zero-copy slot tables";
 	tern_memif_log_up(mp);
+	return NULL;
 }
 
 /* ---- sockets ------------------------------------------------------------ */
@@ -710,8 +795,48 @@ void tern_memif_sock_detach(struct memif_port *mp)
 		pthread_join(ctl_thread, NULL);
 }
 
+/* Zero-copy shares the RX pools: find out now, with one clear line, if one cannot be. */
+static int zc_check(struct memif_port *mp)
+{
+	struct tern_port_dev *dev = &mp->dev;
+
+	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
+		struct memif_queue *q = tern_port_dev_rxq(dev, i);
+		size_t len;
+		void *base;
+		int fd;
+
+		if (q == NULL)
+			continue;
+		fd = tern_dma_fd(q->mp->mem, &base, &len);
+		if (fd == -ENOTSUP)
+			return tern_error(ENOTSUP, MEMIF_LOG,
+			                  "%s: zero-copy=yes shares RX pool '%s' with the server, "
+			                  "but it is private memory (--no-huge): run with "
+			                  "hugepages or use zero-copy=no",
+			                  dev->name, tern_mempool_name(q->mp));
+		if (fd < 0)
+			return tern_error(-fd, MEMIF_LOG,
+			                  "%s: zero-copy=yes: cannot share RX pool '%s': %s",
+			                  dev->name, tern_mempool_name(q->mp), strerror(-fd));
+		close(fd);
+		if (len > MEMIF_MAX_REGION_SZ || q->room == 0)
+			return tern_error(EINVAL, MEMIF_LOG,
+			                  "%s: zero-copy=yes: RX pool '%s' must be a packet pool "
+			                  "of at most 4 GiB (a memif region)",
+			                  dev->name, tern_mempool_name(q->mp));
+	}
+	return 0;
+}
+
 int tern_memif_start(struct memif_port *mp)
 {
+	if (mp->zero_copy && mp->role == MEMIF_ROLE_CLIENT) {
+		int ret = zc_check(mp);
+
+		if (ret < 0)
+			return ret;
+	}
 	pthread_mutex_lock(&tern_memif_lock);
 	mp->started = true;
 	mp->retry_ns = 0; /* a client connects on the next pass */

@@ -285,7 +285,7 @@ static const char *client_msg(struct memif_cc *cc, const struct memif_msg *m)
 			         "%s: the server takes %u TX and %u RX rings: the other queues "
 			         "stay idle",
 			         mp->dev.name, mp->n_c2s, mp->n_s2c);
-		why = tern_memif_client_region(mp);
+		why = tern_memif_client_region(mp, h->max_region);
 		if (why != NULL)
 			return why;
 		{
@@ -301,14 +301,14 @@ static const char *client_msg(struct memif_cc *cc, const struct memif_msg *m)
 			if (cc_enq(cc, &in, -1) != 0)
 				return "cannot queue a message";
 		}
-		{
+		for (i = 0; i < mp->regs.n; i++) {
 			struct memif_msg ar;
 
 			memset(&ar, 0, sizeof(ar));
 			ar.type = MEMIF_MSG_ADD_REGION;
-			ar.add_region.index = 0;
-			ar.add_region.size = mp->regs.r[0].size;
-			if (cc_enq(cc, &ar, mp->regs.r[0].fd) != 0)
+			ar.add_region.index = i;
+			ar.add_region.size = mp->regs.r[i].size;
+			if (cc_enq(cc, &ar, mp->regs.r[i].fd) != 0)
 				return "cannot queue a message";
 		}
 		for (i = 0; i < mp->n_c2s + mp->n_s2c; i++) {
@@ -337,8 +337,7 @@ static const char *client_msg(struct memif_cc *cc, const struct memif_msg *m)
 	case MEMIF_MSG_CONNECTED:
 		if (state != MEMIF_CONNECTING || mp->regs.n == 0)
 			return "unexpected CONNECTED";
-		tern_memif_client_connected(mp);
-		return NULL;
+		return tern_memif_client_connected(mp);
 	default:
 		return "Unexpected message";
 	}

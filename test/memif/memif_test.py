@@ -5,6 +5,14 @@ CASE
   dpdk-server-1q / -2q  tern client <-> dpdk-testpmd net_memif server (io, looped)
   dpdk-client-1q / -2q  tern server <-> dpdk-testpmd net_memif client
                         frames byte-exact both ways, every buffer back (memif_xchk echo)
+  dpdk-server-zc-1q / -2q  the same with tern's client in zero-copy=yes (hugepages):
+                        the connect line names the shared pool region
+  dpdk-server-zc-kill   tern zero-copy client <-> testpmd -i (a server that reads
+                        nothing): the C2S ring fills with lent buffers, testpmd is
+                        killed with -9, every buffer is back while the port is started
+  tern-zc               memif_xchk (two zero-copy client ports) <-> tern-l2fwd (two
+                        server ports, copying): frames byte-exact, every buffer back
+  bad-zc-nohuge         zero-copy=yes with --no-huge: one line at start, exit non-zero
   l2fwd-kill            memif_xchk (two server ports) <-> tern-l2fwd (two client ports),
                         l2fwd killed with -9 and restarted mid-run: the servers serve the
                         new process, frames flow again, every buffer back on both sides
@@ -48,8 +56,9 @@ def run(cmd, timeout=30):
     return p
 
 
-def tern(vdevs, *args):
-    cmd = [xchk, "--no-huge", "-l", "0"]
+def tern(vdevs, *args, huge=False):
+    # Zero-copy shares the pool with the peer: hugepage (memfd) memory, not --no-huge.
+    cmd = [xchk, "-l", "0", "--log-level", "memif:info"] if huge else [xchk, "--no-huge", "-l", "0"]
     for v in vdevs:
         cmd += ["--vdev", v]
     return cmd + ["--"] + list(args)
@@ -59,7 +68,7 @@ def lines(text, needle):
     return [ln for ln in text.splitlines() if needle in ln]
 
 
-def testpmd(role, sock, queues):
+def testpmd(role, sock, queues, forward=True):
     exe = shutil.which("dpdk-testpmd")
     if exe is None:
         print("SKIP: no dpdk-testpmd")
@@ -74,34 +83,42 @@ def testpmd(role, sock, queues):
     log = open(os.path.join(tmp, "testpmd.log"), "w")
     # stdbuf: testpmd's "Press enter to exit" (forwarding started) reaches the log at once.
     cmd = ["stdbuf", "-oL", exe, "-l", "0-1", "--file-prefix", "memif-MEMIF-%d" % os.getpid(), "--no-pci"] + mem + [
-        "--vdev", "net_memif0,role=%s,socket=%s,socket-abstract=no" % (role, sock),
-        "--", "--auto-start", "--port-topology=loop", "--forward-mode=io",
-        "--total-num-mbufs=8192", "--stats-period", "0", "--disable-link-check",
-        "--rxq=%d" % queues, "--txq=%d" % queues]
+        "--vdev", "net_memif0,role=%s,socket=%s,socket-abstract=no" % (role, sock), "--"]
+    # forward=False: interactive, ports started (memif connects) but nothing polled.
+    cmd += ["--auto-start", "--port-topology=loop", "--forward-mode=io", "--stats-period", "0"] \
+        if forward else ["-i"]
+    cmd += ["--total-num-mbufs=8192", "--disable-link-check", "--rxq=%d" % queues, "--txq=%d" % queues]
     # stdin held open: testpmd quits at its end.
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
     procs.append(p)
     return p
 
 
-def dpdk_case(tern_role, queues):
+def testpmd_wait(tp, ready="Press enter to exit"):
+    # Forwarding started (a client that connects earlier meets queues set up again).
+    for _ in range(300):
+        if ready in open(os.path.join(tmp, "testpmd.log")).read() or tp.poll() is not None:
+            break
+        time.sleep(0.05)
+    if tp.poll() is not None:
+        print(open(os.path.join(tmp, "testpmd.log")).read())
+        print("SKIP: testpmd did not start (memif driver or memory missing)")
+        cleanup()
+        sys.exit(77)
+
+
+def dpdk_case(tern_role, queues, zc=False):
     sock = os.path.join(tmp, "s.sock")
     vdev = "memif0,socket=%s,socket-abstract=no,role=%s" % (sock, tern_role)
+    if zc:
+        vdev += ",zero-copy=yes"
     if tern_role == "client":
         tp = testpmd("server", sock, queues)
-        # Forwarding started (a client that connects earlier meets queues set up again).
-        for _ in range(300):
-            if "Press enter to exit" in open(os.path.join(tmp, "testpmd.log")).read() or \
-                    tp.poll() is not None:
-                break
-            time.sleep(0.05)
-        if tp.poll() is not None:
-            print(open(os.path.join(tmp, "testpmd.log")).read())
-            print("SKIP: testpmd did not start (memif driver or memory missing)")
-            cleanup()
-            sys.exit(77)
+        testpmd_wait(tp)
         p = run(tern([vdev], "echo", "--frames", "20000", "--queues", str(queues),
-                     "--wait-link", "10"))
+                     "--wait-link", "10", huge=zc))
+        if zc and not lines(p.stdout + p.stderr, "zero-copy from 1 pool region"):
+            fail("no zero-copy connect line")
     else:
         go = os.path.join(tmp, "go")
         t = subprocess.Popen(tern([vdev], "echo", "--frames", "20000", "--queues", str(queues),
@@ -123,6 +140,49 @@ def dpdk_case(tern_role, queues):
     if p.returncode != 0 or not lines(p.stdout, "ok echo: sent 20000, received 20000 intact"):
         print(open(os.path.join(tmp, "testpmd.log")).read()[-3000:])
         fail("tern %s <-> testpmd, %d queue(s)" % (tern_role, queues))
+
+
+def dpdk_zc_kill():
+    sock = os.path.join(tmp, "s.sock")
+    tp = testpmd("server", sock, 1, forward=False)
+    testpmd_wait(tp, "testpmd>")
+    t = subprocess.Popen(tern(["memif0,socket=%s,socket-abstract=no,role=client,zero-copy=yes" % sock],
+                              "lend", "--wait-link", "10", huge=True),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    procs.append(t)
+    out = ""
+    for ln in t.stdout:
+        out += ln
+        if ln.startswith("lent:"):
+            break
+    tp.kill()  # -9, with every C2S slot lent
+    tp.wait()
+    rest, _ = t.communicate(timeout=30)
+    out += rest
+    sys.stdout.write(out)
+    # Held by the driver before the kill: 1024 lent on the C2S ring, 1024 offered on S2C.
+    if not lines(out, "lent: sent 1024, held 2048"):
+        fail("the zero-copy client did not hold its lent and offered buffers")
+    if t.returncode != 0 or not lines(out, "pool full"):
+        fail("buffers lost when the server was killed")
+
+
+def tern_zc():
+    s1, s2 = os.path.join(tmp, "a.sock"), os.path.join(tmp, "b.sock")
+    fwd = subprocess.Popen([l2fwd, "--no-huge", "-l", "0-1",
+                            "--vdev", "memif0,socket=%s,socket-abstract=no" % s1,
+                            "--vdev", "memif1,socket=%s,socket-abstract=no" % s2,
+                            "--", "-T", "0", "--duration", "6"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(fwd)
+    time.sleep(0.3)
+    p = run(tern(["memif0,socket=%s,socket-abstract=no,role=client,zero-copy=yes" % s1,
+                  "memif1,socket=%s,socket-abstract=no,role=client,zero-copy=yes" % s2],
+                 "fwd", "--seconds", "2", "--wait-link", "3", huge=True))
+    if p.returncode != 0 or not lines(p.stdout, "ok fwd"):
+        fail("tern zero-copy client <-> tern-l2fwd server")
+    if len(lines(p.stdout + p.stderr, "zero-copy from 1 pool region")) != 2:
+        fail("expected a zero-copy connect line per port")
 
 
 def l2fwd_kill():
@@ -183,8 +243,20 @@ def pair(server_args, client_args, server_expect, client_expect, wait=2.0):
     return sout, cli.stdout + cli.stderr
 
 
-if case.startswith("dpdk-"):
-    dpdk_case("client" if case.startswith("dpdk-server") else "server", int(case[-2]))
+if case == "dpdk-server-zc-kill":
+    dpdk_zc_kill()
+elif case.startswith("dpdk-"):
+    dpdk_case("client" if case.startswith("dpdk-server") else "server", int(case[-2]),
+              zc="-zc-" in case)
+elif case == "tern-zc":
+    tern_zc()
+elif case == "bad-zc-nohuge":
+    p = run(tern(["memif0,socket=%s,socket-abstract=no,role=client,zero-copy=yes" %
+                  os.path.join(tmp, "z.sock")], "link"))
+    err = [ln for ln in lines(p.stdout + p.stderr, "it is private memory (--no-huge)")
+           if ln.startswith("tern:")]
+    if p.returncode == 0 or len(err) != 1:
+        fail("zero-copy with --no-huge: exit %d, %d explaining line(s)" % (p.returncode, len(err)))
 elif case == "l2fwd-kill":
     l2fwd_kill()
 elif case == "bad-file":

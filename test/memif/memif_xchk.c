@@ -15,6 +15,12 @@
  *         seconds; prints "tx Mpps: X" (bench/cases/memif.sh).
  *   sink  port 0: receive for T seconds; prints "rx Mpps: X" over the time
  *         after the first frame.
+ *   lend  port 0 faces a peer that reads nothing (testpmd -i, not forwarding):
+ *         send until its ring is full, print "lent: sent N, held H" (H: the
+ *         pool's buffers in the driver's hands: lent on TX, offered on RX, 0
+ *         in copy mode), then wait for the link to go down (the test kills
+ *         the peer) and check that every buffer came back while the port is
+ *         still started.
  *   fwd   ports 0 and 1: send on 0, receive on 1 (tern-l2fwd in between):
  *         compare the same way, for T seconds, through peer restarts; prints
  *         how many times the link went down and came back.
@@ -259,6 +265,42 @@ int main(int argc, char **argv)
 		       first > 0 ? (double)pkts / (now_s() - first) / 1e6 : 0.0);
 		sent = tx ? pkts : 0;
 		got = tx ? 0 : pkts;
+	} else if (strcmp(mode, "lend") == 0) {
+		double quiet = now_s() + 0.5, end;
+		struct tern_link l;
+
+		/* Until the ring stays full for half a second. */
+		while (now_s() < quiet) {
+			struct tern_pkt *pk = tern_pkt_alloc(mp);
+
+			if (pk == NULL)
+				break;
+			fill((uint8_t *)tern_pkt_append(pk, 64), (uint32_t)sent, 64);
+			if (tern_port_tx_burst(0, 0, &pk, 1) == 1) {
+				sent++;
+				quiet = now_s() + 0.5;
+			} else {
+				tern_pkt_free(pk);
+				usleep(1000);
+			}
+		}
+		printf("lent: sent %lu, held %u\n", (unsigned long)sent,
+		       POOL_N - tern_mempool_avail_count(mp));
+		fflush(stdout);
+		end = now_s() + wait;
+		do {
+			usleep(10000);
+			tern_port_link_get(0, &l);
+		} while (l.up && now_s() < end);
+		if (l.up) {
+			printf("FAIL: the link stayed up for %.0f s\n", wait);
+			ret = 1;
+		} else if (tern_mempool_avail_count(mp) != POOL_N) {
+			printf(
+			    "FAIL: the peer is gone and %u of %u buffers are back (port started)\n",
+			    tern_mempool_avail_count(mp), POOL_N);
+			ret = 1;
+		}
 	} else if (strcmp(mode, "echo") == 0) {
 		double end;
 		uint32_t next = 0;
