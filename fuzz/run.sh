@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz/run.sh [--runs N] [--build DIR] [--no-build] [HARNESS...]
 #
-# Runs each libFuzzer harness (default: all of eal_args devargs echo_frame ixgbe_rx af_packet_rx)
+# Runs each libFuzzer harness (default: eal_args devargs echo_frame ixgbe_rx af_packet_rx memif_*)
 # for N executions (default 100000) from its checked-in seed corpus
 # fuzz/corpus/<h>. New inputs go to a scratch directory, not the checked-in
 # corpus. A crash leaves its input in fuzz/artifacts/<h>/ and fails the run:
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$runs" in ''|*[!0-9]*) echo "run.sh: --runs '$runs': not a number: give e.g. --runs 20000" >&2; exit 2 ;; esac
-[ ${#names[@]} -gt 0 ] || names=(eal_args devargs echo_frame ixgbe_rx af_packet_rx)
+[ ${#names[@]} -gt 0 ] || names=(eal_args devargs echo_frame ixgbe_rx af_packet_rx memif_peer memif_server)
 
 if [ $do_build = 1 ]; then
 	if [ ! -f "$build/build.ninja" ]; then
