@@ -140,7 +140,7 @@ static void setup(void)
 		tern_eal_config_init(&cfg);
 		cfg.no_huge = !huge;
 		cfg.nb_vdev = huge ? 2 : 1;
-		for (int k = 0; k < cfg.nb_vdev; k++) {
+		for (unsigned k = 0; k < cfg.nb_vdev; k++) {
 			snprintf(cfg.vdev[k].name, sizeof(cfg.vdev[k].name), "memif%d", k);
 			snprintf(cfg.vdev[k].args, sizeof(cfg.vdev[k].args),
 			         "socket=%s,role=client,rsize=%d%s", sock_name[k], LOG2,
