@@ -10,8 +10,9 @@
  * (ring heads and tails, descriptors, copy-mode buffers), plausible and
  * implausible descriptors, a server's RX and TX done right or wrong (heads
  * and tails moved past what was offered), frame bytes into the shared pool
- * buffers, RX and TX bursts on the client (single frames, chains, frames
- * from a pool that is not shared), and control passes.
+ * buffers, RX and TX bursts of up to twice a ring on the client (single
+ * frames, chains, frames from a pool that is not shared, received frames
+ * kept until the end so that the pool runs dry), and control passes.
  *
  * Zero-copy shares the client's pool pages with the server: the packet
  * headers sit next to the data, and a server that writes into a header can
@@ -405,28 +406,39 @@ static void server_tx(struct srv *s, struct in *in)
 	atomic_store_explicit(&r->tail, t, memory_order_release);
 }
 
+/* Packets the application keeps for a while (so that the pool can run dry). */
+static struct tern_pkt *held[POOL];
+static unsigned nb_held;
+
+/* Bursts of up to 128: more than a ring (64 slots) holds. */
 static void bursts(struct in *in, uint16_t port, bool rx)
 {
-	struct tern_pkt *pk[32];
-	uint16_t q = u8(in) & 1, n = u8(in) % 33;
+	struct tern_pkt *pk[128];
+	uint8_t how = u8(in);
+	uint16_t q = how & 1, n = u8(in) % 129;
 
 	if (rx) {
 		uint16_t got = tern_port_rx_burst(port, q, pk, n);
 
-		tern_pkt_free_bulk(pk, got);
+		if ((how & 2) && nb_held + got <= POOL) {
+			memcpy(held + nb_held, pk, got * sizeof(pk[0]));
+			nb_held += got;
+		} else {
+			tern_pkt_free_bulk(pk, got);
+		}
 		return;
 	}
 	for (uint16_t i = 0; i < n; i++) {
-		uint8_t how = u8(in);
+		uint8_t kind = u8(in);
 		uint16_t len = (uint16_t)(u8(in) * 7); /* up to 1785: fits a default buffer */
 
-		pk[i] = tern_pkt_alloc((how & 3) == 1 ? other : pool); /* not shared: copied */
+		pk[i] = tern_pkt_alloc((kind & 3) == 1 ? other : pool); /* not shared: copied */
 		if (pk[i] == NULL) {
 			n = i;
 			break;
 		}
 		memset(tern_pkt_append(pk[i], len), 0xab, len);
-		if ((how & 3) == 2) { /* a chain of two */
+		if ((kind & 3) == 2) { /* a chain of two */
 			struct tern_pkt *seg = tern_pkt_alloc(pool);
 
 			if (seg != NULL) {
@@ -439,6 +451,34 @@ static void bursts(struct in *in, uint16_t port, bool rx)
 	uint16_t sent = tern_port_tx_burst(port, q, pk, n);
 
 	tern_pkt_free_bulk(pk + sent, n - sent);
+}
+
+/*
+ * Every buffer of the pool back, each once: a count alone would miss a
+ * buffer handed out twice (put back twice) while another went missing.
+ */
+static void check_pool(struct tern_mempool *mp)
+{
+	static void *objs[POOL];
+	static uint8_t seen[POOL];
+	unsigned n = tern_mempool_size(mp);
+
+	if (tern_mempool_avail_count(mp) != n || tern_mempool_get_bulk(mp, objs, n) != 0) {
+		fprintf(stderr, "%s: %s: %u of %u buffers back after the server left\n", HARNESS,
+		        tern_mempool_name(mp), tern_mempool_avail_count(mp), n);
+		abort();
+	}
+	memset(seen, 0, n);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t idx = ((const struct tern_mempool_objhdr *)objs[i] - 1)->idx;
+
+		if (idx >= n || seen[idx]++) {
+			fprintf(stderr, "%s: %s: buffer %u is in the pool twice\n", HARNESS,
+			        tern_mempool_name(mp), idx);
+			abort();
+		}
+	}
+	tern_mempool_put_bulk(mp, objs, n);
 }
 
 /* Open sockets, memfds and eventfds of this process (what the memif client may leak). */
@@ -582,6 +622,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
+	tern_pkt_free_bulk(held, nb_held);
+	nb_held = 0;
 	if (s.fd >= 0)
 		close(s.fd);
 	service(s.port);        /* the client sees the socket closed */
@@ -592,13 +634,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A connection the client made and we never took: drop it, or the next input gets it. */
 	for (int fd; (fd = accept4(listen_fd[s.port], NULL, NULL, SOCK_CLOEXEC)) >= 0;)
 		close(fd);
-	if (tern_mempool_avail_count(pool) != POOL || tern_mempool_avail_count(other) != 63) {
-		fprintf(stderr,
-		        "%s: %u of %u and %u of 63 buffers in the pools after the server left\n",
-		        HARNESS, tern_mempool_avail_count(pool), POOL,
-		        tern_mempool_avail_count(other));
-		abort();
-	}
+	check_pool(pool);
+	check_pool(other);
 	/* Every descriptor the client made or received was closed. */
 	open_fds = count_fds();
 	if (base_fds < 0)
