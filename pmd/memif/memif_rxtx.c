@@ -343,10 +343,13 @@ void tern_memif_zc_fill(struct memif_queue *q, struct memif_ring *r)
 		struct tern_pkt *fresh[ZC_CHUNK];
 		uint16_t k = TERN_MIN(free_slots, (uint16_t)ZC_CHUNK);
 
-		if (tern_unlikely(tern_pkt_alloc_bulk(q->mp, fresh, k) < 0)) {
-			/* Pool empty: the server holds fewer buffers until the application frees
+		/* A bulk get is all or nothing: ask for less while the pool runs low. */
+		while (k != 0 && tern_unlikely(tern_pkt_alloc_bulk(q->mp, fresh, k) < 0))
+			k = k > 8 ? (uint16_t)(k / 2) : 0;
+		if (tern_unlikely(k == 0)) {
+			/* Pool empty: the server gets fewer buffers until the application frees
 			 * some. */
-			tern_qstat_add(&q->stats.nombuf, k);
+			tern_qstat_add(&q->stats.nombuf, free_slots);
 			break;
 		}
 		for (uint16_t i = 0; i < k; i++, head++) {
