@@ -11,9 +11,12 @@
 # non-zero second left out, median): the same meter for both forwarders.
 #
 # Also one link, no forwarder: tern -> tern (test/memif/memif_xchk blast ->
-# sink) and testpmd txonly -> testpmd rxonly.
+# sink) and testpmd txonly -> testpmd rxonly; and the same link with the
+# sending client in zero-copy=yes (it lends its pool's buffers, only the
+# server copies): tern on hugepages, testpmd --in-memory
+# --single-file-segments (DPDK's zero-copy needs one file per memseg list).
 #
-# Copy mode on both sides: the client owns the region, each side copies
+# First two rows, copy mode on both sides: the client owns the region, each side copies
 # between the shared buffers and its own packet buffers. tern runs --no-huge;
 # testpmd --no-huge -m 128 too (start-up excluded: the clock starts once
 # testpmd says it forwards). Rows (see bench/compare.sh): label, tern, dpdk, unit, higher.
@@ -48,7 +51,9 @@ testpmd() {
 	n=$((n + 1))
 	local vd=()
 	for v in "$@"; do vd+=(--vdev "$v"); done
-	(sleep $((dur + 30)) | stdbuf -oL dpdk-testpmd --no-huge -m 128 --no-pci -l 0-1 \
+	local mem=(--no-huge -m 128)
+	[ "$name" = zsrc ] && mem=(--in-memory --single-file-segments -m 256)
+	(sleep $((dur + 30)) | stdbuf -oL dpdk-testpmd "${mem[@]}" --no-pci -l 0-1 \
 		--file-prefix "memif-bench-$$-$n" "${vd[@]}" -- --forward-mode="$mode" \
 		--txpkts=64 --burst=32 --auto-start --disable-link-check --stats-period 1 \
 		--total-num-mbufs=4096 >"$tmp/$name.out" 2>&1) &
@@ -92,7 +97,7 @@ src_sink() {
 	sleep "$dur"
 }
 
-fwd_t=() fwd_d=() one_t=() one_d=()
+fwd_t=() fwd_d=() one_t=() one_d=() zc_t=() zc_d=()
 for i in $(seq $runs); do
 	# tern forwarder
 	"$l2fwd" --no-huge -l 1 --vdev "memif0,socket=$A,socket-abstract=no" \
@@ -132,8 +137,29 @@ for i in $(seq $runs); do
 	sleep "$dur"
 	one_d+=("$(rx_mpps "$tmp/sink.out")")
 	stop_all
+	# one link, zero-copy client: tern -> tern (the client's pool on hugepages)
+	"$xchk" --no-huge -l 0 --vdev "memif0,socket=$A,socket-abstract=no" -- sink \
+		--seconds $((dur + 1)) --wait-link 10 >"$tmp/zsink.out" 2>&1 &
+	pids+=($!)
+	wait_sock "$A"
+	"$xchk" -l 1 --vdev "memif0,socket=$A,socket-abstract=no,role=client,zero-copy=yes" -- \
+		blast --seconds "$dur" --wait-link 10 >"$tmp/zblast.out" 2>&1 || true
+	wait "${pids[-1]}" || true
+	zc_t+=("$(awk '/rx Mpps:/ { print $3 }' "$tmp/zsink.out")")
+	stop_all
+	# one link, zero-copy client: testpmd txonly (zero-copy=yes) -> testpmd rxonly
+	testpmd sink rxonly "net_memif0,role=server,socket=$B,socket-abstract=no"
+	wait_sock "$B"
+	wait_fwd "$tmp/sink.out"
+	testpmd zsrc txonly "net_memif0,role=client,socket=$B,socket-abstract=no,zero-copy=yes"
+	wait_fwd "$tmp/zsrc.out"
+	sleep "$dur"
+	zc_d+=("$(rx_mpps "$tmp/sink.out")")
+	stop_all
 	echo "memif: run $i: forwarder Mpps tern ${fwd_t[-1]} dpdk ${fwd_d[-1]};" \
-		"one link tern ${one_t[-1]} dpdk ${one_d[-1]}; load $(cut -d' ' -f1 /proc/loadavg)" >&2
+		"one link tern ${one_t[-1]} dpdk ${one_d[-1]};" \
+		"zero-copy link tern ${zc_t[-1]} dpdk ${zc_d[-1]}; load $(cut -d' ' -f1 /proc/loadavg)" >&2
 done
 printf 'memif forwarder, 2 links (testpmd src/sink)\t%s\t%s\tMpps\thigher\n' "$(median "${fwd_t[@]}")" "$(median "${fwd_d[@]}")"
 printf 'memif one link, same program both ends\t%s\t%s\tMpps\thigher\n' "$(median "${one_t[@]}")" "$(median "${one_d[@]}")"
+printf 'memif one link, zero-copy client\t%s\t%s\tMpps\thigher\n' "$(median "${zc_t[@]}")" "$(median "${zc_d[@]}")"
