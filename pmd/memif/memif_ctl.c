@@ -238,7 +238,7 @@ static int queue_publish(struct memif_port *mp, struct memif_queue *q, struct me
 	atomic_store_explicit(&q->bad, 0, memory_order_relaxed);
 	if (mp->zero_copy && q->client) {
 		q->done = pos;
-		q->bufs = calloc(q->size, sizeof(*q->bufs));
+		q->bufs = calloc(q->size, sizeof(struct tern_pkt *));
 		if (q->bufs == NULL)
 			return -ENOMEM;
 		if (q->rx)

@@ -409,7 +409,7 @@ uint16_t tern_memif_rx_burst_zc(void *queue, struct tern_pkt **pkts, uint16_t n)
 			if (d.length > q->room)
 				ok = false;
 			seg->data_len = ok ? (uint16_t)d.length : 0;
-			if (head == NULL)
+			if (last == NULL)
 				head = seg;
 			else
 				last->next = seg;
