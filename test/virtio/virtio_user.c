@@ -572,82 +572,271 @@ Test(virtio_user, no_socket_is_one_clear_error)
 }
 
 /*
- * A fake backend: accepts one connection and answers GET_FEATURES,
- * GET_PROTOCOL_FEATURES (MQ) and GET_QUEUE_NUM from fixed values; every
- * other request is read and ignored.
+ * A scripted fake backend (vhost-user.rst, the back-end side), a thread on
+ * a unix socket: accepts one connection and answers GET_FEATURES (1),
+ * GET_PROTOCOL_FEATURES (15), GET_QUEUE_NUM (17) and GET_VRING_BASE (11)
+ * from fixed values, acks requests that ask for it (flags bit 3, with
+ * REPLY_ACK) with 0 except `nack`, which it refuses with 1; `oversized`
+ * gets a reply 4 KiB long, `mute` none at all. File descriptors that come
+ * with a request are closed at once, so the test's fd count sees tern's.
  */
+#define FB_PF_MQ        (1ull << 0)
+#define FB_PF_REPLY_ACK (1ull << 3)
+#define FB_VERSION_1    (1ull << 32)
+#define FB_PROTOCOL     (1ull << 30)
+
 struct fake_backend {
 	int lsock;
-	uint64_t features;
-	uint64_t queue_num;
+	uint64_t features, protocol_features, queue_num;
+	uint32_t nack, oversized, mute;
+	pthread_t thread;
 };
+
+struct fb_msg {
+	uint32_t req, flags, size;
+	uint64_t v;
+} __attribute__((packed));
+
+/* One request: header and payload, fds closed. 0 at EOF or on a bad request. */
+static int fb_recv(int c, struct fb_msg *m, uint8_t *payload, size_t room)
+{
+	char ctl[CMSG_SPACE(sizeof(int) * 8)];
+	struct iovec iov = {.iov_base = m, .iov_len = 12};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+
+	if (recvmsg(c, &mh, MSG_WAITALL | MSG_CMSG_CLOEXEC) != 12)
+		return 0;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h != NULL; h = CMSG_NXTHDR(&mh, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
+			close(fd);
+		}
+	}
+	if (m->size > room || (m->size && recv(c, payload, m->size, MSG_WAITALL) != m->size))
+		return 0;
+	return 1;
+}
 
 static void *fake_backend_run(void *arg)
 {
 	struct fake_backend *fb = arg;
-	int c = accept(fb->lsock, NULL, NULL);
+	int c = accept4(fb->lsock, NULL, NULL, SOCK_CLOEXEC);
 	uint8_t buf[512];
 
 	while (c >= 0) {
-		struct {
-			uint32_t req, flags, size;
-			uint64_t v;
-		} __attribute__((packed)) m;
-		ssize_t n = recv(c, &m, 12, MSG_WAITALL);
+		struct fb_msg m;
+		bool reply = true;
 
-		if (n != 12 || m.size > sizeof(buf) ||
-		    (m.size && recv(c, buf, m.size, MSG_WAITALL) != (ssize_t)m.size))
+		if (!fb_recv(c, &m, buf, sizeof(buf)))
 			break;
-		if (m.req == 1 || m.req == 15 || m.req == 17) {
-			m.v = m.req == 1 ? fb->features : m.req == 15 ? 1 : fb->queue_num;
+		if (m.req == fb->mute)
+			continue;
+		if (m.req == fb->oversized) {
+			static uint8_t junk[4096];
+
 			m.flags = 0x5;
-			m.size = 8;
-			if (send(c, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
+			m.size = sizeof(junk);
+			if (send(c, &m, 12, MSG_NOSIGNAL) != 12 ||
+			    send(c, junk, sizeof(junk), MSG_NOSIGNAL) != sizeof(junk))
 				break;
+			continue;
 		}
+		switch (m.req) {
+		case 1:
+			m.v = fb->features;
+			break;
+		case 15:
+			m.v = fb->protocol_features;
+			break;
+		case 17:
+			m.v = fb->queue_num;
+			break;
+		case 11:
+			memcpy(&m.v, buf, 4); /* {index, num = 0} */
+			break;
+		default:
+			reply = (m.flags & 0x8) != 0;
+			m.v = m.req == fb->nack;
+		}
+		m.flags = 0x5;
+		m.size = 8;
+		if (reply && send(c, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
+			break;
 	}
 	if (c >= 0)
 		close(c);
 	return NULL;
 }
 
-static void fake_backend_check(uint64_t features, uint64_t queue_num, const char *args_tail,
-                               const char *needle)
+static void fake_backend_start(struct fake_backend *fb)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct fake_backend fb = {.features = features, .queue_num = queue_num};
-	struct tern_test_log_watch w;
-	pthread_t t;
-	char args[200];
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
-	fb.lsock = socket(AF_UNIX, SOCK_STREAM, 0);
-	cr_assert_eq(bind(fb.lsock, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(fb.lsock, 1), 0);
-	cr_assert_eq(pthread_create(&t, NULL, fake_backend_run, &fb), 0);
-	tern_test_log_watch(&w, needle);
+	fb->lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(bind(fb->lsock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(fb->lsock, 1), 0);
+	cr_assert_eq(pthread_create(&fb->thread, NULL, fake_backend_run, fb), 0);
+}
+
+/* After tern closed its end: the thread ends at EOF (or in accept, woken here). */
+static void fake_backend_stop(struct fake_backend *fb)
+{
+	shutdown(fb->lsock, SHUT_RDWR);
+	pthread_join(fb->thread, NULL);
+	close(fb->lsock);
+	unlink(sock_path);
+}
+
+/* tern's error lines while set: all of them, and those that contain needle. */
+struct err_watch {
+	const char *needle;
+	atomic_uint lines, hits;
+	char first[256];
+};
+
+static void err_watch_cb(void *arg, enum tern_log_level level, const char *component,
+                         const char *msg)
+{
+	struct err_watch *w = arg;
+
+	fprintf(stderr, "tern: %s: %s\n", component, msg);
+	if (level > TERN_LOG_ERR)
+		return;
+	atomic_fetch_add(&w->lines, 1);
+	if (strstr(msg, w->needle) != NULL && atomic_fetch_add(&w->hits, 1) == 0)
+		snprintf(w->first, sizeof(w->first), "%s", msg);
+}
+
+static void err_watch(struct err_watch *w, const char *needle)
+{
+	w->needle = needle;
+	atomic_store(&w->lines, 0);
+	atomic_store(&w->hits, 0);
+	w->first[0] = '\0';
+	tern_log_set_callback(err_watch_cb, w);
+}
+
+/* One error line, and it is the one that says why. */
+static void err_watch_end(struct err_watch *w)
+{
+	tern_log_set_callback(NULL, NULL);
+	cr_expect_eq(atomic_load(&w->hits), 1, "one line saying '%s' (got: %s)", w->needle,
+	             w->first);
+	cr_expect_eq(atomic_load(&w->lines), 1, "one error line in all, not %u",
+	             atomic_load(&w->lines));
+}
+
+/* The probe (eal_up) against fb fails with one line containing needle; nothing leaks. */
+static void probe_refused(struct fake_backend *fb, const char *args_tail, const char *needle)
+{
+	struct err_watch w;
+	char args[200];
+	int fds = tern_test_open_fds();
+
+	fake_backend_start(fb);
+	err_watch(&w, needle);
 	snprintf(args, sizeof(args), "path=%s%s", sock_path, args_tail);
 	cr_expect_lt(eal_up(args), 0);
-	cr_expect_eq(atomic_load(&w.hits), 1, "%s", w.first);
-	tern_log_set_callback(NULL, NULL);
-	shutdown(fb.lsock, SHUT_RDWR);
-	pthread_join(t, NULL);
-	close(fb.lsock);
+	err_watch_end(&w);
+	if (tern_eal_is_initialized())
+		tern_eal_cleanup();
+	fake_backend_stop(fb);
+	cr_expect_eq(tern_test_open_fds(), fds, "no fd leaked");
+}
+
+/*
+ * tern_port_start against fb fails with one line containing needle; every
+ * buffer is back and, once the port is closed, no fd is left.
+ */
+static void start_refused(struct fake_backend *fb, const char *needle)
+{
+	struct tern_mempool *mp;
+	struct err_watch w;
+	char args[200];
+	int fds = tern_test_open_fds();
+
+	fake_backend_start(fb);
+	snprintf(args, sizeof(args), "path=%s", sock_path);
+	cr_assert_eq(eal_up(args), 0, "%s", tern_eal_last_error());
+	mp =
+	    tern_pktpool_create("vuser", 1023, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE, TERN_SOCKET_ID_ANY);
+	cr_assert_not_null(mp);
+	cr_assert_eq(tern_port_configure(0, 1, 1, NULL), 0);
+	cr_assert_eq(tern_port_rx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY, mp), 0);
+	cr_assert_eq(tern_port_tx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY), 0);
+	err_watch(&w, needle);
+	cr_expect_lt(tern_port_start(0), 0);
+	err_watch_end(&w);
+	cr_expect_eq(tern_mempool_avail_count(mp), tern_mempool_size(mp), "every buffer back");
+	tern_port_close(0);
+	tern_mempool_free(mp);
+	tern_eal_cleanup();
+	fake_backend_stop(fb);
+	cr_expect_eq(tern_test_open_fds(), fds, "no fd leaked");
 }
 
 Test(virtio_user, backend_without_version_1_is_refused)
 {
-	fake_backend_check(1ull << 15 /* MRG_RXBUF only */, 1, "",
-	                   "does not offer VIRTIO_F_VERSION_1");
+	struct fake_backend fb = {.features = 1ull << 15 /* MRG_RXBUF only */};
+
+	probe_refused(&fb, "", "does not offer VIRTIO_F_VERSION_1");
 }
 
 Test(virtio_user, more_queues_than_the_backend_is_refused)
 {
-	fake_backend_check(1ull << 32 | 1ull << 30, 1, ",queues=2", "queues=2, but the backend at");
+	struct fake_backend fb = {
+	    .features = FB_VERSION_1 | FB_PROTOCOL, .protocol_features = FB_PF_MQ, .queue_num = 1};
+
+	probe_refused(&fb, ",queues=2", "queues=2, but the backend at");
+}
+
+/* REPLY_ACK: the backend NACKs SET_MEM_TABLE (5). */
+Test(virtio_user, memory_table_rejected_start_fails_nothing_leaked)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1 | FB_PROTOCOL,
+	                          .protocol_features = FB_PF_MQ | FB_PF_REPLY_ACK,
+	                          .nack = 5};
+
+	start_refused(&fb, "rejected tern's memory table");
+}
+
+/* REPLY_ACK: the backend offers features, then NACKs SET_FEATURES (2) with them. */
+Test(virtio_user, features_rejected_start_fails_nothing_leaked)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1 | FB_PROTOCOL | 1ull << 15,
+	                          .protocol_features = FB_PF_REPLY_ACK,
+	                          .nack = 2};
+
+	start_refused(&fb, "rejected features 0x");
+}
+
+/* A 4 KiB reply to GET_FEATURES: refused, never read into tern's message. */
+Test(virtio_user, oversized_reply_is_refused)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1, .oversized = 1};
+
+	probe_refused(&fb, "", "bad reply from");
+}
+
+/* No reply to GET_FEATURES: the probe gives up after reply_timeout_ms, not never. */
+Test(virtio_user, silent_backend_times_out)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1, .mute = 1};
+	uint64_t t0 = tern_time_ns();
+
+	probe_refused(&fb, ",reply_timeout_ms=200", "no reply from");
+	cr_expect_lt(tern_time_ns() - t0, 3000000000ull, "given up within 3 s");
 }
 
 Test(virtio_user, bad_devargs_refused)
 {
 	cr_expect_lt(eal_up("path=/nonexistent,packed_vq=1"), 0);
 	cr_expect_lt(eal_up("path=/nonexistent,queue_size=100"), 0);
+	cr_expect_lt(eal_up("path=/nonexistent,reply_timeout_ms=0"), 0);
 }
