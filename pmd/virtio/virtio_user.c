@@ -424,7 +424,13 @@ static int vu_connect(struct virtio_user *vu, bool quiet, int wait_ms)
 		return tern_error(errno, VIRTIO_LOG, "%s: socket: %s", vu->name, strerror(errno));
 	if (connect(vu->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		ret = -errno;
-		if (!quiet)
+		if (!quiet && ret == -EACCES)
+			tern_error(EACCES, VIRTIO_LOG,
+			           "%s: cannot connect to vhost-user socket %s: %s: connecting "
+			           "needs write permission on it: run as its owner, in its group, "
+			           "or as root",
+			           vu->name, vu->path, strerror(EACCES));
+		else if (!quiet)
 			tern_error(
 			    -ret, VIRTIO_LOG,
 			    "%s: cannot connect to vhost-user socket %s: %s: start the backend "
