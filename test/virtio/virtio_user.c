@@ -657,6 +657,7 @@ static void *fake_backend_run(void *arg)
 			m.v = fb->queue_num;
 			break;
 		case 11:
+			m.v = 0;
 			memcpy(&m.v, buf, 4); /* {index, num = 0} */
 			break;
 		default:
