@@ -324,6 +324,28 @@ Test(afp, stop_and_start)
 	tern_pkt_free(pkts[0]);
 }
 
+/*
+ * The interface deleted under a running port (or moved to another
+ * namespace): the link reads down, the port is removed, a restart is
+ * refused, and every buffer still comes back at close (fini).
+ */
+Test(afp, a_deleted_interface_removes_the_port)
+{
+	struct tern_pkt *pkts[8];
+	struct tern_link link = {.up = true};
+
+	start(255, TERN_PKT_DEFAULT_BUF_SIZE);
+	peer_send(1, 64);
+	cr_assert_eq(rx_wait(pkts, 1), 1);
+	tern_pkt_free(pkts[0]);
+	sh("ip link del v0");
+	cr_assert_eq(tern_port_link_get(0, &link), 0);
+	cr_expect(!link.up);
+	cr_expect_eq(tern_port_rx_burst(0, 0, pkts, 8), 0);
+	cr_assert_eq(tern_port_stop(0), 0);
+	cr_expect_eq(tern_port_start(0), -ENODEV, "a removed port does not start again");
+}
+
 Test(afp, bad_devargs_fail_probe)
 {
 	netns();
