@@ -812,6 +812,13 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 		                 "%s: queue_size= must be a power of two in 64..32768", name);
 		goto fail;
 	}
+	if (tern_devargs_get_u32(args, "reply_timeout_ms", &reply_ms) == -EINVAL || reply_ms == 0 ||
+	    reply_ms > 600000) {
+		ret =
+		    tern_error(EINVAL, VIRTIO_LOG, "%s: reply_timeout_ms= must be 1..600000", name);
+		goto fail;
+	}
+	vu->reply_wait_ms = reply_ms;
 	if (tern_devargs_get_u32(args, "server", &server) == -EINVAL || server > 1 ||
 	    tern_devargs_get_u32(args, "packed_vq", &packed) == -EINVAL || packed > 1) {
 		ret =
@@ -824,13 +831,6 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 		                 name);
 		goto fail;
 	}
-	if (tern_devargs_get_u32(args, "reply_timeout_ms", &reply_ms) == -EINVAL || reply_ms == 0 ||
-	    reply_ms > 600000) {
-		ret =
-		    tern_error(EINVAL, VIRTIO_LOG, "%s: reply_timeout_ms= must be 1..600000", name);
-		goto fail;
-	}
-	vu->reply_wait_ms = reply_ms;
 	if (tern_devargs_get(args, "mac", mac, sizeof(mac)) >= 0 && parse_mac(mac, vu->mac) < 0) {
 		ret =
 		    tern_error(EINVAL, VIRTIO_LOG, "%s: mac=%s: give XX:XX:XX:XX:XX:XX", name, mac);
