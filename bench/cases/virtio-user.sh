@@ -13,13 +13,13 @@
 # on CPU 0 (tern: -l 0; testpmd: -l 0-1 --main-lcore 1, so lcore 0 forwards).
 # On a 2-vCPU machine shared with other work both figures are bounded by the
 # backend's share of CPU 1; the ratio is what this compares.
+# Memory: tern and both DPDK processes on 2 MiB hugepages (DPDK: --in-memory,
+# and --single-file-segments for its virtio_user, so that its memory table
+# is a few regions); the machine needs about 300 free pages.
 # Mpps: the driver's own count over the second half of the run (tern:
 # vu-bench; testpmd: median of its per-second pps after the first). cycles/
 # packet: CPU time of the driver's polling thread x TSC Hz / packets.
 # Split rings only: tern has no packed rings yet (packed rows: n/a).
-# Memory: tern and both DPDK processes on 2 MiB hugepages (DPDK: --in-memory,
-# and --single-file-segments for its virtio_user, so that its memory table
-# is a few regions); the machine needs about 300 free pages.
 set -euo pipefail
 
 quick=0
