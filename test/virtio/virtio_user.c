@@ -782,19 +782,25 @@ static void start_refused(struct fake_backend *fb, const char *needle)
 	cr_expect_eq(tern_test_open_fds(), fds, "no fd leaked");
 }
 
+/* A backend offering `features` (protocol features: MQ) and `queue_num` pairs refuses the probe. */
+static void fake_backend_check(uint64_t features, uint64_t queue_num, const char *args_tail,
+                               const char *needle)
+{
+	struct fake_backend fb = {
+	    .features = features, .protocol_features = FB_PF_MQ, .queue_num = queue_num};
+
+	probe_refused(&fb, args_tail, needle);
+}
+
 Test(virtio_user, backend_without_version_1_is_refused)
 {
-	struct fake_backend fb = {.features = 1ull << 15 /* MRG_RXBUF only */};
-
-	probe_refused(&fb, "", "does not offer VIRTIO_F_VERSION_1");
+	fake_backend_check(1ull << 15 /* MRG_RXBUF only */, 1, "",
+	                   "does not offer VIRTIO_F_VERSION_1");
 }
 
 Test(virtio_user, more_queues_than_the_backend_is_refused)
 {
-	struct fake_backend fb = {
-	    .features = FB_VERSION_1 | FB_PROTOCOL, .protocol_features = FB_PF_MQ, .queue_num = 1};
-
-	probe_refused(&fb, ",queues=2", "queues=2, but the backend at");
+	fake_backend_check(1ull << 32 | 1ull << 30, 1, ",queues=2", "queues=2, but the backend at");
 }
 
 /* REPLY_ACK: the backend NACKs SET_MEM_TABLE (5). */
