@@ -782,27 +782,6 @@ static void start_refused(struct fake_backend *fb, const char *needle)
 	cr_expect_eq(tern_test_open_fds(), fds, "no fd leaked");
 }
 
-/* A backend offering `features` (protocol features: MQ) and `queue_num` pairs refuses the probe. */
-static void fake_backend_check(uint64_t features, uint64_t queue_num, const char *args_tail,
-                               const char *needle)
-{
-	struct fake_backend fb = {
-	    .features = features, .protocol_features = FB_PF_MQ, .queue_num = queue_num};
-
-	probe_refused(&fb, args_tail, needle);
-}
-
-Test(virtio_user, backend_without_version_1_is_refused)
-{
-	fake_backend_check(1ull << 15 /* MRG_RXBUF only */, 1, "",
-	                   "does not offer VIRTIO_F_VERSION_1");
-}
-
-Test(virtio_user, more_queues_than_the_backend_is_refused)
-{
-	fake_backend_check(1ull << 32 | 1ull << 30, 1, ",queues=2", "queues=2, but the backend at");
-}
-
 /* REPLY_ACK: the backend NACKs SET_MEM_TABLE (5). */
 Test(virtio_user, memory_table_rejected_start_fails_nothing_leaked)
 {
@@ -839,6 +818,27 @@ Test(virtio_user, silent_backend_times_out)
 
 	probe_refused(&fb, ",reply_timeout_ms=200", "no reply from");
 	cr_expect_lt(tern_time_ns() - t0, 3000000000ull, "given up within 3 s");
+}
+
+/* A backend offering `features` (protocol features: MQ) and `queue_num` pairs refuses the probe. */
+static void fake_backend_check(uint64_t features, uint64_t queue_num, const char *args_tail,
+                               const char *needle)
+{
+	struct fake_backend fb = {
+	    .features = features, .protocol_features = FB_PF_MQ, .queue_num = queue_num};
+
+	probe_refused(&fb, args_tail, needle);
+}
+
+Test(virtio_user, backend_without_version_1_is_refused)
+{
+	fake_backend_check(1ull << 15 /* MRG_RXBUF only */, 1, "",
+	                   "does not offer VIRTIO_F_VERSION_1");
+}
+
+Test(virtio_user, more_queues_than_the_backend_is_refused)
+{
+	fake_backend_check(1ull << 32 | 1ull << 30, 1, ",queues=2", "queues=2, but the backend at");
 }
 
 Test(virtio_user, bad_devargs_refused)
