@@ -22,9 +22,9 @@
  * a message is a 12-byte header {request, flags, size} and a payload;
  * flags bits 0-1 are the version (1), bit 2 marks a reply, bit 3 asks for
  * an ack (REPLY_ACK below). File descriptors travel as SCM_RIGHTS
- * ancillary data. Addresses in the memory
- * table and SET_VRING_ADDR are ours: guest_phys_addr = userspace_addr = the
- * virtual address, which is tern's IOVA in VA mode (so VA mode is needed).
+ * ancillary data. Addresses in the memory table and SET_VRING_ADDR are
+ * ours: guest_phys_addr = userspace_addr = the virtual address, which is
+ * tern's IOVA in VA mode (so VA mode is needed).
  *
  * The device side the driver sees (status, config space) is emulated here:
  * status and FEATURES_OK locally, the MAC from mac= (else random, locally
