@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tern_cycles.h"
 #include "tern_eal.h"
 #include "tern_error.h"
 #include "tern_log.h"
@@ -91,6 +92,7 @@ enum {
 #define VIRTIO_USER_CONNECT_TRIES       10    /* client mode at probe: 10 x 100 ms */
 #define VIRTIO_USER_SERVER_WAIT_MS      10000 /* server mode at probe: for the backend */
 #define VIRTIO_USER_REPLY_WAIT_MS       5000  /* default of reply_timeout_ms= */
+#define VIRTIO_USER_RETRY_MS            1000  /* reconnect after a refusal */
 
 struct vhost_user_region {
 	uint64_t guest_phys_addr;
@@ -133,7 +135,8 @@ struct virtio_user {
 	uint16_t queue_size;
 	uint32_t reply_wait_ms; /* reply_timeout_ms= */
 	uint8_t mac[6];
-	bool running; /* queues given to the backend */
+	bool running;      /* queues given to the backend */
+	uint64_t retry_ns; /* no reconnect before (tern_time_ns), after a refusal */
 	struct virtqueue *vq[VIRTIO_USER_MAX_QUEUES];
 	int kickfd[VIRTIO_USER_MAX_QUEUES];
 	int callfd[VIRTIO_USER_MAX_QUEUES];
@@ -646,9 +649,21 @@ static int vu_read_config(struct virtio_hw *hw, unsigned off, void *buf, unsigne
 	uint16_t st = 0, pairs = vu->queues;
 
 	memcpy(cfg, vu->mac, 6);
-	/* Client mode reconnects: a backend that is back gets our queues again. */
-	if ((vu->status & VIRTIO_CONFIG_S_DRIVER_OK) && !vu->running && vu_start(vu, true) == 0)
-		tern_log(TERN_LOG_INFO, VIRTIO_LOG, "%s: reconnected to %s", vu->name, vu->path);
+	/*
+	 * Reconnect: a backend that is back gets our queues again. One that is
+	 * there but refuses (its failure logged a line) is tried again a second
+	 * later, not at every poll: one line a second, not one per poll.
+	 */
+	if ((vu->status & VIRTIO_CONFIG_S_DRIVER_OK) && !vu->running &&
+	    tern_time_ns() >= vu->retry_ns) {
+		unsigned long errs = tern_error_count();
+
+		if (vu_start(vu, true) == 0)
+			tern_log(TERN_LOG_INFO, VIRTIO_LOG, "%s: reconnected to %s", vu->name,
+			         vu->path);
+		else if (tern_error_count() != errs)
+			vu->retry_ns = tern_time_ns() + VIRTIO_USER_RETRY_MS * 1000000ull;
+	}
 	if (vu->running && vu_alive(vu))
 		st = VIRTIO_NET_S_LINK_UP;
 	memcpy(cfg + VIRTIO_NET_CFG_STATUS, &st, 2);
