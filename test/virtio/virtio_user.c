@@ -576,8 +576,11 @@ Test(virtio_user, no_socket_is_one_clear_error)
  * a unix socket: accepts one connection and answers GET_FEATURES (1),
  * GET_PROTOCOL_FEATURES (15), GET_QUEUE_NUM (17) and GET_VRING_BASE (11)
  * from fixed values, acks requests that ask for it (flags bit 3, with
- * REPLY_ACK) with 0 except `nack`, which it refuses with 1; `oversized`
- * gets a reply 4 KiB long, `mute` none at all. File descriptors that come
+ * REPLY_ACK) with 0 except `nack`, which it refuses with 1 (from
+ * connection `nack_from` on, if set); `oversized` gets a reply 4 KiB long,
+ * `mute` none at all. `hangup` closes the first connection after the
+ * second SET_VRING_ENABLE (both rings of a pair enabled). It accepts again
+ * after each connection ends, until stopped. File descriptors that come
  * with a request are closed at once, so the test's fd count sees tern's.
  */
 #define FB_PF_MQ        (1ull << 0)
@@ -589,6 +592,8 @@ struct fake_backend {
 	int lsock;
 	uint64_t features, protocol_features, queue_num;
 	uint32_t nack, oversized, mute;
+	unsigned nack_from; /* 0 or 1: every connection; 2: from the second on */
+	bool hangup;
 	pthread_t thread;
 };
 
@@ -622,18 +627,18 @@ static int fb_recv(int c, struct fb_msg *m, uint8_t *payload, size_t room)
 	return 1;
 }
 
-static void *fake_backend_run(void *arg)
+/* One connection; false when the backend should stop accepting. */
+static bool fake_backend_conn(struct fake_backend *fb, int c, unsigned conn)
 {
-	struct fake_backend *fb = arg;
-	int c = accept4(fb->lsock, NULL, NULL, SOCK_CLOEXEC);
 	uint8_t buf[512];
+	unsigned enables = 0;
 
-	while (c >= 0) {
+	for (;;) {
 		struct fb_msg m;
 		bool reply = true;
 
 		if (!fb_recv(c, &m, buf, sizeof(buf)))
-			break;
+			return true;
 		if (m.req == fb->mute)
 			continue;
 		if (m.req == fb->oversized) {
@@ -643,7 +648,7 @@ static void *fake_backend_run(void *arg)
 			m.size = sizeof(junk);
 			if (send(c, &m, 12, MSG_NOSIGNAL) != 12 ||
 			    send(c, junk, sizeof(junk), MSG_NOSIGNAL) != sizeof(junk))
-				break;
+				return true;
 			continue;
 		}
 		switch (m.req) {
@@ -662,15 +667,29 @@ static void *fake_backend_run(void *arg)
 			break;
 		default:
 			reply = (m.flags & 0x8) != 0;
-			m.v = m.req == fb->nack;
+			m.v = m.req == fb->nack && conn >= fb->nack_from;
 		}
 		m.flags = 0x5;
 		m.size = 8;
 		if (reply && send(c, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
-			break;
+			return true;
+		if (m.req == 18 && ++enables == 2 && fb->hangup && conn == 1)
+			return true;
 	}
-	if (c >= 0)
+}
+
+static void *fake_backend_run(void *arg)
+{
+	struct fake_backend *fb = arg;
+
+	for (unsigned conn = 1;; conn++) {
+		int c = accept4(fb->lsock, NULL, NULL, SOCK_CLOEXEC);
+
+		if (c < 0)
+			break; /* fake_backend_stop() */
+		fake_backend_conn(fb, c, conn);
 		close(c);
+	}
 	return NULL;
 }
 
@@ -818,6 +837,39 @@ Test(virtio_user, silent_backend_times_out)
 
 	probe_refused(&fb, ",reply_timeout_ms=200", "no reply from");
 	cr_expect_lt(tern_time_ns() - t0, 3000000000ull, "given up within 3 s");
+}
+
+/*
+ * A backend that takes the port, goes away and, back again, NACKs the
+ * memory table each time: tern's link stays down, and while it is polled
+ * (every 10 ms here) tern says so about once a second, not once a poll.
+ */
+Test(virtio_user, refusing_backend_is_not_retried_every_poll)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1 | FB_PROTOCOL,
+	                          .protocol_features = FB_PF_REPLY_ACK,
+	                          .nack = 5,
+	                          .nack_from = 2,
+	                          .hangup = true};
+	struct tern_mempool *mp;
+	struct err_watch w;
+	char args[200];
+	int fds = tern_test_open_fds();
+
+	fake_backend_start(&fb);
+	snprintf(args, sizeof(args), "path=%s", sock_path);
+	cr_assert_eq(eal_up(args), 0, "%s", tern_eal_last_error());
+	mp = port_up(1);
+	cr_assert(wait_link(false, 5000), "link down once the backend hung up");
+	err_watch(&w, "rejected tern's memory table");
+	cr_expect_not(wait_link(true, 1500), "link stays down against a refusing backend");
+	tern_log_set_callback(NULL, NULL);
+	cr_expect_geq(atomic_load(&w.hits), 1, "the refusal is said");
+	cr_expect_leq(atomic_load(&w.lines), 3, "about once a second, not per poll: %u lines",
+	              atomic_load(&w.lines));
+	port_down(mp);
+	fake_backend_stop(&fb);
+	cr_expect_eq(tern_test_open_fds(), fds, "no fd leaked");
 }
 
 /* A backend offering `features` (protocol features: MQ) and `queue_num` pairs refuses the probe. */
