@@ -9,9 +9,11 @@
  * every buffer back; no socket, a backend without VERSION_1, more queues
  * than the backend has.
  *
- * Skips when dpdk-testpmd or 64 free 2 MiB hugepages are missing, or when
- * not root (the DMA memory is shared through /proc/self/map_files). The
- * DPDK backends run on hugepages with --in-memory (a few dozen pages each).
+ * Skips when dpdk-testpmd or 16 free 2 MiB hugepages (for tern) are
+ * missing, or when not root (the DMA memory is shared through
+ * /proc/self/map_files). The DPDK backends run on hugepages with
+ * --in-memory -m 64 (32 pages each) when 64 are free at their start,
+ * else with --no-huge -m 256 (DPDK's vhost maps tern's memory, not its own).
  * VIRTIO_UT_DEBUG=1 keeps testpmd's log (/tmp/virtio-ut-PID.log) with the
  * vhost-user messages it read.
  */
@@ -44,20 +46,12 @@ static char log_path[128]; /* testpmd's stdout, line-buffered */
 static pid_t backend = -1;
 static int backend_stdin = -1;
 
-/* Root, dpdk-testpmd, and free 2 MiB hugepages for tern's rings and pool and testpmd's. */
+/* Root, dpdk-testpmd, and free 2 MiB hugepages for tern's rings and pool (16 do). */
 static bool can_run(void)
 {
-	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
-	long n = 0;
-
 	if (geteuid() != 0 || access("/usr/bin/dpdk-testpmd", X_OK) != 0)
 		return false;
-	if (f != NULL) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = 0;
-		fclose(f);
-	}
-	return n >= 64;
+	return tern_test_hugepages_free() >= 16;
 }
 
 /*
@@ -67,8 +61,11 @@ static bool can_run(void)
 static void backend_spawn(unsigned queues, const char *fwd, bool client)
 {
 	char vdev[256], prefix[64], q[32];
-	bool debug =
-	    getenv("VIRTIO_UT_DEBUG") != NULL; /* keep testpmd's log, vhost-user messages in it */
+	/* testpmd's own memory: hugepages when there are enough, else 4 KiB pages. */
+	const char *huge[3] = {"--in-memory", "-m", "64"}, *small[3] = {"--no-huge", "-m", "256"};
+	const char *const *mem = tern_test_hugepages_free() >= 64 ? huge : small;
+	/* VIRTIO_UT_DEBUG: keep testpmd's log, with the vhost-user messages in it. */
+	bool debug = getenv("VIRTIO_UT_DEBUG") != NULL;
 	int p[2];
 
 	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%u%s", sock_path, queues,
@@ -92,7 +89,7 @@ static void backend_spawn(unsigned queues, const char *fwd, bool client)
 		dup2(devnull, 2);
 		close(p[1]);
 		execl("/usr/bin/stdbuf", "stdbuf", "-oL", "/usr/bin/dpdk-testpmd", "-l", "0-1",
-		      "--in-memory", "--file-prefix", prefix, "--no-pci", "--vdev", vdev,
+		      mem[0], mem[1], mem[2], "--file-prefix", prefix, "--no-pci", "--vdev", vdev,
 		      "--log-level", debug ? "lib.vhost.config:info" : "*:error", "--",
 		      "--auto-start", fm, qa, qb, "--nb-cores=1", "--total-num-mbufs=4096",
 		      "--disable-link-check", (char *)NULL);
@@ -162,7 +159,7 @@ static void backend_kill(void)
 static void setup(void)
 {
 	if (!can_run())
-		cr_skip_test("needs root, 64 free 2 MiB hugepages and /usr/bin/dpdk-testpmd");
+		cr_skip_test("needs root, 16 free 2 MiB hugepages and /usr/bin/dpdk-testpmd");
 	snprintf(sock_path, sizeof(sock_path), "/tmp/virtio-ut-%d.sock", (int)getpid());
 	snprintf(log_path, sizeof(log_path), "/tmp/virtio-ut-%d.log", (int)getpid());
 	unlink(sock_path);
