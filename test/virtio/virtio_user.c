@@ -172,11 +172,14 @@ static void teardown(void)
 		unlink(log_path);
 }
 
+static bool eal_no_huge; /* eal_up() with --no-huge */
+
 static int eal_up(const char *args)
 {
 	struct tern_eal_config cfg;
 
 	tern_eal_config_init(&cfg);
+	cfg.no_huge = eal_no_huge;
 	cfg.nb_vdev = 1;
 	strcpy(cfg.vdev[0].name, "virtio_user0");
 	snprintf(cfg.vdev[0].args, sizeof(cfg.vdev[0].args), "%s", args);
@@ -796,6 +799,15 @@ static void start_refused(struct fake_backend *fb, const char *needle)
 	tern_eal_cleanup();
 	fake_backend_stop(fb);
 	cr_expect_eq(tern_test_open_fds(), fds, "no fd leaked");
+}
+
+/* tern on --no-huge: private memory the backend could never map; refused at start. */
+Test(virtio_user, no_huge_memory_refused_at_start)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1};
+
+	eal_no_huge = true;
+	start_refused(&fb, "virtio_user needs hugepages (not --no-huge)");
 }
 
 /* REPLY_ACK: the backend NACKs SET_MEM_TABLE (5). */
