@@ -352,8 +352,7 @@ static const char *zc_regions(struct memif_port *mp, uint16_t max_region)
 			continue;
 		mem = q->mp->mem;
 		for (k = 1; k < mp->regs.n; k++)
-			if ((uintptr_t)(mem - (const char *)mp->regs.r[k].addr) <
-			    mp->regs.r[k].size)
+			if ((uintptr_t)mem - (uintptr_t)mp->regs.r[k].addr < mp->regs.r[k].size)
 				break;
 		if (k == mp->regs.n) {
 			struct memif_region *r = &mp->regs.r[k];
