@@ -14,6 +14,10 @@
  * then whenever the link is polled) for a backend in client mode, as
  * OVS-DPDK's dpdkvhostuserclient ports and DPDK's client=1 do.
  *
+ * packed_vq=1: packed virtqueues (virtio 1.1 2.7), refused when the
+ * backend does not offer VIRTIO_F_RING_PACKED; default 0, split (as DPDK).
+ * For packed rings SET_VRING_BASE carries the wrap counter in bit 15.
+ *
  * Facts from the vhost-user protocol (QEMU docs/interop/vhost-user.rst):
  * a message is a 12-byte header {request, flags, size} and a payload;
  * flags bits 0-1 are the version (1), bit 2 marks a reply. File
@@ -437,8 +441,7 @@ static int vu_start_queue(struct virtio_user *vu, struct virtqueue *vq)
 	 */
 	ret = vu_state(vu, VHOST_USER_SET_VRING_NUM, i, vq->size);
 	if (ret == 0)
-		ret = vu_state(vu, VHOST_USER_SET_VRING_BASE, i,
-		               *(volatile uint16_t *)&vq->used->idx);
+		ret = vu_state(vu, VHOST_USER_SET_VRING_BASE, i, tern_virtqueue_base(vq));
 	m.payload.addr.index = i;
 	m.payload.addr.desc = (uint64_t)(uintptr_t)vq->desc;
 	m.payload.addr.used = (uint64_t)(uintptr_t)vq->used;
@@ -543,6 +546,9 @@ static uint64_t vu_get_features(struct virtio_hw *hw)
 	struct virtio_user *vu = vu_of(hw);
 	uint64_t mask = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MRG_RXBUF |
 	                1ull << VIRTIO_F_ANY_LAYOUT;
+
+	if (hw->packed_ok) /* packed_vq=1 */
+		mask |= 1ull << VIRTIO_F_RING_PACKED;
 
 	return (vu->backend_features & mask) | 1ull << VIRTIO_NET_F_MAC |
 	       1ull << VIRTIO_NET_F_STATUS;
@@ -734,12 +740,6 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 		    tern_error(EINVAL, VIRTIO_LOG, "%s: server= and packed_vq= take 0 or 1", name);
 		goto fail;
 	}
-	if (packed) {
-		ret = tern_error(ENOTSUP, VIRTIO_LOG,
-		                 "%s: packed_vq=1 is not supported yet: leave it out (split rings)",
-		                 name);
-		goto fail;
-	}
 	if (tern_devargs_get(args, "mac", mac, sizeof(mac)) >= 0 && parse_mac(mac, vu->mac) < 0) {
 		ret =
 		    tern_error(EINVAL, VIRTIO_LOG, "%s: mac=%s: give XX:XX:XX:XX:XX:XX", name, mac);
@@ -787,6 +787,13 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 	}
 	if (ret < 0)
 		goto fail;
+	if (packed && !(vu->backend_features >> VIRTIO_F_RING_PACKED & 1)) {
+		ret = tern_error(ENOTSUP, VIRTIO_LOG,
+		                 "%s: packed_vq=1, but the backend at %s does not offer packed "
+		                 "virtqueues (VIRTIO_F_RING_PACKED): leave out packed_vq=1",
+		                 name, vu->path);
+		goto fail;
+	}
 	if (queues > 1) {
 		uint64_t max = 1;
 
@@ -805,6 +812,7 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 	hw->name = vu->name;
 	hw->modern = true;
 	hw->pairs_hint = vu->queues;
+	hw->packed_ok = packed == 1;
 	return 0;
 fail:
 	tern_virtio_user_close(hw);
