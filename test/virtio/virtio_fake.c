@@ -613,3 +613,69 @@ Test(virtio_fake, ctrl_timeout_devarg_checked)
 {
 	cr_expect_lt(setup_eal(features_modern, "ctrl_timeout_ms=0"), 0);
 }
+
+/*
+ * virtio 1.1 6: RING_PACKED is taken when offered on the modern interface,
+ * and the RX ring starts as 2.7 says: every slot available in the first
+ * lap (AVAIL = 1, USED = 0, device-writable), each with its own buffer id,
+ * and events (interrupts) disabled in the driver area (2.7.10). packed_vq=0
+ * and the legacy interface keep split rings.
+ */
+Test(virtio_fake, packed_taken_when_offered)
+{
+	struct tern_mempool *mp;
+	const struct vring_packed_desc *d;
+	bool seen[FAKE_QSIZE] = {false};
+
+	cr_assert_eq(setup_eal(features_modern | 1ull << VIRTIO_F_RING_PACKED, NULL), 0, "%s",
+	             tern_eal_last_error());
+	mp = start_port(512, 0);
+	cr_assert(dev.drv_features >> VIRTIO_F_RING_PACKED & 1, "packed rings negotiated");
+	d = (const struct vring_packed_desc *)(uintptr_t)dev.q[0].desc;
+	for (unsigned i = 0; i < FAKE_QSIZE; i++) {
+		cr_expect_eq(d[i].flags, VRING_PACKED_DESC_F_AVAIL | VRING_DESC_F_WRITE, "slot %u",
+		             i);
+		cr_assert_lt(d[i].id, FAKE_QSIZE);
+		cr_expect(!seen[d[i].id], "buffer id %u lent twice", d[i].id);
+		seen[d[i].id] = true;
+	}
+	cr_expect_eq(((const struct vring_packed_event *)(uintptr_t)dev.q[0].avail)->flags,
+	             RING_EVENT_FLAGS_DISABLE, "driver area: events off");
+	cr_expect_eq(dev.notifies[0], 1, "one kick for the filled RX ring");
+	finish(mp);
+}
+
+Test(virtio_fake, packed_vq_0_keeps_split)
+{
+	struct tern_mempool *mp;
+
+	cr_assert_eq(setup_eal(features_modern | 1ull << VIRTIO_F_RING_PACKED, "packed_vq=0"), 0,
+	             "%s", tern_eal_last_error());
+	mp = start_port(512, 0);
+	cr_expect(!(dev.drv_features >> VIRTIO_F_RING_PACKED & 1), "split when packed_vq=0");
+	cr_expect_eq(fake_avail_count(&dev.q[0]), FAKE_QSIZE, "split RX ring full");
+	finish(mp);
+}
+
+Test(virtio_fake, packed_not_on_legacy)
+{
+	struct tern_test_log_watch w;
+
+	/* Said at probe (the legacy ring cannot start here: its VA is above 44 bits). */
+	tern_test_log_watch(&w, "legacy interface");
+	tern_log_set_level("virtio", TERN_LOG_INFO);
+	cr_assert_eq(setup_eal(features_modern | 1ull << VIRTIO_F_RING_PACKED, "legacy=1"), 0, "%s",
+	             tern_eal_last_error());
+	cr_expect_eq(atomic_load(&w.hits), 1);
+	cr_expect(strstr(w.first, "split virtqueues") != NULL, "%s", w.first);
+	tern_log_set_callback(NULL, NULL);
+	tern_port_close(0);
+	tern_eal_cleanup();
+}
+
+Test(virtio_fake, packed_vq_devarg_checked)
+{
+	cr_expect_lt(setup_eal(features_modern, "packed_vq=2"), 0);
+	cr_expect(strstr(tern_eal_last_error(), "packed_vq= must be 0") != NULL, "%s",
+	          tern_eal_last_error());
+}
