@@ -400,7 +400,8 @@ Test(virtio_user, packed_macswap_one_pair_byte_exact)
 {
 	struct tern_mempool *mp = packed_up(1, "macswap");
 
-	for (unsigned r = 0; r < 3; r++)
+	/* 5 rounds of 64 frames: past the 256 slots, so both wrap counters flip. */
+	for (unsigned r = 0; r < 5; r++)
 		round_trip(mp, 1, true);
 	port_down(mp);
 }
@@ -409,8 +410,8 @@ Test(virtio_user, packed_io_two_pairs_byte_exact)
 {
 	struct tern_mempool *mp = packed_up(2, "io");
 
-	/* 5 rounds of 64 frames: more than the 256 slots, so both wrap counters flip. */
-	for (unsigned r = 0; r < 5; r++)
+	/* 10 rounds of 32 frames a queue: past the 256 slots, so both wrap counters flip. */
+	for (unsigned r = 0; r < 10; r++)
 		round_trip(mp, 2, false);
 	port_down(mp);
 }
