@@ -19,7 +19,7 @@
 #include "echo.h"
 #include "app_opts.h"
 #include "app_buffers.h"
-#include "app_log.h"
+#include "app_start.h"
 
 atomic_bool echo_quit;
 
@@ -195,52 +195,33 @@ static int run(struct echo_app *app)
 	return ret;
 }
 
+static int parse_options(void *opt, int argc, char *const argv[], char *err, size_t errlen)
+{
+	return echo_parse_options(opt, argc, argv, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
 	static struct echo_app app_storage;
 	struct echo_app *app = &app_storage;
-	struct tern_eal_config cfg;
 	char err[ECHO_ERR_LEN];
 	bool port_open;
-	int n, first, ret;
 
-	app_log_startup(ECHO_PROG);
-	tern_eal_config_init(&cfg);
-	n = tern_eal_parse_args(&cfg, argc, argv);
-	if (n < 0) {
-		app_log_default();
-		return usage_error(NULL, false, false, NULL); /* tern said why, once */
-	}
-	/* A standalone app: the poll lcore runs on its own core. */
-	cfg.pin_main = true;
-	first = 1 + n;
-	if (first < argc && strcmp(argv[first], "--") == 0)
-		first++;
-	if (echo_parse_options(&app->opt, argc - first, argv + first, err, sizeof(err)) < 0) {
-		app_log_default();
-		return usage_error(NULL, false, false, err);
-	}
-	if (app->opt.help) {
-		app_log_default();
+	switch (app_start(ECHO_PROG, argc, argv, parse_options, &app->opt, &app->opt.help,
+	                  &echo_quit)) {
+	case APP_START_RUN:
+		break;
+	case APP_START_HELP:
 		echo_usage(stdout);
 		return 0;
+	case APP_START_USAGE:
+		return ECHO_EXIT_USAGE;
+	case APP_START_FAIL:
+		return 1;
 	}
 	app->port = app->opt.port;
 	memcpy(app->host.ip, app->opt.ip, 4);
 	echo_prefix_mask(app->opt.prefix, app->host.mask);
-
-	ret = tern_eal_init(&cfg);
-	if (ret < 0) {
-		app_log_default();
-		return usage_error(NULL, false, false, NULL); /* tern said why, once */
-	}
-	app_log_default();
-	ret = app_stop_on_signals(&echo_quit);
-	if (ret < 0) {
-		fprintf(stderr, ECHO_PROG ": sigaction: %s\n", strerror(-ret));
-		tern_eal_cleanup();
-		return 1;
-	}
 	if (setup(app, &port_open, err, sizeof(err)) < 0)
 		return usage_error(app, true, port_open, err);
 	return run(app);

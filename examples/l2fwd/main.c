@@ -17,7 +17,7 @@
 #include "l2fwd.h"
 #include "app_opts.h"
 #include "app_buffers.h"
-#include "app_log.h"
+#include "app_start.h"
 
 atomic_bool l2fwd_quit;
 
@@ -198,52 +198,29 @@ static int run(struct l2fwd_app *app)
 	return ret;
 }
 
+static int parse_options(void *opt, int argc, char *const argv[], char *err, size_t errlen)
+{
+	return l2fwd_parse_options(opt, argc, argv, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
 	static struct l2fwd_app app_storage;
 	struct l2fwd_app *app = &app_storage;
-	struct tern_eal_config cfg;
 	char err[L2FWD_ERR_LEN];
-	int n, first, ret;
 	unsigned l;
+	int n, ret;
 
-	app_log_startup(L2FWD_PROG);
-	tern_eal_config_init(&cfg);
-	n = tern_eal_parse_args(&cfg, argc, argv);
-	if (n < 0) {
-		app_log_default();
-		return usage_error(NULL, false, NULL); /* tern said why, once */
-	}
-	/*
-	 * A standalone DPDK-style app: the main lcore forwards too, so it runs
-	 * on its own core like every other lcore (an embedding app would leave
-	 * this off; see doc/embedding.md).
-	 */
-	cfg.pin_main = true;
-	first = 1 + n;
-	if (first < argc && strcmp(argv[first], "--") == 0)
-		first++;
-	if (l2fwd_parse_options(&app->opt, argc - first, argv + first, err, sizeof(err)) < 0) {
-		app_log_default();
-		return usage_error(NULL, false, err);
-	}
-	if (app->opt.help) {
-		app_log_default();
+	switch (app_start(L2FWD_PROG, argc, argv, parse_options, &app->opt, &app->opt.help,
+	                  &l2fwd_quit)) {
+	case APP_START_RUN:
+		break;
+	case APP_START_HELP:
 		l2fwd_usage(stdout);
 		return 0;
-	}
-
-	ret = tern_eal_init(&cfg);
-	if (ret < 0) {
-		app_log_default();
-		return usage_error(NULL, false, NULL); /* tern said why, once */
-	}
-	app_log_default();
-	ret = app_stop_on_signals(&l2fwd_quit);
-	if (ret < 0) {
-		snprintf(err, sizeof(err), "sigaction: %s", strerror(-ret));
-		fprintf(stderr, L2FWD_PROG ": %s\n", err);
-		tern_eal_cleanup();
+	case APP_START_USAGE:
+		return L2FWD_EXIT_USAGE;
+	case APP_START_FAIL:
 		return 1;
 	}
 

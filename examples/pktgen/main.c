@@ -17,7 +17,7 @@
 #include <tern_pkt.h>
 
 #include "app_opts.h"
-#include "app_log.h"
+#include "app_start.h"
 #include "pktgen.h"
 
 static void release(struct pg_app *app)
@@ -303,43 +303,27 @@ static int run(struct pg_app *app)
 	return ret;
 }
 
+static int parse_options(void *opt, int argc, char *const argv[], char *err, size_t errlen)
+{
+	return pg_parse_options(opt, argc, argv, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
 	static struct pg_app app_storage;
 	struct pg_app *app = &app_storage;
-	struct tern_eal_config cfg;
 	char err[PG_ERR_LEN];
-	int n, first, ret;
 
-	app_log_startup(PG_PROG);
-	tern_eal_config_init(&cfg);
-	n = tern_eal_parse_args(&cfg, argc, argv);
-	if (n < 0) {
-		app_log_default();
-		return usage_error(NULL, false, NULL); /* tern said why, once */
-	}
-	cfg.pin_main = true;
-	first = 1 + n;
-	if (first < argc && strcmp(argv[first], "--") == 0)
-		first++;
-	if (pg_parse_options(&app->opt, argc - first, argv + first, err, sizeof(err)) < 0) {
-		app_log_default();
-		return usage_error(NULL, false, err);
-	}
-	if (app->opt.help) {
-		app_log_default();
+	switch (
+	    app_start(PG_PROG, argc, argv, parse_options, &app->opt, &app->opt.help, &pg_quit)) {
+	case APP_START_RUN:
+		break;
+	case APP_START_HELP:
 		pg_usage(stdout);
 		return 0;
-	}
-	ret = tern_eal_init(&cfg);
-	if (ret < 0) {
-		app_log_default();
-		return usage_error(NULL, false, NULL); /* tern said why, once */
-	}
-	app_log_default();
-	if ((ret = app_stop_on_signals(&pg_quit)) < 0) {
-		fprintf(stderr, PG_PROG ": sigaction: %s\n", strerror(-ret));
-		tern_eal_cleanup();
+	case APP_START_USAGE:
+		return PG_EXIT_USAGE;
+	case APP_START_FAIL:
 		return 1;
 	}
 	app->tsc_hz = tern_tsc_hz();

@@ -60,11 +60,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
-#include <linux/ethtool.h>
 #include <linux/if_ether.h>
-#include <linux/sockios.h>
-#include <net/if_arp.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "af_packet.h"
@@ -73,6 +69,7 @@
 #include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
+#include "tern_netif.h"
 
 /* ---- sockets and rings -------------------------------------------------- */
 
@@ -358,24 +355,17 @@ static void afp_tx_queue_release(struct tern_port_dev *dev, void *queue)
 
 /* ---- control path ------------------------------------------------------- */
 
-static int afp_ioctl(struct afp_port *ap, unsigned long req, struct ifreq *ifr, const char *what)
+/* An interface ioctl that failed: one line naming what, and the errno. */
+static int afp_netif_error(struct afp_port *ap, int ret, const char *what)
 {
-	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
-	strlcpy(ifr->ifr_name, ap->iface, sizeof(ifr->ifr_name));
-	if (ioctl(ap->ctl_fd, req, ifr) == 0)
-		return 0;
-	int err = errno;
-	if (what != NULL)
-		return tern_error(err, AFP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
-		                  strerror(err));
-	return -err;
+	return tern_error(ret, AFP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
+	                  strerror(-ret));
 }
 
 static int afp_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb_txq,
                          const struct tern_port_conf *conf)
 {
 	struct afp_port *ap = afp_port(dev);
-	struct ifreq ifr;
 	int ret;
 
 	(void)nb_rxq; /* fanout hashes flows whenever there are several RX queues */
@@ -391,22 +381,17 @@ static int afp_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb
 		                        (uint32_t)(AFP_TX_DATA_OFF + AFP_VNET_LEN),
 		                    16u));
 	}
-	ret = afp_ioctl(ap, SIOCGIFMTU, &ifr, "MTU");
-	if (ret < 0 || (uint32_t)ifr.ifr_mtu == conf->mtu)
-		return ret;
-	ifr.ifr_mtu = (int)conf->mtu;
-	return afp_ioctl(ap, SIOCSIFMTU, &ifr, "setting the MTU (needs CAP_NET_ADMIN)");
+	ret = tern_netif_mtu_set(ap->ctl_fd, ap->iface, conf->mtu);
+	return ret < 0 ? afp_netif_error(ap, ret, "setting the MTU (needs CAP_NET_ADMIN)") : 0;
 }
 
 static int afp_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr *mac)
 {
 	struct afp_port *ap = afp_port(dev);
-	struct ifreq ifr;
+	int ret = tern_netif_mac_set(ap->ctl_fd, ap->iface, mac);
 
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-	memcpy(ifr.ifr_hwaddr.sa_data, mac->addr, TERN_ETHER_ADDR_LEN);
-	return afp_ioctl(ap, SIOCSIFHWADDR, &ifr, "setting the MAC address (needs CAP_NET_ADMIN)");
+	return ret < 0 ? afp_netif_error(ap, ret, "setting the MAC address (needs CAP_NET_ADMIN)")
+	               : 0;
 }
 
 static void afp_info_get(struct tern_port_dev *dev, struct tern_port_info *info)
@@ -467,27 +452,13 @@ static int afp_promisc_set(struct tern_port_dev *dev, bool on)
 static int afp_link_get(struct tern_port_dev *dev, struct tern_link *link)
 {
 	struct afp_port *ap = afp_port(dev);
-	struct ethtool_cmd ecmd = {.cmd = ETHTOOL_GSET};
-	struct ifreq ifr;
-	int ret;
+	int ret = tern_netif_link_get(ap->ctl_fd, ap->iface, link);
 
-	*link = (struct tern_link){0};
-	ret = afp_ioctl(ap, SIOCGIFFLAGS, &ifr, "flags");
-	if (ret < 0)
-		return ret;
-	link->up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
-	if (!link->up)
+	if (ret == -ENODEV) { /* the interface was deleted (or left the namespace) */
+		tern_port_dev_removed(dev, "the interface is gone");
 		return 0;
-	/* Speed and duplex where the driver reports them (ethtool); veth says 10000. */
-	ifr.ifr_data = (void *)&ecmd;
-	if (afp_ioctl(ap, SIOCETHTOOL, &ifr, NULL) == 0) {
-		uint32_t speed = ethtool_cmd_speed(&ecmd);
-
-		link->speed_mbps = speed == (uint32_t)SPEED_UNKNOWN ? 0 : speed;
-		link->full_duplex = ecmd.duplex == DUPLEX_FULL;
-		link->autoneg = ecmd.autoneg == AUTONEG_ENABLE;
 	}
-	return 0;
+	return ret < 0 ? afp_netif_error(ap, ret, "flags") : 0;
 }
 
 /* The kernel's drops: the port layer sums the queue counters, missed included. */
@@ -551,7 +522,6 @@ static int afp_probe(const char *name, const char *args, struct tern_port_dev **
 	static const char *const known[] = {"iface",    "qpairs", "framesz",
 	                                    "framecnt", "blocks", NULL};
 	struct afp_port *ap;
-	struct ifreq ifr;
 	char iface[IFNAMSIZ];
 	int ret, fd;
 
@@ -619,16 +589,17 @@ static int afp_probe(const char *name, const char *args, struct tern_port_dev **
 		goto fail;
 	}
 	close(fd);
-	ap->ctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ap->ctl_fd = tern_netif_ctl_socket();
 	if (ap->ctl_fd < 0) {
-		ret = -errno;
+		ret = ap->ctl_fd;
 		tern_eal_set_error(AFP_LOG, "%s: control socket: %s", name, strerror(-ret));
 		goto fail;
 	}
-	ret = afp_ioctl(ap, SIOCGIFHWADDR, &ifr, "MAC address");
-	if (ret < 0)
+	ret = tern_netif_mac_get(ap->ctl_fd, ap->iface, &ap->dev.mac);
+	if (ret < 0) {
+		(void)afp_netif_error(ap, ret, "MAC address");
 		goto fail;
-	memcpy(ap->dev.mac.addr, ifr.ifr_hwaddr.sa_data, TERN_ETHER_ADDR_LEN);
+	}
 	/* Fanout group ids are per network namespace: make this one unlikely to clash. */
 	ap->fanout_id = (uint16_t)((unsigned)getpid() * 31u + (unsigned)ap->ifindex);
 	ap->dev.ops = &afp_ops;

@@ -77,8 +77,6 @@
 #include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <linux/sockios.h>
-#include <net/if_arp.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <xdp/libxdp.h>
 
@@ -86,20 +84,15 @@
 #include "tern_eal.h"
 #include "tern_error.h"
 #include "tern_log.h"
+#include "tern_netif.h"
 
 /* ---- interface ioctls --------------------------------------------------- */
 
-static int axp_ioctl(struct axp_port *ap, unsigned long req, struct ifreq *ifr, const char *what)
+/* An interface ioctl that failed: one line naming what, and the errno. */
+static int axp_netif_error(struct axp_port *ap, int ret, const char *what)
 {
-	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
-	strlcpy(ifr->ifr_name, ap->iface, sizeof(ifr->ifr_name));
-	if (ioctl(ap->ctl_fd, req, ifr) == 0)
-		return 0;
-	int err = errno;
-	if (what != NULL)
-		(void)tern_error(err, AXP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
-		                 strerror(err));
-	return -err;
+	return tern_error(ret, AXP_LOG, "%s: %s of %s: %s", ap->dev.name, what, ap->iface,
+	                  strerror(-ret));
 }
 
 /*
@@ -118,7 +111,8 @@ static uint32_t iface_rx_queues(struct axp_port *ap)
 	DIR *d;
 
 	ifr.ifr_data = (void *)&ch;
-	if (axp_ioctl(ap, SIOCETHTOOL, &ifr, NULL) == 0 && ch.rx_count + ch.combined_count > 0)
+	if (tern_netif_ioctl(ap->ctl_fd, ap->iface, SIOCETHTOOL, &ifr) == 0 &&
+	    ch.rx_count + ch.combined_count > 0)
 		return ch.rx_count + ch.combined_count;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ap->iface);
 	d = opendir(path);
@@ -265,9 +259,9 @@ static int axp_start(struct tern_port_dev *dev)
 		    "%s: an af_xdp port needs at least one RX queue (its pool is the UMEM)",
 		    dev->name);
 	}
-	ret = axp_ioctl(ap, SIOCGIFFLAGS, &ifr, "flags");
+	ret = tern_netif_ioctl(ap->ctl_fd, ap->iface, SIOCGIFFLAGS, &ifr);
 	if (ret < 0)
-		return ret;
+		return axp_netif_error(ap, ret, "flags");
 	if (!(ifr.ifr_flags & IFF_UP)) {
 		return tern_error(
 		    -ENETDOWN, AXP_LOG,
@@ -297,7 +291,6 @@ static int axp_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb
 {
 	struct axp_port *ap = axp_port(dev);
 	const uint32_t max = (uint32_t)sysconf(_SC_PAGESIZE) - AXP_XDP_HEADROOM;
-	struct ifreq ifr;
 	int ret;
 
 	(void)nb_rxq;
@@ -311,11 +304,8 @@ static int axp_configure(struct tern_port_dev *dev, uint16_t nb_rxq, uint16_t nb
 		    "headroom): give %u at most",
 		    dev->name, conf->mtu, AXP_XDP_HEADROOM, max - TERN_ETHER_HDR_LEN - 4);
 	}
-	ret = axp_ioctl(ap, SIOCGIFMTU, &ifr, "MTU");
-	if (ret < 0 || (uint32_t)ifr.ifr_mtu == conf->mtu)
-		return ret;
-	ifr.ifr_mtu = (int)conf->mtu;
-	return axp_ioctl(ap, SIOCSIFMTU, &ifr, "setting the MTU (needs CAP_NET_ADMIN)");
+	ret = tern_netif_mtu_set(ap->ctl_fd, ap->iface, conf->mtu);
+	return ret < 0 ? axp_netif_error(ap, ret, "setting the MTU (needs CAP_NET_ADMIN)") : 0;
 }
 
 static void axp_info_get(struct tern_port_dev *dev, struct tern_port_info *info)
@@ -337,12 +327,10 @@ static void axp_info_get(struct tern_port_dev *dev, struct tern_port_info *info)
 static int axp_mac_set(struct tern_port_dev *dev, const struct tern_ether_addr *mac)
 {
 	struct axp_port *ap = axp_port(dev);
-	struct ifreq ifr;
+	int ret = tern_netif_mac_set(ap->ctl_fd, ap->iface, mac);
 
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-	memcpy(ifr.ifr_hwaddr.sa_data, mac->addr, TERN_ETHER_ADDR_LEN);
-	return axp_ioctl(ap, SIOCSIFHWADDR, &ifr, "setting the MAC address (needs CAP_NET_ADMIN)");
+	return ret < 0 ? axp_netif_error(ap, ret, "setting the MAC address (needs CAP_NET_ADMIN)")
+	               : 0;
 }
 
 /* IFF_PROMISC on the interface; what tern turned on, close turns off. */
@@ -352,16 +340,17 @@ static int axp_promisc_set(struct tern_port_dev *dev, bool on)
 	struct ifreq ifr;
 	int ret;
 
-	ret = axp_ioctl(ap, SIOCGIFFLAGS, &ifr, "flags");
+	ret = tern_netif_ioctl(ap->ctl_fd, ap->iface, SIOCGIFFLAGS, &ifr);
 	if (ret < 0)
-		return ret;
+		return axp_netif_error(ap, ret, "flags");
 	if (!!(ifr.ifr_flags & IFF_PROMISC) == on)
 		return 0;
 	ifr.ifr_flags = (short)(on ? ifr.ifr_flags | IFF_PROMISC : ifr.ifr_flags & ~IFF_PROMISC);
-	ret = axp_ioctl(ap, SIOCSIFFLAGS, &ifr, "promiscuous mode (needs CAP_NET_ADMIN)");
-	if (ret == 0)
-		ap->promisc_set_by_us = on;
-	return ret;
+	ret = tern_netif_ioctl(ap->ctl_fd, ap->iface, SIOCSIFFLAGS, &ifr);
+	if (ret < 0)
+		return axp_netif_error(ap, ret, "promiscuous mode (needs CAP_NET_ADMIN)");
+	ap->promisc_set_by_us = on;
+	return 0;
 }
 
 static void axp_close(struct tern_port_dev *dev)
@@ -377,31 +366,13 @@ static void axp_close(struct tern_port_dev *dev)
 static int axp_link_get(struct tern_port_dev *dev, struct tern_link *link)
 {
 	struct axp_port *ap = axp_port(dev);
-	struct ethtool_cmd ecmd = {.cmd = ETHTOOL_GSET};
-	struct ifreq ifr;
-	int ret;
+	int ret = tern_netif_link_get(ap->ctl_fd, ap->iface, link);
 
-	*link = (struct tern_link){0};
-	ret = axp_ioctl(ap, SIOCGIFFLAGS, &ifr, NULL);
 	if (ret == -ENODEV) { /* the interface was deleted (or left the namespace) */
 		tern_port_dev_removed(dev, "the interface is gone");
 		return 0;
 	}
-	if (ret < 0)
-		return tern_error(ret, AXP_LOG, "%s: flags of %s: %s", dev->name, ap->iface,
-		                  strerror(-ret));
-	link->up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
-	if (!link->up)
-		return 0;
-	ifr.ifr_data = (void *)&ecmd;
-	if (axp_ioctl(ap, SIOCETHTOOL, &ifr, NULL) == 0) {
-		uint32_t speed = ethtool_cmd_speed(&ecmd);
-
-		link->speed_mbps = speed == (uint32_t)SPEED_UNKNOWN ? 0 : speed;
-		link->full_duplex = ecmd.duplex == DUPLEX_FULL;
-		link->autoneg = ecmd.autoneg == AUTONEG_ENABLE;
-	}
-	return 0;
+	return ret < 0 ? axp_netif_error(ap, ret, "flags") : 0;
 }
 
 /*
@@ -617,9 +588,10 @@ static int check_iface(struct axp_port *ap, const char *name)
 		return ret;
 	}
 	close(fd);
-	ap->ctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ap->ctl_fd = tern_netif_ctl_socket();
 	if (ap->ctl_fd < 0) {
-		ret = -errno;
+		ret = ap->ctl_fd;
+		ap->ctl_fd = -1;
 		return tern_error(ret, AXP_LOG, "%s: control socket: %s", name, strerror(-ret));
 	}
 	ap->iface_queues = iface_rx_queues(ap);
@@ -633,7 +605,7 @@ static int check_iface(struct axp_port *ap, const char *name)
 		                  ap->iface, ap->iface_queues, ap->iface_queues == 1 ? "" : "s",
 		                  ap->iface);
 	}
-	ret = axp_ioctl(ap, SIOCGIFFLAGS, &ifr, NULL);
+	ret = tern_netif_ioctl(ap->ctl_fd, ap->iface, SIOCGIFFLAGS, &ifr);
 	if (ret == 0 && !(ifr.ifr_flags & IFF_UP)) {
 		return tern_error(-ENETDOWN, AXP_LOG,
 		                  "%s: interface %s is down: bring it up first (ip link set dev "
@@ -643,16 +615,15 @@ static int check_iface(struct axp_port *ap, const char *name)
 	ret = tern_axp_prog_check_iface(ap, name);
 	if (ret < 0)
 		return ret;
-	ret = axp_ioctl(ap, SIOCGIFHWADDR, &ifr, NULL);
+	ret = tern_netif_mac_get(ap->ctl_fd, ap->iface, &ap->dev.mac);
 	if (ret < 0) {
 		return tern_error(ret, AXP_LOG, "%s: MAC address of %s: %s", name, ap->iface,
 		                  strerror(-ret));
 	}
-	memcpy(ap->dev.mac.addr, ifr.ifr_hwaddr.sa_data, TERN_ETHER_ADDR_LEN);
 	/* Virtual interfaces hand XDP partial checksums (af_xdp_csum.c). */
 	struct ethtool_drvinfo di = {.cmd = ETHTOOL_GDRVINFO};
 	ifr.ifr_data = (void *)&di;
-	if (axp_ioctl(ap, SIOCETHTOOL, &ifr, NULL) == 0)
+	if (tern_netif_ioctl(ap->ctl_fd, ap->iface, SIOCETHTOOL, &ifr) == 0)
 		ap->csum_fix = strcmp(di.driver, "veth") == 0 || strcmp(di.driver, "tun") == 0;
 	return 0;
 }

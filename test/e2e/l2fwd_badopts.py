@@ -2,7 +2,10 @@
 # l2fwd_badopts.py TERN_L2FWD: every bad option or value gives exactly one
 # line on stderr saying what is wrong and how to fix it, status 2, and no
 # forwarding (nothing on stdout after the plan).
-import subprocess, sys
+import os, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import badopts  # noqa: E402
 
 exe = sys.argv[1]
 two = ["--no-huge", "-l", "0-1", "--vdev", "null0", "--vdev", "null1", "--"]
@@ -42,21 +45,5 @@ cases = [
     (["--no-huge", "-l", "0-1", "--"],
      P + "no ports: name some with EAL options, e.g. --vdev null0 --vdev null1"),
 ]
-bad = 0
-for args, want in cases:
-    p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=60)
-    err = p.stderr.splitlines()
-    ok = p.returncode == 2 and err == [want] and "buffers:" not in p.stdout \
-        and "Mpps" not in p.stdout
-    if not ok:
-        bad += 1
-        print("FAIL: %s\n  want: %s (2)\n  got:  %s (%d)" % (" ".join(args), want, err, p.returncode))
-# EAL errors: one line too, from tern_eal_last_error().
-for args in (["--no-huge", "--bogus"], ["--no-huge", "--vdev", "nope0", "--"]):
-    p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=60)
-    err = p.stderr.splitlines()
-    if p.returncode != 2 or len(err) != 1 or not err[0].startswith(P):
-        bad += 1
-        print("FAIL: %s: got %s (%d)" % (" ".join(args), err, p.returncode))
-print("%d of %d cases wrong" % (bad, len(cases) + 2))
-sys.exit(1 if bad else 0)
+cases = [([exe] + a, w) for a, w in cases]
+sys.exit(badopts.run_cases(cases, exe, P))

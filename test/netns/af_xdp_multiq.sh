@@ -7,8 +7,8 @@
 # busy-poll (busy_budget=32), so that path runs too.
 . "$(dirname "$0")/af_xdp_lib.sh"
 N=${N:-4000}
-netns_setup_mq 4
-AXP_ARGS=",queue_count=4,busy_budget=32" L2FWD_EXTRA="-q 4" L2FWD_EAL_EXTRA="--log-level af_xdp:debug" \
+netns_setup 4
+L2FWD_DEVARGS=",queue_count=4,busy_budget=32" L2FWD_EXTRA="-q 4" L2FWD_EAL_EXTRA="--log-level af_xdp:debug" \
 	l2fwd_start 60
 cat >"$TMPD/count.py" <<'PY'
 import socket, struct, sys, time

@@ -27,59 +27,20 @@
 #include "tern_pkt.h"
 #include "tern_port.h"
 #include "tern_test.h"
+#include "veth_test.h"
 
-#define ETYPE   0x88b5 /* IEEE 802 local experimental */
-#define V0_MAC  "02:11:22:33:44:55"
+#define ETYPE   VETH_ETYPE
+#define V0_MAC  VETH_V0_MAC
 #define XDP_HDR 256 /* XDP_PACKET_HEADROOM: where the kernel writes a frame */
 
 static struct tern_mempool *mp, *other;
 static int peer_fd = -1;
 
-static void sh(const char *cmd)
-{
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-}
-
-static void netns(void)
-{
-	if (geteuid() != 0)
-		cr_skip_test("network namespaces and veth pairs need root");
-	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
-	sh("ip link add v0 type veth peer name v1 && ip link set v0 address " V0_MAC
-	   " && sysctl -qw net.ipv6.conf.v0.disable_ipv6=1 net.ipv6.conf.v1.disable_ipv6=1"
-	   " && ip link set v0 up && ip link set v1 up");
-}
-
-/* The EAL up with one af_xdp port on v0, devargs `args`. */
-static void eal_up(const char *args)
-{
-	struct tern_eal_config cfg;
-	struct tern_eal_devarg *d;
-
-	tern_eal_config_init(&cfg);
-	cfg.no_huge = true;
-	d = &cfg.vdev[cfg.nb_vdev++];
-	snprintf(d->name, sizeof(d->name), "af_xdp0");
-	snprintf(d->args, sizeof(d->args), "%s", args);
-	cr_assert_eq(tern_eal_init(&cfg), 0, "init: %s", tern_eal_last_error());
-}
-
-/* The test's raw socket on v1, for frames of type ETYPE. */
-static void peer_open(void)
-{
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETYPE)};
-
-	peer_fd = socket(AF_PACKET, SOCK_RAW, htons(ETYPE));
-	cr_assert_geq(peer_fd, 0);
-	sll.sll_ifindex = (int)if_nametoindex("v1");
-	cr_assert_eq(bind(peer_fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
-}
-
 /* tern on v0 with a pool of n buffers, one queue pair of nb_desc RX descriptors, started. */
 static void start(unsigned n, uint16_t nb_desc)
 {
-	netns();
-	eal_up("iface=v0");
+	veth_netns();
+	cr_assert_eq(veth_eal_init("af_xdp0", "iface=v0"), 0, "init: %s", tern_eal_last_error());
 	mp =
 	    tern_pktpool_create("axp_test", n, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE, TERN_SOCKET_ID_ANY);
 	cr_assert_not_null(mp);
@@ -88,7 +49,7 @@ static void start(unsigned n, uint16_t nb_desc)
 	             tern_eal_last_error());
 	cr_assert_eq(tern_port_tx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY), 0);
 	cr_assert_eq(tern_port_start(0), 0, "start: %s", tern_eal_last_error());
-	peer_open();
+	peer_fd = veth_peer_open();
 }
 
 static void fini(void)
@@ -112,40 +73,6 @@ static void fini(void)
 		close(peer_fd);
 }
 
-static size_t frame(uint8_t *buf, size_t len, uint32_t seq)
-{
-	static const uint8_t dst[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
-	static const uint8_t src[6] = {0x02, 0x99, 0, 0, 0, 1};
-
-	memcpy(buf, dst, 6);
-	memcpy(buf + 6, src, 6);
-	buf[12] = ETYPE >> 8;
-	buf[13] = ETYPE & 0xff;
-	for (size_t i = 14; i < len; i++)
-		buf[i] = (uint8_t)(i * 7 + seq);
-	memcpy(buf + 14, &seq, sizeof(seq));
-	return len;
-}
-
-static void peer_send(uint32_t seq, size_t len)
-{
-	uint8_t buf[2048];
-
-	cr_assert_eq(send(peer_fd, buf, frame(buf, len, seq), 0), (ssize_t)len);
-}
-
-static unsigned rx_wait(struct tern_pkt **pkts, unsigned n)
-{
-	unsigned got = 0;
-
-	for (int spins = 0; got < n && spins < 3000; spins++) {
-		got += tern_port_rx_burst(0, 0, pkts + got, (uint16_t)TERN_MIN(32u, n - got));
-		if (got < n)
-			usleep(1000);
-	}
-	return got;
-}
-
 TestSuite(af_xdp, .fini = fini, .timeout = 60);
 
 Test(af_xdp, rx_hands_out_the_pool_buffer_the_kernel_wrote)
@@ -155,13 +82,13 @@ Test(af_xdp, rx_hands_out_the_pool_buffer_the_kernel_wrote)
 
 	start(8192, 0);
 	for (uint32_t i = 0; i < 64; i++)
-		peer_send(i, 60 + i);
-	cr_assert_eq(rx_wait(pkts, 64), 64);
+		veth_peer_send(peer_fd, i, 60 + i);
+	cr_assert_eq(veth_rx_wait(pkts, 64), 64);
 	for (uint32_t i = 0; i < 64; i++) {
 		cr_assert_eq(pkts[i]->pool, mp, "a buffer of the queue's own pool");
 		cr_assert_eq(pkts[i]->data_off, XDP_HDR, "the kernel's bytes, not a copy");
 		cr_assert_eq(pkts[i]->pkt_len, 60 + i);
-		frame(want, 60 + i, i);
+		veth_frame(want, 60 + i, i);
 		cr_assert_eq(memcmp(tern_pkt_mtod(pkts[i], void *), want, 60 + i), 0);
 	}
 	tern_pkt_free_bulk(pkts, 64);
@@ -179,7 +106,7 @@ Test(af_xdp, tx_from_another_pool_is_copied_and_arrives)
 	cr_assert_not_null(other);
 	p = tern_pkt_alloc(other);
 	cr_assert_not_null(p);
-	p->data_len = (uint16_t)frame(tern_pkt_mtod(p, uint8_t *), 200, 7);
+	p->data_len = (uint16_t)veth_frame(tern_pkt_mtod(p, uint8_t *), 200, 7);
 	p->pkt_len = p->data_len;
 	cr_assert_eq(tern_port_tx_burst(0, 0, &p, 1), 1);
 	/* Copied: the foreign buffer is free again at once, not lent to the kernel. */
@@ -187,7 +114,7 @@ Test(af_xdp, tx_from_another_pool_is_copied_and_arrives)
 	pfd = (struct pollfd){.fd = peer_fd, .events = POLLIN};
 	cr_assert_eq(poll(&pfd, 1, 3000), 1, "the frame arrives on v1");
 	cr_assert_eq(recv(peer_fd, got, sizeof(got), 0), 200);
-	frame(want, 200, 7);
+	veth_frame(want, 200, 7);
 	cr_expect_eq(memcmp(got, want, 200), 0);
 }
 
@@ -200,7 +127,7 @@ Test(af_xdp, an_empty_pool_counts_nombuf_and_the_kernels_drops_missed)
 	/* 256 buffers: the queue lends 128 (half the pool), the test holds what it receives. */
 	start(256, 0);
 	for (uint32_t i = 0; i < 600; i++) {
-		peer_send(i, 60);
+		veth_peer_send(peer_fd, i, 60);
 		if (i % 16 == 15) {
 			usleep(2000);
 			got += tern_port_rx_burst(0, 0, held + got, 32);
@@ -225,18 +152,18 @@ Test(af_xdp, stop_takes_back_every_buffer_lent_to_the_kernel)
 
 	start(8192, 0);
 	for (uint32_t i = 0; i < 100; i++)
-		peer_send(i, 60); /* left on the RX ring */
+		veth_peer_send(peer_fd, i, 60); /* left on the RX ring */
 	usleep(100000);
 	cr_assert_lt(tern_mempool_avail_count(mp), tern_mempool_size(mp), "buffers are lent");
 	cr_assert_eq(tern_port_stop(0), 0);
 	cr_expect_eq(tern_mempool_avail_count(mp), tern_mempool_size(mp));
-	sh("! ip link show dev v0 | grep -q prog/xdp"); /* our program went with the stop */
+	veth_sh("! ip link show dev v0 | grep -q prog/xdp"); /* our program went with the stop */
 	cr_assert_eq(tern_port_start(0), 0, "%s", tern_eal_last_error());
 	for (uint32_t i = 0; i < 8; i++) {
-		peer_send(i, 60);
+		veth_peer_send(peer_fd, i, 60);
 		usleep(10000);
 	}
-	unsigned n = rx_wait(pkts, 8);
+	unsigned n = veth_rx_wait(pkts, 8);
 	cr_assert_eq(n, 8, "receiving again after the restart: %u of 8", n);
 	tern_pkt_free_bulk(pkts, n);
 }
@@ -254,17 +181,17 @@ Test(af_xdp, mac_link_and_promiscuous_mode_are_the_interfaces)
 	cr_expect(link.up);
 	cr_expect_eq(link.speed_mbps, 10000, "veth says 10000 Mb/s, got %u", link.speed_mbps);
 	cr_assert_eq(tern_port_promisc_set(0, true), 0);
-	sh("ip link show dev v0 | grep -q PROMISC");
+	veth_sh("ip link show dev v0 | grep -q PROMISC");
 	cr_assert_eq(tern_port_promisc_set(0, false), 0);
-	sh("! ip link show dev v0 | grep -q PROMISC");
+	veth_sh("! ip link show dev v0 | grep -q PROMISC");
 }
 
 Test(af_xdp, frames_beyond_a_chunk_are_refused_at_configure_and_setup)
 {
 	struct tern_port_conf conf = {.mtu = 9000};
 
-	netns();
-	eal_up("iface=v0");
+	veth_netns();
+	cr_assert_eq(veth_eal_init("af_xdp0", "iface=v0"), 0, "init: %s", tern_eal_last_error());
 	/* A frame is written 256 bytes into a chunk of at most a page. */
 	cr_expect_eq(tern_port_configure(0, 1, 1, &conf), -EINVAL);
 	/* 4096 - 256 - 14 - 4 (a page less headroom, Ethernet header and a VLAN tag) */
@@ -289,10 +216,12 @@ Test(af_xdp, tx_only_pair_sends_across_a_restart)
 	uint8_t got[300], want[300];
 	struct pollfd pfd;
 
-	netns();
-	sh("ip link del v0 && ip link add v0 numtxqueues 2 numrxqueues 2 type veth peer name v1 "
-	   "numtxqueues 2 numrxqueues 2 && ip link set v0 up && ip link set v1 up");
-	eal_up("iface=v0,queue_count=2");
+	veth_netns();
+	veth_sh(
+	    "ip link del v0 && ip link add v0 numtxqueues 2 numrxqueues 2 type veth peer name v1 "
+	    "numtxqueues 2 numrxqueues 2 && ip link set v0 up && ip link set v1 up");
+	cr_assert_eq(veth_eal_init("af_xdp0", "iface=v0,queue_count=2"), 0, "init: %s",
+	             tern_eal_last_error());
 	mp = tern_pktpool_create("axp_txonly", 8192, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE,
 	                         TERN_SOCKET_ID_ANY);
 	cr_assert_not_null(mp);
@@ -300,20 +229,20 @@ Test(af_xdp, tx_only_pair_sends_across_a_restart)
 	cr_assert_eq(tern_port_rx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY, mp), 0);
 	cr_assert_eq(tern_port_tx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY), 0);
 	cr_assert_eq(tern_port_tx_queue_setup(0, 1, 0, TERN_SOCKET_ID_ANY), 0);
-	peer_open();
+	peer_fd = veth_peer_open();
 	for (uint32_t round = 0; round < 2; round++) {
 		struct tern_pkt *p;
 
 		cr_assert_eq(tern_port_start(0), 0, "start: %s", tern_eal_last_error());
 		p = tern_pkt_alloc(mp);
 		cr_assert_not_null(p);
-		p->data_len = (uint16_t)frame(tern_pkt_mtod(p, uint8_t *), 200, round);
+		p->data_len = (uint16_t)veth_frame(tern_pkt_mtod(p, uint8_t *), 200, round);
 		p->pkt_len = p->data_len;
 		cr_assert_eq(tern_port_tx_burst(0, 1, &p, 1), 1);
 		pfd = (struct pollfd){.fd = peer_fd, .events = POLLIN};
 		cr_assert_eq(poll(&pfd, 1, 3000), 1, "round %u: the frame arrives on v1", round);
 		cr_assert_eq(recv(peer_fd, got, sizeof(got), 0), 200);
-		frame(want, 200, round);
+		veth_frame(want, 200, round);
 		cr_assert_eq(memcmp(got, want, 200), 0);
 		cr_assert_eq(tern_port_stop(0), 0);
 		cr_expect_eq(tern_mempool_avail_count(mp), tern_mempool_size(mp),

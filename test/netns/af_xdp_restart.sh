@@ -19,7 +19,7 @@ for _ in $(seq 20); do
 done
 no_prog_left
 XSKPROG=$(ls /usr/lib/*/bpf/xsk_def_xdp_prog.o /usr/lib/bpf/xsk_def_xdp_prog.o 2>/dev/null | head -1 || true)
-[ -n "$XSKPROG" ] && AXP_ARGS=",xdp_prog=$XSKPROG"
+[ -n "$XSKPROG" ] && L2FWD_DEVARGS=",xdp_prog=$XSKPROG"
 l2fwd_start 30
 if [ -n "$XSKPROG" ]; then
 	ip -n "$NSM" link show dev "$MA" | grep -q 'prog/xdp .*name xsk_def_prog' ||

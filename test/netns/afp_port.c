@@ -26,60 +26,26 @@
 #include "tern_pkt.h"
 #include "tern_port.h"
 #include "tern_test.h"
+#include "veth_test.h"
 
-#define ETYPE    0x88b5 /* IEEE 802 local experimental */
-#define PEER_MAC "02:11:22:33:44:55"
+#define ETYPE    VETH_ETYPE
+#define PEER_MAC VETH_V0_MAC
 
 static struct tern_mempool *mp;
 static int peer_fd = -1;
 
-static void sh(const char *cmd)
-{
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-}
-
-/* A new network namespace for this process, with v0 <-> v1 up. */
-static void netns(void)
-{
-	if (geteuid() != 0)
-		cr_skip_test("network namespaces and veth pairs need root");
-	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s (root needed)",
-	             strerror(errno));
-	sh("ip link add v0 type veth peer name v1 && ip link set v0 address " PEER_MAC
-	   " && sysctl -qw net.ipv6.conf.v0.disable_ipv6=1 net.ipv6.conf.v1.disable_ipv6=1"
-	   " && ip link set v0 up && ip link set v1 up");
-}
-
-static int init(const char *vdev_args)
-{
-	struct tern_eal_config cfg;
-	struct tern_eal_devarg *d;
-
-	tern_eal_config_init(&cfg);
-	cfg.no_huge = true;
-	d = &cfg.vdev[cfg.nb_vdev++];
-	snprintf(d->name, sizeof(d->name), "af_packet0");
-	snprintf(d->args, sizeof(d->args), "%s", vdev_args);
-	return tern_eal_init(&cfg);
-}
-
 /* tern on v0 (devargs args) with a pool of n buffers of buf_size bytes, one queue pair, started. */
 static void start_args(const char *args, unsigned n, uint16_t buf_size)
 {
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETYPE)};
-
-	netns();
-	cr_assert_eq(init(args), 0, "init: %s", tern_eal_last_error());
+	veth_netns();
+	cr_assert_eq(veth_eal_init("af_packet0", args), 0, "init: %s", tern_eal_last_error());
 	mp = tern_pktpool_create("afp_test", n, 0, 0, buf_size, TERN_SOCKET_ID_ANY);
 	cr_assert_not_null(mp);
 	cr_assert_eq(tern_port_configure(0, 1, 1, NULL), 0);
 	cr_assert_eq(tern_port_rx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY, mp), 0);
 	cr_assert_eq(tern_port_tx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY), 0);
 	cr_assert_eq(tern_port_start(0), 0);
-	peer_fd = socket(AF_PACKET, SOCK_RAW, htons(ETYPE));
-	cr_assert_geq(peer_fd, 0);
-	sll.sll_ifindex = (int)if_nametoindex("v1");
-	cr_assert_eq(bind(peer_fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	peer_fd = veth_peer_open();
 }
 
 static void start(unsigned n, uint16_t buf_size)
@@ -94,42 +60,6 @@ static void fini(void)
 	cr_expect_eq(tern_test_teardown(&mp, why, sizeof(why)), 0, "%s", why);
 	if (peer_fd >= 0)
 		close(peer_fd);
-}
-
-/* A frame of len bytes to v0's MAC from v1, numbered seq. */
-static size_t frame(uint8_t *buf, size_t len, uint32_t seq)
-{
-	static const uint8_t dst[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
-	static const uint8_t src[6] = {0x02, 0x99, 0, 0, 0, 1};
-
-	memcpy(buf, dst, 6);
-	memcpy(buf + 6, src, 6);
-	buf[12] = ETYPE >> 8;
-	buf[13] = ETYPE & 0xff;
-	for (size_t i = 14; i < len; i++)
-		buf[i] = (uint8_t)(i * 7 + seq);
-	memcpy(buf + 14, &seq, sizeof(seq));
-	return len;
-}
-
-static void peer_send(uint32_t seq, size_t len)
-{
-	uint8_t buf[9000];
-
-	cr_assert_eq(send(peer_fd, buf, frame(buf, len, seq), 0), (ssize_t)len);
-}
-
-/* Poll RX until n packets arrived or 3 s passed; returns how many. */
-static unsigned rx_wait(struct tern_pkt **pkts, unsigned n)
-{
-	unsigned got = 0;
-
-	for (int spins = 0; got < n && spins < 3000; spins++) {
-		got += tern_port_rx_burst(0, 0, pkts + got, (uint16_t)TERN_MIN(32u, n - got));
-		if (got < n)
-			usleep(1000);
-	}
-	return got;
 }
 
 TestSuite(afp, .fini = fini, .timeout = 60);
@@ -147,7 +77,7 @@ Test(afp, mac_and_link_come_from_the_interface)
 	cr_assert_eq(tern_port_link_get(0, &link), 0);
 	cr_expect(link.up);
 	cr_expect_eq(link.speed_mbps, 10000, "veth reports 10000 Mb/s, got %u", link.speed_mbps);
-	sh("ip link set v1 down"); /* veth: the carrier follows the peer */
+	veth_sh("ip link set v1 down"); /* veth: the carrier follows the peer */
 	/* The operational state follows through the kernel's linkwatch: give it 3 s. */
 	for (int i = 0; i < 300; i++) {
 		cr_assert_eq(tern_port_link_get(0, &link), 0);
@@ -173,15 +103,15 @@ Test(afp, rx_tx_and_stats)
 
 	start(1023, TERN_PKT_DEFAULT_BUF_SIZE);
 	for (uint32_t i = 0; i < 100; i++) {
-		peer_send(i, 60 + i);
+		veth_peer_send(peer_fd, i, 60 + i);
 		bytes += 60 + i;
 	}
-	cr_assert_eq(rx_wait(pkts, 100), 100);
+	cr_assert_eq(veth_rx_wait(pkts, 100), 100);
 	for (uint32_t i = 0; i < 100; i++) {
 		cr_assert_eq(pkts[i]->pkt_len, 60 + i);
 		cr_assert_eq(pkts[i]->nb_segs, 1);
 		cr_assert_eq(pkts[i]->port, 0);
-		frame(want, 60 + i, i);
+		veth_frame(want, 60 + i, i);
 		cr_assert_eq(memcmp(tern_pkt_mtod(pkts[i], void *), want, 60 + i), 0,
 		             "frame %u arrived as sent, in order", i);
 	}
@@ -198,7 +128,7 @@ Test(afp, rx_tx_and_stats)
 
 		cr_assert_eq(poll(&pfd, 1, 2000), 1, "frame %u came out of v0", i);
 		cr_assert_eq(recv(peer_fd, got, sizeof(got), 0), 60 + i);
-		frame(want, 60 + i, i);
+		veth_frame(want, 60 + i, i);
 		cr_assert_eq(memcmp(got, want, 60 + i), 0);
 	}
 	cr_assert_eq(tern_port_stats_get(0, &st), 0);
@@ -217,12 +147,12 @@ Test(afp, chains_both_ways)
 
 	/* 512-byte data room: a 1400-byte frame comes in as a chain of 3. */
 	start(255, TERN_PKT_HEADROOM + 512);
-	peer_send(7, 1400);
-	cr_assert_eq(rx_wait(&p, 1), 1);
+	veth_peer_send(peer_fd, 7, 1400);
+	cr_assert_eq(veth_rx_wait(&p, 1), 1);
 	cr_expect_eq(p->nb_segs, 3);
 	cr_expect_eq(p->pkt_len, 1400);
 	cr_assert_eq(tern_pkt_copy_data(p, 0, 1400, got), 0);
-	frame(want, 1400, 7);
+	veth_frame(want, 1400, 7);
 	cr_expect_eq(memcmp(got, want, 1400), 0);
 	tern_pkt_free(p);
 
@@ -230,7 +160,7 @@ Test(afp, chains_both_ways)
 	a = tern_pkt_alloc(mp);
 	b = tern_pkt_alloc(mp);
 	cr_assert(a && b);
-	frame(want, 600, 9);
+	veth_frame(want, 600, 9);
 	memcpy(tern_pkt_append(a, 300), want, 300);
 	memcpy(tern_pkt_append(b, 300), want + 300, 300);
 	cr_assert_eq(tern_pkt_chain(a, b), 0);
@@ -250,9 +180,9 @@ Test(afp, empty_pool_counts_nombuf_and_drops_nothing)
 
 	start(16, TERN_PKT_DEFAULT_BUF_SIZE);
 	for (uint32_t i = 0; i < 40; i++)
-		peer_send(i, 64);
+		veth_peer_send(peer_fd, i, 64);
 	/* 16 buffers: the first 16 frames, then the pool is dry. */
-	cr_assert_eq(rx_wait(pkts, 16), 16);
+	cr_assert_eq(veth_rx_wait(pkts, 16), 16);
 	cr_expect_eq(tern_port_rx_burst(0, 0, pkts + 16, 8), 0);
 	cr_assert_eq(tern_port_stats_get(0, &st), 0);
 	cr_expect_gt(st.rx_nombuf, 0, "rx_nombuf counts the empty pool");
@@ -263,7 +193,7 @@ Test(afp, empty_pool_counts_nombuf_and_drops_nothing)
 	}
 	tern_pkt_free_bulk(pkts, 16);
 	while (got < 24) {
-		unsigned n = rx_wait(pkts, TERN_MIN(16u, 24 - got));
+		unsigned n = veth_rx_wait(pkts, TERN_MIN(16u, 24 - got));
 
 		cr_assert_gt(n, 0, "frames %u.. were kept in the ring", 16 + got);
 		for (unsigned i = 0; i < n; i++) {
@@ -313,32 +243,54 @@ Test(afp, stop_and_start)
 
 	start(255, TERN_PKT_DEFAULT_BUF_SIZE);
 	cr_assert_eq(tern_port_stop(0), 0);
-	peer_send(1, 64);
+	veth_peer_send(peer_fd, 1, 64);
 	usleep(50000);
 	cr_expect_eq(tern_port_rx_burst(0, 0, pkts, 8), 0, "a stopped port gives nothing");
 	cr_assert_eq(tern_port_start(0), 0);
-	cr_assert_eq(rx_wait(pkts, 1), 1, "the frame waited in the ring");
+	cr_assert_eq(veth_rx_wait(pkts, 1), 1, "the frame waited in the ring");
 	tern_pkt_free(pkts[0]);
-	peer_send(2, 64);
-	cr_assert_eq(rx_wait(pkts, 1), 1);
+	veth_peer_send(peer_fd, 2, 64);
+	cr_assert_eq(veth_rx_wait(pkts, 1), 1);
 	tern_pkt_free(pkts[0]);
+}
+
+/*
+ * The interface deleted under a running port (or moved to another
+ * namespace): the link reads down, the port is removed, a restart is
+ * refused, and every buffer still comes back at close (fini).
+ */
+Test(afp, a_deleted_interface_removes_the_port)
+{
+	struct tern_pkt *pkts[8];
+	struct tern_link link = {.up = true};
+
+	start(255, TERN_PKT_DEFAULT_BUF_SIZE);
+	veth_peer_send(peer_fd, 1, 64);
+	cr_assert_eq(veth_rx_wait(pkts, 1), 1);
+	tern_pkt_free(pkts[0]);
+	veth_sh("ip link del v0");
+	cr_assert_eq(tern_port_link_get(0, &link), 0);
+	cr_expect(!link.up);
+	cr_expect_eq(tern_port_rx_burst(0, 0, pkts, 8), 0);
+	cr_assert_eq(tern_port_stop(0), 0);
+	cr_expect_eq(tern_port_start(0), -ENODEV, "a removed port does not start again");
 }
 
 Test(afp, bad_devargs_fail_probe)
 {
-	netns();
-	cr_expect_lt(init("iface=nosuch0"), 0);
-	cr_expect_neq(init("iface=v0,bogus=1"), 0);
-	cr_expect_neq(init(""), 0);
-	cr_expect_neq(init("iface=v0,framesz=100"), 0);
-	cr_expect_neq(init("iface=v0,qpairs=0"), 0);
+	veth_netns();
+	cr_expect_lt(veth_eal_init("af_packet0", "iface=nosuch0"), 0);
+	cr_expect_neq(veth_eal_init("af_packet0", "iface=v0,bogus=1"), 0);
+	cr_expect_neq(veth_eal_init("af_packet0", ""), 0);
+	cr_expect_neq(veth_eal_init("af_packet0", "iface=v0,framesz=100"), 0);
+	cr_expect_neq(veth_eal_init("af_packet0", "iface=v0,qpairs=0"), 0);
 }
 
 /* A refused queue setup leaves its reason as the thread's last error (one error channel). */
 Test(afp, small_data_room_is_refused_with_a_last_error)
 {
-	netns();
-	cr_assert_eq(init("iface=v0"), 0, "init: %s", tern_eal_last_error());
+	veth_netns();
+	cr_assert_eq(veth_eal_init("af_packet0", "iface=v0"), 0, "init: %s", tern_eal_last_error());
 	mp = tern_pktpool_create("afp_test", 255, 0, 0, TERN_PKT_HEADROOM + 32, TERN_SOCKET_ID_ANY);
 	cr_assert_not_null(mp);
 	cr_assert_eq(tern_port_configure(0, 1, 1, NULL), 0);
@@ -356,8 +308,9 @@ Test(afp, qpairs_spread_flows_over_rx_queues)
 	uint8_t f[60] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0x02, 0x99, 0, 0, 0, 1, 0x08, 0x00};
 	int fd;
 
-	netns();
-	cr_assert_eq(init("iface=v0,qpairs=2"), 0, "init: %s", tern_eal_last_error());
+	veth_netns();
+	cr_assert_eq(veth_eal_init("af_packet0", "iface=v0,qpairs=2"), 0, "init: %s",
+	             tern_eal_last_error());
 	mp = tern_pktpool_create("afp_test", 511, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE,
 	                         TERN_SOCKET_ID_ANY);
 	cr_assert_not_null(mp);
@@ -422,8 +375,8 @@ Test(afp, mac_set_and_mtu_reach_the_interface)
 	char buf[TERN_ETHER_ADDR_FMT_SIZE], shown[32];
 	unsigned mtu;
 
-	netns();
-	cr_assert_eq(init("iface=v0"), 0, "init: %s", tern_eal_last_error());
+	veth_netns();
+	cr_assert_eq(veth_eal_init("af_packet0", "iface=v0"), 0, "init: %s", tern_eal_last_error());
 	cr_assert_eq(tern_ether_addr_parse("02:74:aa:bb:cc:dd", &mac), 0);
 	cr_assert_eq(tern_port_mac_set(0, &mac), 0);
 	cr_assert_eq(tern_port_configure(0, 1, 1, &conf), 0);
@@ -463,7 +416,7 @@ Test(afp, kernel_drops_show_as_imissed)
 	/* A 16-frame RX ring, 100 frames sent before the first poll. */
 	start_args("iface=v0,framecnt=16", 255, TERN_PKT_DEFAULT_BUF_SIZE);
 	for (uint32_t i = 0; i < 100; i++)
-		peer_send(i, 64);
+		veth_peer_send(peer_fd, i, 64);
 	usleep(100000);
 	while ((n = tern_port_rx_burst(0, 0, pkts, 32)) > 0) {
 		for (unsigned k = 0; k < n; k++) {

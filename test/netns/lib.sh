@@ -38,15 +38,18 @@ fail() {
 	exit 1
 }
 
-# Build the three namespaces and the two veth pairs (interfaces' default offloads).
+# Build the three namespaces and the two veth pairs (interfaces' default
+# offloads); with $1, that many RX and TX queues on every veth end.
 netns_setup() {
+	local q=()
+	[ -n "${1:-}" ] && q=(numtxqueues "$1" numrxqueues "$1")
 	TMPD=$(mktemp -d)
 	for ns in "$NSA" "$NSB" "$NSM"; do
 		ip netns add "$ns"
 		ip -n "$ns" link set lo up
 	done
-	ip link add a0 netns "$NSA" type veth peer name "$MA" netns "$NSM"
-	ip link add b0 netns "$NSB" type veth peer name "$MB" netns "$NSM"
+	ip link add a0 netns "$NSA" "${q[@]}" type veth peer name "$MA" netns "$NSM" "${q[@]}"
+	ip link add b0 netns "$NSB" "${q[@]}" type veth peer name "$MB" netns "$NSM" "${q[@]}"
 	# No IPv6 chatter (router solicitations, DAD) from the tern side.
 	for d in "$MA" "$MB"; do
 		ip netns exec "$NSM" sysctl -qw net.ipv6.conf."$d".disable_ipv6=1
@@ -60,11 +63,15 @@ netns_setup() {
 
 L2FWD=${L2FWD:?L2FWD must name the tern-l2fwd binary}
 
-# Start tern-l2fwd in ns M on the two middle ends for $1 seconds; JSON to $TMPD/l2fwd.json.
+# Start tern-l2fwd in ns M on the two middle ends for $1 seconds; JSON to
+# $TMPD/l2fwd.json. The driver is L2FWD_DRIVER (af_packet) with extra
+# devargs L2FWD_DEVARGS (",k=v..."); EAL options in L2FWD_EAL_EXTRA, lcores
+# in L2FWD_LCORES (0-1), l2fwd options in L2FWD_EXTRA.
 l2fwd_start() {
-	ip netns exec "$NSM" "$L2FWD" --no-huge -l 0-1 ${L2FWD_EAL_EXTRA:-} \
-		--vdev "af_packet0,iface=$MA" --vdev "af_packet1,iface=$MB" -- \
-		--duration "$1" -T 0 --json "$TMPD/l2fwd.json" >"$TMPD/l2fwd.out" 2>&1 &
+	local drv=${L2FWD_DRIVER:-af_packet}
+	ip netns exec "$NSM" "$L2FWD" --no-huge -l ${L2FWD_LCORES:-0-1} ${L2FWD_EAL_EXTRA:-} \
+		--vdev "${drv}0,iface=$MA${L2FWD_DEVARGS:-}" --vdev "${drv}1,iface=$MB${L2FWD_DEVARGS:-}" -- \
+		--duration "$1" -T 0 ${L2FWD_EXTRA:-} --json "$TMPD/l2fwd.json" >"$TMPD/l2fwd.out" 2>&1 &
 	L2FWD_PID=$!
 	# Forwarding starts once the ports are up: wait for a ping to go through.
 	for _ in $(seq 50); do
@@ -84,4 +91,25 @@ l2fwd_finish() {
 	grep -Eq '^buffers: ([0-9]+)/\1 returned$' "$TMPD/l2fwd.out" || fail "buffers line"
 	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["buffers_total"] > 0 and r["buffers_returned"] == r["buffers_total"], r' \
 		"$TMPD/l2fwd.json" || fail "JSON buffers_returned != buffers_total"
+}
+
+# $1 MiB of random bytes over TCP from ns A to ns B through the wire; fails
+# unless they arrive intact. Sets TCP_SECONDS to how long it took.
+tcp_transfer() {
+	head -c $(($1 << 20)) /dev/urandom >"$TMPD/in"
+	ip netns exec "$NSB" timeout 30 nc -l -p 5001 >"$TMPD/out" &
+	local rx=$! t0 t1 want got
+	for _ in $(seq 50); do
+		ip netns exec "$NSB" ss -ltn | grep -q ':5001 ' && break
+		sleep 0.1
+	done
+	t0=$(date +%s.%N)
+	ip netns exec "$NSA" timeout 30 nc -N -w 20 "$IPB" 5001 <"$TMPD/in" || fail "nc sender"
+	wait "$rx" || fail "nc receiver"
+	t1=$(date +%s.%N)
+	want=$(sha256sum <"$TMPD/in" | cut -d' ' -f1)
+	got=$(sha256sum <"$TMPD/out" | cut -d' ' -f1)
+	[ "$want" = "$got" ] ||
+		fail "sha256 differs: sent $want, received $got ($(stat -c %s "$TMPD/out") bytes)"
+	TCP_SECONDS=$(printf '%.2f' "$(echo "$t1 - $t0" | bc)")
 }
