@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * virtio_net.c - the virtio-net poll-mode driver (virtio 1.0 section 5.1):
- * the control side. The fast path is in virtio_rxtx.c, the split
- * virtqueues in virtqueue.c, the PCI transports in virtio_pci.c.
+ * the control side. The fast path is in virtio_rxtx.c (split rings) and
+ * virtio_rxtx_packed.c (packed rings, virtio 1.1 2.7), the virtqueues in
+ * virtqueue.c and virtqueue_packed.c, the PCI transports in virtio_pci.c.
  *
  *   -a DDDD:BB:DD.F[,legacy=1][,packed_vq=0|1][,ctrl_timeout_ms=MS]
  *                  [,access=vfio|noiommu|sysfs]
