@@ -109,10 +109,8 @@ struct virtqueue {
 	uint16_t index;  /* virtqueue number (5.1.2) */
 	uint16_t size, mask;
 	uint16_t free_head, nb_free;
-	uint16_t avail_idx; /* our copy of avail->idx */
-	uint16_t used_last; /* used ring entries consumed so far */
-	bool packed;
-	bool used_wrap;       /* packed: the device's wrap counter at used_last */
+	uint16_t avail_idx;   /* our copy of avail->idx */
+	uint16_t used_last;   /* used ring entries consumed so far */
 	uint16_t avail_flags; /* packed: AVAIL/USED bits marking a descriptor available now */
 	uint64_t notify_off;  /* modern: offset of this queue's doorbell in notify_bar */
 	void *mem;            /* desc + avail + used, legacy layout (2.4.2) */
@@ -126,6 +124,8 @@ struct virtqueue {
 	uint16_t hdr_len;
 	bool mrg;                 /* RX: MRG_RXBUF, buffers chain by num_buffers */
 	bool any_layout;          /* TX: the header may share the first data descriptor */
+	bool packed;              /* virtio 1.1 2.7: a packed ring */
+	bool used_wrap;           /* packed: the device's wrap counter at used_last */
 	uint32_t rx_buf_len;      /* descriptor length of an RX buffer, header included */
 	struct tern_qstats stats; /* the port layer sums them (driver SDK) */
 } TERN_CACHE_ALIGNED;
