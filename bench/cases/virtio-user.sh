@@ -13,6 +13,9 @@
 # on CPU 0 (tern: -l 0; testpmd: -l 0-1 --main-lcore 1, so lcore 0 forwards).
 # On a 2-vCPU machine shared with other work both figures are bounded by the
 # backend's share of CPU 1; the ratio is what this compares.
+# Memory: tern and both DPDK processes on 2 MiB hugepages (DPDK: --in-memory,
+# and --single-file-segments for its virtio_user, so that its memory table
+# is a few regions); the machine needs about 300 free pages.
 # Mpps: the driver's own count over the second half of the run (tern:
 # vu-bench; testpmd: median of its per-second pps after the first). cycles/
 # packet: CPU time of the driver's polling thread x TSC Hz / packets.
@@ -44,7 +47,7 @@ backend() {
 	rm -f "$tmp/s" "$tmp/be.in" && mkfifo "$tmp/be.in"
 	local extra=()
 	[ "$1" = io ] && extra=(--tx-first)
-	dpdk-testpmd -l 0-1 --main-lcore 0 --no-huge -m 256 --file-prefix "virtio-bench-be-$$" \
+	dpdk-testpmd -l 0-1 --main-lcore 0 --in-memory -m 256 --file-prefix "vuser-bench-be-$$" \
 		--no-pci --vdev "net_vhost0,iface=$tmp/s" --log-level '*:error' -- \
 		--auto-start --forward-mode="$1" "${extra[@]}" --nb-cores=1 \
 		--total-num-mbufs=8192 --disable-link-check <"$tmp/be.in" >"$tmp/be.log" 2>&1 &
@@ -76,7 +79,7 @@ run_dpdk() {
 	local fm=$1 extra=()
 	case $1 in tx) fm=txonly ;; rx) fm=rxonly ;; fwd) fm=io; extra=(--tx-first) ;; esac
 	rm -f "$tmp/drv.in" && mkfifo "$tmp/drv.in"
-	dpdk-testpmd -l 0-1 --main-lcore 1 --no-huge -m 256 --file-prefix "virtio-bench-drv-$$" \
+	dpdk-testpmd -l 0-1 --main-lcore 1 --in-memory --single-file-segments -m 256 --file-prefix "vuser-bench-drv-$$" \
 		--no-pci --vdev "net_virtio_user0,path=$tmp/s$vq_arg" --log-level '*:error' -- \
 		--auto-start --forward-mode="$fm" "${extra[@]}" --nb-cores=1 --txpkts=64 \
 		--total-num-mbufs=8192 --stats-period 1 --disable-link-check \
@@ -92,7 +95,10 @@ run_dpdk() {
 	done
 	sleep "$(python3 -c "print($dur / 2)")"
 	local n0 t0 n1 t1 tid
-	tid=$(for t in /proc/"$drv_pid"/task/*; do echo "$(cut -d' ' -f1 "$t/schedstat") $t"; done | sort -n | tail -1 | cut -d' ' -f2)
+	# The forwarding lcore's thread (DPDK names it rte-worker-N), else the busiest.
+	tid=$(grep -l '^rte-worker-\|^lcore-worker-' /proc/"$drv_pid"/task/*/comm 2>/dev/null | head -1 || true)
+	tid=${tid%/comm}
+	[ -n "$tid" ] || tid=$(for t in /proc/"$drv_pid"/task/*; do echo "$(cut -d' ' -f1 "$t/schedstat") $t"; done | sort -n | tail -1 | cut -d' ' -f2)
 	n0=$(cut -d' ' -f1 "$tid/schedstat"); t0=$(date +%s.%N)
 	local k0; k0=$(grep -c "$key:" "$tmp/drv.log")
 	sleep "$(python3 -c "print($dur / 2)")"

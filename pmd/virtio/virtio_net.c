@@ -321,6 +321,7 @@ static int virtio_start(struct tern_port_dev *dev)
 {
 	struct virtio_port *vp = virtio_port(dev);
 	struct virtio_hw *hw = &vp->hw;
+	unsigned long errs;
 	uint8_t status;
 	int ret;
 
@@ -377,7 +378,11 @@ static int virtio_start(struct tern_port_dev *dev)
 		}
 	}
 	/* Step 8: DRIVER_OK; then tell every RX queue it has buffers. */
+	errs = tern_error_count();
 	hw->ops->set_status(hw, status | VIRTIO_CONFIG_S_DRIVER_OK);
+	/* A transport that failed and said why (vhost-user) needs no second line. */
+	if (tern_error_count() != errs && (hw->ops->get_status(hw) & VIRTIO_CONFIG_S_FAILED))
+		return virtio_fail(vp, -tern_errno);
 	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++)
 		tern_virtqueue_kick(tern_port_dev_rxq(dev, i));
 	/* 5.1.6.5.5: with MQ the device starts with one pair; ask for ours. */

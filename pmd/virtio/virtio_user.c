@@ -7,12 +7,16 @@
  * it and PCI; this file is one more virtio_ops.
  *
  *   --vdev virtio_user0,path=SOCK[,queues=N][,queue_size=Q][,mac=XX:..][,server=0|1]
+ *                      [,reply_timeout_ms=MS]
  *
  * server=0 (default): tern connects to the backend's socket, retrying for
  * a second at probe and again whenever the link is polled while the
  * backend is gone. server=1: tern listens on path and waits (10 s at probe,
  * then whenever the link is polled) for a backend in client mode, as
  * OVS-DPDK's dpdkvhostuserclient ports and DPDK's client=1 do.
+ * reply_timeout_ms (default 5000): how long tern waits for each reply of
+ * the backend before it gives up on the connection (a stuck backend never
+ * hangs the caller).
  *
  * packed_vq=1: packed virtqueues (virtio 1.1 2.7), refused when the
  * backend does not offer VIRTIO_F_RING_PACKED; default 0, split (as DPDK).
@@ -20,10 +24,11 @@
  *
  * Facts from the vhost-user protocol (QEMU docs/interop/vhost-user.rst):
  * a message is a 12-byte header {request, flags, size} and a payload;
- * flags bits 0-1 are the version (1), bit 2 marks a reply. File
- * descriptors travel as SCM_RIGHTS ancillary data. Addresses in the memory
- * table and SET_VRING_ADDR are ours: guest_phys_addr = userspace_addr = the
- * virtual address, which is tern's IOVA in VA mode (so VA mode is needed).
+ * flags bits 0-1 are the version (1), bit 2 marks a reply, bit 3 asks for
+ * an ack (REPLY_ACK below). File descriptors travel as SCM_RIGHTS
+ * ancillary data. Addresses in the memory table and SET_VRING_ADDR are
+ * ours: guest_phys_addr = userspace_addr = the virtual address, which is
+ * tern's IOVA in VA mode (so VA mode is needed).
  *
  * The device side the driver sees (status, config space) is emulated here:
  * status and FEATURES_OK locally, the MAC from mac= (else random, locally
@@ -47,11 +52,13 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "tern_cycles.h"
 #include "tern_eal.h"
 #include "tern_error.h"
 #include "tern_log.h"
@@ -76,16 +83,20 @@ enum {
 	VHOST_USER_SET_VRING_ENABLE = 18,
 };
 
-#define VHOST_USER_VERSION         0x1
-#define VHOST_USER_REPLY           0x4
-#define VHOST_USER_F_PROTOCOL_FEAT 30 /* feature bit: protocol features exist */
-#define VHOST_USER_PROTOCOL_F_MQ   0
-#define VHOST_USER_MAX_REGIONS     8
-#define VHOST_USER_VRING_NOFD      (1u << 8)
-#define VIRTIO_USER_MAX_QUEUES     (2 * TERN_MAX_QUEUES_PER_PORT)
-#define VIRTIO_USER_DEFAULT_QSIZE  256
-#define VIRTIO_USER_CONNECT_TRIES  10    /* client mode at probe: 10 x 100 ms */
-#define VIRTIO_USER_SERVER_WAIT_MS 10000 /* server mode at probe: for the backend */
+#define VHOST_USER_VERSION              0x1
+#define VHOST_USER_REPLY                0x4
+#define VHOST_USER_NEED_REPLY           0x8
+#define VHOST_USER_F_PROTOCOL_FEAT      30 /* feature bit: protocol features exist */
+#define VHOST_USER_PROTOCOL_F_MQ        0
+#define VHOST_USER_PROTOCOL_F_REPLY_ACK 3
+#define VHOST_USER_MAX_REGIONS          8
+#define VHOST_USER_VRING_NOFD           (1u << 8)
+#define VIRTIO_USER_MAX_QUEUES          (2 * TERN_MAX_QUEUES_PER_PORT)
+#define VIRTIO_USER_DEFAULT_QSIZE       256
+#define VIRTIO_USER_CONNECT_TRIES       10    /* client mode at probe: 10 x 100 ms */
+#define VIRTIO_USER_SERVER_WAIT_MS      10000 /* server mode at probe: for the backend */
+#define VIRTIO_USER_REPLY_WAIT_MS       5000  /* default of reply_timeout_ms= */
+#define VIRTIO_USER_RETRY_MS            1000  /* reconnect after a refusal */
 
 struct vhost_user_region {
 	uint64_t guest_phys_addr;
@@ -126,8 +137,10 @@ struct virtio_user {
 	uint64_t protocol_features;
 	uint16_t queues; /* pairs asked for */
 	uint16_t queue_size;
+	uint32_t reply_wait_ms; /* reply_timeout_ms= */
 	uint8_t mac[6];
-	bool running; /* queues given to the backend */
+	bool running;      /* queues given to the backend */
+	uint64_t retry_ns; /* no reconnect before (tern_time_ns), after a refusal */
 	struct virtqueue *vq[VIRTIO_USER_MAX_QUEUES];
 	int kickfd[VIRTIO_USER_MAX_QUEUES];
 	int callfd[VIRTIO_USER_MAX_QUEUES];
@@ -148,7 +161,7 @@ static int vu_send(struct virtio_user *vu, struct vhost_user_msg *m, const int *
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t n;
 
-	m->flags = VHOST_USER_VERSION;
+	m->flags = VHOST_USER_VERSION | (m->flags & VHOST_USER_NEED_REPLY);
 	if (nfd > 0) {
 		struct cmsghdr *c;
 
@@ -171,7 +184,13 @@ static int vu_send(struct virtio_user *vu, struct vhost_user_msg *m, const int *
 	return 0;
 }
 
-/* A reply to `request`: header, then a payload of exactly `size` bytes. */
+/*
+ * A reply to `request`: header, then a payload of exactly `size` bytes. The
+ * backend's reply is untrusted: anything else (another request, a size
+ * that is not the one this request has) is refused, never read into m
+ * beyond its payload. Each recv waits at most reply_timeout_ms (the
+ * socket's SO_RCVTIMEO, vu_connect).
+ */
 static int vu_recv(struct virtio_user *vu, struct vhost_user_msg *m, uint32_t request,
                    uint32_t size)
 {
@@ -180,20 +199,55 @@ static int vu_recv(struct virtio_user *vu, struct vhost_user_msg *m, uint32_t re
 	do
 		n = recv(vu->sock, m, VHOST_USER_HDR_SIZE, MSG_WAITALL);
 	while (n < 0 && errno == EINTR);
-	if (n != VHOST_USER_HDR_SIZE)
-		goto bad;
-	if (m->request != request || !(m->flags & VHOST_USER_REPLY) || m->size != size)
-		goto bad;
-	do
-		n = recv(vu->sock, &m->payload, size, MSG_WAITALL);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)size)
-		goto bad;
-	return 0;
-bad:
+	if (n == VHOST_USER_HDR_SIZE &&
+	    (m->request != request || !(m->flags & VHOST_USER_REPLY) || m->size != size)) {
+		return tern_error(EPROTO, VIRTIO_LOG,
+		                  "%s: vhost-user request %u: bad reply from %s (request %u, flags "
+		                  "0x%x, %u bytes; want %u bytes): is it a vhost-user backend?",
+		                  vu->name, request, vu->path, m->request, m->flags, m->size, size);
+	}
+	if (n == VHOST_USER_HDR_SIZE) {
+		do
+			n = recv(vu->sock, &m->payload, size, MSG_WAITALL);
+		while (n < 0 && errno == EINTR);
+		if (n == (ssize_t)size)
+			return 0;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		return tern_error(ETIMEDOUT, VIRTIO_LOG,
+		                  "%s: vhost-user request %u: no reply from %s within %u ms: the "
+		                  "backend is stuck (or raise reply_timeout_ms=)",
+		                  vu->name, request, vu->path, vu->reply_wait_ms);
+	}
 	return tern_error(EIO, VIRTIO_LOG,
 	                  "%s: vhost-user request %u: no valid reply from %s (backend gone?)",
 	                  vu->name, request, vu->path);
+}
+
+/*
+ * A request the backend acks, when REPLY_ACK is negotiated (vhost-user.rst,
+ * "REPLY_ACK"): flags bit 3 asks for a u64 reply, zero for success, for
+ * requests that have no reply of their own. Without it a backend that
+ * refuses shows it only by doing nothing (or closing). `hint` says how to
+ * fix a refusal.
+ */
+static int vu_send_acked(struct virtio_user *vu, struct vhost_user_msg *m, const int *fds,
+                         unsigned nfd, const char *what, const char *hint)
+{
+	uint32_t req = m->request;
+	int ret;
+
+	if (!(vu->protocol_features >> VHOST_USER_PROTOCOL_F_REPLY_ACK & 1))
+		return vu_send(vu, m, fds, nfd);
+	m->flags = VHOST_USER_NEED_REPLY;
+	ret = vu_send(vu, m, fds, nfd);
+	if (ret == 0)
+		ret = vu_recv(vu, m, req, 8);
+	if (ret == 0 && m->payload.u64 != 0) {
+		ret = tern_error(EPROTO, VIRTIO_LOG, "%s: the backend at %s rejected %s: %s",
+		                 vu->name, vu->path, what, hint);
+	}
+	return ret;
 }
 
 static int vu_u64(struct virtio_user *vu, uint32_t req, uint64_t v)
@@ -318,7 +372,10 @@ static int vu_mem_table(struct virtio_user *vu)
 	if (ret == 0) {
 		m.payload.mem.nregions = n;
 		m.size = 8 + n * (uint32_t)sizeof(struct vhost_user_region);
-		ret = vu_send(vu, &m, fds, n);
+		ret =
+		    vu_send_acked(vu, &m, fds, n, "tern's memory table (SET_MEM_TABLE)",
+		                  "it could not map tern's DMA memory; see its log (memory limits, "
+		                  "hugepages, more regions than it takes)");
 	}
 	for (unsigned i = 0; i < n; i++)
 		close(fds[i]);
@@ -359,6 +416,7 @@ static int vu_accept(struct virtio_user *vu, int wait_ms, bool quiet)
 static int vu_connect(struct virtio_user *vu, bool quiet, int wait_ms)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv;
 	int ret;
 
 	if (vu->lsock >= 0) {
@@ -373,7 +431,13 @@ static int vu_connect(struct virtio_user *vu, bool quiet, int wait_ms)
 		return tern_error(errno, VIRTIO_LOG, "%s: socket: %s", vu->name, strerror(errno));
 	if (connect(vu->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		ret = -errno;
-		if (!quiet)
+		if (!quiet && ret == -EACCES)
+			tern_error(EACCES, VIRTIO_LOG,
+			           "%s: cannot connect to vhost-user socket %s: %s: connecting "
+			           "needs write permission on it: run as its owner, in its group, "
+			           "or as root",
+			           vu->name, vu->path, strerror(EACCES));
+		else if (!quiet)
 			tern_error(
 			    -ret, VIRTIO_LOG,
 			    "%s: cannot connect to vhost-user socket %s: %s: start the backend "
@@ -383,6 +447,16 @@ static int vu_connect(struct virtio_user *vu, bool quiet, int wait_ms)
 		return ret;
 	}
 connected:
+	/* Every reply waits at most reply_timeout_ms, every send as long. */
+	tv.tv_sec = vu->reply_wait_ms / 1000;
+	tv.tv_usec = (vu->reply_wait_ms % 1000) * 1000;
+	if (setsockopt(vu->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(vu->sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+		ret = tern_error(errno, VIRTIO_LOG, "%s: socket timeouts: %s", vu->name,
+		                 strerror(errno));
+		vu_disconnect(vu);
+		return ret;
+	}
 	ret = vu_u64(vu, VHOST_USER_SET_OWNER, 0);
 	if (ret == 0)
 		ret = vu_get_u64(vu, VHOST_USER_GET_FEATURES, &vu->backend_features);
@@ -390,7 +464,8 @@ connected:
 		uint64_t pf = 0;
 
 		ret = vu_get_u64(vu, VHOST_USER_GET_PROTOCOL_FEATURES, &pf);
-		vu->protocol_features = pf & (1ull << VHOST_USER_PROTOCOL_F_MQ);
+		vu->protocol_features = pf & (1ull << VHOST_USER_PROTOCOL_F_MQ |
+		                              1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK);
 		if (ret == 0)
 			ret = vu_u64(vu, VHOST_USER_SET_PROTOCOL_FEATURES, vu->protocol_features);
 	}
@@ -467,7 +542,18 @@ static int vu_start(struct virtio_user *vu, bool quiet)
 	}
 	if (vu->backend_features >> VHOST_USER_F_PROTOCOL_FEAT & 1)
 		f |= 1ull << VHOST_USER_F_PROTOCOL_FEAT;
-	ret = vu_u64(vu, VHOST_USER_SET_FEATURES, f & vu->backend_features);
+	{
+		struct vhost_user_msg m = {.request = VHOST_USER_SET_FEATURES,
+		                           .size = 8,
+		                           .payload.u64 = f & vu->backend_features};
+		char what[64];
+
+		snprintf(what, sizeof(what), "features 0x%" PRIx64 " (SET_FEATURES)",
+		         m.payload.u64);
+		ret = vu_send_acked(vu, &m, NULL, 0, what,
+		                    "it offered them but takes not all of them: check its "
+		                    "configuration or log");
+	}
 	if (ret == 0)
 		ret = vu_mem_table(vu);
 	for (unsigned i = 0; ret == 0 && i < VIRTIO_USER_MAX_QUEUES; i++)
@@ -569,9 +655,21 @@ static int vu_read_config(struct virtio_hw *hw, unsigned off, void *buf, unsigne
 	uint16_t st = 0, pairs = vu->queues;
 
 	memcpy(cfg, vu->mac, 6);
-	/* Client mode reconnects: a backend that is back gets our queues again. */
-	if ((vu->status & VIRTIO_CONFIG_S_DRIVER_OK) && !vu->running && vu_start(vu, true) == 0)
-		tern_log(TERN_LOG_INFO, VIRTIO_LOG, "%s: reconnected to %s", vu->name, vu->path);
+	/*
+	 * Reconnect: a backend that is back gets our queues again. One that is
+	 * there but refuses (its failure logged a line) is tried again a second
+	 * later, not at every poll: one line a second, not one per poll.
+	 */
+	if ((vu->status & VIRTIO_CONFIG_S_DRIVER_OK) && !vu->running &&
+	    tern_time_ns() >= vu->retry_ns) {
+		unsigned long errs = tern_error_count();
+
+		if (vu_start(vu, true) == 0)
+			tern_log(TERN_LOG_INFO, VIRTIO_LOG, "%s: reconnected to %s", vu->name,
+			         vu->path);
+		else if (tern_error_count() != errs)
+			vu->retry_ns = tern_time_ns() + VIRTIO_USER_RETRY_MS * 1000000ull;
+	}
 	if (vu->running && vu_alive(vu))
 		st = VIRTIO_NET_S_LINK_UP;
 	memcpy(cfg + VIRTIO_NET_CFG_STATUS, &st, 2);
@@ -697,10 +795,11 @@ void tern_virtio_user_close(struct virtio_hw *hw)
 
 int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *args)
 {
-	static const char *const known[] = {"path",   "queues",    "queue_size", "mac",
-	                                    "server", "packed_vq", NULL};
+	static const char *const known[] = {"path",   "queues",    "queue_size",       "mac",
+	                                    "server", "packed_vq", "reply_timeout_ms", NULL};
 	struct virtio_user *vu;
 	uint32_t queues = 1, qsize = VIRTIO_USER_DEFAULT_QSIZE, server = 0, packed = 0;
+	uint32_t reply_ms = VIRTIO_USER_REPLY_WAIT_MS;
 	char mac[32] = "";
 	int ret;
 
@@ -734,6 +833,13 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 		                 "%s: queue_size= must be a power of two in 64..32768", name);
 		goto fail;
 	}
+	if (tern_devargs_get_u32(args, "reply_timeout_ms", &reply_ms) == -EINVAL || reply_ms == 0 ||
+	    reply_ms > 600000) {
+		ret =
+		    tern_error(EINVAL, VIRTIO_LOG, "%s: reply_timeout_ms= must be 1..600000", name);
+		goto fail;
+	}
+	vu->reply_wait_ms = reply_ms;
 	if (tern_devargs_get_u32(args, "server", &server) == -EINVAL || server > 1 ||
 	    tern_devargs_get_u32(args, "packed_vq", &packed) == -EINVAL || packed > 1) {
 		ret =

@@ -504,6 +504,10 @@ static unsigned fake_tx_pull(struct fake *f, uint8_t (*frames)[16384], uint32_t 
 			if (tmp[i] != 0)
 				f->bad++;
 		lens[got] = total > hdr ? total - hdr : 0;
+		if (lens[got] > sizeof(*frames)) { /* a chain longer than any frame */
+			f->bad++;
+			lens[got] = sizeof(*frames);
+		}
 		memcpy(frames[got], tmp + hdr, lens[got]);
 		got++;
 		struct vring_used_elem *e = &fq_used(q)->ring[q->used_idx++ & (q->size - 1)];

@@ -3,13 +3,19 @@
  * virtio_user.c - tern's virtio PMD over vhost-user against DPDK's vhost
  * (dpdk-testpmd --vdev net_vhost0,iface=SOCK), and against a small fake
  * backend in this file for the refusals: frames both ways byte-exact in
- * macswap and io mode, 1 and 2 queue pairs, the backend killed and started
- * again mid-run (tern reconnects and forwards again), every buffer back;
- * no socket, a backend without VERSION_1, more queues than the backend has.
+ * macswap and io mode, 1 and 2 queue pairs, tern as client (the backend's
+ * socket) and as server (server=1, the backend with client=1), the backend
+ * killed and started again mid-run (tern reconnects and forwards again),
+ * every buffer back; no socket, a backend without VERSION_1, more queues
+ * than the backend has.
  *
- * Skips when dpdk-testpmd or 16 free 2 MiB hugepages are missing, or when
- * not root (the DMA memory is shared through /proc/self/map_files). The
- * DPDK backends run with --no-huge: they need no hugepages of their own.
+ * Skips when dpdk-testpmd or 16 free 2 MiB hugepages (for tern) are
+ * missing, or when not root (the DMA memory is shared through
+ * /proc/self/map_files). The DPDK backends run on hugepages with
+ * --in-memory -m 64 (32 pages each) when 64 are free at their start,
+ * else with --no-huge -m 256 (DPDK's vhost maps tern's memory, not its own).
+ * VIRTIO_UT_DEBUG=1 keeps testpmd's log (/tmp/virtio-ut-PID.log) with the
+ * vhost-user messages it read.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -43,33 +49,31 @@ static int backend_stdin = -1;
 /* Root, dpdk-testpmd, and free 2 MiB hugepages for tern's rings and pool (16 do). */
 static bool can_run(void)
 {
-	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
-	long n = 0;
-
 	if (geteuid() != 0 || access("/usr/bin/dpdk-testpmd", X_OK) != 0)
 		return false;
-	if (f != NULL) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = 0;
-		fclose(f);
-	}
-	return n >= 16;
+	return tern_test_hugepages_free() >= 16;
 }
 
 /*
  * dpdk-testpmd as the vhost-user server at sock_path (waits for its
  * socket), or as the client of tern's socket (client=1: nothing to wait for).
  */
-static void backend_start_mode(unsigned queues, const char *fwd, bool client)
+static void backend_spawn(unsigned queues, const char *fwd, bool client)
 {
 	char vdev[256], prefix[64], q[32];
+	/* testpmd's own memory: hugepages when there are enough, else 4 KiB pages. */
+	const char *huge[3] = {"--in-memory", "-m", "64"}, *small[3] = {"--no-huge", "-m", "256"};
+	const char *const *mem = tern_test_hugepages_free() >= 64 ? huge : small;
+	/* VIRTIO_UT_DEBUG: keep testpmd's log, with the vhost-user messages in it. */
+	bool debug = getenv("VIRTIO_UT_DEBUG") != NULL;
 	int p[2];
 
 	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%u%s", sock_path, queues,
 	         client ? ",client=1" : "");
-	snprintf(prefix, sizeof(prefix), "virtio-ut-%d", (int)getpid());
+	snprintf(prefix, sizeof(prefix), "vuser-ut-%d", (int)getpid());
 	snprintf(q, sizeof(q), "%u", queues);
 	cr_assert_eq(pipe(p), 0);
+	unlink(log_path); /* no "Press enter" of an earlier backend */
 	backend = fork();
 	cr_assert_geq(backend, 0);
 	if (backend == 0) {
@@ -85,13 +89,19 @@ static void backend_start_mode(unsigned queues, const char *fwd, bool client)
 		dup2(devnull, 2);
 		close(p[1]);
 		execl("/usr/bin/stdbuf", "stdbuf", "-oL", "/usr/bin/dpdk-testpmd", "-l", "0-1",
-		      "--no-huge", "-m", "256", "--file-prefix", prefix, "--no-pci", "--vdev", vdev,
-		      "--log-level", "*:error", "--", "--auto-start", fm, qa, qb, "--nb-cores=1",
-		      "--total-num-mbufs=4096", "--disable-link-check", (char *)NULL);
+		      mem[0], mem[1], mem[2], "--file-prefix", prefix, "--no-pci", "--vdev", vdev,
+		      "--log-level", debug ? "lib.vhost.config:info" : "*:error", "--",
+		      "--auto-start", fm, qa, qb, "--nb-cores=1", "--total-num-mbufs=4096",
+		      "--disable-link-check", (char *)NULL);
 		_exit(127);
 	}
 	close(p[0]);
 	backend_stdin = p[1];
+}
+
+static void backend_start_mode(unsigned queues, const char *fwd, bool client)
+{
+	backend_spawn(queues, fwd, client);
 	/*
 	 * Wait until testpmd forwards ("Press enter to exit"): DPDK's vhost PMD
 	 * gives a device that becomes ready before its port is configured no
@@ -158,14 +168,18 @@ static void setup(void)
 static void teardown(void)
 {
 	backend_kill();
-	unlink(log_path);
+	if (getenv("VIRTIO_UT_DEBUG") == NULL)
+		unlink(log_path);
 }
+
+static bool eal_no_huge; /* eal_up() with --no-huge */
 
 static int eal_up(const char *args)
 {
 	struct tern_eal_config cfg;
 
 	tern_eal_config_init(&cfg);
+	cfg.no_huge = eal_no_huge;
 	cfg.nb_vdev = 1;
 	strcpy(cfg.vdev[0].name, "virtio_user0");
 	snprintf(cfg.vdev[0].args, sizeof(cfg.vdev[0].args), "%s", args);
@@ -287,6 +301,48 @@ static void round_trip(struct tern_mempool *pool, uint16_t queues, bool swapped)
 		}
 	}
 	cr_assert_eq(got, sent, "%u of %u frames came back", got, sent);
+}
+
+/*
+ * Until the backend forwards: a probe frame (ethertype 0x88b6, which
+ * round_trip skips) every 20 ms until one comes back, within ms. A backend
+ * that has just started may drop what arrives before it forwards (testpmd
+ * empties its RX queues once at the start of forwarding), so a test that
+ * counts every frame waits for this first.
+ */
+static bool wait_forwarding(struct tern_mempool *pool, unsigned ms)
+{
+	uint64_t t0 = tern_time_ns();
+
+	while (tern_time_ns() - t0 < ms * 1000000ull) {
+		struct tern_pkt *p = tern_pkt_alloc(pool), *rx[32];
+		uint8_t *b;
+		uint16_t n;
+		bool back = false;
+
+		cr_assert_not_null(p);
+		b = (uint8_t *)tern_pkt_append(p, 60);
+		cr_assert_not_null(b);
+		memset(b, 0, 60);
+		memcpy(b, mac_a, 6);
+		memcpy(b + 6, mac_b, 6);
+		b[12] = 0x88;
+		b[13] = 0xb6;
+		if (tern_port_tx_burst(0, 0, &p, 1) != 1)
+			tern_pkt_free(p);
+		usleep(20000);
+		while ((n = tern_port_rx_burst(0, 0, rx, 32)) > 0) {
+			for (uint16_t i = 0; i < n; i++) {
+				const uint8_t *r = tern_pkt_mtod(rx[i], const uint8_t *);
+
+				back = back || (r[12] == 0x88 && r[13] == 0xb6);
+			}
+			tern_pkt_free_bulk(rx, n);
+		}
+		if (back)
+			return true;
+	}
+	return false;
 }
 
 TestSuite(virtio_user, .init = setup, .fini = teardown, .timeout = 60);
@@ -509,12 +565,16 @@ Test(virtio_user, backend_restart_reconnects)
 }
 
 /*
- * server=1: tern listens and waits for a backend in client mode, and takes
- * it back after a restart. Traffic is not checked here: against DPDK 22.11's
- * net_vhost with client=1 the backend dequeued nothing in this set-up
- * unless its debug logging slowed it down (a race not understood yet).
+ * server=1 against DPDK's vhost in client mode (net_vhost0,...,client=1, as
+ * OVS-DPDK's dpdkvhostuserclient ports): tern listens, the backend
+ * connects. Each test waits for the backend to forward before it counts
+ * frames (wait_forwarding: testpmd drops what arrives while it empties its
+ * RX queues at the start of forwarding; seen with --no-flush-rx, where no
+ * frame is lost).
  */
-Test(virtio_user, server_mode_waits_and_accepts_again)
+
+/* The backend first (it retries its connection every second), tern second. */
+Test(virtio_user, server_mode_macswap_one_pair_byte_exact)
 {
 	struct tern_mempool *mp;
 	char args[200];
@@ -524,12 +584,54 @@ Test(virtio_user, server_mode_waits_and_accepts_again)
 	cr_assert_eq(eal_up(args), 0, "%s", tern_eal_last_error());
 	mp = port_up(1);
 	cr_assert(wait_link(true, 10000), "link up");
+	cr_assert(wait_forwarding(mp, 10000), "the backend forwards");
+	for (unsigned r = 0; r < 3; r++)
+		round_trip(mp, 1, true);
+	port_down(mp);
+}
+
+/* tern first (waiting at probe), the backend started while it waits. */
+Test(virtio_user, server_mode_io_two_pairs_byte_exact)
+{
+	struct tern_mempool *mp;
+	char args[200];
+
+	snprintf(args, sizeof(args), "path=%s,server=1,queues=2", sock_path);
+	backend_spawn(2, "io", true); /* connects once tern listens */
+	cr_assert_eq(eal_up(args), 0, "%s", tern_eal_last_error());
+	mp = port_up(2);
+	cr_assert(wait_link(true, 10000), "link up");
+	cr_assert(wait_forwarding(mp, 15000), "the backend forwards");
+	for (unsigned r = 0; r < 3; r++)
+		round_trip(mp, 2, false);
+	port_down(mp);
+}
+
+/*
+ * The DPDK client killed mid-run: link down, tern keeps listening; a new
+ * client started while tern polls its link (it connects during its own
+ * init) is taken and forwards again. tern's socket is gone after close.
+ */
+Test(virtio_user, server_mode_backend_restart_forwards_again)
+{
+	struct tern_mempool *mp;
+	struct stat st;
+	char args[200];
+
+	backend_start_mode(1, "macswap", true);
+	snprintf(args, sizeof(args), "path=%s,server=1", sock_path);
+	cr_assert_eq(eal_up(args), 0, "%s", tern_eal_last_error());
+	mp = port_up(1);
+	cr_assert(wait_link(true, 10000), "link up");
+	cr_assert(wait_forwarding(mp, 10000), "the backend forwards");
+	round_trip(mp, 1, true);
 	backend_kill_keep_socket(); /* tern's listening socket stays */
 	cr_assert(wait_link(false, 5000), "link down once the backend is gone");
-	backend_start_mode(1, "macswap", true);
+	backend_spawn(1, "macswap", true);
 	cr_assert(wait_link(true, 15000), "link up again: the backend connected to tern again");
+	cr_assert(wait_forwarding(mp, 10000), "the new backend forwards");
+	round_trip(mp, 1, true);
 	port_down(mp);
-	struct stat st;
 	cr_expect_neq(stat(sock_path, &st), 0, "tern removed its socket at close");
 }
 
@@ -573,67 +675,323 @@ Test(virtio_user, no_socket_is_one_clear_error)
 }
 
 /*
- * A fake backend: accepts one connection and answers GET_FEATURES,
- * GET_PROTOCOL_FEATURES (MQ) and GET_QUEUE_NUM from fixed values; every
- * other request is read and ignored.
+ * A scripted fake backend (vhost-user.rst, the back-end side), a thread on
+ * a unix socket: accepts one connection and answers GET_FEATURES (1),
+ * GET_PROTOCOL_FEATURES (15), GET_QUEUE_NUM (17) and GET_VRING_BASE (11)
+ * from fixed values, acks requests that ask for it (flags bit 3, with
+ * REPLY_ACK) with 0 except `nack`, which it refuses with 1 (from
+ * connection `nack_from` on, if set); `oversized` gets a reply 4 KiB long,
+ * `mute` none at all. `hangup` closes the first connection after the
+ * second SET_VRING_ENABLE (both rings of a pair enabled). It accepts again
+ * after each connection ends, until stopped. File descriptors that come
+ * with a request are closed at once, so the test's fd count sees tern's.
  */
+#define FB_PF_MQ        (1ull << 0)
+#define FB_PF_REPLY_ACK (1ull << 3)
+#define FB_VERSION_1    (1ull << 32)
+#define FB_PROTOCOL     (1ull << 30)
+
 struct fake_backend {
 	int lsock;
-	uint64_t features;
-	uint64_t queue_num;
+	uint64_t features, protocol_features, queue_num;
+	uint32_t nack, oversized, mute;
+	unsigned nack_from; /* 0 or 1: every connection; 2: from the second on */
+	bool hangup;
+	pthread_t thread;
 };
+
+struct fb_msg {
+	uint32_t req, flags, size;
+	uint64_t v;
+} __attribute__((packed));
+
+/* One request: header and payload, fds closed. 0 at EOF or on a bad request. */
+static int fb_recv(int c, struct fb_msg *m, uint8_t *payload, size_t room)
+{
+	char ctl[CMSG_SPACE(sizeof(int) * 8)];
+	struct iovec iov = {.iov_base = m, .iov_len = 12};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+
+	if (recvmsg(c, &mh, MSG_WAITALL | MSG_CMSG_CLOEXEC) != 12)
+		return 0;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h != NULL; h = CMSG_NXTHDR(&mh, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
+			close(fd);
+		}
+	}
+	if (m->size > room || (m->size && recv(c, payload, m->size, MSG_WAITALL) != m->size))
+		return 0;
+	return 1;
+}
+
+/* One connection; false when the backend should stop accepting. */
+static bool fake_backend_conn(struct fake_backend *fb, int c, unsigned conn)
+{
+	uint8_t buf[512];
+	unsigned enables = 0;
+
+	for (;;) {
+		struct fb_msg m;
+		bool reply = true;
+
+		if (!fb_recv(c, &m, buf, sizeof(buf)))
+			return true;
+		if (m.req == fb->mute)
+			continue;
+		if (m.req == fb->oversized) {
+			static uint8_t junk[4096];
+
+			m.flags = 0x5;
+			m.size = sizeof(junk);
+			if (send(c, &m, 12, MSG_NOSIGNAL) != 12 ||
+			    send(c, junk, sizeof(junk), MSG_NOSIGNAL) != sizeof(junk))
+				return true;
+			continue;
+		}
+		switch (m.req) {
+		case 1:
+			m.v = fb->features;
+			break;
+		case 15:
+			m.v = fb->protocol_features;
+			break;
+		case 17:
+			m.v = fb->queue_num;
+			break;
+		case 11:
+			m.v = 0;
+			memcpy(&m.v, buf, 4); /* {index, num = 0} */
+			break;
+		default:
+			reply = (m.flags & 0x8) != 0;
+			m.v = m.req == fb->nack && conn >= fb->nack_from;
+		}
+		m.flags = 0x5;
+		m.size = 8;
+		if (reply && send(c, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
+			return true;
+		if (m.req == 18 && ++enables == 2 && fb->hangup && conn == 1)
+			return true;
+	}
+}
 
 static void *fake_backend_run(void *arg)
 {
 	struct fake_backend *fb = arg;
-	int c = accept(fb->lsock, NULL, NULL);
-	uint8_t buf[512];
 
-	while (c >= 0) {
-		struct {
-			uint32_t req, flags, size;
-			uint64_t v;
-		} __attribute__((packed)) m;
-		ssize_t n = recv(c, &m, 12, MSG_WAITALL);
+	for (unsigned conn = 1;; conn++) {
+		int c = accept4(fb->lsock, NULL, NULL, SOCK_CLOEXEC);
 
-		if (n != 12 || m.size > sizeof(buf) ||
-		    (m.size && recv(c, buf, m.size, MSG_WAITALL) != (ssize_t)m.size))
-			break;
-		if (m.req == 1 || m.req == 15 || m.req == 17) {
-			m.v = m.req == 1 ? fb->features : m.req == 15 ? 1 : fb->queue_num;
-			m.flags = 0x5;
-			m.size = 8;
-			if (send(c, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
-				break;
-		}
-	}
-	if (c >= 0)
+		if (c < 0)
+			break; /* fake_backend_stop() */
+		fake_backend_conn(fb, c, conn);
 		close(c);
+	}
 	return NULL;
 }
 
+static void fake_backend_start(struct fake_backend *fb)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	fb->lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(bind(fb->lsock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(fb->lsock, 1), 0);
+	cr_assert_eq(pthread_create(&fb->thread, NULL, fake_backend_run, fb), 0);
+}
+
+/* After tern closed its end: the thread ends at EOF (or in accept, woken here). */
+static void fake_backend_stop(struct fake_backend *fb)
+{
+	shutdown(fb->lsock, SHUT_RDWR);
+	pthread_join(fb->thread, NULL);
+	close(fb->lsock);
+	unlink(sock_path);
+}
+
+/* tern's error lines while set: all of them, and those that contain needle. */
+struct err_watch {
+	const char *needle;
+	atomic_uint lines, hits;
+	char first[256];
+};
+
+static void err_watch_cb(void *arg, enum tern_log_level level, const char *component,
+                         const char *msg)
+{
+	struct err_watch *w = arg;
+
+	fprintf(stderr, "tern: %s: %s\n", component, msg);
+	if (level > TERN_LOG_ERR)
+		return;
+	atomic_fetch_add(&w->lines, 1);
+	if (strstr(msg, w->needle) != NULL && atomic_fetch_add(&w->hits, 1) == 0)
+		snprintf(w->first, sizeof(w->first), "%s", msg);
+}
+
+static void err_watch(struct err_watch *w, const char *needle)
+{
+	w->needle = needle;
+	atomic_store(&w->lines, 0);
+	atomic_store(&w->hits, 0);
+	w->first[0] = '\0';
+	tern_log_set_callback(err_watch_cb, w);
+}
+
+/* One error line, and it is the one that says why. */
+static void err_watch_end(struct err_watch *w)
+{
+	tern_log_set_callback(NULL, NULL);
+	cr_expect_eq(atomic_load(&w->hits), 1, "one line saying '%s' (got: %s)", w->needle,
+	             w->first);
+	cr_expect_eq(atomic_load(&w->lines), 1, "one error line in all, not %u",
+	             atomic_load(&w->lines));
+}
+
+/* The probe (eal_up) against fb fails with one line containing needle; nothing leaks. */
+static void probe_refused(struct fake_backend *fb, const char *args_tail, const char *needle)
+{
+	struct err_watch w;
+	char args[200];
+	int fds = tern_test_open_fds();
+
+	fake_backend_start(fb);
+	err_watch(&w, needle);
+	snprintf(args, sizeof(args), "path=%s%s", sock_path, args_tail);
+	cr_expect_lt(eal_up(args), 0);
+	err_watch_end(&w);
+	if (tern_eal_is_initialized())
+		tern_eal_cleanup();
+	fake_backend_stop(fb);
+	cr_expect_eq(tern_test_open_fds(), fds, "no fd leaked");
+}
+
+/*
+ * tern_port_start against fb fails with one line containing needle; every
+ * buffer is back and, once the port is closed, no fd is left.
+ */
+static void start_refused(struct fake_backend *fb, const char *needle)
+{
+	struct tern_mempool *mp;
+	struct err_watch w;
+	char args[200];
+	int fds = tern_test_open_fds();
+
+	fake_backend_start(fb);
+	snprintf(args, sizeof(args), "path=%s", sock_path);
+	cr_assert_eq(eal_up(args), 0, "%s", tern_eal_last_error());
+	mp =
+	    tern_pktpool_create("vuser", 1023, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE, TERN_SOCKET_ID_ANY);
+	cr_assert_not_null(mp);
+	cr_assert_eq(tern_port_configure(0, 1, 1, NULL), 0);
+	cr_assert_eq(tern_port_rx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY, mp), 0);
+	cr_assert_eq(tern_port_tx_queue_setup(0, 0, 0, TERN_SOCKET_ID_ANY), 0);
+	err_watch(&w, needle);
+	cr_expect_lt(tern_port_start(0), 0);
+	err_watch_end(&w);
+	cr_expect_eq(tern_mempool_avail_count(mp), tern_mempool_size(mp), "every buffer back");
+	tern_port_close(0);
+	tern_mempool_free(mp);
+	tern_eal_cleanup();
+	fake_backend_stop(fb);
+	cr_expect_eq(tern_test_open_fds(), fds, "no fd leaked");
+}
+
+/* tern on --no-huge: private memory the backend could never map; refused at start. */
+Test(virtio_user, no_huge_memory_refused_at_start)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1};
+
+	eal_no_huge = true;
+	start_refused(&fb, "virtio_user needs hugepages (not --no-huge)");
+}
+
+/* REPLY_ACK: the backend NACKs SET_MEM_TABLE (5). */
+Test(virtio_user, memory_table_rejected_start_fails_nothing_leaked)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1 | FB_PROTOCOL,
+	                          .protocol_features = FB_PF_MQ | FB_PF_REPLY_ACK,
+	                          .nack = 5};
+
+	start_refused(&fb, "rejected tern's memory table");
+}
+
+/* REPLY_ACK: the backend offers features, then NACKs SET_FEATURES (2) with them. */
+Test(virtio_user, features_rejected_start_fails_nothing_leaked)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1 | FB_PROTOCOL | 1ull << 15,
+	                          .protocol_features = FB_PF_REPLY_ACK,
+	                          .nack = 2};
+
+	start_refused(&fb, "rejected features 0x");
+}
+
+/* A 4 KiB reply to GET_FEATURES: refused, never read into tern's message. */
+Test(virtio_user, oversized_reply_is_refused)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1, .oversized = 1};
+
+	probe_refused(&fb, "", "bad reply from");
+}
+
+/* No reply to GET_FEATURES: the probe gives up after reply_timeout_ms, not never. */
+Test(virtio_user, silent_backend_times_out)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1, .mute = 1};
+	uint64_t t0 = tern_time_ns();
+
+	probe_refused(&fb, ",reply_timeout_ms=200", "no reply from");
+	cr_expect_lt(tern_time_ns() - t0, 3000000000ull, "given up within 3 s");
+}
+
+/*
+ * A backend that takes the port, goes away and, back again, NACKs the
+ * memory table each time: tern's link stays down, and while it is polled
+ * (every 10 ms here) tern says so about once a second, not once a poll.
+ */
+Test(virtio_user, refusing_backend_is_not_retried_every_poll)
+{
+	struct fake_backend fb = {.features = FB_VERSION_1 | FB_PROTOCOL,
+	                          .protocol_features = FB_PF_REPLY_ACK,
+	                          .nack = 5,
+	                          .nack_from = 2,
+	                          .hangup = true};
+	struct tern_mempool *mp;
+	struct err_watch w;
+	char args[200];
+	int fds = tern_test_open_fds();
+
+	fake_backend_start(&fb);
+	snprintf(args, sizeof(args), "path=%s", sock_path);
+	cr_assert_eq(eal_up(args), 0, "%s", tern_eal_last_error());
+	mp = port_up(1);
+	cr_assert(wait_link(false, 5000), "link down once the backend hung up");
+	err_watch(&w, "rejected tern's memory table");
+	cr_expect_not(wait_link(true, 1500), "link stays down against a refusing backend");
+	tern_log_set_callback(NULL, NULL);
+	cr_expect_geq(atomic_load(&w.hits), 1, "the refusal is said");
+	cr_expect_leq(atomic_load(&w.lines), 3, "about once a second, not per poll: %u lines",
+	              atomic_load(&w.lines));
+	port_down(mp);
+	fake_backend_stop(&fb);
+	cr_expect_eq(tern_test_open_fds(), fds, "no fd leaked");
+}
+
+/* A backend offering `features` (protocol features: MQ) and `queue_num` pairs refuses the probe. */
 static void fake_backend_check(uint64_t features, uint64_t queue_num, const char *args_tail,
                                const char *needle)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct fake_backend fb = {.features = features, .queue_num = queue_num};
-	struct tern_test_log_watch w;
-	pthread_t t;
-	char args[200];
+	struct fake_backend fb = {
+	    .features = features, .protocol_features = FB_PF_MQ, .queue_num = queue_num};
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
-	fb.lsock = socket(AF_UNIX, SOCK_STREAM, 0);
-	cr_assert_eq(bind(fb.lsock, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(fb.lsock, 1), 0);
-	cr_assert_eq(pthread_create(&t, NULL, fake_backend_run, &fb), 0);
-	tern_test_log_watch(&w, needle);
-	snprintf(args, sizeof(args), "path=%s%s", sock_path, args_tail);
-	cr_expect_lt(eal_up(args), 0);
-	cr_expect_eq(atomic_load(&w.hits), 1, "%s", w.first);
-	tern_log_set_callback(NULL, NULL);
-	shutdown(fb.lsock, SHUT_RDWR);
-	pthread_join(t, NULL);
-	close(fb.lsock);
+	probe_refused(&fb, args_tail, needle);
 }
 
 Test(virtio_user, backend_without_version_1_is_refused)
@@ -657,4 +1015,5 @@ Test(virtio_user, bad_devargs_refused)
 {
 	cr_expect_lt(eal_up("path=/nonexistent,packed_vq=1"), 0);
 	cr_expect_lt(eal_up("path=/nonexistent,queue_size=100"), 0);
+	cr_expect_lt(eal_up("path=/nonexistent,reply_timeout_ms=0"), 0);
 }
