@@ -9,7 +9,9 @@
  *   virtqueue_packed.c  packed virtqueues (virtio 1.1 2.7): memory, wrap
  *                  counters, event suppression, the control path's helpers;
  *   virtio_pci.c   the two PCI transports (modern 4.1.4, legacy 4.1.4.8)
- *                  behind one small ops table.
+ *                  behind one small ops table;
+ *   virtio_user.c  the vhost-user transport, one more ops table, over the
+ *                  messages of vhost_user.c (vhost_user.h).
  *
  * Device-writable memory (descriptor table, rings, buffers) is never
  * trusted: chain links and the free list live in driver-private arrays
