@@ -19,7 +19,8 @@
 # Mpps: the driver's own count over the second half of the run (tern:
 # vu-bench; testpmd: median of its per-second pps after the first). cycles/
 # packet: CPU time of the driver's polling thread x TSC Hz / packets.
-# Split rings only: tern has no packed rings yet (packed rows: n/a).
+# Split rows, then packed rows (virtio 1.1 packed virtqueues: packed_vq=1 on
+# both drivers, the same backend).
 set -euo pipefail
 
 quick=0
@@ -65,7 +66,7 @@ backend_stop() {
 # tern MODE: prints "mpps cycles"
 run_tern() {
 	local out
-	out=$(taskset -c 0 "$bench" -l 0 --vdev "virtio_user0,path=$tmp/s" -- "$1" "$dur" 2>"$tmp/tern.err") ||
+	out=$(taskset -c 0 "$bench" -l 0 --vdev "virtio_user0,path=$tmp/s$vq_arg" -- "$1" "$dur" 2>"$tmp/tern.err") ||
 		{ echo "virtio-user: vu-bench $1 failed:" >&2; cat "$tmp/tern.err" >&2; exit 1; }
 	set -- $out
 	[ "$6" = "${6%/*}/${6%/*}" ] || { echo "virtio-user: vu-bench lost buffers: $6" >&2; exit 1; }
@@ -79,7 +80,7 @@ run_dpdk() {
 	case $1 in tx) fm=txonly ;; rx) fm=rxonly ;; fwd) fm=io; extra=(--tx-first) ;; esac
 	rm -f "$tmp/drv.in" && mkfifo "$tmp/drv.in"
 	dpdk-testpmd -l 0-1 --main-lcore 1 --in-memory --single-file-segments -m 256 --file-prefix "vuser-bench-drv-$$" \
-		--no-pci --vdev "net_virtio_user0,path=$tmp/s" --log-level '*:error' -- \
+		--no-pci --vdev "net_virtio_user0,path=$tmp/s$vq_arg" --log-level '*:error' -- \
 		--auto-start --forward-mode="$fm" "${extra[@]}" --nb-cores=1 --txpkts=64 \
 		--total-num-mbufs=8192 --stats-period 1 --disable-link-check \
 		<"$tmp/drv.in" >"$tmp/drv.log" 2>&1 &
@@ -120,6 +121,9 @@ run_dpdk() {
 
 median() { sort -n | awk '{ v[n++] = $1 } END { print (n % 2) ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2 }'; }
 
+for layout in split packed; do
+vq_arg=
+[ $layout = packed ] && vq_arg=,packed_vq=1
 for mode in tx rx fwd; do
 	case $mode in tx) bm=rxonly ;; rx) bm=txonly ;; fwd) bm=io ;; esac
 	: >"$tmp/t.$mode"; : >"$tmp/d.$mode"
@@ -127,9 +131,10 @@ for mode in tx rx fwd; do
 		backend $bm; run_tern $mode >>"$tmp/t.$mode"; backend_stop
 		backend $bm; run_dpdk $mode >>"$tmp/d.$mode"; backend_stop
 	done
-	case $mode in tx) label="split TX-only" ;; rx) label="split RX-only" ;; fwd) label="split forward loop" ;; esac
+	case $mode in tx) label="$layout TX-only" ;; rx) label="$layout RX-only" ;; fwd) label="$layout forward loop" ;; esac
 	printf '%s Mpps\t%s\t%s\tMpps\thigher\n' "$label" \
 		"$(cut -d' ' -f1 "$tmp/t.$mode" | median)" "$(cut -d' ' -f1 "$tmp/d.$mode" | median)"
 	printf '%s cycles/pkt\t%s\t%s\tcycles\tlower\n' "$label" \
 		"$(cut -d' ' -f2 "$tmp/t.$mode" | median)" "$(cut -d' ' -f2 "$tmp/d.$mode" | median)"
+done
 done

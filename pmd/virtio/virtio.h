@@ -4,9 +4,14 @@
  *   virtio_net.c   the device (5.1): probe, init in spec order (3.1.1),
  *                  link, features, the control queue (5.1.6.5), port ops;
  *   virtio_rxtx.c  the fast path: RX refill and burst, TX burst and reclaim;
+ *   virtio_rxtx_packed.c  the same over packed virtqueues (virtio 1.1 2.7);
  *   virtqueue.c    split virtqueues (2.4): memory, driver-private links, notify;
+ *   virtqueue_packed.c  packed virtqueues (virtio 1.1 2.7): memory, wrap
+ *                  counters, event suppression, the control path's helpers;
  *   virtio_pci.c   the two PCI transports (modern 4.1.4, legacy 4.1.4.8)
- *                  behind one small ops table.
+ *                  behind one small ops table;
+ *   virtio_user.c  the vhost-user transport, one more ops table, over the
+ *                  messages of vhost_user.c (vhost_user.h).
  *
  * Device-writable memory (descriptor table, rings, buffers) is never
  * trusted: chain links and the free list live in driver-private arrays
@@ -60,6 +65,8 @@ struct virtio_hw {
 	/* vhost-user (virtio_user.c): its state, and the queue pairs asked for */
 	void *priv;
 	uint16_t pairs_hint;
+	/* VIRTIO_F_RING_PACKED may be negotiated (PCI default; virtio_user packed_vq=1) */
+	bool packed_ok;
 };
 
 static inline bool virtio_has(const struct virtio_hw *hw, unsigned bit)
@@ -68,28 +75,47 @@ static inline bool virtio_has(const struct virtio_hw *hw, unsigned bit)
 }
 
 /*
- * A split virtqueue (2.4). Descriptor ids not lent to the device form a
- * free list through next[], driver-private (the device can write desc[]:
- * 2.4.5 lets it, and a hostile one would). Lent chains are linked through
- * next[] as well, and chain[head] holds the number of descriptors of the
- * chain starting at head (0: head not lent). sw[id] is the packet behind
- * a descriptor (RX: every descriptor; TX: the head of each chain).
+ * A split virtqueue (2.4), or a packed one (virtio 1.1 2.7, `packed`). Descriptor ids not lent to
+ * the device form a free list through next[], driver-private (the device can write desc[]: 2.4.5
+ * lets it, and a hostile one would). Lent chains are linked through next[] as well, and chain[head]
+ * holds the number of descriptors of the chain starting at head (0: head not lent). sw[id] is the
+ * packet behind a descriptor (RX: every descriptor; TX: the head of each chain).
+ *
+ * Packed: next[], chain[] and sw[] are indexed by buffer id (2.7.4), which
+ * the driver chooses and the device echoes; free ids form the list through
+ * next[], chain[id] is the number of ring slots the buffer took (0: not
+ * lent). nb_free counts free slots (never more than free ids: a buffer
+ * takes at least one slot). avail_idx and used_last are slot positions in
+ * [0, size), with the wrap counters beside them (2.7.1). The three memory
+ * areas ride in the split fields' places, so the transports pass them as
+ * they are: descriptor ring, driver area (driver event suppression),
+ * device area (device event suppression) (virtio 1.1 2.7.10, 4.1.4.3).
  */
 struct virtqueue {
 	struct virtio_hw *hw;
-	struct vring_desc *desc;
-	struct vring_avail *avail;
-	struct vring_used *used;
+	union {
+		struct vring_desc *desc;
+		struct vring_packed_desc *pdesc;
+	};
+	union {
+		struct vring_avail *avail;
+		struct vring_packed_event *drv_event;
+	};
+	union {
+		struct vring_used *used;
+		struct vring_packed_event *dev_event;
+	};
 	struct tern_pkt **sw;
 	uint16_t *next;  /* driver-private links: free list and lent chains */
 	uint16_t *chain; /* descriptors in the lent chain at this head, else 0 */
 	uint16_t index;  /* virtqueue number (5.1.2) */
 	uint16_t size, mask;
 	uint16_t free_head, nb_free;
-	uint16_t avail_idx;  /* our copy of avail->idx */
-	uint16_t used_last;  /* used ring entries consumed so far */
-	uint64_t notify_off; /* modern: offset of this queue's doorbell in notify_bar */
-	void *mem;           /* desc + avail + used, legacy layout (2.4.2) */
+	uint16_t avail_idx;   /* our copy of avail->idx */
+	uint16_t used_last;   /* used ring entries consumed so far */
+	uint16_t avail_flags; /* packed: AVAIL/USED bits marking a descriptor available now */
+	uint64_t notify_off;  /* modern: offset of this queue's doorbell in notify_bar */
+	void *mem;            /* desc + avail + used, legacy layout (2.4.2) */
 	tern_iova_t desc_iova, avail_iova, used_iova;
 	/* TX: per-descriptor header slots for packets without room in front */
 	struct virtio_net_hdr *hdrs;
@@ -100,6 +126,8 @@ struct virtqueue {
 	uint16_t hdr_len;
 	bool mrg;                 /* RX: MRG_RXBUF, buffers chain by num_buffers */
 	bool any_layout;          /* TX: the header may share the first data descriptor */
+	bool packed;              /* virtio 1.1 2.7: a packed ring */
+	bool used_wrap;           /* packed: the device's wrap counter at used_last */
 	uint32_t rx_buf_len;      /* descriptor length of an RX buffer, header included */
 	struct tern_qstats stats; /* the port layer sums them (driver SDK) */
 } TERN_CACHE_ALIGNED;
@@ -123,10 +151,31 @@ void tern_virtqueue_publish(struct virtqueue *vq); /* 2.4.6 step 4: avail->idx a
 void tern_virtqueue_kick(struct virtqueue *vq);    /* publish, then notify unless NO_NOTIFY */
 void tern_virtqueue_release_pkts(struct virtqueue *vq); /* free every packet sw[] holds */
 
+uint16_t tern_virtqueue_base(struct virtqueue *vq); /* where a (new) backend starts */
+
+/* virtqueue_packed.c */
+size_t tern_vqp_bytes(uint16_t size);
+void tern_vqp_layout(struct virtqueue *vq);
+void tern_vqp_init(struct virtqueue *vq);
+void tern_vqp_kick(struct virtqueue *vq); /* notify unless the device said DISABLE */
+uint16_t tern_vqp_base(struct virtqueue *vq);
+struct vqp_buf {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags; /* VRING_DESC_F_WRITE or 0 */
+};
+int tern_vqp_add_chain(struct virtqueue *vq, const struct vqp_buf *bufs, uint16_t n);
+int tern_vqp_next_used(struct virtqueue *vq, uint32_t *len);
+
 /* virtio_rxtx.c */
 void tern_virtio_rx_refill(struct virtqueue *vq, bool kick);
 uint16_t tern_virtio_rx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
 uint16_t tern_virtio_tx_burst(void *queue, struct tern_pkt **pkts, uint16_t n);
+
+/* virtio_rxtx_packed.c */
+void tern_virtio_rx_refill_packed(struct virtqueue *vq, bool kick);
+uint16_t tern_virtio_rx_burst_packed(void *queue, struct tern_pkt **pkts, uint16_t n);
+uint16_t tern_virtio_tx_burst_packed(void *queue, struct tern_pkt **pkts, uint16_t n);
 
 /* A free descriptor id (the caller checked nb_free); links from next[], never desc[]. */
 static inline uint16_t vq_desc_get(struct virtqueue *vq)
@@ -178,6 +227,100 @@ static inline uint16_t vq_used_pending(struct virtqueue *vq)
 	tern_pci_rmb();
 	n = (uint16_t)(idx - vq->used_last);
 	return n > lent ? lent : n;
+}
+
+/* ---- packed virtqueues (virtio 1.1 2.7) ---- */
+
+/*
+ * A free buffer id for a chain of `slots` descriptors (the caller checked
+ * nb_free >= slots, so the id list is not empty: see struct virtqueue).
+ */
+static inline uint16_t vqp_id_get(struct virtqueue *vq, uint16_t slots)
+{
+	uint16_t id = vq->free_head;
+
+	vq->free_head = vq->next[id];
+	vq->nb_free -= slots;
+	vq->chain[id] = slots;
+	return id;
+}
+
+/*
+ * Give back buffer id, which the device returned. False when id is not
+ * one we lent and have not had back: then nothing changes. Returns the
+ * slots the buffer took in *slots.
+ */
+static inline bool vqp_id_put(struct virtqueue *vq, uint32_t id, uint16_t *slots)
+{
+	uint16_t n;
+
+	if (tern_unlikely(id >= vq->size))
+		return false;
+	n = vq->chain[id];
+	if (tern_unlikely(n == 0))
+		return false;
+	vq->chain[id] = 0;
+	vq->next[id] = vq->free_head;
+	vq->free_head = (uint16_t)id;
+	vq->nb_free += n;
+	*slots = n;
+	return true;
+}
+
+/* The next free slot for a descriptor; 2.7.1: the driver's wrap counter flips at the end. */
+static inline uint16_t vqp_slot_next(struct virtqueue *vq)
+{
+	uint16_t slot = vq->avail_idx;
+
+	if (tern_unlikely(++vq->avail_idx == vq->size)) {
+		vq->avail_idx = 0;
+		vq->avail_flags ^= VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED;
+	}
+	return slot;
+}
+
+/*
+ * 2.7.1: whether the descriptor k slots after used_last is used in the
+ * device's current lap (k < size). No fence inside: the caller orders
+ * reads of id and len after it (acquire).
+ */
+static inline bool vqp_used_at(const struct virtqueue *vq, uint16_t k)
+{
+	uint32_t pos = (uint32_t)vq->used_last + k;
+	bool wrap = vq->used_wrap;
+	uint16_t f;
+
+	if (pos >= vq->size) {
+		pos -= vq->size;
+		wrap = !wrap;
+	}
+	f = *(volatile uint16_t *)&vq->pdesc[pos].flags;
+	return !!(f & VRING_PACKED_DESC_F_AVAIL) == wrap &&
+	       !!(f & VRING_PACKED_DESC_F_USED) == wrap;
+}
+
+/*
+ * 2.7.21: make a batch visible by writing the flags of its first
+ * descriptor last. Release: every other descriptor of the batch (addr,
+ * len, id, flags) is written before; pairs with the device's read barrier
+ * after it sees this descriptor available (2.7.21.1).
+ */
+static inline void vqp_publish(struct virtqueue *vq, uint16_t head_slot, uint16_t head_flags)
+{
+	tern_pci_wmb();
+	*(volatile uint16_t *)&vq->pdesc[head_slot].flags = head_flags;
+}
+
+/* Step used_last over n slots (n <= size), flipping the device's wrap counter at the end. */
+static inline void vqp_used_advance(struct virtqueue *vq, uint16_t n)
+{
+	uint32_t pos = (uint32_t)vq->used_last + n;
+
+	if (pos >= vq->size) {
+		pos -= vq->size;
+		vq->used_wrap = !vq->used_wrap;
+	}
+	vq->used_last = (uint16_t)pos;
 }
 
 #endif /* TERN_VIRTIO_H */

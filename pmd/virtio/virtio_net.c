@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * virtio_net.c - the virtio-net poll-mode driver (virtio 1.0 section 5.1):
- * the control side. The fast path is in virtio_rxtx.c, the split
- * virtqueues in virtqueue.c, the PCI transports in virtio_pci.c.
+ * the control side. The fast path is in virtio_rxtx.c (split rings) and
+ * virtio_rxtx_packed.c (packed rings, virtio 1.1 2.7), the virtqueues in
+ * virtqueue.c and virtqueue_packed.c, the PCI transports in virtio_pci.c.
  *
- *   -a DDDD:BB:DD.F[,legacy=1][,ctrl_timeout_ms=MS][,access=vfio|noiommu|sysfs]
+ *   -a DDDD:BB:DD.F[,legacy=1][,packed_vq=0|1][,ctrl_timeout_ms=MS]
+ *                  [,access=vfio|noiommu|sysfs]
  *
  * ctrl_timeout_ms: how long a control command waits for its answer
- * (default 5000).
+ * (default 5000). packed_vq=0 keeps split virtqueues even when the device
+ * offers packed ones (virtio 1.1 2.7, VIRTIO_F_RING_PACKED), which are
+ * negotiated by default on PCI (the modern interface only).
  *
  * Read top-down: virtio_pci_probe() finds the transport and reads what the
  * device offers (virtio_identify); virtio_start() is the initialization
@@ -58,17 +62,19 @@ static inline struct virtio_port *virtio_port(struct tern_port_dev *dev)
 
 static const struct tern_port_ops virtio_port_ops; /* at the end of the file */
 static int virtio_identify(struct virtio_port *vp);
-static uint64_t wanted_features(bool modern);
+static uint64_t wanted_features(const struct virtio_hw *hw);
+static void virtio_set_bursts(struct virtio_port *vp);
 static int ctrl_cmd(struct virtio_port *vp, uint8_t cls, uint8_t cmd, const void *data,
                     uint16_t len);
+static int ctrl_wait(struct virtio_port *vp, uint8_t cls, uint8_t cmd);
 
 /* ---- probe ---------------------------------------------------------------- */
 
 static int virtio_pci_probe(struct tern_pci_dev *pci, const char *args, struct tern_port_dev **devp)
 {
-	static const char *const known[] = {"legacy", "ctrl_timeout_ms", NULL};
+	static const char *const known[] = {"legacy", "ctrl_timeout_ms", "packed_vq", NULL};
 	struct virtio_port *vp;
-	uint32_t legacy = 0, wait_ms = VIRTIO_CTRL_WAIT_MS;
+	uint32_t legacy = 0, wait_ms = VIRTIO_CTRL_WAIT_MS, packed = 1;
 	int ret;
 
 	ret = tern_devargs_check(VIRTIO_LOG, args, known);
@@ -77,6 +83,12 @@ static int virtio_pci_probe(struct tern_pci_dev *pci, const char *args, struct t
 	ret = tern_devargs_get_u32(args, "legacy", &legacy);
 	if (ret == -EINVAL || legacy > 1) {
 		return tern_error(EINVAL, VIRTIO_LOG, "%s: legacy= must be 0 or 1", pci->name);
+	}
+	ret = tern_devargs_get_u32(args, "packed_vq", &packed);
+	if (ret == -EINVAL || packed > 1) {
+		return tern_error(
+		    EINVAL, VIRTIO_LOG,
+		    "%s: packed_vq= must be 0 (split rings) or 1 (packed when offered)", pci->name);
 	}
 	ret = tern_devargs_get_u32(args, "ctrl_timeout_ms", &wait_ms);
 	if (ret == -EINVAL || wait_ms == 0 || wait_ms > 600000) {
@@ -90,6 +102,7 @@ static int virtio_pci_probe(struct tern_pci_dev *pci, const char *args, struct t
 	}
 	vp->hw.pci = pci;
 	vp->hw.name = pci->name;
+	vp->hw.packed_ok = packed == 1;
 	vp->promisc = -1;
 	vp->ctrl_head = -1;
 	vp->ctrl_wait_ms = wait_ms;
@@ -109,13 +122,12 @@ static int virtio_pci_probe(struct tern_pci_dev *pci, const char *args, struct t
 	}
 	tern_log(TERN_LOG_INFO, VIRTIO_LOG,
 	         "%s: virtio-net %04x:%04x, %s interface, %s access, features 0x%llx of 0x%llx, "
-	         "%u queue pair(s), queue sizes %u/%u",
+	         "%u queue pair(s), queue sizes %u/%u, %s virtqueues",
 	         pci->name, pci->vendor_id, pci->device_id, vp->hw.ops ? vp->hw.ops->name : "?",
 	         tern_pci_access_name(pci->access), (unsigned long long)vp->hw.features,
-	         (unsigned long long)vp->hw.offered, vp->max_pairs, vp->rx_size, vp->tx_size);
-	vp->dev.ops = &virtio_port_ops;
-	vp->dev.rx_burst = tern_virtio_rx_burst;
-	vp->dev.tx_burst = tern_virtio_tx_burst;
+	         (unsigned long long)vp->hw.offered, vp->max_pairs, vp->rx_size, vp->tx_size,
+	         virtio_has(&vp->hw, VIRTIO_F_RING_PACKED) ? "packed" : "split");
+	virtio_set_bursts(vp);
 	*devp = &vp->dev;
 	return 0;
 }
@@ -148,31 +160,49 @@ static int virtio_user_probe(const char *name, const char *args, struct tern_por
 	}
 	tern_log(TERN_LOG_INFO, VIRTIO_LOG,
 	         "%s: virtio-net over vhost-user, features 0x%llx of 0x%llx, %u queue pair(s), "
-	         "queue sizes %u/%u",
+	         "queue sizes %u/%u, %s virtqueues",
 	         name, (unsigned long long)vp->hw.features, (unsigned long long)vp->hw.offered,
-	         vp->max_pairs, vp->rx_size, vp->tx_size);
-	vp->dev.ops = &virtio_port_ops;
-	vp->dev.rx_burst = tern_virtio_rx_burst;
-	vp->dev.tx_burst = tern_virtio_tx_burst;
+	         vp->max_pairs, vp->rx_size, vp->tx_size,
+	         virtio_has(&vp->hw, VIRTIO_F_RING_PACKED) ? "packed" : "split");
+	virtio_set_bursts(vp);
 	*devp = &vp->dev;
 	return 0;
 }
 
-/* What we can use (5.1.3, 6); VERSION_1 only for modern, ANY_LAYOUT only matters to legacy. */
-static uint64_t wanted_features(bool modern)
+/*
+ * The fast path for the ring layout negotiated, chosen once here: the
+ * burst functions never branch on it.
+ */
+static void virtio_set_bursts(struct virtio_port *vp)
 {
+	bool packed = virtio_has(&vp->hw, VIRTIO_F_RING_PACKED);
+
+	vp->dev.ops = &virtio_port_ops;
+	vp->dev.rx_burst = packed ? tern_virtio_rx_burst_packed : tern_virtio_rx_burst;
+	vp->dev.tx_burst = packed ? tern_virtio_tx_burst_packed : tern_virtio_tx_burst;
+}
+
+/*
+ * What we can use (5.1.3, 6); VERSION_1 only for modern, ANY_LAYOUT only
+ * matters to legacy; packed rings (virtio 1.1 6: RING_PACKED) only on the
+ * modern interface and when not turned off (packed_vq=0).
+ */
+static uint64_t wanted_features(const struct virtio_hw *hw)
+{
+	bool modern = hw->modern;
 	uint64_t f = 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
 	             1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_CTRL_VQ |
 	             1ull << VIRTIO_NET_F_CTRL_RX | 1ull << VIRTIO_NET_F_MQ |
 	             1ull << VIRTIO_F_ACCESS_PLATFORM;
 
+	if (modern && hw->packed_ok)
+		f |= 1ull << VIRTIO_F_RING_PACKED;
 	return f | (modern ? 1ull << VIRTIO_F_VERSION_1 : 1ull << VIRTIO_F_ANY_LAYOUT);
 }
 
 static int virtio_identify(struct virtio_port *vp)
 {
 	struct virtio_hw *hw = &vp->hw;
-	bool modern = hw->modern;
 	uint16_t dev_pairs = 1;
 	int ret;
 
@@ -184,7 +214,7 @@ static int virtio_identify(struct virtio_port *vp)
 	hw->ops->set_status(hw, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	/* Step 4: read the device's features; choose ours (written at start). */
 	hw->offered = hw->ops->get_features(hw);
-	hw->features = hw->offered & wanted_features(modern);
+	hw->features = hw->offered & wanted_features(hw);
 	if (!virtio_has(hw, VIRTIO_NET_F_CTRL_VQ)) /* 5.1.3.1: MQ and CTRL_RX need CTRL_VQ */
 		hw->features &= ~(1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_CTRL_RX);
 	/* Under VFIO with an IOMMU, a device that bypasses it would DMA to wrong addresses. */
@@ -337,7 +367,10 @@ static int virtio_start(struct tern_port_dev *dev)
 	for (uint16_t i = 0; i < tern_port_dev_nb_rxq(dev); i++) {
 		struct virtqueue *vq = tern_port_dev_rxq(dev, i);
 
-		tern_virtio_rx_refill(vq, false);
+		if (vq->packed)
+			tern_virtio_rx_refill_packed(vq, false);
+		else
+			tern_virtio_rx_refill(vq, false);
 		if (vq->nb_free == vq->size) {
 			return virtio_fail(vp, tern_error(ENOBUFS, VIRTIO_LOG,
 			                                  "%s: RX queue %u: pool %s is empty",
@@ -588,8 +621,23 @@ static int virtio_link_get(struct tern_port_dev *dev, struct tern_link *link)
 static void ctrl_reap(struct virtio_port *vp)
 {
 	struct virtqueue *vq = vp->cvq;
-	uint16_t pending = vq_used_pending(vq); /* acquire inside: 2.4.8 */
+	uint16_t pending;
 
+	if (vq->packed) {
+		/* Bounded: each call returns a lent buffer or steps over one slot. */
+		for (uint16_t k = 0; k < vq->size; k++) {
+			int id = tern_vqp_next_used(vq, NULL); /* acquire inside: 2.7.1 */
+
+			if (id == -ENOENT)
+				break;
+			if (vp->ctrl_head >= 0 && id == vp->ctrl_head)
+				vp->ctrl_head = -1;
+			else
+				vp->ctrl_stray++;
+		}
+		return;
+	}
+	pending = vq_used_pending(vq); /* acquire inside: 2.4.8 */
 	while (pending-- > 0) {
 		uint32_t id = vq->used->ring[vq->used_last++ & vq->mask].id;
 
@@ -628,6 +676,16 @@ static int ctrl_cmd(struct virtio_port *vp, uint8_t cls, uint8_t cmd, const void
 	vp->ctrl[1] = cmd;
 	memcpy(vp->ctrl + 8, data, len);
 	vp->ctrl[63] = 0xff;
+	vp->ctrl_cls = cls;
+	vp->ctrl_cmd = cmd;
+	if (vq->packed) {
+		const struct vqp_buf bufs[3] = {
+		    {iova, 2, 0}, {iova + 8, len, 0}, {iova + 63, 1, VRING_DESC_F_WRITE}};
+
+		vp->ctrl_head = tern_vqp_add_chain(vq, bufs, 3); /* nb_free >= 3: checked */
+		tern_vqp_kick(vq);
+		return ctrl_wait(vp, cls, cmd);
+	}
 	d0 = vq_desc_get(vq);
 	d1 = vq->next[d0] = vq_desc_get(vq);
 	d2 = vq->next[d1] = vq_desc_get(vq);
@@ -636,10 +694,14 @@ static int ctrl_cmd(struct virtio_port *vp, uint8_t cls, uint8_t cmd, const void
 	vq->desc[d2] = (struct vring_desc){iova + 63, 1, VRING_DESC_F_WRITE, 0};
 	vq->chain[d0] = 3;
 	vp->ctrl_head = d0;
-	vp->ctrl_cls = cls;
-	vp->ctrl_cmd = cmd;
 	vq->avail->ring[vq->avail_idx++ & vq->mask] = d0;
 	tern_virtqueue_kick(vq);
+	return ctrl_wait(vp, cls, cmd);
+}
+
+/* Wait for the answer to the command lent at ctrl_head, then read its ack. */
+static int ctrl_wait(struct virtio_port *vp, uint8_t cls, uint8_t cmd)
+{
 	for (int ms = 0;; ms++) {
 		ctrl_reap(vp);
 		if (vp->ctrl_head < 0)

@@ -35,6 +35,7 @@
 #define VIRTIO_F_ANY_LAYOUT      27
 #define VIRTIO_F_VERSION_1       32
 #define VIRTIO_F_ACCESS_PLATFORM 33 /* IOMMU_PLATFORM in virtio 1.0 */
+#define VIRTIO_F_RING_PACKED     34 /* virtio 1.1 2.7: packed virtqueues */
 
 /* 4.1.4: vendor capability (PCI cap id 0x09) and its cfg_type values. */
 #define PCI_CAP_ID_VNDR           0x09
@@ -131,6 +132,32 @@ struct vring_used {
 	uint16_t flags;
 	uint16_t idx;
 	struct vring_used_elem ring[]; /* then avail_event, unused here */
+};
+
+/*
+ * virtio 1.1 2.7: packed virtqueue. 2.7.1: a descriptor is available when
+ * its AVAIL bit equals the driver's wrap counter and USED does not; used
+ * when both equal the device's wrap counter. 2.7.13: struct pvirtq_desc.
+ */
+#define VRING_PACKED_DESC_F_AVAIL (1u << 7)
+#define VRING_PACKED_DESC_F_USED  (1u << 15)
+
+struct vring_packed_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t id; /* buffer id: the driver's, echoed back by the device */
+	uint16_t flags;
+};
+
+/* 2.7.10, 2.7.14: struct pvirtq_event_suppress and its flags. */
+#define RING_EVENT_FLAGS_ENABLE  0
+#define RING_EVENT_FLAGS_DISABLE 1
+#define RING_EVENT_FLAGS_DESC    2 /* only with EVENT_IDX (not negotiated here) */
+#define RING_EVENT_FLAGS_MASK    3
+
+struct vring_packed_event {
+	uint16_t off_wrap; /* with RING_EVENT_FLAGS_DESC: offset, wrap counter in bit 15 */
+	uint16_t flags;
 };
 
 /* 5.1.6: struct virtio_net_hdr; num_buffers only with MRG_RXBUF or VERSION_1. */

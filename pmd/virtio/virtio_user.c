@@ -4,7 +4,8 @@
  * vhost-user backend (DPDK vhost, OVS-DPDK, VPP) at the other end of a unix
  * socket, and the rings and buffers are tern DMA memory shared with it by
  * file descriptor. The same ring code (virtqueue.c, virtio_rxtx.c) serves
- * it and PCI; this file is one more virtio_ops.
+ * it and PCI; this file is one more virtio_ops, and vhost_user.c holds the
+ * protocol's messages.
  *
  *   --vdev virtio_user0,path=SOCK[,queues=N][,queue_size=Q][,mac=XX:..][,server=0|1]
  *                      [,reply_timeout_ms=MS]
@@ -17,6 +18,10 @@
  * reply_timeout_ms (default 5000): how long tern waits for each reply of
  * the backend before it gives up on the connection (a stuck backend never
  * hangs the caller).
+ *
+ * packed_vq=1: packed virtqueues (virtio 1.1 2.7), refused when the
+ * backend does not offer VIRTIO_F_RING_PACKED; default 0, split (as DPDK).
+ * For packed rings SET_VRING_BASE carries the wrap counter in bit 15.
  *
  * Facts from the vhost-user protocol (QEMU docs/interop/vhost-user.rst):
  * a message is a 12-byte header {request, flags, size} and a payload;
@@ -59,323 +64,17 @@
 #include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
-#include "virtio.h"
+#include "vhost_user.h"
 
-/* vhost-user requests (front-end to back-end) */
-enum {
-	VHOST_USER_GET_FEATURES = 1,
-	VHOST_USER_SET_FEATURES = 2,
-	VHOST_USER_SET_OWNER = 3,
-	VHOST_USER_SET_MEM_TABLE = 5,
-	VHOST_USER_SET_VRING_NUM = 8,
-	VHOST_USER_SET_VRING_ADDR = 9,
-	VHOST_USER_SET_VRING_BASE = 10,
-	VHOST_USER_GET_VRING_BASE = 11,
-	VHOST_USER_SET_VRING_KICK = 12,
-	VHOST_USER_SET_VRING_CALL = 13,
-	VHOST_USER_GET_PROTOCOL_FEATURES = 15,
-	VHOST_USER_SET_PROTOCOL_FEATURES = 16,
-	VHOST_USER_GET_QUEUE_NUM = 17,
-	VHOST_USER_SET_VRING_ENABLE = 18,
-};
-
-#define VHOST_USER_VERSION              0x1
-#define VHOST_USER_REPLY                0x4
-#define VHOST_USER_NEED_REPLY           0x8
-#define VHOST_USER_F_PROTOCOL_FEAT      30 /* feature bit: protocol features exist */
-#define VHOST_USER_PROTOCOL_F_MQ        0
-#define VHOST_USER_PROTOCOL_F_REPLY_ACK 3
-#define VHOST_USER_MAX_REGIONS          8
-#define VHOST_USER_VRING_NOFD           (1u << 8)
-#define VIRTIO_USER_MAX_QUEUES          (2 * TERN_MAX_QUEUES_PER_PORT)
-#define VIRTIO_USER_DEFAULT_QSIZE       256
-#define VIRTIO_USER_CONNECT_TRIES       10    /* client mode at probe: 10 x 100 ms */
-#define VIRTIO_USER_SERVER_WAIT_MS      10000 /* server mode at probe: for the backend */
-#define VIRTIO_USER_REPLY_WAIT_MS       5000  /* default of reply_timeout_ms= */
-#define VIRTIO_USER_RETRY_MS            1000  /* reconnect after a refusal */
-
-struct vhost_user_region {
-	uint64_t guest_phys_addr;
-	uint64_t memory_size;
-	uint64_t userspace_addr;
-	uint64_t mmap_offset;
-};
-
-struct vhost_user_msg {
-	uint32_t request;
-	uint32_t flags;
-	uint32_t size;
-	union {
-		uint64_t u64;
-		struct {
-			uint32_t index, num;
-		} state;
-		struct {
-			uint32_t index, flags;
-			uint64_t desc, used, avail, log;
-		} addr;
-		struct {
-			uint32_t nregions, padding;
-			struct vhost_user_region regions[VHOST_USER_MAX_REGIONS];
-		} mem;
-	} payload;
-} __attribute__((packed));
-
-#define VHOST_USER_HDR_SIZE 12u
-
-struct virtio_user {
-	char path[108];
-	int sock;  /* -1: not connected */
-	int lsock; /* server=1: the listening socket, else -1 */
-	uint8_t status;
-	uint64_t backend_features;
-	uint64_t driver_features;
-	uint64_t protocol_features;
-	uint16_t queues; /* pairs asked for */
-	uint16_t queue_size;
-	uint32_t reply_wait_ms; /* reply_timeout_ms= */
-	uint8_t mac[6];
-	bool running;      /* queues given to the backend */
-	uint64_t retry_ns; /* no reconnect before (tern_time_ns), after a refusal */
-	struct virtqueue *vq[VIRTIO_USER_MAX_QUEUES];
-	int kickfd[VIRTIO_USER_MAX_QUEUES];
-	int callfd[VIRTIO_USER_MAX_QUEUES];
-	char name[32];
-};
+#define VIRTIO_USER_DEFAULT_QSIZE  256
+#define VIRTIO_USER_CONNECT_TRIES  10    /* client mode at probe: 10 x 100 ms */
+#define VIRTIO_USER_SERVER_WAIT_MS 10000 /* server mode at probe: for the backend */
+#define VIRTIO_USER_REPLY_WAIT_MS  5000  /* default of reply_timeout_ms= */
+#define VIRTIO_USER_RETRY_MS       1000  /* reconnect after a refusal */
 
 static struct virtio_user *vu_of(struct virtio_hw *hw)
 {
 	return hw->priv;
-}
-
-/* ---- messages ---- */
-
-static int vu_send(struct virtio_user *vu, struct vhost_user_msg *m, const int *fds, unsigned nfd)
-{
-	struct iovec iov = {.iov_base = m, .iov_len = VHOST_USER_HDR_SIZE + m->size};
-	char ctl[CMSG_SPACE(sizeof(int) * VHOST_USER_MAX_REGIONS)];
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	ssize_t n;
-
-	m->flags = VHOST_USER_VERSION | (m->flags & VHOST_USER_NEED_REPLY);
-	if (nfd > 0) {
-		struct cmsghdr *c;
-
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfd);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfd);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfd);
-	}
-	do
-		n = sendmsg(vu->sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)iov.iov_len) {
-		return tern_error(EIO, VIRTIO_LOG, "%s: vhost-user request %u to %s: %s", vu->name,
-		                  m->request, vu->path, n < 0 ? strerror(errno) : "short write");
-	}
-	return 0;
-}
-
-/*
- * A reply to `request`: header, then a payload of exactly `size` bytes. The
- * backend's reply is untrusted: anything else (another request, a size
- * that is not the one this request has) is refused, never read into m
- * beyond its payload. Each recv waits at most reply_timeout_ms (the
- * socket's SO_RCVTIMEO, vu_connect).
- */
-static int vu_recv(struct virtio_user *vu, struct vhost_user_msg *m, uint32_t request,
-                   uint32_t size)
-{
-	ssize_t n;
-
-	do
-		n = recv(vu->sock, m, VHOST_USER_HDR_SIZE, MSG_WAITALL);
-	while (n < 0 && errno == EINTR);
-	if (n == VHOST_USER_HDR_SIZE &&
-	    (m->request != request || !(m->flags & VHOST_USER_REPLY) || m->size != size)) {
-		return tern_error(EPROTO, VIRTIO_LOG,
-		                  "%s: vhost-user request %u: bad reply from %s (request %u, flags "
-		                  "0x%x, %u bytes; want %u bytes): is it a vhost-user backend?",
-		                  vu->name, request, vu->path, m->request, m->flags, m->size, size);
-	}
-	if (n == VHOST_USER_HDR_SIZE) {
-		do
-			n = recv(vu->sock, &m->payload, size, MSG_WAITALL);
-		while (n < 0 && errno == EINTR);
-		if (n == (ssize_t)size)
-			return 0;
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		return tern_error(ETIMEDOUT, VIRTIO_LOG,
-		                  "%s: vhost-user request %u: no reply from %s within %u ms: the "
-		                  "backend is stuck (or raise reply_timeout_ms=)",
-		                  vu->name, request, vu->path, vu->reply_wait_ms);
-	}
-	return tern_error(EIO, VIRTIO_LOG,
-	                  "%s: vhost-user request %u: no valid reply from %s (backend gone?)",
-	                  vu->name, request, vu->path);
-}
-
-/*
- * A request the backend acks, when REPLY_ACK is negotiated (vhost-user.rst,
- * "REPLY_ACK"): flags bit 3 asks for a u64 reply, zero for success, for
- * requests that have no reply of their own. Without it a backend that
- * refuses shows it only by doing nothing (or closing). `hint` says how to
- * fix a refusal.
- */
-static int vu_send_acked(struct virtio_user *vu, struct vhost_user_msg *m, const int *fds,
-                         unsigned nfd, const char *what, const char *hint)
-{
-	uint32_t req = m->request;
-	int ret;
-
-	if (!(vu->protocol_features >> VHOST_USER_PROTOCOL_F_REPLY_ACK & 1))
-		return vu_send(vu, m, fds, nfd);
-	m->flags = VHOST_USER_NEED_REPLY;
-	ret = vu_send(vu, m, fds, nfd);
-	if (ret == 0)
-		ret = vu_recv(vu, m, req, 8);
-	if (ret == 0 && m->payload.u64 != 0) {
-		ret = tern_error(EPROTO, VIRTIO_LOG, "%s: the backend at %s rejected %s: %s",
-		                 vu->name, vu->path, what, hint);
-	}
-	return ret;
-}
-
-static int vu_u64(struct virtio_user *vu, uint32_t req, uint64_t v)
-{
-	struct vhost_user_msg m = {.request = req, .size = 8, .payload.u64 = v};
-
-	return vu_send(vu, &m, NULL, 0);
-}
-
-static int vu_get_u64(struct virtio_user *vu, uint32_t req, uint64_t *v)
-{
-	struct vhost_user_msg m = {.request = req};
-	int ret = vu_send(vu, &m, NULL, 0);
-
-	if (ret == 0)
-		ret = vu_recv(vu, &m, req, 8);
-	if (ret == 0)
-		*v = m.payload.u64;
-	return ret;
-}
-
-static int vu_state(struct virtio_user *vu, uint32_t req, uint32_t index, uint32_t num)
-{
-	struct vhost_user_msg m = {.request = req, .size = 8, .payload.state = {index, num}};
-
-	return vu_send(vu, &m, NULL, 0);
-}
-
-static int vu_fd(struct virtio_user *vu, uint32_t req, uint32_t index, int fd)
-{
-	struct vhost_user_msg m = {.request = req, .size = 8, .payload.u64 = index};
-
-	return vu_send(vu, &m, &fd, 1);
-}
-
-/*
- * SET_MEM_TABLE: every tern DMA mapping, each its own memfd (eal/memory.c),
- * found in /proc/self/maps and opened again through /proc/self/map_files
- * (root or CAP_SYS_ADMIN). --no-huge memory is private anonymous memory:
- * it cannot be shared, and the backend would see none of our buffers.
- */
-/*
- * One line of /proc/self/maps: "lo-hi perms offset ..." (proc(5)), the three
- * numbers in hex. 0 if the line has that shape.
- */
-static int maps_line_parse(const char *line, unsigned long *lo, unsigned long *hi,
-                           unsigned long *off)
-{
-	char *end;
-
-	errno = 0;
-	*lo = strtoul(line, &end, 16);
-	if (end == line || *end != '-')
-		return -EINVAL;
-	line = end + 1;
-	*hi = strtoul(line, &end, 16);
-	if (end == line || *end != ' ')
-		return -EINVAL;
-	line = strchr(end + 1, ' '); /* skip the permissions */
-	if (line == NULL)
-		return -EINVAL;
-	line++;
-	*off = strtoul(line, &end, 16);
-	if (end == line || *end != ' ' || errno != 0)
-		return -EINVAL;
-	return 0;
-}
-
-static int vu_mem_table(struct virtio_user *vu)
-{
-	struct vhost_user_msg m = {.request = VHOST_USER_SET_MEM_TABLE};
-	int fds[VHOST_USER_MAX_REGIONS];
-	unsigned n = 0;
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
-	int ret = 0;
-
-	if (f == NULL)
-		return tern_error(errno, VIRTIO_LOG, "%s: /proc/self/maps: %s", vu->name,
-		                  strerror(errno));
-	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long lo, hi, off;
-		char path[64];
-
-		if (strstr(line, "/memfd:tern-dma") == NULL)
-			continue;
-		if (maps_line_parse(line, &lo, &hi, &off) < 0)
-			continue;
-		if (n == VHOST_USER_MAX_REGIONS) {
-			ret = tern_error(
-			    E2BIG, VIRTIO_LOG,
-			    "%s: more than %u DMA mappings to share with the backend: use "
-			    "fewer pools or queues",
-			    vu->name, VHOST_USER_MAX_REGIONS);
-			break;
-		}
-		snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", lo, hi);
-		fds[n] = open(path, O_RDWR | O_CLOEXEC);
-		if (fds[n] < 0) {
-			ret =
-			    tern_error(errno, VIRTIO_LOG,
-			               "%s: cannot share DMA memory with the backend (%s: %s): run "
-			               "as root (CAP_SYS_ADMIN)",
-			               vu->name, path, strerror(errno));
-			break;
-		}
-		m.payload.mem.regions[n] = (struct vhost_user_region){
-		    .guest_phys_addr = lo,
-		    .memory_size = hi - lo,
-		    .userspace_addr = lo,
-		    .mmap_offset = off,
-		};
-		n++;
-	}
-	fclose(f);
-	if (ret == 0 && n == 0) {
-		ret = tern_error(
-		    ENOTSUP, VIRTIO_LOG,
-		    "%s: no shareable DMA memory: virtio_user needs hugepages (not --no-huge)",
-		    vu->name);
-	}
-	if (ret == 0) {
-		m.payload.mem.nregions = n;
-		m.size = 8 + n * (uint32_t)sizeof(struct vhost_user_region);
-		ret =
-		    vu_send_acked(vu, &m, fds, n, "tern's memory table (SET_MEM_TABLE)",
-		                  "it could not map tern's DMA memory; see its log (memory limits, "
-		                  "hugepages, more regions than it takes)");
-	}
-	for (unsigned i = 0; i < n; i++)
-		close(fds[i]);
-	return ret;
 }
 
 /* ---- connection ---- */
@@ -453,17 +152,18 @@ connected:
 		vu_disconnect(vu);
 		return ret;
 	}
-	ret = vu_u64(vu, VHOST_USER_SET_OWNER, 0);
+	ret = tern_vu_u64(vu, VHOST_USER_SET_OWNER, 0);
 	if (ret == 0)
-		ret = vu_get_u64(vu, VHOST_USER_GET_FEATURES, &vu->backend_features);
+		ret = tern_vu_get_u64(vu, VHOST_USER_GET_FEATURES, &vu->backend_features);
 	if (ret == 0 && (vu->backend_features >> VHOST_USER_F_PROTOCOL_FEAT & 1)) {
 		uint64_t pf = 0;
 
-		ret = vu_get_u64(vu, VHOST_USER_GET_PROTOCOL_FEATURES, &pf);
+		ret = tern_vu_get_u64(vu, VHOST_USER_GET_PROTOCOL_FEATURES, &pf);
 		vu->protocol_features = pf & (1ull << VHOST_USER_PROTOCOL_F_MQ |
 		                              1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK);
 		if (ret == 0)
-			ret = vu_u64(vu, VHOST_USER_SET_PROTOCOL_FEATURES, vu->protocol_features);
+			ret = tern_vu_u64(vu, VHOST_USER_SET_PROTOCOL_FEATURES,
+			                  vu->protocol_features);
 	}
 	if (ret == 0 && !(vu->backend_features >> VIRTIO_F_VERSION_1 & 1)) {
 		ret = tern_error(
@@ -510,20 +210,19 @@ static int vu_start_queue(struct virtio_user *vu, struct virtqueue *vq)
 	 * reconnect, the entries the old backend had not used yet are taken
 	 * again by the new one (RX buffers filled, TX chains sent).
 	 */
-	ret = vu_state(vu, VHOST_USER_SET_VRING_NUM, i, vq->size);
+	ret = tern_vu_state(vu, VHOST_USER_SET_VRING_NUM, i, vq->size);
 	if (ret == 0)
-		ret = vu_state(vu, VHOST_USER_SET_VRING_BASE, i,
-		               *(volatile uint16_t *)&vq->used->idx);
+		ret = tern_vu_state(vu, VHOST_USER_SET_VRING_BASE, i, tern_virtqueue_base(vq));
 	m.payload.addr.index = i;
 	m.payload.addr.desc = (uint64_t)(uintptr_t)vq->desc;
 	m.payload.addr.used = (uint64_t)(uintptr_t)vq->used;
 	m.payload.addr.avail = (uint64_t)(uintptr_t)vq->avail;
 	if (ret == 0)
-		ret = vu_send(vu, &m, NULL, 0);
+		ret = tern_vu_send(vu, &m, NULL, 0);
 	if (ret == 0)
-		ret = vu_fd(vu, VHOST_USER_SET_VRING_KICK, i, vu->kickfd[i]);
+		ret = tern_vu_fd(vu, VHOST_USER_SET_VRING_KICK, i, vu->kickfd[i]);
 	if (ret == 0)
-		ret = vu_fd(vu, VHOST_USER_SET_VRING_CALL, i, vu->callfd[i]);
+		ret = tern_vu_fd(vu, VHOST_USER_SET_VRING_CALL, i, vu->callfd[i]);
 	return ret;
 }
 
@@ -547,19 +246,19 @@ static int vu_start(struct virtio_user *vu, bool quiet)
 
 		snprintf(what, sizeof(what), "features 0x%" PRIx64 " (SET_FEATURES)",
 		         m.payload.u64);
-		ret = vu_send_acked(vu, &m, NULL, 0, what,
-		                    "it offered them but takes not all of them: check its "
-		                    "configuration or log");
+		ret = tern_vu_send_acked(vu, &m, NULL, 0, what,
+		                         "it offered them but takes not all of them: check its "
+		                         "configuration or log");
 	}
 	if (ret == 0)
-		ret = vu_mem_table(vu);
+		ret = tern_vu_mem_table(vu);
 	for (unsigned i = 0; ret == 0 && i < VIRTIO_USER_MAX_QUEUES; i++)
 		if (vu->vq[i] != NULL)
 			ret = vu_start_queue(vu, vu->vq[i]);
 	/* With PROTOCOL_FEATURES the rings start disabled: enable ours. */
 	for (unsigned i = 0; ret == 0 && i < VIRTIO_USER_MAX_QUEUES; i++)
 		if (vu->vq[i] != NULL && (f >> VHOST_USER_F_PROTOCOL_FEAT & 1))
-			ret = vu_state(vu, VHOST_USER_SET_VRING_ENABLE, i, 1);
+			ret = tern_vu_state(vu, VHOST_USER_SET_VRING_ENABLE, i, 1);
 	if (ret < 0) {
 		vu_disconnect(vu);
 		return ret;
@@ -585,10 +284,10 @@ static void vu_stop(struct virtio_user *vu)
 			continue;
 		if ((vu->protocol_features ||
 		     (vu->backend_features >> VHOST_USER_F_PROTOCOL_FEAT & 1)) &&
-		    vu_state(vu, VHOST_USER_SET_VRING_ENABLE, i, 0) < 0)
+		    tern_vu_state(vu, VHOST_USER_SET_VRING_ENABLE, i, 0) < 0)
 			ok = false;
-		if (ok && (vu_send(vu, &m, NULL, 0) < 0 ||
-		           vu_recv(vu, &m, VHOST_USER_GET_VRING_BASE, 8) < 0))
+		if (ok && (tern_vu_send(vu, &m, NULL, 0) < 0 ||
+		           tern_vu_recv(vu, &m, VHOST_USER_GET_VRING_BASE, 8) < 0))
 			ok = false;
 	}
 	vu->running = false;
@@ -629,6 +328,9 @@ static uint64_t vu_get_features(struct virtio_hw *hw)
 	struct virtio_user *vu = vu_of(hw);
 	uint64_t mask = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MRG_RXBUF |
 	                1ull << VIRTIO_F_ANY_LAYOUT;
+
+	if (hw->packed_ok) /* packed_vq=1 */
+		mask |= 1ull << VIRTIO_F_RING_PACKED;
 
 	return (vu->backend_features & mask) | 1ull << VIRTIO_NET_F_MAC |
 	       1ull << VIRTIO_NET_F_STATUS;
@@ -840,12 +542,6 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 		    tern_error(EINVAL, VIRTIO_LOG, "%s: server= and packed_vq= take 0 or 1", name);
 		goto fail;
 	}
-	if (packed) {
-		ret = tern_error(ENOTSUP, VIRTIO_LOG,
-		                 "%s: packed_vq=1 is not supported yet: leave it out (split rings)",
-		                 name);
-		goto fail;
-	}
 	if (tern_devargs_get(args, "mac", mac, sizeof(mac)) >= 0 && parse_mac(mac, vu->mac) < 0) {
 		ret =
 		    tern_error(EINVAL, VIRTIO_LOG, "%s: mac=%s: give XX:XX:XX:XX:XX:XX", name, mac);
@@ -893,11 +589,18 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 	}
 	if (ret < 0)
 		goto fail;
+	if (packed && !(vu->backend_features >> VIRTIO_F_RING_PACKED & 1)) {
+		ret = tern_error(ENOTSUP, VIRTIO_LOG,
+		                 "%s: packed_vq=1, but the backend at %s does not offer packed "
+		                 "virtqueues (VIRTIO_F_RING_PACKED): leave out packed_vq=1",
+		                 name, vu->path);
+		goto fail;
+	}
 	if (queues > 1) {
 		uint64_t max = 1;
 
 		if (vu->protocol_features >> VHOST_USER_PROTOCOL_F_MQ & 1)
-			ret = vu_get_u64(vu, VHOST_USER_GET_QUEUE_NUM, &max);
+			ret = tern_vu_get_u64(vu, VHOST_USER_GET_QUEUE_NUM, &max);
 		if (ret == 0 && max < queues) {
 			ret = tern_error(EINVAL, VIRTIO_LOG,
 			                 "%s: queues=%u, but the backend at %s has %" PRIu64
@@ -911,6 +614,7 @@ int tern_virtio_user_open(struct virtio_hw *hw, const char *name, const char *ar
 	hw->name = vu->name;
 	hw->modern = true;
 	hw->pairs_hint = vu->queues;
+	hw->packed_ok = packed == 1;
 	return 0;
 fail:
 	tern_virtio_user_close(hw);

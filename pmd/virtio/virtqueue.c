@@ -38,7 +38,8 @@ struct virtqueue *tern_virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uin
 {
 	struct virtqueue *vq;
 	char name[64];
-	size_t len = ring_bytes(size);
+	bool packed = virtio_has(hw, VIRTIO_F_RING_PACKED);
+	size_t len = packed ? tern_vqp_bytes(size) : ring_bytes(size);
 
 	vq = aligned_alloc(TERN_CACHE_LINE_SIZE, sizeof(*vq));
 	if (vq == NULL)
@@ -48,6 +49,7 @@ struct virtqueue *tern_virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uin
 	vq->index = index;
 	vq->size = size;
 	vq->mask = size - 1;
+	vq->packed = packed;
 	/* An array of pointers, sized by the pointer type on purpose. */
 	vq->sw = calloc(size, sizeof(*vq->sw)); // NOLINT(bugprone-sizeof-expression)
 	vq->next = calloc(size, sizeof(*vq->next));
@@ -64,9 +66,13 @@ struct virtqueue *tern_virtqueue_alloc(struct virtio_hw *hw, uint16_t index, uin
 		tern_virtqueue_free(vq);
 		return NULL;
 	}
-	vq->desc = vq->mem;
-	vq->avail = (struct vring_avail *)((char *)vq->mem + 16u * size);
-	vq->used = (struct vring_used *)((char *)vq->mem + used_offset(size));
+	if (packed) {
+		tern_vqp_layout(vq);
+	} else {
+		vq->desc = vq->mem;
+		vq->avail = (struct vring_avail *)((char *)vq->mem + 16u * size);
+		vq->used = (struct vring_used *)((char *)vq->mem + used_offset(size));
+	}
 	vq->desc_iova = tern_dma_virt2iova(vq->desc);
 	vq->avail_iova = tern_dma_virt2iova(vq->avail);
 	vq->used_iova = tern_dma_virt2iova(vq->used);
@@ -106,6 +112,10 @@ void tern_virtqueue_free(struct virtqueue *vq)
  */
 void tern_virtqueue_init(struct virtqueue *vq)
 {
+	if (vq->packed) {
+		tern_vqp_init(vq);
+		return;
+	}
 	memset(vq->mem, 0, ring_bytes(vq->size));
 	memset(vq->chain, 0, (size_t)vq->size * sizeof(*vq->chain));
 	for (uint16_t i = 0; i < vq->size; i++)
@@ -134,6 +144,11 @@ void tern_virtqueue_publish(struct virtqueue *vq)
 
 void tern_virtqueue_kick(struct virtqueue *vq)
 {
+	if (vq->packed) {
+		/* Descriptors were made available as written (2.7.21): only the notify. */
+		tern_vqp_kick(vq);
+		return;
+	}
 	tern_virtqueue_publish(vq);
 	/*
 	 * Full fence: the idx store must be visible before we load
@@ -144,6 +159,19 @@ void tern_virtqueue_kick(struct virtqueue *vq)
 	atomic_thread_fence(memory_order_seq_cst);
 	if (!(*(volatile uint16_t *)&vq->used->flags & VRING_USED_F_NO_NOTIFY))
 		vq->hw->ops->notify(vq->hw, vq);
+}
+
+/*
+ * Where a backend taking over this ring starts (vhost-user SET_VRING_BASE):
+ * split, the used index (what the old one used is done; the rest it takes
+ * again); packed, the slot after the last used descriptor with the wrap
+ * counter in bit 15 (tern_vqp_base).
+ */
+uint16_t tern_virtqueue_base(struct virtqueue *vq)
+{
+	if (vq->packed)
+		return tern_vqp_base(vq);
+	return *(volatile uint16_t *)&vq->used->idx;
 }
 
 void tern_virtqueue_release_pkts(struct virtqueue *vq)

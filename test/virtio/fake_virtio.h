@@ -56,7 +56,8 @@ struct fake {
 	unsigned bad;   /* malformed descriptors seen */
 	bool gone;      /* pulled from the bus: reads all ones, writes go nowhere */
 	bool ctrl_hold; /* control commands wait until the test calls fake_ctrl() */
-	bool gen_spin;  /* config_generation changes on every read (never settles) */
+	void (*ctrl_fn)(struct fake *f); /* answers control commands instead of fake_ctrl() */
+	bool gen_spin; /* config_generation changes on every read (never settles) */
 	uint8_t gen;
 };
 
@@ -96,7 +97,7 @@ static void fake_notify(struct fake *f, uint32_t q)
 	uint16_t cq = f->dev_features >> VIRTIO_NET_F_MQ & 1 ? 2 * f->max_pairs : 2;
 
 	if (q == cq && (f->status & VIRTIO_CONFIG_S_DRIVER_OK) && !f->ctrl_hold)
-		fake_ctrl(f); /* control commands are answered at once, as QEMU does */
+		(f->ctrl_fn != NULL ? f->ctrl_fn : fake_ctrl)(f); /* at once, as QEMU does */
 	if (q < FAKE_NQ)
 		f->notifies[q]++;
 	if (!(f->status & VIRTIO_CONFIG_S_DRIVER_OK))
@@ -503,6 +504,10 @@ static unsigned fake_tx_pull(struct fake *f, uint8_t (*frames)[16384], uint32_t 
 			if (tmp[i] != 0)
 				f->bad++;
 		lens[got] = total > hdr ? total - hdr : 0;
+		if (lens[got] > sizeof(*frames)) { /* a chain longer than any frame */
+			f->bad++;
+			lens[got] = sizeof(*frames);
+		}
 		memcpy(frames[got], tmp + hdr, lens[got]);
 		got++;
 		struct vring_used_elem *e = &fq_used(q)->ring[q->used_idx++ & (q->size - 1)];

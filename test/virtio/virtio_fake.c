@@ -613,3 +613,156 @@ Test(virtio_fake, ctrl_timeout_devarg_checked)
 {
 	cr_expect_lt(setup_eal(features_modern, "ctrl_timeout_ms=0"), 0);
 }
+
+/*
+ * virtio 1.1 6: RING_PACKED is taken when offered on the modern interface,
+ * and the RX ring starts as 2.7 says: every slot available in the first
+ * lap (AVAIL = 1, USED = 0, device-writable), each with its own buffer id,
+ * and events (interrupts) disabled in the driver area (2.7.10). packed_vq=0
+ * and the legacy interface keep split rings.
+ */
+Test(virtio_fake, packed_taken_when_offered)
+{
+	struct tern_mempool *mp;
+	const struct vring_packed_desc *d;
+	bool seen[FAKE_QSIZE] = {false};
+
+	cr_assert_eq(setup_eal(features_modern | 1ull << VIRTIO_F_RING_PACKED, NULL), 0, "%s",
+	             tern_eal_last_error());
+	mp = start_port(512, 0);
+	cr_assert(dev.drv_features >> VIRTIO_F_RING_PACKED & 1, "packed rings negotiated");
+	d = (const struct vring_packed_desc *)(uintptr_t)dev.q[0].desc;
+	for (unsigned i = 0; i < FAKE_QSIZE; i++) {
+		cr_expect_eq(d[i].flags, VRING_PACKED_DESC_F_AVAIL | VRING_DESC_F_WRITE, "slot %u",
+		             i);
+		cr_assert_lt(d[i].id, FAKE_QSIZE);
+		cr_expect(!seen[d[i].id], "buffer id %u lent twice", d[i].id);
+		seen[d[i].id] = true;
+	}
+	cr_expect_eq(((const struct vring_packed_event *)(uintptr_t)dev.q[0].avail)->flags,
+	             RING_EVENT_FLAGS_DISABLE, "driver area: events off");
+	cr_expect_eq(dev.notifies[0], 1, "one kick for the filled RX ring");
+	finish(mp);
+}
+
+Test(virtio_fake, packed_vq_0_keeps_split)
+{
+	struct tern_mempool *mp;
+
+	cr_assert_eq(setup_eal(features_modern | 1ull << VIRTIO_F_RING_PACKED, "packed_vq=0"), 0,
+	             "%s", tern_eal_last_error());
+	mp = start_port(512, 0);
+	cr_expect(!(dev.drv_features >> VIRTIO_F_RING_PACKED & 1), "split when packed_vq=0");
+	cr_expect_eq(fake_avail_count(&dev.q[0]), FAKE_QSIZE, "split RX ring full");
+	finish(mp);
+}
+
+Test(virtio_fake, packed_not_on_legacy)
+{
+	struct tern_test_log_watch w;
+
+	/* Said at probe (the legacy ring cannot start here: its VA is above 44 bits). */
+	tern_test_log_watch(&w, "legacy interface");
+	tern_log_set_level("virtio", TERN_LOG_INFO);
+	cr_assert_eq(setup_eal(features_modern | 1ull << VIRTIO_F_RING_PACKED, "legacy=1"), 0, "%s",
+	             tern_eal_last_error());
+	cr_expect_eq(atomic_load(&w.hits), 1);
+	cr_expect(strstr(w.first, "split virtqueues") != NULL, "%s", w.first);
+	tern_log_set_callback(NULL, NULL);
+	tern_port_close(0);
+	tern_eal_cleanup();
+}
+
+Test(virtio_fake, packed_vq_devarg_checked)
+{
+	cr_expect_lt(setup_eal(features_modern, "packed_vq=2"), 0);
+	cr_expect(strstr(tern_eal_last_error(), "packed_vq= must be 0") != NULL, "%s",
+	          tern_eal_last_error());
+}
+
+/*
+ * The device's side of the packed control queue (virtio 1.1 2.7): take each
+ * chain made available (AVAIL == wrap, USED != wrap), keep its first bytes,
+ * write VIRTIO_NET_OK into its device-writable descriptor, mark it used at
+ * the same slots (one used descriptor, the chain's length stepped over).
+ */
+static uint16_t pctrl_slot;
+static bool pctrl_wrap = true;
+
+static void packed_ctrl(struct fake *f)
+{
+	struct fake_queue *q = &f->q[f->dev_features >> VIRTIO_NET_F_MQ & 1 ? 2 * f->max_pairs : 2];
+	struct vring_packed_desc *r = (struct vring_packed_desc *)(uintptr_t)q->desc;
+
+	for (;;) {
+		uint16_t head = pctrl_slot, slot = pctrl_slot, n = 0, id = 0;
+		bool wrap = pctrl_wrap;
+		unsigned got = 0;
+
+		if (!!(r[slot].flags & VRING_PACKED_DESC_F_AVAIL) != wrap ||
+		    !!(r[slot].flags & VRING_PACKED_DESC_F_USED) == wrap)
+			return;
+		memset(f->ctrl_last, 0, sizeof(f->ctrl_last));
+		for (;;) {
+			struct vring_packed_desc *d = &r[slot];
+			uint8_t *b = (uint8_t *)(uintptr_t)d->addr;
+
+			if (d->flags & VRING_DESC_F_WRITE)
+				*b = VIRTIO_NET_OK;
+			else
+				for (uint32_t i = 0; i < d->len && got < sizeof(f->ctrl_last); i++)
+					f->ctrl_last[got++] = b[i];
+			id = d->id;
+			n++;
+			if (++slot == q->size) {
+				slot = 0;
+				wrap = !wrap;
+			}
+			if (!(d->flags & VRING_DESC_F_NEXT) || n == 4)
+				break;
+		}
+		f->ctrl_cmds++;
+		r[head].id = id;
+		r[head].len = 1;
+		atomic_thread_fence(memory_order_release);
+		r[head].flags =
+		    pctrl_wrap ? VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED : 0;
+		pctrl_slot = slot;
+		pctrl_wrap = wrap;
+	}
+}
+
+/* 5.1.6.5.5 over a packed control queue: two pairs set at start, promiscuous mode after. */
+Test(virtio_fake, packed_control_queue_mq_two_pairs)
+{
+	struct tern_mempool *mp;
+
+	cr_assert_eq(setup_eal(features_modern | 1ull << VIRTIO_F_RING_PACKED |
+	                           1ull << VIRTIO_NET_F_CTRL_VQ | 1ull << VIRTIO_NET_F_CTRL_RX |
+	                           1ull << VIRTIO_NET_F_MQ,
+	                       NULL),
+	             0, "%s", tern_eal_last_error());
+	dev.ctrl_fn = packed_ctrl;
+	mp =
+	    tern_pktpool_create("vfake", 2048, 0, 0, TERN_PKT_DEFAULT_BUF_SIZE, TERN_SOCKET_ID_ANY);
+	cr_assert_not_null(mp);
+	cr_assert_eq(tern_port_configure(0, 2, 2, NULL), 0);
+	for (uint16_t q = 0; q < 2; q++) {
+		cr_assert_eq(tern_port_rx_queue_setup(0, q, 0, TERN_SOCKET_ID_ANY, mp), 0);
+		cr_assert_eq(tern_port_tx_queue_setup(0, q, 0, TERN_SOCKET_ID_ANY), 0);
+	}
+	cr_assert_eq(tern_port_start(0), 0, "%s", tern_eal_last_error());
+	cr_assert(dev.drv_features >> VIRTIO_F_RING_PACKED & 1);
+	cr_expect_eq(dev.ctrl_cmds, 1);
+	cr_expect_eq(dev.ctrl_last[0], VIRTIO_NET_CTRL_MQ);
+	cr_expect_eq(dev.ctrl_last[1], VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET);
+	cr_expect_eq(dev.ctrl_last[2] | dev.ctrl_last[3] << 8, 2, "two pairs configured");
+	/* Past the end of the 256-slot control ring: 3 slots a command, both wrap counters flip. */
+	for (unsigned i = 0; i < 100; i++)
+		cr_assert_eq(tern_port_promisc_set(0, i & 1), 0, "command %u: %s", i,
+		             tern_eal_last_error());
+	cr_expect_eq(dev.ctrl_cmds, 101);
+	cr_expect_eq(dev.ctrl_last[0], VIRTIO_NET_CTRL_RX);
+	cr_expect_eq(dev.ctrl_last[2], 1, "the last command: promiscuous on");
+	finish(mp);
+}

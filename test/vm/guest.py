@@ -293,7 +293,8 @@ class Guest:
 
     def __init__(self, variant, command, *, net=True, udp=None, timeout=300,
                  mem=1536, smp=1, hugepages=256, extra_modules=(),
-                 extra_append="", share=None, keep=False, cwd=None, env=None):
+                 extra_append="", share=None, keep=False, cwd=None, env=None,
+                 packed=False):
         if variant not in VARIANTS:
             raise VmError("unknown variant %r (use one of %s)" % (variant, ", ".join(VARIANTS)))
         self.variant = variant
@@ -302,6 +303,7 @@ class Guest:
         self.mem, self.smp, self.hugepages = mem, smp, hugepages
         self.extra_modules = list(extra_modules)
         self.extra_append = extra_append
+        self.packed = packed            # virtio-net-pci packed=on (virtio 1.1 packed rings)
         self.keep = keep
         self.cwd = cwd or os.getcwd()
         self.env = dict(env or {})      # more environment for the command
@@ -362,6 +364,8 @@ class Guest:
                 dev += ",bus=rp%d,disable-legacy=on,disable-modern=off,iommu_platform=on,ats=on" % i
             else:
                 dev += ",bus=pcie.0,addr=0x%x,disable-legacy=off,disable-modern=off" % (4 + i)
+            if self.packed:
+                dev += ",packed=on"
             a += ["-device", dev]
         if self.extra_append:
             append.append(self.extra_append)
