@@ -7,9 +7,11 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,6 +135,43 @@ Test(hugepages, va_mode_on_hugepages)
 	cr_assert_not_null(p);
 	cr_assert_eq(tern_dma_page_size(p), HUGE_2M, "small requests still get a hugepage");
 	cr_assert_eq(tern_dma_virt2iova(p + 100), (tern_iova_t)(uintptr_t)(p + 100));
+	tern_dma_free(p);
+	cr_assert_eq(tern_eal_cleanup(), 0);
+}
+
+/*
+ * tern_dma_fd: the descriptor shows the whole allocation from offset 0 (a
+ * second mapping of it sees what the first wrote), it is sealed against
+ * resizing, and memory that is not tern's is refused.
+ */
+Test(hugepages, dma_fd_shares_the_whole_allocation_sealed)
+{
+	void *base = NULL;
+	size_t len = 0;
+	int fd, x;
+
+	reserve_free(2);
+	start_huge(TERN_IOVA_VA);
+	char *p = tern_dma_zalloc("shared", 3 * 4096, 0, 0);
+
+	cr_assert_not_null(p);
+	fd = tern_dma_fd(p + 5000, &base, &len);
+	cr_assert_geq(fd, 0, "tern_dma_fd: %s", strerror(-fd));
+	cr_expect_leq((char *)base, p);
+	cr_expect_geq((char *)base + len, p + 3 * 4096,
+	              "the allocation is inside [base, base+len)");
+	cr_expect_eq(len % HUGE_2M, 0);
+	cr_expect_eq(fcntl(fd, F_GET_SEALS) & (F_SEAL_SHRINK | F_SEAL_GROW),
+	             F_SEAL_SHRINK | F_SEAL_GROW);
+	char *q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	cr_assert_neq(q, MAP_FAILED, "mmap of the shared fd: %s", strerror(errno));
+	memcpy(p + 5000, "tern", 4);
+	cr_expect_eq(memcmp(q + (p + 5000 - (char *)base), "tern", 4), 0,
+	             "the other mapping sees the write at the same offset");
+	munmap(q, len);
+	close(fd);
+	cr_expect_eq(tern_dma_fd(&x, &base, &len), -EINVAL, "stack memory is not tern's");
 	tern_dma_free(p);
 	cr_assert_eq(tern_eal_cleanup(), 0);
 }

@@ -209,6 +209,20 @@ Test(memory, cleanup_reports_and_unmaps_what_is_left)
 	cr_assert_eq(tern_dma_allocated(), 0);
 }
 
+Test(memory, dma_fd_of_private_pages_is_enotsup)
+{
+	void *base;
+	size_t len;
+
+	start(TERN_IOVA_VA, 0, 0);
+	void *p = tern_dma_zalloc("private", 4096, 0, 0);
+
+	cr_assert_not_null(p);
+	cr_expect_eq(tern_dma_fd(p, &base, &len), -ENOTSUP, "--no-huge memory has no fd to share");
+	tern_dma_free(p);
+	stop();
+}
+
 Test(memory, free_of_a_foreign_pointer_is_harmless)
 {
 	start(TERN_IOVA_VA, 0, 0);
