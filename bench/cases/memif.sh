@@ -53,7 +53,12 @@ testpmd() {
 	for v in "$@"; do vd+=(--vdev "$v"); done
 	local mem=(--no-huge -m 128)
 	[ "$name" = zsrc ] && mem=(--in-memory --single-file-segments -m 256)
-	(sleep $((dur + 30)) | stdbuf -oL dpdk-testpmd "${mem[@]}" --no-pci -l 0-1 \
+	# The sink forwards on CPU 0 (its main lcore, idle, on CPU 1), every
+	# other testpmd on CPU 1: a sender and its receiver never share a CPU,
+	# as tern's blast (-l 1) and sink (-l 0) do not.
+	local lc=(-l 0-1)
+	[ "$name" = sink ] && lc=(-l 0-1 --main-lcore 1)
+	(sleep $((dur + 30)) | stdbuf -oL dpdk-testpmd "${mem[@]}" --no-pci "${lc[@]}" \
 		--file-prefix "memif-bench-$$-$n" "${vd[@]}" -- --forward-mode="$mode" \
 		--txpkts=64 --burst=32 --auto-start --disable-link-check --stats-period 1 \
 		--total-num-mbufs=4096 >"$tmp/$name.out" 2>&1) &
