@@ -29,6 +29,7 @@
 #include "fuzz_common.h"
 #include "memif.h"
 #include "tern_driver.h"
+#include "tern_unix.h"
 
 #define HARNESS "fuzz_memif_peer"
 #define POOL    1023
@@ -130,23 +131,7 @@ static void drain(int fd)
 
 static void send_msg(int fd, const struct memif_msg *m, int pass)
 {
-	char ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof(*m)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (pass >= 0) {
-		struct cmsghdr *c;
-
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = sizeof(ctl);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass, sizeof(int));
-	}
-	(void)sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)tern_unix_send(fd, m, sizeof(*m), &pass, pass >= 0, MSG_DONTWAIT);
 	service();
 	drain(fd);
 }

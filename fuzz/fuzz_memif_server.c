@@ -42,6 +42,7 @@
 #include "memif.h"
 #include "tern_driver.h"
 #include "tern_memory.h"
+#include "tern_unix.h"
 
 #define HARNESS   "fuzz_memif_server"
 #define POOL      1023
@@ -179,25 +180,8 @@ static void service(uint16_t port)
 
 static void send_raw(struct srv *s, const void *m, size_t len, int pass)
 {
-	char ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = (void *)m, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (s->fd < 0)
-		return;
-	if (pass >= 0) {
-		struct cmsghdr *c;
-
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = sizeof(ctl);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass, sizeof(int));
-	}
-	(void)sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (s->fd >= 0)
+		(void)tern_unix_send(s->fd, m, len, &pass, pass >= 0, MSG_DONTWAIT);
 }
 
 static void send_type(struct srv *s, uint16_t type)

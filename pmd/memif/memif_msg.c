@@ -20,6 +20,7 @@
 
 #include "memif.h"
 #include "tern_log.h"
+#include "tern_unix.h"
 /* A peer's string: up to n bytes, stopped at the first NUL, non-printables as '?'. */
 static void peer_string(char *dst, const uint8_t *src, size_t n)
 {
@@ -34,24 +35,8 @@ static void peer_string(char *dst, const uint8_t *src, size_t n)
 
 static int msg_send(int fd, const struct memif_msg *msg, int pass_fd)
 {
-	char ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = (void *)msg, .iov_len = sizeof(*msg)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	ssize_t ret;
+	ssize_t ret = tern_unix_send(fd, msg, sizeof(*msg), &pass_fd, pass_fd >= 0, MSG_DONTWAIT);
 
-	if (pass_fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = sizeof(ctl);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
-	ret = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 	return ret == (ssize_t)sizeof(*msg) ? 0 : -EIO;
 }
 

@@ -21,34 +21,19 @@
 #include "tern_error.h"
 #include "tern_log.h"
 #include "tern_memory.h"
+#include "tern_unix.h"
 #include "vhost_user.h"
 
 int tern_vu_send(struct virtio_user *vu, struct vhost_user_msg *m, const int *fds, unsigned nfd)
 {
-	struct iovec iov = {.iov_base = m, .iov_len = VHOST_USER_HDR_SIZE + m->size};
-	char ctl[CMSG_SPACE(sizeof(int) * VHOST_USER_MAX_REGIONS)];
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	size_t len = VHOST_USER_HDR_SIZE + m->size;
 	ssize_t n;
 
 	m->flags = VHOST_USER_VERSION | (m->flags & VHOST_USER_NEED_REPLY);
-	if (nfd > 0) {
-		struct cmsghdr *c;
-
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfd);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfd);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfd);
-	}
-	do
-		n = sendmsg(vu->sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)iov.iov_len) {
+	n = tern_unix_send(vu->sock, m, len, fds, nfd, 0);
+	if (n != (ssize_t)len) {
 		return tern_error(EIO, VIRTIO_LOG, "%s: vhost-user request %u to %s: %s", vu->name,
-		                  m->request, vu->path, n < 0 ? strerror(errno) : "short write");
+		                  m->request, vu->path, n < 0 ? strerror((int)-n) : "short write");
 	}
 	return 0;
 }
